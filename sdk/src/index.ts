@@ -1,0 +1,18 @@
+/**
+ * @buntime/sdk: what app authors import.
+ *
+ * @example
+ * import { defineWorker } from "@buntime/sdk";
+ * export default defineWorker({ timeout: 10 });
+ */
+
+export type { AppHandler, AppModule, AppRoute } from "./app.ts";
+// Apps
+export { defineApp } from "./app.ts";
+export type { WorkerConfig, WorkerConfigInput } from "./worker-config.ts";
+// Worker config
+export {
+  defineWorker,
+  formatIssues,
+  workerConfigSchema,
+} from "./worker-config.ts";

@@ -1,0 +1,211 @@
+import { existsSync, type FSWatcher, readdirSync, statSync, watch } from "node:fs";
+import { join, sep } from "node:path";
+import type { Logger } from "../util/log.ts";
+import { type AppVersion, loadAppVersion } from "./config.ts";
+import { isAppName, isVersionFolder, type Resolution, resolveVersion } from "./resolve.ts";
+
+/** `name@version`, the key of an app version everywhere in the runtime. */
+export type VersionKey = `${string}@${string}`;
+
+export const versionKey = (name: string, version: string): VersionKey => `${name}@${version}`;
+
+export interface CatalogOptions {
+  logger: Logger;
+  /** Fallback poll period for when the watcher misses events. Default 1000 ms. */
+  pollMs?: number;
+}
+
+type Listener = (key: VersionKey) => void;
+const CONFIG_FILES = ["worker.jsonc", "worker.config.ts"];
+
+/**
+ * The apps on disk: `APPS_DIR/<name>/<version>/`. Requests resolve against an in-memory index;
+ * the disk is read again only when a watcher event or the cheap fallback poll (directory
+ * listings and config mtimes, no deep walk) says something changed.
+ */
+export class AppCatalog {
+  readonly root: string;
+  readonly #logger: Logger;
+  readonly #pollMs: number;
+  #apps = new Map<string, string[]>();
+  #signature = "";
+  #resolutions = new Map<string, Resolution>();
+  #loads = new Map<VersionKey, { promise: Promise<AppVersion>; mtimes: string }>();
+  #warned = new Set<string>();
+  #listeners = new Set<Listener>();
+  #watcher: FSWatcher | undefined;
+  #poll: ReturnType<typeof setInterval> | undefined;
+  #debounce: ReturnType<typeof setTimeout> | undefined;
+  #dirtyKeys = new Set<VersionKey>();
+
+  constructor(root: string, options: CatalogOptions) {
+    this.root = root;
+    this.#logger = options.logger;
+    this.#pollMs = options.pollMs ?? 1000;
+    this.refresh();
+  }
+
+  /** Starts watching the disk. */
+  watch(): void {
+    if (this.#poll) return;
+    try {
+      this.#watcher = watch(this.root, { recursive: true }, (_event, file) => this.#onWatchEvent(file));
+      this.#watcher.on("error", () => this.#closeWatcher());
+    } catch (error) {
+      this.#logger.warn("apps watcher unavailable; polling only", { error: String(error) });
+    }
+    this.#poll = setInterval(() => this.#pollOnce(), this.#pollMs);
+    this.#poll.unref?.();
+  }
+
+  /** Stops watching. Idempotent. */
+  close(): void {
+    this.#closeWatcher();
+    clearInterval(this.#poll);
+    clearTimeout(this.#debounce);
+    this.#poll = undefined;
+  }
+
+  /** Called with a version's key whenever its files change or it disappears. */
+  onChange(listener: Listener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** App names, sorted. */
+  names(): string[] {
+    return [...this.#apps.keys()].sort();
+  }
+
+  /** The versions of `name` on disk, or undefined when there is no such app. */
+  versions(name: string): readonly string[] | undefined {
+    return this.#apps.get(name);
+  }
+
+  /** Resolves a range against `name`'s versions; cached until the catalogue changes. */
+  resolve(name: string, versions: readonly string[], range: string | undefined): Resolution {
+    const cacheKey = `${name}\u0000${range ?? ""}`;
+    let resolution = this.#resolutions.get(cacheKey);
+    if (resolution === undefined) {
+      resolution = resolveVersion(versions, range);
+      this.#resolutions.set(cacheKey, resolution);
+    }
+    return resolution;
+  }
+
+  /** Loads (once, until it changes on disk) a version's config and entrypoint. */
+  load(name: string, version: string): Promise<AppVersion> {
+    const key = versionKey(name, version);
+    const cached = this.#loads.get(key);
+    if (cached) return cached.promise;
+    const dir = join(this.root, name, version);
+    const promise = loadAppVersion(name, version, dir);
+    this.#loads.set(key, { promise, mtimes: this.#configMtimes(dir) });
+    return promise;
+  }
+
+  /** Re-reads the directory listing now; notifies listeners of versions that went away. */
+  refresh(): void {
+    const next = new Map<string, string[]>();
+    for (const name of this.#list(this.root)) {
+      const appDir = join(this.root, name);
+      if (!isAppName(name)) {
+        this.#warnOnce(appDir, `ignoring "${name}" in APPS_DIR: not a valid app name`);
+        continue;
+      }
+      if (!statSafe(appDir)?.isDirectory()) {
+        this.#warnOnce(appDir, `ignoring "${name}" in APPS_DIR: not a folder`);
+        continue;
+      }
+      const versions: string[] = [];
+      for (const version of this.#list(appDir)) {
+        const dir = join(appDir, version);
+        if (version.startsWith(".")) continue; // staging folders of deployments, dotfiles
+        if (!isVersionFolder(version) || !statSafe(dir)?.isDirectory()) {
+          this.#warnOnce(dir, `ignoring "${name}/${version}": not a semver version folder`);
+          continue;
+        }
+        versions.push(version);
+      }
+      if (versions.length > 0) next.set(name, versions);
+    }
+    const signature = JSON.stringify([...next]);
+    if (signature === this.#signature) return;
+    const gone: VersionKey[] = [];
+    for (const [name, versions] of this.#apps) {
+      const still = next.get(name);
+      for (const version of versions) {
+        if (!still?.includes(version)) gone.push(versionKey(name, version));
+      }
+    }
+    this.#apps = next;
+    this.#signature = signature;
+    this.#resolutions.clear();
+    for (const key of gone) this.#invalidate(key);
+  }
+
+  #onWatchEvent(file: string | null): void {
+    if (file) {
+      const [name, version, ...rest] = file.split(sep);
+      if (name && version && rest.length > 0) this.#dirtyKeys.add(versionKey(name, version));
+    }
+    clearTimeout(this.#debounce);
+    this.#debounce = setTimeout(() => {
+      const keys = [...this.#dirtyKeys];
+      this.#dirtyKeys.clear();
+      this.refresh();
+      for (const key of keys) this.#invalidate(key);
+    }, 50);
+  }
+
+  #pollOnce(): void {
+    this.refresh();
+    for (const [key, entry] of this.#loads) {
+      const [name, version] = splitKey(key);
+      if (this.#configMtimes(join(this.root, name, version)) !== entry.mtimes) this.#invalidate(key);
+    }
+  }
+
+  #invalidate(key: VersionKey): void {
+    this.#loads.delete(key);
+    for (const listener of this.#listeners) listener(key);
+  }
+
+  #configMtimes(dir: string): string {
+    return CONFIG_FILES.map((file) => statSafe(join(dir, file))?.mtimeMs ?? 0).join(",");
+  }
+
+  #list(dir: string): string[] {
+    try {
+      return readdirSync(dir);
+    } catch {
+      if (dir === this.root && !existsSync(dir)) this.#warnOnce(dir, `APPS_DIR ${dir} does not exist`);
+      return [];
+    }
+  }
+
+  #warnOnce(path: string, message: string): void {
+    if (this.#warned.has(path)) return;
+    this.#warned.add(path);
+    this.#logger.warn(message, { path });
+  }
+
+  #closeWatcher(): void {
+    this.#watcher?.close();
+    this.#watcher = undefined;
+  }
+}
+
+/** Splits a `name@version` key (names cannot contain `@`). */
+export function splitKey(key: VersionKey): [name: string, version: string] {
+  const at = key.indexOf("@");
+  return [key.slice(0, at), key.slice(at + 1)];
+}
+
+function statSafe(path: string) {
+  try {
+    return statSync(path);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,99 @@
+import { existsSync, statSync } from "node:fs";
+import { join, relative, resolve, sep } from "node:path";
+import { formatIssues, type WorkerConfig, workerConfigSchema } from "@buntime/sdk";
+import { BuntimeError } from "../errors.ts";
+import { parseJsonc } from "./jsonc.ts";
+
+/** One app version, ready to start: its config and where its code is. */
+export interface AppVersion {
+  name: string;
+  version: string;
+  /** Absolute path of `APPS_DIR/<name>/<version>`. */
+  dir: string;
+  config: WorkerConfig;
+  /** Absolute path of the entrypoint file. */
+  entrypoint: string;
+  /** `static` serves the entrypoint's folder; `module` calls the default export's `fetch`. */
+  kind: "module" | "static";
+}
+
+const AUTO_ENTRYPOINTS = ["index.ts", "index.js", "index.mjs", "index.html", "public/index.html"];
+const CONFIG_LOADER = new URL("../guest/config-loader.ts", import.meta.url).href;
+const CONFIG_LOAD_TIMEOUT_MS = 10_000;
+
+/**
+ * Reads and validates `<dir>/worker.jsonc` or `<dir>/worker.config.ts`, then finds the
+ * entrypoint (CONTRACT §3).
+ * @throws BuntimeError APP_CONFIG_INVALID (naming the field) or ENTRYPOINT_NOT_FOUND
+ */
+export async function loadAppVersion(name: string, version: string, dir: string): Promise<AppVersion> {
+  const raw = await readRawConfig(dir);
+  const parsed = workerConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new BuntimeError(
+      "APP_CONFIG_INVALID",
+      `${name}@${version}: invalid worker config: ${formatIssues(parsed.error)}`,
+    );
+  }
+  const config = parsed.data;
+  const entrypoint = findEntrypoint(dir, config.entrypoint);
+  if (entrypoint === undefined) {
+    const tried = config.entrypoint ?? AUTO_ENTRYPOINTS.join(", ");
+    throw new BuntimeError("ENTRYPOINT_NOT_FOUND", `${name}@${version}: no entrypoint (tried ${tried})`);
+  }
+  const kind = entrypoint.endsWith(".html") ? "static" : "module";
+  return { name, version, dir, config, entrypoint, kind };
+}
+
+async function readRawConfig(dir: string): Promise<unknown> {
+  const jsonc = join(dir, "worker.jsonc");
+  const ts = join(dir, "worker.config.ts");
+  if (existsSync(jsonc)) {
+    try {
+      return parseJsonc(await Bun.file(jsonc).text(), "worker.jsonc");
+    } catch (error) {
+      throw new BuntimeError("APP_CONFIG_INVALID", (error as Error).message);
+    }
+  }
+  if (existsSync(ts)) return evaluateConfigModule(ts);
+  return {};
+}
+
+/** Runs `worker.config.ts` in a throwaway worker with an empty environment. */
+function evaluateConfigModule(file: string): Promise<unknown> {
+  return new Promise((resolvePromise, reject) => {
+    const worker = new Worker(CONFIG_LOADER, { env: {} });
+    const fail = (message: string) => {
+      reject(new BuntimeError("APP_CONFIG_INVALID", `worker.config.ts: ${message}`));
+    };
+    const timer = setTimeout(() => fail(`not evaluated within ${CONFIG_LOAD_TIMEOUT_MS} ms`), CONFIG_LOAD_TIMEOUT_MS);
+    worker.onmessage = (event: MessageEvent<{ ok: boolean; config?: unknown; message?: string }>) => {
+      clearTimeout(timer);
+      // The loader has answered, so it is past start-up and safe to terminate.
+      worker.terminate();
+      if (event.data.ok) resolvePromise(event.data.config);
+      else fail(event.data.message ?? "failed to load");
+    };
+    worker.onerror = (event) => {
+      clearTimeout(timer);
+      fail(event.message);
+    };
+    worker.postMessage({ file });
+  });
+}
+
+function findEntrypoint(dir: string, configured: string | undefined): string | undefined {
+  const candidates = configured === undefined ? AUTO_ENTRYPOINTS : [configured];
+  for (const candidate of candidates) {
+    const file = resolve(dir, candidate);
+    if (!isInside(dir, file)) continue;
+    if (existsSync(file) && statSync(file).isFile()) return file;
+  }
+  return undefined;
+}
+
+/** True when `path` is `dir` itself or below it. */
+export function isInside(dir: string, path: string): boolean {
+  const rel = relative(dir, path);
+  return rel === "" || (!rel.startsWith(`..${sep}`) && rel !== ".." && !rel.startsWith(sep));
+}

@@ -1,0 +1,42 @@
+import semver from "semver";
+
+/** The outcome of resolving `/<name>[@<range>]` against the versions on disk. */
+export type Resolution = { ok: true; version: string } | { ok: false; code: "INVALID_VERSION" | "VERSION_NOT_FOUND" };
+
+/**
+ * Picks the version that serves a request (CONTRACT §4). Pure: no I/O.
+ *
+ * - no range: the highest stable version, or the highest prerelease when none is stable;
+ * - an exact version: that version only;
+ * - a range (`1`, `1.2`, `^1.2.0`, `~1.2`, …): the highest version that satisfies it, with
+ *   semver's own prerelease rule (a prerelease matches only a range that names its tuple).
+ */
+export function resolveVersion(versions: readonly string[], range?: string): Resolution {
+  if (range === undefined) {
+    const stable = semver.rsort(versions.filter((v) => semver.prerelease(v) === null));
+    const pick = stable[0] ?? semver.rsort([...versions])[0];
+    return pick === undefined ? { ok: false, code: "VERSION_NOT_FOUND" } : { ok: true, version: pick };
+  }
+  const exact = semver.valid(range);
+  if (exact !== null) {
+    const found = versions.find((v) => semver.eq(v, exact));
+    return found === undefined ? { ok: false, code: "VERSION_NOT_FOUND" } : { ok: true, version: found };
+  }
+  if (range.trim() === "" || semver.validRange(range) === null) {
+    return { ok: false, code: "INVALID_VERSION" };
+  }
+  const best = semver.maxSatisfying([...versions], range);
+  return best === null ? { ok: false, code: "VERSION_NOT_FOUND" } : { ok: true, version: best };
+}
+
+const APP_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+
+/** `<name>` as CONTRACT §3 allows it. */
+export function isAppName(name: string): boolean {
+  return APP_NAME.test(name);
+}
+
+/** `<version>`: a valid semver written in its canonical form (so `v1.0.0` is not a version folder). */
+export function isVersionFolder(version: string): boolean {
+  return semver.valid(version) === version;
+}

@@ -1,0 +1,64 @@
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import { z } from "zod";
+
+/** Parses `10mb`, `512kb`, `1gb` or a plain byte count. */
+export function parseByteSize(text: string): number | undefined {
+  const match = /^(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?$/i.exec(text.trim());
+  if (!match) return undefined;
+  const units = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 } as const;
+  const unit = (match[2]?.toLowerCase() ?? "b") as keyof typeof units;
+  return Math.floor(Number(match[1]) * units[unit]);
+}
+
+const byteSize = z.string().transform((text, ctx) => {
+  const bytes = parseByteSize(text);
+  if (bytes === undefined || bytes <= 0) {
+    ctx.addIssue({ code: "custom", message: `expected a size such as 10mb, got "${text}"` });
+    return z.NEVER;
+  }
+  return bytes;
+});
+
+const intFrom = (min: number, max: number) =>
+  z.string().regex(/^\d+$/, "expected a whole number").transform(Number).pipe(z.number().int().min(min).max(max));
+
+/** CONTRACT §2: the server's environment, validated once at start. */
+export const envSchema = z.object({
+  PORT: intFrom(0, 65535).default(8000),
+  HOST: z.string().min(1).default("0.0.0.0"),
+  APPS_DIR: z.string().min(1).default("./fixtures/apps"),
+  BUNTIME_CONFIG: z.string().min(1).optional(),
+  POOL_SIZE: intFrom(1, 100_000).default(100),
+  MAX_BODY_SIZE: byteSize.default(10 * 1024 ** 2),
+  SHUTDOWN_TIMEOUT: intFrom(0, 3600).default(10),
+});
+
+export type ServerEnv = z.output<typeof envSchema>;
+
+/** Thrown by `loadEnv`; the message names the variable. */
+export class EnvError extends Error {
+  override readonly name = "EnvError";
+}
+
+/**
+ * Reads the server's settings from `env` (default: `process.env`). Empty strings count as unset.
+ * @throws EnvError naming every invalid variable
+ */
+export function loadEnv(env: Record<string, string | undefined> = process.env): ServerEnv {
+  const picked: Record<string, string> = {};
+  for (const key of Object.keys(envSchema.shape)) {
+    const value = env[key];
+    if (value !== undefined && value !== "") picked[key] = value;
+  }
+  const result = envSchema.safeParse(picked);
+  if (!result.success) {
+    const detail = result.error.issues.map((issue) => `${String(issue.path[0])}: ${issue.message}`).join("; ");
+    throw new EnvError(`Invalid environment: ${detail}`);
+  }
+  const parsed = result.data;
+  if (parsed.BUNTIME_CONFIG === undefined && existsSync("buntime.jsonc")) {
+    parsed.BUNTIME_CONFIG = resolve("buntime.jsonc");
+  }
+  return { ...parsed, APPS_DIR: resolve(parsed.APPS_DIR) };
+}

@@ -1,0 +1,59 @@
+/**
+ * The runtime's own errors. Every code here is a row of CONTRACT §5; the status lives beside
+ * the code, once, and `toResponse` is the one place an error becomes HTTP.
+ */
+export const ERROR_STATUS = {
+  INVALID_VERSION: 400,
+  APP_NOT_FOUND: 404,
+  VERSION_NOT_FOUND: 404,
+  NOT_FOUND: 404,
+  BODY_TOO_LARGE: 413,
+  APP_CONFIG_INVALID: 500,
+  ENTRYPOINT_NOT_FOUND: 500,
+  APP_ERROR: 500,
+  INTERNAL_ERROR: 500,
+  WORKER_START_FAILED: 502,
+  WORKER_CRASHED: 502,
+  APP_OVERLOADED: 503,
+  SHUTTING_DOWN: 503,
+  APP_TIMEOUT: 504,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+/** An error the runtime answers with; `code` is one of the contract's codes. */
+export class BuntimeError extends Error {
+  override readonly name = "BuntimeError";
+  readonly code: ErrorCode;
+  /** Extra response headers, such as `Retry-After`. */
+  readonly headers: Record<string, string>;
+
+  constructor(code: ErrorCode, message: string, headers: Record<string, string> = {}) {
+    super(message);
+    this.code = code;
+    this.headers = headers;
+  }
+
+  get status(): number {
+    return ERROR_STATUS[this.code];
+  }
+}
+
+/** `{"error":{"code","message"}}` with the code's status. */
+export function errorResponse(error: BuntimeError, headers?: HeadersInit): Response {
+  const response = Response.json(
+    { error: { code: error.code, message: error.message } },
+    { status: error.status, headers: error.headers },
+  );
+  if (headers) {
+    for (const [key, value] of new Headers(headers)) response.headers.set(key, value);
+  }
+  return response;
+}
+
+/** Any thrown value as a runtime error; unknown ones become INTERNAL_ERROR. */
+export function toBuntimeError(error: unknown): BuntimeError {
+  if (error instanceof BuntimeError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new BuntimeError("INTERNAL_ERROR", message);
+}

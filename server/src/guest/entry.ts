@@ -1,0 +1,271 @@
+/**
+ * Guest side: the code every app worker runs. It loads the app, then turns host messages into
+ * `fetch` calls and responses back into messages. The message handler never throws (an uncaught
+ * throw there kills a Bun worker): every path ends in a message to the host.
+ */
+import type { AppModule } from "@buntime/sdk";
+import {
+  type GuestMessage,
+  type HostMessage,
+  type InitMessage,
+  type RequestMessage,
+  toTransferable,
+  unreachable,
+} from "../pool/protocol.ts";
+import { compileRoutes } from "./routes.ts";
+import { patchSpawnEnv } from "./spawn-env.ts";
+import { createStaticHandler } from "./static.ts";
+
+declare const self: Worker;
+
+type Handler = (request: Request) => Response | Promise<Response>;
+
+let app: AppModule | undefined;
+let handle: Handler | undefined;
+/** Streamed request bodies waiting for their next chunk, by request id. */
+const bodyWaiters = new Map<number, (chunk: ArrayBuffer | null, error?: string) => void>();
+/** Streamed responses the host pulls from, by request id. */
+const responses = new Map<number, ResponseStream>();
+const aborts = new Map<number, AbortController>();
+
+const post = (message: GuestMessage, transfer?: Transferable[]) =>
+  transfer ? self.postMessage(message, transfer) : self.postMessage(message);
+
+patchSpawnEnv();
+process.on("unhandledRejection", (reason) => {
+  console.error("[buntime] unhandled rejection in app code:", reason);
+});
+
+self.onmessage = (event: MessageEvent<HostMessage>) => {
+  try {
+    dispatch(event.data);
+  } catch (error) {
+    console.error("[buntime] guest failed to handle a message:", error);
+  }
+};
+
+function dispatch(message: HostMessage): void {
+  switch (message.type) {
+    case "init":
+      void start(message);
+      return;
+    case "request":
+      void serve(message);
+      return;
+    case "request-chunk": {
+      const waiter = bodyWaiters.get(message.id);
+      bodyWaiters.delete(message.id);
+      waiter?.(message.chunk, message.error);
+      return;
+    }
+    case "response-pull":
+      void responses.get(message.id)?.pull();
+      return;
+    case "abort":
+      bodyWaiters.get(message.id)?.(null, message.reason);
+      bodyWaiters.delete(message.id);
+      aborts.get(message.id)?.abort(new Error(message.reason));
+      void responses.get(message.id)?.cancel(message.reason);
+      return;
+    case "ping": {
+      const memory = process.memoryUsage();
+      post({ type: "pong", seq: message.seq, heapUsed: memory.heapUsed, rss: memory.rss });
+      return;
+    }
+    case "idle":
+      void Promise.resolve()
+        .then(() => app?.onIdle?.())
+        .catch((error) => console.error("[buntime] onIdle threw:", error));
+      return;
+    case "stop":
+      void stop();
+      return;
+    default:
+      unreachable(message);
+  }
+}
+
+async function start(init: InitMessage): Promise<void> {
+  try {
+    if (init.kind === "static") {
+      handle = createStaticHandler(init.entrypoint);
+    } else {
+      const module = await import(init.entrypoint);
+      const candidate = (module.default ?? module) as AppModule;
+      if (typeof candidate?.fetch !== "function") {
+        throw new Error(`${init.entrypoint} has no default export with a fetch(request) function`);
+      }
+      app = candidate;
+      const routed = candidate.routes ? compileRoutes(candidate.routes) : undefined;
+      const fetch = candidate.fetch.bind(candidate);
+      handle = routed ? (request) => routed(request) ?? fetch(request) : fetch;
+    }
+    post({ type: "ready" });
+  } catch (error) {
+    post({ type: "start-failed", message: describe(error) });
+  }
+}
+
+async function serve(message: RequestMessage): Promise<void> {
+  const { id } = message;
+  const controller = new AbortController();
+  aborts.set(id, controller);
+  let headSent = false;
+  try {
+    if (!handle) throw new Error("request before the app was ready");
+    const hasBody = message.body !== null && message.method !== "GET" && message.method !== "HEAD";
+    const request = new Request(message.url, {
+      method: message.method,
+      headers: message.headers,
+      body: hasBody ? (message.body === "stream" ? pullRequestBody(id) : message.body) : null,
+      signal: controller.signal,
+      // @ts-expect-error: Bun accepts the streaming-body flag of the fetch spec
+      duplex: "half",
+    });
+    const response = await handle(request);
+    if (!(response instanceof Response)) {
+      throw new Error(`fetch returned ${typeof response}, not a Response`);
+    }
+    const headers = [...response.headers] as [string, string][];
+    const head = {
+      type: "response-head",
+      id,
+      status: response.status,
+      statusText: response.statusText,
+      headers,
+    } as const;
+    if (response.body === null) {
+      post({ ...head, body: null } satisfies GuestMessage);
+      headSent = true;
+      return;
+    }
+    const stream = new ResponseStream(id, response.body.getReader());
+    const whole = await stream.readAtOnce();
+    if (whole !== undefined) {
+      post({ ...head, body: whole } satisfies GuestMessage, [whole]);
+      headSent = true;
+      return;
+    }
+    responses.set(id, stream);
+    post({ ...head, body: "stream" } satisfies GuestMessage);
+    headSent = true;
+  } catch (error) {
+    post({ type: "app-error", id, message: describe(error), midStream: headSent });
+  } finally {
+    // A streamed response keeps its abort controller until the stream ends.
+    if (!responses.has(id)) aborts.delete(id);
+  }
+}
+
+/** A request body the app reads chunk by chunk, each pulled from the host on demand. */
+function pullRequestBody(id: number): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({
+    pull(controller) {
+      return new Promise<void>((resolve) => {
+        bodyWaiters.set(id, (chunk, error) => {
+          if (error !== undefined) controller.error(new Error(error));
+          else if (chunk === null) controller.close();
+          else controller.enqueue(new Uint8Array(chunk));
+          resolve();
+        });
+        post({ type: "request-pull", id });
+      });
+    },
+    cancel() {
+      bodyWaiters.delete(id);
+    },
+  });
+}
+
+const IMMEDIATE = Symbol("pending");
+const ONE_MESSAGE_LIMIT = 1024 * 1024;
+
+/** A response body the host pulls one chunk at a time. */
+class ResponseStream {
+  #pending: ReturnType<ReadableStreamDefaultReader<Uint8Array>["read"]> | undefined;
+  #buffered: Uint8Array[] = [];
+
+  constructor(
+    readonly id: number,
+    readonly reader: ReadableStreamDefaultReader<Uint8Array>,
+  ) {}
+
+  /**
+   * Reads what the body already has without waiting for the app. Returns the whole body when
+   * it ended within that (the common case: one message for the response), else `undefined`,
+   * keeping what was read for the first pulls.
+   */
+  async readAtOnce(): Promise<ArrayBuffer | undefined> {
+    let size = 0;
+    while (size <= ONE_MESSAGE_LIMIT) {
+      const read = this.reader.read();
+      const result = await Promise.race([read, new Promise<typeof IMMEDIATE>((r) => setImmediate(r, IMMEDIATE))]);
+      if (result === IMMEDIATE) {
+        this.#pending = read;
+        return undefined;
+      }
+      if (result.done) return concat(this.#buffered, size);
+      this.#buffered.push(result.value);
+      size += result.value.byteLength;
+    }
+    return undefined;
+  }
+
+  async pull(): Promise<void> {
+    try {
+      const next = this.#buffered.shift();
+      if (next) {
+        const chunk = toTransferable(next);
+        post({ type: "response-chunk", id: this.id, chunk }, [chunk]);
+        return;
+      }
+      const result = await (this.#pending ?? this.reader.read());
+      this.#pending = undefined;
+      if (result.done) {
+        this.#forget();
+        post({ type: "response-chunk", id: this.id, chunk: null });
+        return;
+      }
+      const chunk = toTransferable(result.value);
+      post({ type: "response-chunk", id: this.id, chunk }, [chunk]);
+    } catch (error) {
+      this.#forget();
+      post({ type: "app-error", id: this.id, message: describe(error), midStream: true });
+    }
+  }
+
+  #forget(): void {
+    responses.delete(this.id);
+    aborts.delete(this.id);
+    bodyWaiters.delete(this.id);
+  }
+
+  async cancel(reason: string): Promise<void> {
+    this.#forget();
+    await this.reader.cancel(reason).catch(() => {});
+  }
+}
+
+function concat(chunks: Uint8Array[], size: number): ArrayBuffer {
+  if (chunks.length === 1) return toTransferable(chunks[0] as Uint8Array);
+  const out = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return out.buffer;
+}
+
+async function stop(): Promise<void> {
+  try {
+    await app?.onTerminate?.();
+  } catch (error) {
+    console.error("[buntime] onTerminate threw:", error);
+  }
+  post({ type: "stopped" });
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}

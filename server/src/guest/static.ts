@@ -1,0 +1,62 @@
+import { realpathSync, statSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+
+const CACHEABLE = /\.[0-9a-f]{8,}\./; // fingerprinted asset names
+
+/**
+ * Serves the folder of an `.html` entrypoint: files by path with Bun's content types, the
+ * folder's `index.html` for a directory, and the entrypoint itself for any unknown path
+ * (single-page apps). Nothing outside the folder is ever read: the decoded path is resolved
+ * and checked, and so is its real path (links).
+ */
+export function createStaticHandler(entrypoint: string): (request: Request) => Response {
+  const root = realpathSync(dirname(entrypoint));
+  return (request) => {
+    if (request.method !== "GET" && request.method !== "HEAD") {
+      return new Response("Method Not Allowed", { status: 405, headers: { allow: "GET, HEAD" } });
+    }
+    let pathname: string;
+    try {
+      pathname = decodeURIComponent(new URL(request.url).pathname);
+    } catch {
+      return new Response("Bad Request", { status: 400 });
+    }
+    if (pathname.includes("\0") || pathname.includes("\\")) return notFound();
+    const file = resolveInside(root, pathname);
+    if (file === null) return notFound();
+    const target = file ?? entrypoint;
+    const response = new Response(request.method === "HEAD" ? null : Bun.file(target), {
+      headers: {
+        "content-type": Bun.file(target).type,
+        "cache-control": CACHEABLE.test(target) ? "public, max-age=31536000, immutable" : "no-cache",
+      },
+    });
+    return response;
+  };
+}
+
+const notFound = () => new Response("Not Found", { status: 404, headers: { "content-type": "text/plain" } });
+
+/**
+ * The file `pathname` names inside `root`; `undefined` when there is none (serve the
+ * fallback); `null` when the path tries to leave `root` (refuse).
+ */
+function resolveInside(root: string, pathname: string): string | undefined | null {
+  const candidate = resolve(root, `.${pathname}`);
+  if (!within(root, candidate)) return null;
+  for (const file of [candidate, join(candidate, "index.html")]) {
+    let real: string;
+    try {
+      real = realpathSync(file);
+    } catch {
+      continue;
+    }
+    if (!within(root, real)) return null;
+    if (statSync(real).isFile()) return real;
+  }
+  return undefined;
+}
+
+function within(root: string, path: string): boolean {
+  return path === root || path.startsWith(`${root}/`);
+}

@@ -1,0 +1,39 @@
+import { isAppName } from "../apps/resolve.ts";
+import { BuntimeError } from "../errors.ts";
+
+/** `/<name>[@<range>]/<rest>` taken apart. */
+export interface AppTarget {
+  name: string;
+  /** The decoded range after `@`, or undefined for none. */
+  range: string | undefined;
+  /** The raw first path segment, as the client wrote it: the `x-forwarded-prefix`. */
+  prefix: string;
+  /** What the app sees: the rest of the path (at least `/`) plus the query. */
+  path: string;
+}
+
+/**
+ * Parses an app route from a request's raw path and query (CONTRACT §4). Pure.
+ * @throws BuntimeError APP_NOT_FOUND for an impossible name, INVALID_VERSION for a bad encoding
+ */
+export function parseTarget(pathname: string, search: string): AppTarget {
+  const slash = pathname.indexOf("/", 1);
+  const segment = slash === -1 ? pathname.slice(1) : pathname.slice(1, slash);
+  const rest = slash === -1 ? "/" : pathname.slice(slash);
+  const at = segment.indexOf("@");
+  const name = at === -1 ? segment : segment.slice(0, at);
+  if (!isAppName(name)) throw new BuntimeError("APP_NOT_FOUND", `no app named "${safe(name)}"`);
+  let range: string | undefined;
+  if (at !== -1) {
+    try {
+      range = decodeURIComponent(segment.slice(at + 1));
+    } catch {
+      throw new BuntimeError("INVALID_VERSION", `"${safe(segment.slice(at + 1))}" is not a version or range`);
+    }
+  }
+  return { name, range, prefix: `/${segment}`, path: rest + search };
+}
+
+function safe(text: string): string {
+  return text.length > 80 ? `${text.slice(0, 80)}…` : text;
+}

@@ -1,0 +1,34 @@
+import { EventEmitter } from "node:events";
+import type { VersionKey } from "../apps/catalog.ts";
+
+/** Why a worker was recycled (gracefully replaced) or terminated. */
+export type StopReason =
+  | "ttl"
+  | "idle"
+  | "max-requests"
+  | "max-memory"
+  | "timeout"
+  | "unresponsive"
+  | "changed"
+  | "removed"
+  | "evicted"
+  | "start-failed"
+  | "crashed"
+  | "shutdown";
+
+export interface WorkerRef {
+  key: VersionKey;
+  workerId: number;
+}
+
+/** The pool's lifecycle events, for monitoring, plugins and the emulator. */
+export interface PoolEvents {
+  spawn: [WorkerRef];
+  ready: [WorkerRef & { startMs: number }];
+  recycle: [WorkerRef & { reason: StopReason }];
+  terminate: [WorkerRef & { reason: StopReason }];
+  crash: [WorkerRef & { message: string }];
+}
+
+/** One typed emitter for every lifecycle event of the pool. */
+export class PoolEmitter extends EventEmitter<PoolEvents> {}

@@ -1,0 +1,186 @@
+import { BuntimeError, errorResponse } from "../errors.ts";
+import type { HeaderList, HostMessage, ResponseChunkMessage, ResponseHeadMessage } from "./protocol.ts";
+import { toTransferable } from "./protocol.ts";
+
+/** Bodies up to this size with a known length are read whole and sent with the request. */
+export const INLINE_BODY_LIMIT = 64 * 1024;
+
+/** What the host forwards to the worker for one request. */
+export interface ForwardedRequest {
+  request: Request;
+  /** The URL the app sees (prefix removed). */
+  url: string;
+  headers: HeaderList;
+}
+
+type Send = (message: HostMessage, transfer?: Transferable[]) => void;
+
+/**
+ * One request's trip through a worker, on the host side: sends the request, feeds the request
+ * body as the worker pulls it, turns the worker's answer into a `Response` whose body the client
+ * pulls, and ends exactly once (`onEnd`), whichever way it ends.
+ */
+export class Exchange {
+  readonly id: number;
+  #send: Send;
+  #onEnd: (exchange: Exchange) => void;
+  #resolve!: (response: Response) => void;
+  #requestBody: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  #responseBody: ReadableStreamDefaultController<Uint8Array> | undefined;
+  #chunkWaiter: (() => void) | undefined;
+  #headSeen = false;
+  #ended = false;
+  /** Resolves with the response for the client: the app's, or the runtime's error. */
+  readonly response: Promise<Response>;
+
+  constructor(id: number, send: Send, onEnd: (exchange: Exchange) => void) {
+    this.id = id;
+    this.#send = send;
+    this.#onEnd = onEnd;
+    this.response = new Promise((resolve) => {
+      this.#resolve = resolve;
+    });
+  }
+
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  /** Sends the request; small bodies of known length travel inline, others are pulled. */
+  async start(forward: ForwardedRequest): Promise<void> {
+    const { request } = forward;
+    let body: ArrayBuffer | "stream" | null = null;
+    if (request.body !== null) {
+      const length = Number(request.headers.get("content-length") ?? Number.NaN);
+      if (length <= INLINE_BODY_LIMIT) {
+        try {
+          body = await request.arrayBuffer();
+        } catch (error) {
+          this.fail(asBuntimeError(error));
+          return;
+        }
+      } else {
+        this.#requestBody = request.body.getReader();
+        body = "stream";
+      }
+    }
+    if (this.#ended) return;
+    const message = {
+      type: "request",
+      id: this.id,
+      method: request.method,
+      url: forward.url,
+      headers: forward.headers,
+      body,
+    } as const;
+    this.#send(message, body instanceof ArrayBuffer ? [body] : undefined);
+  }
+
+  /** The worker asked for the next request-body chunk. */
+  async pullRequestBody(): Promise<void> {
+    const reader = this.#requestBody;
+    if (!reader) return;
+    let result: Awaited<ReturnType<ReadableStreamDefaultReader<Uint8Array>["read"]>>;
+    try {
+      result = await reader.read();
+    } catch (error) {
+      // The client's body failed (or went over MAX_BODY_SIZE): tell the app, answer the client.
+      this.#send({ type: "request-chunk", id: this.id, chunk: null, error: String(error) });
+      this.fail(asBuntimeError(error));
+      return;
+    }
+    if (this.#ended) return;
+    if (result.done) {
+      this.#requestBody = undefined;
+      this.#send({ type: "request-chunk", id: this.id, chunk: null });
+      return;
+    }
+    const chunk = toTransferable(result.value);
+    this.#send({ type: "request-chunk", id: this.id, chunk }, [chunk]);
+  }
+
+  /** The worker answered with a status and headers. */
+  onHead(message: ResponseHeadMessage): void {
+    if (this.#ended || this.#headSeen) return;
+    this.#headSeen = true;
+    const init = { status: message.status, statusText: message.statusText, headers: message.headers };
+    if (message.body !== "stream") {
+      this.#resolve(new Response(message.body, init));
+      this.#end();
+      return;
+    }
+    const body = new ReadableStream<Uint8Array>({
+      start: (controller) => {
+        this.#responseBody = controller;
+      },
+      pull: () =>
+        new Promise<void>((resolve) => {
+          this.#chunkWaiter = resolve;
+          this.#send({ type: "response-pull", id: this.id });
+        }),
+      cancel: (reason) => {
+        this.#send({ type: "abort", id: this.id, reason: `client went away: ${String(reason)}` });
+        this.#end();
+      },
+    });
+    this.#resolve(new Response(body, init));
+  }
+
+  /** A chunk of a streamed response (null: the end). */
+  onChunk(message: ResponseChunkMessage): void {
+    const controller = this.#responseBody;
+    if (this.#ended || !controller) return;
+    if (message.chunk === null) {
+      controller.close();
+      this.#end();
+    } else {
+      controller.enqueue(new Uint8Array(message.chunk));
+    }
+    this.#wakePull();
+  }
+
+  /** Stops the app's work on this request (client gone, timeout) and ends with `error`. */
+  abort(reason: string, error = new BuntimeError("INTERNAL_ERROR", reason)): void {
+    if (this.#ended) return;
+    this.#send({ type: "abort", id: this.id, reason });
+    this.fail(error);
+  }
+
+  /**
+   * Ends the exchange with a runtime error: the client gets the error response when nothing was
+   * answered yet, or a cut stream when the app's body was already flowing.
+   */
+  fail(error: BuntimeError): void {
+    if (this.#ended) return;
+    if (!this.#headSeen) {
+      this.#headSeen = true;
+      this.#resolve(errorResponse(error));
+    } else {
+      try {
+        this.#responseBody?.error(error);
+      } catch {
+        // already closed by the client
+      }
+      this.#wakePull();
+    }
+    void this.#requestBody?.cancel().catch(() => {});
+    this.#end();
+  }
+
+  #wakePull(): void {
+    const wake = this.#chunkWaiter;
+    this.#chunkWaiter = undefined;
+    wake?.();
+  }
+
+  #end(): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#onEnd(this);
+  }
+}
+
+function asBuntimeError(error: unknown): BuntimeError {
+  if (error instanceof BuntimeError) return error;
+  return new BuntimeError("INTERNAL_ERROR", `request body failed: ${String(error)}`);
+}

@@ -1,0 +1,60 @@
+import { describe, expect, test } from "bun:test";
+import { canQueue, pickWorker, retryAfterSeconds, shouldSpawn } from "./policies.ts";
+
+describe("pickWorker", () => {
+  test("takes the least loaded accepting worker", () => {
+    expect(
+      pickWorker(
+        [
+          { state: "active", inFlight: 3 },
+          { state: "idle", inFlight: 0 },
+          { state: "active", inFlight: 1 },
+        ],
+        10,
+      ),
+    ).toBe(1);
+  });
+  test("skips workers at concurrency, starting, draining or terminated", () => {
+    expect(
+      pickWorker(
+        [
+          { state: "active", inFlight: 2 },
+          { state: "creating", inFlight: 0 },
+          { state: "draining", inFlight: 0 },
+          { state: "terminated", inFlight: 0 },
+        ],
+        2,
+      ),
+    ).toBe(-1);
+  });
+});
+
+describe("shouldSpawn", () => {
+  const config = { concurrency: 2, maxWorkers: 3 };
+  test("spawns the first worker", () => expect(shouldSpawn([], 1, config)).toBe(true));
+  test("does not spawn past maxWorkers", () => {
+    const busy = { state: "active" as const, inFlight: 2 };
+    expect(shouldSpawn([busy, busy, busy], 5, config)).toBe(false);
+  });
+  test("a starting worker covers `concurrency` waiting requests", () => {
+    const starting = { state: "creating" as const, inFlight: 0 };
+    expect(shouldSpawn([starting], 2, config)).toBe(false);
+    expect(shouldSpawn([starting], 3, config)).toBe(true);
+  });
+  test("draining workers do not count toward maxWorkers", () => {
+    const draining = { state: "draining" as const, inFlight: 1 };
+    expect(shouldSpawn([draining, draining, draining], 1, config)).toBe(true);
+  });
+});
+
+test("canQueue is bounded by maxQueue", () => {
+  expect(canQueue(0, 1)).toBe(true);
+  expect(canQueue(1, 1)).toBe(false);
+  expect(canQueue(0, 0)).toBe(false);
+});
+
+test("retryAfterSeconds stays within 1..30", () => {
+  expect(retryAfterSeconds(0.1)).toBe(1);
+  expect(retryAfterSeconds(30)).toBe(3);
+  expect(retryAfterSeconds(3600)).toBe(30);
+});

@@ -1,0 +1,150 @@
+import type { VersionKey } from "../apps/catalog.ts";
+import type { AppVersion } from "../apps/config.ts";
+import { BuntimeError } from "../errors.ts";
+import type { Logger } from "../util/log.ts";
+import { type Clock, realClock } from "./clock.ts";
+import { PoolEmitter, type StopReason } from "./events.ts";
+import type { ForwardedRequest } from "./exchange.ts";
+import { RecencyList } from "./lru.ts";
+import { VersionPool } from "./version-pool.ts";
+
+export interface WorkerPoolOptions {
+  /** Most live workers in total (POOL_SIZE); past it the least recently used version is evicted. */
+  size: number;
+  logger: Logger;
+  clock?: Clock;
+}
+
+/** One live worker, as `/_/stats` shows it. */
+export interface WorkerSnapshot {
+  id: number;
+  app: string;
+  version: string;
+  state: string;
+  requests: number;
+  inFlight: number;
+  errors: number;
+  ageMs: number;
+  idleMs: number;
+  memory: { heapUsed: number; rss: number };
+}
+
+/**
+ * All workers of all app versions. Keyed by `name@version`; versions are kept in exact LRU
+ * order, and when a new worker would pass `size`, the least recently used other version is
+ * drained (its in-flight requests finish, then its workers terminate).
+ */
+export class WorkerPool {
+  readonly events = new PoolEmitter();
+  readonly clock: Clock;
+  readonly #size: number;
+  readonly #logger: Logger;
+  readonly #versions = new Map<VersionKey, VersionPool>();
+  readonly #recency = new RecencyList<VersionKey>();
+  /** Versions retired (changed, removed, evicted) whose workers are still draining. */
+  readonly #retiring = new Set<VersionPool>();
+  #closed = false;
+
+  constructor(options: WorkerPoolOptions) {
+    this.#size = options.size;
+    this.#logger = options.logger;
+    this.clock = options.clock ?? realClock;
+  }
+
+  /** Serves one request on a worker of `app`, starting one if needed. */
+  dispatch(app: AppVersion, forward: ForwardedRequest): Promise<Response> {
+    if (this.#closed) return Promise.reject(new BuntimeError("SHUTTING_DOWN", "the server is shutting down"));
+    const key: VersionKey = `${app.name}@${app.version}`;
+    let pool = this.#versions.get(key);
+    if (pool === undefined || pool.app !== app) {
+      if (pool) this.#retire(pool, "changed");
+      pool = new VersionPool(app, {
+        clock: this.clock,
+        logger: this.#logger,
+        events: this.events,
+        reserveWorker: (p) => this.#reserveWorker(p),
+        onChange: () => {},
+      });
+      this.#versions.set(key, pool);
+    }
+    this.#recency.touch(key);
+    return pool.dispatch(forward);
+  }
+
+  /** Drains a version's workers; the next request starts fresh ones (new config or code). */
+  retire(key: VersionKey, reason: StopReason): void {
+    const pool = this.#versions.get(key);
+    if (pool) this.#retire(pool, reason);
+  }
+
+  /** Every live worker. */
+  snapshot(): WorkerSnapshot[] {
+    const now = this.clock.now();
+    return this.#allVersionPools().flatMap((pool) =>
+      pool.workers
+        .filter((w) => w.state !== "terminated")
+        .map((w) => ({
+          id: w.id,
+          app: w.app.name,
+          version: w.app.version,
+          state: w.state,
+          requests: w.requests,
+          inFlight: w.inFlight,
+          errors: w.errors,
+          ageMs: Math.round(now - w.startedAt),
+          idleMs: w.inFlight > 0 ? 0 : Math.round(now - w.lastUsedAt),
+          memory: { heapUsed: w.heapUsed, rss: w.rss },
+        })),
+    );
+  }
+
+  /**
+   * Stops everything: waits up to `graceMs` for in-flight requests to finish, then fails the
+   * rest and terminates every worker, resolving once all threads are gone. Idempotent.
+   */
+  async close(graceMs = 0): Promise<void> {
+    this.#closed = true;
+    const pools = this.#allVersionPools();
+    for (const pool of pools) pool.retire("shutdown");
+    const workers = pools.flatMap((p) => p.workers);
+    const allClosed = Promise.all(workers.map((w) => w.closed));
+    if (graceMs > 0) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([allClosed, new Promise((r) => (timer = setTimeout(r, graceMs)))]);
+      clearTimeout(timer);
+    }
+    const error = new BuntimeError("SHUTTING_DOWN", "the server is shutting down");
+    for (const pool of pools) pool.kill("shutdown", error);
+    await allClosed;
+    this.#versions.clear();
+    this.#retiring.clear();
+  }
+
+  #allVersionPools(): VersionPool[] {
+    return [...this.#versions.values(), ...this.#retiring];
+  }
+
+  #retire(pool: VersionPool, reason: StopReason): void {
+    if (this.#versions.get(pool.key) === pool) {
+      this.#versions.delete(pool.key);
+      this.#recency.delete(pool.key);
+    }
+    this.#retiring.add(pool);
+    pool.retire(reason);
+    void Promise.all(pool.workers.map((w) => w.closed)).then(() => this.#retiring.delete(pool));
+  }
+
+  /** Makes room for one more worker by evicting least recently used versions. */
+  #reserveWorker(requester: VersionPool): void {
+    let live = 0;
+    for (const pool of this.#versions.values()) live += pool.liveCount;
+    for (const key of [...this.#recency.oldestFirst()]) {
+      if (live < this.#size) return;
+      const pool = this.#versions.get(key);
+      if (!pool || pool === requester) continue;
+      live -= pool.liveCount;
+      this.#logger.info("evicting least recently used app version", { app: key });
+      this.#retire(pool, "evicted");
+    }
+  }
+}

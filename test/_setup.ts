@@ -1,0 +1,48 @@
+/**
+ * Shared set-up for integration tests: a real Buntime server on a free port of 127.0.0.1.
+ *
+ * @example
+ * const server = await startTestServer();
+ * afterAll(() => server.stop());
+ * const res = await fetch(new URL("/hello/", server.url));
+ */
+import { cpSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { loadEnv } from "../server/src/constants.ts";
+import { type RunningServer, startServer } from "../server/src/server.ts";
+import { silentLogger } from "../server/src/util/log.ts";
+
+export const FIXTURE_APPS = resolve(import.meta.dir, "../fixtures/apps");
+export const ROOT = resolve(import.meta.dir, "..");
+
+export interface TestServer extends RunningServer {
+  /** `new URL(path, url)` as a string. */
+  at(path: string): string;
+}
+
+/** Starts the server in this process with `env` over the defaults (APPS_DIR: the fixtures). */
+export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+  const server = await startServer({
+    env: loadEnv({ APPS_DIR: FIXTURE_APPS, HOST: "127.0.0.1", PORT: "0", ...env }),
+    logger: silentLogger,
+  });
+  return Object.assign(server, { at: (path: string) => new URL(path, server.url).href });
+}
+
+/** A temporary APPS_DIR holding copies of the named fixture apps; `remove()` deletes it. */
+export function tempAppsDir(...apps: string[]): { dir: string; remove: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), "buntime-apps-"));
+  for (const app of apps) cpSync(join(FIXTURE_APPS, app), join(dir, app), { recursive: true });
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Polls `check` until it returns true or `timeoutMs` passes (for effects with no event, such as disk watchers). */
+export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await Bun.sleep(25);
+  }
+  throw new Error(`condition not met within ${timeoutMs} ms`);
+}
