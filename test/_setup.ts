@@ -6,8 +6,7 @@
  * afterAll(() => server.stop());
  * const res = await fetch(new URL("/hello/", server.url));
  */
-import { cpSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { loadEnv } from "../server/src/constants.ts";
 import { type RunningServer, startServer } from "../server/src/server.ts";
@@ -30,9 +29,13 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
   return Object.assign(server, { at: (path: string) => new URL(path, server.url).href });
 }
 
-/** A temporary APPS_DIR holding copies of the named fixture apps; `remove()` deletes it. */
+/**
+ * A temporary APPS_DIR holding copies of the named fixture apps; `remove()` deletes it.
+ * It lives in the repository's `.tmp/` so that apps still resolve the workspace's packages.
+ */
 export function tempAppsDir(...apps: string[]): { dir: string; remove: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), "buntime-apps-"));
+  mkdirSync(join(ROOT, ".tmp"), { recursive: true });
+  const dir = mkdtempSync(join(ROOT, ".tmp", "apps-"));
   for (const app of apps) cpSync(join(FIXTURE_APPS, app), join(dir, app), { recursive: true });
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
