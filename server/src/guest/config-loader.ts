@@ -3,6 +3,7 @@
  * never runs on the main thread, and posts back its default export (structured-cloned).
  */
 declare const self: Worker;
+
 export {};
 
 self.onmessage = async (event: MessageEvent<{ file: string }>) => {

@@ -21,6 +21,7 @@ declare const self: Worker;
 type Handler = (request: Request) => Response | Promise<Response>;
 
 let app: AppModule | undefined;
+let maxMemoryBytes = 0;
 let handle: Handler | undefined;
 /** Streamed request bodies waiting for their next chunk, by request id. */
 const bodyWaiters = new Map<number, (chunk: ArrayBuffer | null, error?: string) => void>();
@@ -67,11 +68,9 @@ function dispatch(message: HostMessage): void {
       aborts.get(message.id)?.abort(new Error(message.reason));
       void responses.get(message.id)?.cancel(message.reason);
       return;
-    case "ping": {
-      const memory = process.memoryUsage();
-      post({ type: "pong", seq: message.seq, heapUsed: memory.heapUsed, rss: memory.rss });
+    case "ping":
+      reportMemory(message.seq);
       return;
-    }
     case "idle":
       void Promise.resolve()
         .then(() => app?.onIdle?.())
@@ -86,6 +85,7 @@ function dispatch(message: HostMessage): void {
 }
 
 async function start(init: InitMessage): Promise<void> {
+  maxMemoryBytes = init.maxMemoryBytes;
   try {
     if (init.kind === "static") {
       handle = createStaticHandler(init.entrypoint);
@@ -153,7 +153,10 @@ async function serve(message: RequestMessage): Promise<void> {
     post({ type: "app-error", id, message: describe(error), midStream: headSent });
   } finally {
     // A streamed response keeps its abort controller until the stream ends.
-    if (!responses.has(id)) aborts.delete(id);
+    if (!responses.has(id)) {
+      aborts.delete(id);
+      afterRequest();
+    }
   }
 }
 
@@ -235,6 +238,7 @@ class ResponseStream {
   }
 
   #forget(): void {
+    afterRequest();
     responses.delete(this.id);
     aborts.delete(this.id);
     bodyWaiters.delete(this.id);
@@ -264,6 +268,17 @@ async function stop(): Promise<void> {
     console.error("[buntime] onTerminate threw:", error);
   }
   post({ type: "stopped" });
+}
+
+/** Posts memory use: as the answer to ping `seq`, or (seq 0) only when over the app's limit. */
+function reportMemory(seq: number): void {
+  const { heapUsed, rss } = process.memoryUsage();
+  if (seq !== 0 || heapUsed > maxMemoryBytes) post({ type: "pong", seq, heapUsed, rss });
+}
+
+/** After a request ends: report when over `maxMemory`, so the host recycles without waiting for a ping. */
+function afterRequest(): void {
+  if (maxMemoryBytes > 0) reportMemory(0);
 }
 
 function describe(error: unknown): string {

@@ -2,6 +2,7 @@ import type { AppCatalog } from "../apps/catalog.ts";
 import { BuntimeError, errorResponse, toBuntimeError } from "../errors.ts";
 import type { WorkerPool } from "../pool/pool.ts";
 import type { HeaderList } from "../pool/protocol.ts";
+import { ReplacedError } from "../pool/version-pool.ts";
 import { limitBody } from "./body-limit.ts";
 import { parseTarget } from "./target.ts";
 

@@ -2,30 +2,34 @@ import { type VersionKey, versionKey } from "../apps/catalog.ts";
 import type { AppVersion } from "../apps/config.ts";
 import { BuntimeError } from "../errors.ts";
 import type { Logger } from "../util/log.ts";
-import type { Clock, TimerHandle } from "./clock.ts";
+import type { Clock } from "./clock.ts";
 import type { PoolEmitter, StopReason } from "./events.ts";
 import { Exchange, type ForwardedRequest } from "./exchange.ts";
 import { type GuestMessage, type HostMessage, unreachable } from "./protocol.ts";
-import { transition, type WorkerState } from "./state.ts";
+import { accepts, transition, type WorkerState } from "./state.ts";
+import { type PoolTiming, Timers } from "./timing.ts";
 
 const GUEST_ENTRY = new URL("../guest/entry.ts", import.meta.url).href;
-/** How long `onTerminate` may take before the worker is terminated anyway. */
-const STOP_GRACE_MS = 2_000;
+const MB = 1024 * 1024;
 
 export interface InstanceDeps {
   clock: Clock;
   logger: Logger;
   events: PoolEmitter;
-  /** Called when a request slot frees up or the state changes, so the pool can hand out work. */
+  timing: PoolTiming;
+  /** Resolves with a release once this worker may start (caps concurrent spawns). */
+  spawnPermit: () => Promise<() => void>;
+  /** Called when a slot frees up or the state changes, so the pool can hand out work. */
   onChange: (instance: WorkerInstance) => void;
 }
 
 let nextWorkerId = 1;
 
 /**
- * One Bun Worker running one app version, on the host side. Owns the worker's lifecycle
- * (see `state.ts`) and the exchanges in flight on it. Never terminates a worker that has not
- * reported `ready` or `start-failed` (that has crashed Bun); waits for `close` after terminate.
+ * One Bun Worker running one app version, on the host side: its lifecycle (`state.ts`), its
+ * exchanges in flight, and every timer that recycles it (ttl, idle, heartbeat). All time comes
+ * from the injected clock. Never terminates a worker before it reported `ready` or
+ * `start-failed` (that has crashed Bun); `closed` resolves on the thread's `close` event.
  */
 export class WorkerInstance {
   readonly id = nextWorkerId++;
@@ -44,21 +48,25 @@ export class WorkerInstance {
   rss = 0;
 
   readonly #deps: InstanceDeps;
-  readonly #worker: Worker;
+  readonly #timers: Timers;
   readonly #exchanges = new Map<number, Exchange>();
-  /** Per exchange: its timeout timer and the detach of its client-abort listener. */
-  readonly #timers = new Map<number, { timer: TimerHandle; detach: () => void }>();
+  #worker: Worker | undefined;
   #nextExchangeId = 1;
   #readyCallbacks!: { resolve: () => void; reject: (error: BuntimeError) => void };
+  #releaseSpawn: (() => void) | undefined;
   #started = false;
   #stopReason: StopReason | undefined;
-  #stopTimer: TimerHandle | undefined;
+  #stopping = false;
+  #pingSeq = 0;
+  #pingSentAt: number | undefined;
+  #probeDeadline: number | undefined;
   #closedResolve!: () => void;
 
   constructor(app: AppVersion, deps: InstanceDeps) {
     this.app = app;
     this.key = versionKey(app.name, app.version);
     this.#deps = deps;
+    this.#timers = new Timers(deps.clock);
     this.startedAt = deps.clock.now();
     this.lastUsedAt = this.startedAt;
     this.ready = new Promise((resolve, reject) => {
@@ -68,31 +76,22 @@ export class WorkerInstance {
     this.closed = new Promise((resolve) => {
       this.#closedResolve = resolve;
     });
-    this.#worker = new Worker(GUEST_ENTRY, {
-      env: { ...app.config.env },
-      smol: app.config.lowMemory,
-    });
-    this.#worker.addEventListener("message", (event: MessageEvent<GuestMessage>) => this.#onMessage(event.data));
-    this.#worker.addEventListener("error", (event) => this.#onCrash(`uncaught error: ${event.message}`));
-    this.#worker.addEventListener("close", () => this.#onClose());
-    deps.events.emit("spawn", { key: this.key, workerId: this.id });
-    this.#send({
-      type: "init",
-      name: app.name,
-      version: app.version,
-      dir: app.dir,
-      entrypoint: app.entrypoint,
-      kind: app.kind,
-    });
+    void deps.spawnPermit().then((release) => this.#spawn(release));
   }
 
   get inFlight(): number {
     return this.#exchanges.size;
   }
 
-  /** Sends one request through this worker. The caller checked that it accepts work. */
+  /** Whether this worker can take one more request now. */
+  accepts(): boolean {
+    return accepts(this.state) && this.requests < this.app.config.maxRequests;
+  }
+
+  /** Sends one request through this worker. The caller checked `accepts()`. */
   dispatch(forward: ForwardedRequest): Promise<Response> {
     if (this.state === "ready" || this.state === "idle") this.#setState("active");
+    this.#timers.clear("idle");
     this.requests++;
     this.lastUsedAt = this.#deps.clock.now();
     const exchange = new Exchange(
@@ -104,9 +103,11 @@ export class WorkerInstance {
     const { signal } = forward.request;
     const onClientGone = () => exchange.abort("client went away");
     signal.addEventListener("abort", onClientGone, { once: true });
-    const timer = this.#deps.clock.setTimeout(() => this.#onTimeout(exchange), this.app.config.timeout * 1000);
-    this.#timers.set(exchange.id, { timer, detach: () => signal.removeEventListener("abort", onClientGone) });
+    this.#timers.set(`timeout:${exchange.id}`, this.app.config.timeout * 1000, () => this.#onTimeout(exchange));
+    void exchange.response.finally(() => signal.removeEventListener("abort", onClientGone));
     void exchange.start(forward);
+    // The request that reaches maxRequests is the last: recycle once it (and the rest) finish.
+    if (this.requests >= this.app.config.maxRequests) this.drain("max-requests");
     return exchange.response;
   }
 
@@ -116,23 +117,38 @@ export class WorkerInstance {
    */
   drain(reason: StopReason): void {
     if (this.state === "draining" || this.state === "terminated") return;
-    this.#stopReason = reason;
+    this.#stopReason ??= reason;
     if (this.state === "creating") return; // #onReady sees #stopReason and drains then
     this.#setState("draining");
+    this.#timers.clear("idle");
+    this.#timers.clear("ttl");
     this.#deps.events.emit("recycle", { key: this.key, workerId: this.id, reason });
-    this.#terminateWhenDrained();
+    this.#deps.onChange(this);
+    if (this.#exchanges.size === 0) this.#stop();
   }
 
-  /** Ends every exchange now and terminates (shutdown, crash of the event loop). */
+  /** Fails every exchange now and terminates (shutdown, an unresponsive event loop). */
   kill(reason: StopReason, error: BuntimeError): void {
     this.#stopReason ??= reason;
     for (const exchange of [...this.#exchanges.values()]) exchange.fail(error);
-    if (this.state !== "creating") this.#terminate();
+    if (this.#started) this.#terminateNow();
   }
 
-  /** Asks the worker for its memory use (answered with `pong`). */
-  ping(seq: number): void {
-    this.#send({ type: "ping", seq });
+  #spawn(release: () => void): void {
+    this.#releaseSpawn = release;
+    if (this.#stopReason === "shutdown") {
+      // Shut down before it even started: nothing to terminate.
+      this.#onClose();
+      return;
+    }
+    const { config } = this.app;
+    this.#worker = new Worker(GUEST_ENTRY, { env: { ...config.env }, smol: config.lowMemory });
+    this.#worker.addEventListener("message", (event: MessageEvent<GuestMessage>) => this.#onMessage(event.data));
+    this.#worker.addEventListener("error", (event) => this.#onCrash(`uncaught ${summarise(event)}`));
+    this.#worker.addEventListener("close", () => this.#onClose());
+    this.#deps.events.emit("spawn", { key: this.key, workerId: this.id });
+    const { name, version, dir, entrypoint, kind } = this.app;
+    this.#send({ type: "init", name, version, dir, entrypoint, kind, maxMemoryBytes: (config.maxMemory ?? 0) * MB });
   }
 
   #onMessage(message: GuestMessage): void {
@@ -150,21 +166,21 @@ export class WorkerInstance {
         this.#exchanges.get(message.id)?.onChunk(message);
         return;
       case "app-error": {
+        const exchange = this.#exchanges.get(message.id);
+        if (!exchange) return;
         this.errors++;
         this.#deps.logger.warn("app error", { app: this.key, worker: this.id, error: message.message });
-        this.#exchanges.get(message.id)?.fail(new BuntimeError("APP_ERROR", message.message));
+        exchange.fail(new BuntimeError("APP_ERROR", message.message));
         return;
       }
       case "request-pull":
         void this.#exchanges.get(message.id)?.pullRequestBody();
         return;
       case "pong":
-        this.heapUsed = message.heapUsed;
-        this.rss = message.rss;
+        this.#onPong(message.seq, message.heapUsed, message.rss);
         return;
       case "stopped":
-        this.#deps.clock.clearTimeout(this.#stopTimer);
-        this.#worker.terminate();
+        this.#terminateNow();
         return;
       default:
         unreachable(message);
@@ -173,6 +189,7 @@ export class WorkerInstance {
 
   #onReady(): void {
     this.#started = true;
+    this.#releaseSpawn?.();
     this.#setState("ready");
     this.#deps.events.emit("ready", {
       key: this.key,
@@ -180,6 +197,10 @@ export class WorkerInstance {
       startMs: this.#deps.clock.now() - this.startedAt,
     });
     this.#readyCallbacks.resolve();
+    const { ttl } = this.app.config;
+    if (ttl > 0) this.#timers.set("ttl", ttl * 1000, () => this.drain("ttl"));
+    this.#armIdle();
+    this.#heartbeat();
     if (this.#stopReason !== undefined) {
       const reason = this.#stopReason;
       this.#stopReason = undefined;
@@ -191,79 +212,127 @@ export class WorkerInstance {
 
   #onStartFailed(message: string): void {
     this.#started = true;
+    this.#releaseSpawn?.();
     this.#stopReason = "start-failed";
     this.#deps.logger.error("app failed to start", { app: this.key, worker: this.id, error: message });
     this.#readyCallbacks.reject(new BuntimeError("WORKER_START_FAILED", `${this.key} failed to start: ${message}`));
-    this.#terminate();
+    this.#terminateNow();
   }
 
   #onTimeout(exchange: Exchange): void {
     if (exchange.ended) return;
     this.errors++;
-    exchange.abort(
-      "timeout",
-      new BuntimeError("APP_TIMEOUT", `${this.key} did not answer within ${this.app.config.timeout}s`),
-    );
-    // A timed-out worker never serves another request.
+    const { timeout } = this.app.config;
+    exchange.abort("timeout", new BuntimeError("APP_TIMEOUT", `${this.key} did not answer within ${timeout}s`));
+    // A timed-out worker never serves another request; if its event loop is stuck, the
+    // probe kills it at once so its other requests do not wait for their own timeouts.
     this.drain("timeout");
+    this.#probe(this.#deps.timing.probeMs);
   }
 
   #onExchangeEnd(exchange: Exchange): void {
     this.#exchanges.delete(exchange.id);
-    const entry = this.#timers.get(exchange.id);
-    this.#timers.delete(exchange.id);
-    if (entry) {
-      this.#deps.clock.clearTimeout(entry.timer);
-      entry.detach();
-    }
+    this.#timers.clear(`timeout:${exchange.id}`);
     this.lastUsedAt = this.#deps.clock.now();
     if (this.state === "active" && this.#exchanges.size === 0) {
       this.#setState("idle");
       this.#send({ type: "idle" });
+      this.#armIdle();
     }
-    if (this.state === "draining") this.#terminateWhenDrained();
+    if (this.state === "draining" && this.#exchanges.size === 0) this.#stop();
     this.#deps.onChange(this);
   }
 
-  #terminateWhenDrained(): void {
-    if (this.#exchanges.size === 0) this.#terminate();
+  #armIdle(): void {
+    this.#timers.set("idle", this.app.config.idleTimeout * 1000, () => {
+      if (this.state === "idle" || this.state === "ready") this.drain("idle");
+    });
   }
 
-  /** Runs the app's `onTerminate` (bounded), then terminates; `close` finishes it. */
-  #terminate(): void {
-    if (this.state === "terminated" || this.#stopTimer !== undefined) return;
-    if (!this.#started) return;
-    this.#stopTimer = this.#deps.clock.setTimeout(() => this.#worker.terminate(), STOP_GRACE_MS);
+  /** Pings every `heartbeatMs`; a ping unanswered for the app's `timeout` means a stuck loop. */
+  #heartbeat(): void {
+    this.#timers.set("heartbeat", this.#deps.timing.heartbeatMs, () => {
+      if (this.state === "terminated") return;
+      this.#probe(this.app.config.timeout * 1000);
+      this.#heartbeat();
+    });
+  }
+
+  /** Sends a ping unless one is out; kills the worker if no pong comes within `deadlineMs`. */
+  #probe(deadlineMs: number): void {
+    const now = this.#deps.clock.now();
+    if (this.#pingSentAt === undefined) {
+      this.#pingSentAt = now;
+      this.#send({ type: "ping", seq: ++this.#pingSeq });
+    }
+    const deadline = this.#pingSentAt + deadlineMs;
+    // An earlier deadline (a timed-out request's probe) replaces a later one (the heartbeat's).
+    if (this.#probeDeadline !== undefined && this.#probeDeadline <= deadline) return;
+    this.#probeDeadline = deadline;
+    this.#timers.set("probe", Math.max(0, deadline - now), () => {
+      this.#probeDeadline = undefined;
+      if (this.#pingSentAt !== undefined) this.#onUnresponsive();
+    });
+  }
+
+  #onPong(seq: number, heapUsed: number, rss: number): void {
+    this.heapUsed = heapUsed;
+    this.rss = rss;
+    if (seq !== 0 && seq === this.#pingSeq) {
+      this.#pingSentAt = undefined;
+      this.#probeDeadline = undefined;
+      this.#timers.clear("probe");
+    }
+    const { maxMemory } = this.app.config;
+    if (maxMemory !== undefined && heapUsed > maxMemory * MB) this.drain("max-memory");
+  }
+
+  #onUnresponsive(): void {
+    if (this.state === "terminated") return;
+    this.#deps.logger.error("worker unresponsive; terminating", { app: this.key, worker: this.id });
+    this.#deps.events.emit("crash", { key: this.key, workerId: this.id, message: "event loop unresponsive" });
+    this.kill("unresponsive", new BuntimeError("WORKER_CRASHED", `${this.key} stopped responding`));
+  }
+
+  /** Graceful end: the app's `onTerminate` (bounded by stopGraceMs), then terminate. */
+  #stop(): void {
+    if (this.#stopping || this.state === "terminated") return;
+    this.#stopping = true;
+    this.#timers.set("stop", this.#deps.timing.stopGraceMs, () => this.#terminateNow());
     this.#send({ type: "stop" });
+  }
+
+  #terminateNow(): void {
+    this.#stopping = true;
+    this.#timers.clear("stop");
+    this.#worker?.terminate();
   }
 
   #onCrash(message: string): void {
     if (this.state === "terminated") return;
     this.#deps.logger.error("worker crashed", { app: this.key, worker: this.id, error: message });
     this.#deps.events.emit("crash", { key: this.key, workerId: this.id, message });
-    this.#stopReason ??= "crashed";
+    this.#stopReason = "crashed";
     const error = new BuntimeError("WORKER_CRASHED", `${this.key} crashed: ${message}`);
     for (const exchange of [...this.#exchanges.values()]) exchange.fail(error);
     if (!this.#started) {
       this.#started = true;
+      this.#releaseSpawn?.();
       this.#readyCallbacks.reject(new BuntimeError("WORKER_START_FAILED", `${this.key} failed to start: ${message}`));
     }
     // The thread may still be alive after an `error` event; make sure it goes.
-    this.#worker.terminate();
+    this.#terminateNow();
   }
 
   #onClose(): void {
     if (this.state === "terminated") return;
-    if (this.#stopTimer === undefined && this.#stopReason !== "crashed") {
-      // Nobody asked it to stop: the app exited (process.exit) or the thread died.
-      this.#onCrash("the worker exited");
-    }
-    this.#deps.clock.clearTimeout(this.#stopTimer);
+    // Nobody asked it to stop: the app exited (process.exit) or the thread died.
+    if (!this.#stopping && this.#stopReason !== "crashed" && this.#worker) this.#onCrash("the worker exited");
+    this.#timers.clearAll();
+    this.#releaseSpawn?.();
     const crashed = new BuntimeError("WORKER_CRASHED", `${this.key} worker exited`);
     for (const exchange of [...this.#exchanges.values()]) exchange.fail(crashed);
-    if (!this.#started) {
-      this.#readyCallbacks.reject(new BuntimeError("WORKER_START_FAILED", `${this.key} exited while starting`));
-    }
+    this.#readyCallbacks.reject(new BuntimeError("WORKER_START_FAILED", `${this.key} exited while starting`));
     this.state = transition(this.state, "terminated");
     this.#deps.events.emit("terminate", { key: this.key, workerId: this.id, reason: this.#stopReason ?? "crashed" });
     this.#closedResolve();
@@ -275,8 +344,16 @@ export class WorkerInstance {
   }
 
   #send(message: HostMessage, transfer?: Transferable[]): void {
-    if (this.state === "terminated") return;
+    if (this.state === "terminated" || !this.#worker) return;
     if (transfer) this.#worker.postMessage(message, transfer);
     else this.#worker.postMessage(message);
   }
+}
+
+/** The `error: message` line of a worker's ErrorEvent, without Bun's source excerpt. */
+function summarise(event: ErrorEvent): string {
+  const error = event.error as unknown;
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  const line = event.message.split("\n").find((l) => /^\w*error: /i.test(l.trim()));
+  return (line ?? event.message).trim().slice(0, 500);
 }

@@ -1,32 +1,16 @@
 import { describe, expect, test } from "bun:test";
 import { canQueue, pickWorker, retryAfterSeconds, shouldSpawn } from "./policies.ts";
 
+const worker = (accepting: boolean, inFlight: number) => ({ accepts: () => accepting, inFlight });
+
 describe("pickWorker", () => {
   test("takes the least loaded accepting worker", () => {
-    expect(
-      pickWorker(
-        [
-          { state: "active", inFlight: 3 },
-          { state: "idle", inFlight: 0 },
-          { state: "active", inFlight: 1 },
-        ],
-        10,
-      ),
-    ).toBe(1);
+    expect(pickWorker([worker(true, 3), worker(true, 0), worker(true, 1)], 10)).toBe(1);
   });
-  test("skips workers at concurrency, starting, draining or terminated", () => {
-    expect(
-      pickWorker(
-        [
-          { state: "active", inFlight: 2 },
-          { state: "creating", inFlight: 0 },
-          { state: "draining", inFlight: 0 },
-          { state: "terminated", inFlight: 0 },
-        ],
-        2,
-      ),
-    ).toBe(-1);
+  test("skips workers at concurrency and workers that do not accept", () => {
+    expect(pickWorker([worker(true, 2), worker(false, 0)], 2)).toBe(-1);
   });
+  test("no workers, no pick", () => expect(pickWorker([], 1)).toBe(-1));
 });
 
 describe("shouldSpawn", () => {

@@ -2,20 +2,26 @@
  * The pool's decisions as pure functions: which worker takes a request, whether to spawn,
  * whether to queue, which version to evict. No threads, no timers: unit-tested alone.
  */
-import { accepts, type WorkerState } from "./state.ts";
+import type { WorkerState } from "./state.ts";
 
 export interface WorkerLoad {
   state: WorkerState;
   inFlight: number;
 }
 
+/** What the balancer sees of a worker: whether it takes work at all, and its load. */
+export interface Candidate {
+  accepts(): boolean;
+  inFlight: number;
+}
+
 /** The accepting worker with the fewest requests in flight below `concurrency`, or -1. */
-export function pickWorker(workers: readonly WorkerLoad[], concurrency: number): number {
+export function pickWorker(workers: readonly Candidate[], concurrency: number): number {
   let best = -1;
   for (let i = 0; i < workers.length; i++) {
-    const w = workers[i] as WorkerLoad;
-    if (!accepts(w.state) || w.inFlight >= concurrency) continue;
-    if (best === -1 || w.inFlight < (workers[best] as WorkerLoad).inFlight) best = i;
+    const w = workers[i] as Candidate;
+    if (!w.accepts() || w.inFlight >= concurrency) continue;
+    if (best === -1 || w.inFlight < (workers[best] as Candidate).inFlight) best = i;
   }
   return best;
 }

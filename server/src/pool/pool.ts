@@ -1,11 +1,13 @@
 import type { VersionKey } from "../apps/catalog.ts";
 import type { AppVersion } from "../apps/config.ts";
+import { Installer } from "../apps/install.ts";
 import { BuntimeError } from "../errors.ts";
 import type { Logger } from "../util/log.ts";
 import { type Clock, realClock } from "./clock.ts";
 import { PoolEmitter, type StopReason } from "./events.ts";
 import type { ForwardedRequest } from "./exchange.ts";
 import { RecencyList } from "./lru.ts";
+import { DEFAULT_TIMING, Gate, type PoolTiming } from "./timing.ts";
 import { VersionPool } from "./version-pool.ts";
 
 export interface WorkerPoolOptions {
@@ -13,6 +15,7 @@ export interface WorkerPoolOptions {
   size: number;
   logger: Logger;
   clock?: Clock;
+  timing?: Partial<PoolTiming>;
 }
 
 /** One live worker, as `/_/stats` shows it. */
@@ -37,8 +40,11 @@ export interface WorkerSnapshot {
 export class WorkerPool {
   readonly events = new PoolEmitter();
   readonly clock: Clock;
+  readonly timing: PoolTiming;
   readonly #size: number;
   readonly #logger: Logger;
+  readonly #spawnGate: Gate;
+  readonly #installer: Installer;
   readonly #versions = new Map<VersionKey, VersionPool>();
   readonly #recency = new RecencyList<VersionKey>();
   /** Versions retired (changed, removed, evicted) whose workers are still draining. */
@@ -49,11 +55,15 @@ export class WorkerPool {
     this.#size = options.size;
     this.#logger = options.logger;
     this.clock = options.clock ?? realClock;
+    this.timing = { ...DEFAULT_TIMING, ...options.timing };
+    this.#spawnGate = new Gate(this.timing.maxConcurrentSpawns);
+    this.#installer = new Installer(options.logger);
   }
 
-  /** Serves one request on a worker of `app`, starting one if needed. */
-  dispatch(app: AppVersion, forward: ForwardedRequest): Promise<Response> {
-    if (this.#closed) return Promise.reject(new BuntimeError("SHUTTING_DOWN", "the server is shutting down"));
+  /** Serves one request on a worker of `app`, starting one (after `autoInstall`) if needed. */
+  async dispatch(app: AppVersion, forward: ForwardedRequest): Promise<Response> {
+    if (app.config.autoInstall) await this.#installer.ensure(app);
+    if (this.#closed) throw new BuntimeError("SHUTTING_DOWN", "the server is shutting down");
     const key: VersionKey = `${app.name}@${app.version}`;
     let pool = this.#versions.get(key);
     if (pool === undefined || pool.app !== app) {
@@ -62,8 +72,9 @@ export class WorkerPool {
         clock: this.clock,
         logger: this.#logger,
         events: this.events,
+        timing: this.timing,
+        spawnPermit: () => this.#spawnGate.acquire(),
         reserveWorker: (p) => this.#reserveWorker(p),
-        onChange: () => {},
       });
       this.#versions.set(key, pool);
     }
@@ -105,7 +116,8 @@ export class WorkerPool {
   async close(graceMs = 0): Promise<void> {
     this.#closed = true;
     const pools = this.#allVersionPools();
-    for (const pool of pools) pool.retire("shutdown");
+    const shuttingDown = new BuntimeError("SHUTTING_DOWN", "the server is shutting down");
+    for (const pool of pools) pool.retire("shutdown", shuttingDown);
     const workers = pools.flatMap((p) => p.workers);
     const allClosed = Promise.all(workers.map((w) => w.closed));
     if (graceMs > 0) {
@@ -113,8 +125,7 @@ export class WorkerPool {
       await Promise.race([allClosed, new Promise((r) => (timer = setTimeout(r, graceMs)))]);
       clearTimeout(timer);
     }
-    const error = new BuntimeError("SHUTTING_DOWN", "the server is shutting down");
-    for (const pool of pools) pool.kill("shutdown", error);
+    for (const pool of pools) pool.kill("shutdown", shuttingDown);
     await allClosed;
     this.#versions.clear();
     this.#retiring.clear();

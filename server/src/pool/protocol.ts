@@ -17,6 +17,8 @@ export interface InitMessage {
   dir: string;
   entrypoint: string;
   kind: "module" | "static";
+  /** Heap limit (`maxMemory`); over it, the worker reports its use after a request. 0: none. */
+  maxMemoryBytes: number;
 }
 
 /**
@@ -129,6 +131,7 @@ export interface RequestPullMessage {
   id: number;
 }
 
+/** Memory use: the answer to `ping` (its `seq`), or unsolicited (`seq` 0) when over `maxMemoryBytes`. */
 export interface PongMessage {
   type: "pong";
   seq: number;

@@ -6,6 +6,7 @@ import type { StopReason } from "./events.ts";
 import type { ForwardedRequest } from "./exchange.ts";
 import { type InstanceDeps, WorkerInstance } from "./instance.ts";
 import { canQueue, pickWorker, retryAfterSeconds, shouldSpawn } from "./policies.ts";
+import { backoffMs } from "./timing.ts";
 
 interface Waiter {
   resolve: (worker: WorkerInstance) => void;
@@ -15,15 +16,15 @@ interface Waiter {
 
 export interface VersionPoolDeps extends Omit<InstanceDeps, "onChange"> {
   clock: Clock;
-  /** Asks the pool-wide budget for room for one more worker (may evict other versions). */
+  /** Makes room in the pool-wide budget for one more worker (may evict other versions). */
   reserveWorker: (pool: VersionPool) => void;
-  onChange: () => void;
 }
 
 /**
  * The workers of one app version: hands each request to the least-loaded worker below
  * `concurrency`, spawns up to `maxWorkers` while all are busy, and queues up to `maxQueue`
- * requests for a free slot; past that, 503 `APP_OVERLOADED`.
+ * requests for a free slot; past that, 503 `APP_OVERLOADED`. After a failed start it backs off
+ * (crash loop) instead of spawning on every request; a change on disk makes a new VersionPool.
  */
 export class VersionPool {
   readonly key: VersionKey;
@@ -31,7 +32,10 @@ export class VersionPool {
   readonly workers: WorkerInstance[] = [];
   readonly #deps: VersionPoolDeps;
   readonly #queue: Waiter[] = [];
-  #retired = false;
+  #retired: BuntimeError | undefined;
+  #failures = 0;
+  #lastFailure: BuntimeError | undefined;
+  #retryAt = 0;
 
   constructor(app: AppVersion, deps: VersionPoolDeps) {
     this.app = app;
@@ -54,22 +58,21 @@ export class VersionPool {
     return worker.dispatch(forward);
   }
 
-  /** Drains every worker and refuses new requests (removed, changed on disk, evicted). */
-  retire(reason: StopReason): void {
-    this.#retired = true;
+  /** Drains every worker and refuses new requests (removed, changed on disk, evicted, shutdown). */
+  retire(reason: StopReason, error = replacedError(this.key)): void {
+    this.#retired = error;
     for (const worker of this.workers) worker.drain(reason);
-    const error = new BuntimeError("APP_OVERLOADED", `${this.key} is being replaced; retry`, { "retry-after": "1" });
     for (const waiter of this.#queue.splice(0)) this.#settle(waiter, error);
   }
 
   /** Terminates every worker now, failing what is in flight. */
   kill(reason: StopReason, error: BuntimeError): void {
-    this.#retired = true;
+    this.#retired = error;
     for (const worker of this.workers) worker.kill(reason, error);
     for (const waiter of this.#queue.splice(0)) this.#settle(waiter, error);
   }
 
-  /** Hands free slots to waiting requests; called whenever a worker changes. */
+  /** Hands free slots to waiting requests; called whenever one of its workers changes. */
   pump(): void {
     for (let i = this.workers.length - 1; i >= 0; i--) {
       if (this.workers[i]?.state === "terminated") this.workers.splice(i, 1);
@@ -81,7 +84,7 @@ export class VersionPool {
       this.#deps.clock.clearTimeout(waiter.timer);
       waiter.resolve(worker);
     }
-    if (this.#queue.length > 0 && !this.#retired) this.#maybeSpawn();
+    if (this.#queue.length > 0) this.#maybeSpawn();
   }
 
   #takeFree(): WorkerInstance | undefined {
@@ -91,11 +94,9 @@ export class VersionPool {
   }
 
   #wait(): Promise<WorkerInstance> {
-    if (this.#retired) {
-      return Promise.reject(
-        new BuntimeError("APP_OVERLOADED", `${this.key} is being replaced; retry`, { "retry-after": "1" }),
-      );
-    }
+    if (this.#retired) return Promise.reject(this.#retired);
+    const backoff = this.#backoffError();
+    if (backoff) return Promise.reject(backoff);
     const { maxQueue, timeout } = this.app.config;
     if (!canQueue(this.#queue.length, maxQueue)) {
       return Promise.reject(
@@ -119,30 +120,55 @@ export class VersionPool {
     });
   }
 
+  /** While a crash loop backs off and no worker is alive: the last start failure, at once. */
+  #backoffError(): BuntimeError | undefined {
+    if (this.#failures === 0 || this.liveCount > 0) return undefined;
+    const wait = this.#retryAt - this.#deps.clock.now();
+    if (wait <= 0) return undefined;
+    const message = `${this.#lastFailure?.message ?? `${this.key} failed to start`} (next start in ${Math.ceil(wait / 1000)}s)`;
+    return new BuntimeError("WORKER_START_FAILED", message);
+  }
+
   #maybeSpawn(): void {
+    if (this.#retired || this.#backoffError()) return;
     if (!shouldSpawn(this.workers, this.#queue.length, this.app.config)) return;
     this.#deps.reserveWorker(this);
-    const worker = new WorkerInstance(this.app, { ...this.#deps, onChange: () => this.#onWorkerChange() });
+    const worker = new WorkerInstance(this.app, { ...this.#deps, onChange: () => this.pump() });
     this.workers.push(worker);
-    worker.ready.catch((error: BuntimeError) => this.#onStartFailed(error));
+    worker.ready.then(
+      () => {
+        this.#failures = 0;
+      },
+      (error: BuntimeError) => this.#onStartFailed(error),
+    );
   }
 
   #onStartFailed(error: BuntimeError): void {
+    if (this.#retired) return;
+    this.#failures++;
+    this.#lastFailure = error;
+    this.#retryAt = this.#deps.clock.now() + backoffMs(this.#failures, this.#deps.timing);
     // With no other worker to wait for, everyone waiting gets the start failure.
-    const others = this.workers.some(
-      (w) => w.state !== "terminated" && w.state !== "creating" && w.state !== "draining",
-    );
-    if (others) return;
+    if (this.workers.some((w) => w.accepts())) return;
     for (const waiter of this.#queue.splice(0)) this.#settle(waiter, error);
-  }
-
-  #onWorkerChange(): void {
-    this.pump();
-    this.#deps.onChange();
   }
 
   #settle(waiter: Waiter, error: BuntimeError): void {
     this.#deps.clock.clearTimeout(waiter.timer);
     waiter.reject(error);
   }
+}
+
+/**
+ * A request that waited on a version retired under it (changed or removed on disk, evicted).
+ * The HTTP layer resolves such a request again instead of answering it, so none is lost.
+ */
+export class ReplacedError extends BuntimeError {
+  constructor(key: VersionKey) {
+    super("APP_OVERLOADED", `${key} was replaced while the request waited; retry`, { "retry-after": "1" });
+  }
+}
+
+function replacedError(key: VersionKey): BuntimeError {
+  return new ReplacedError(key);
 }
