@@ -36,19 +36,24 @@ export function createAppHandler(deps: AppRouteDeps): (request: Request) => Prom
           : new BuntimeError("VERSION_NOT_FOUND", `${target.name} has no version matching "${target.range ?? "*"}"`);
       }
       appLabel = `${target.name}@${resolution.version}`;
-      const app = await deps.catalog.load(target.name, resolution.version);
-      const body = limitBody(request, deps.maxBodySize);
       const headers: HeaderList = [];
       for (const [key, value] of request.headers) {
-        if (key !== "x-request-id" && key !== "x-forwarded-prefix" && key !== "x-buntime-app")
+        if (key !== "x-request-id" && key !== "x-forwarded-prefix" && key !== "x-buntime-app") {
           headers.push([key, value]);
+        }
       }
       headers.push(["x-forwarded-prefix", target.prefix], ["x-buntime-app", appLabel], ["x-request-id", requestId]);
-      response = await deps.pool.dispatch(app, {
-        request: body,
-        url: url.origin + target.path,
-        headers,
-      });
+      const forward = { request: limitBody(request, deps.maxBodySize), url: url.origin + target.path, headers };
+      for (let attempt = 1; ; attempt++) {
+        const app = await deps.catalog.load(target.name, resolution.version);
+        try {
+          response = await deps.pool.dispatch(app, forward);
+          break;
+        } catch (error) {
+          // The version was replaced on disk while this request waited: serve it from the new one.
+          if (!(error instanceof ReplacedError) || attempt >= 3) throw error;
+        }
+      }
     } catch (error) {
       response = errorResponse(toBuntimeError(error));
     }
