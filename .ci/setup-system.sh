@@ -2,8 +2,8 @@
 # System packages the tests need, installed only when missing (CI runs as root).
 set -euo pipefail
 need=()
-# (filled as tests need more: e.g. promtool from the `prometheus` package)
+command -v promtool >/dev/null || need+=(prometheus)   # promtool checks /_/metrics/prometheus
 if [ "${#need[@]}" -gt 0 ]; then
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}"
 fi

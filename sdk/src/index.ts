@@ -16,3 +16,19 @@ export {
   formatIssues,
   workerConfigSchema,
 } from "./worker-config.ts";
+
+// Plugins
+export { definePlugin, PluginOptionsError } from "./plugin.ts";
+export type {
+  InitContext,
+  Plugin,
+  PluginDefinition,
+  PluginFactory,
+  PluginLogger,
+  RequestContext,
+  RequestEndEvent,
+  ResolvedApp,
+  WorkerEvent,
+  WorkerEventType,
+  WorkerInfo,
+} from "./plugin.ts";

@@ -4,14 +4,18 @@
  */
 export const ERROR_STATUS = {
   INVALID_VERSION: 400,
+  DEPLOYMENT_INVALID: 400,
   APP_NOT_FOUND: 404,
   VERSION_NOT_FOUND: 404,
   NOT_FOUND: 404,
+  DEPLOYMENT_EXISTS: 409,
   BODY_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
   APP_CONFIG_INVALID: 500,
   ENTRYPOINT_NOT_FOUND: 500,
   APP_ERROR: 500,
   INTERNAL_ERROR: 500,
+  PLUGIN_FAILED: 500,
   WORKER_START_FAILED: 502,
   WORKER_CRASHED: 502,
   APP_OVERLOADED: 503,
@@ -39,16 +43,22 @@ export class BuntimeError extends Error {
   }
 }
 
+/** Which responses the runtime made, and with which code (for metrics and logs). */
+const responseCodes = new WeakMap<Response, ErrorCode>();
+
 /** `{"error":{"code","message"}}` with the code's status. */
-export function errorResponse(error: BuntimeError, headers?: HeadersInit): Response {
+export function errorResponse(error: BuntimeError): Response {
   const response = Response.json(
     { error: { code: error.code, message: error.message } },
     { status: error.status, headers: error.headers },
   );
-  if (headers) {
-    for (const [key, value] of new Headers(headers)) response.headers.set(key, value);
-  }
+  responseCodes.set(response, error.code);
   return response;
+}
+
+/** The runtime's error code when `response` came from `errorResponse`, else undefined. */
+export function errorCodeOf(response: Response): ErrorCode | undefined {
+  return responseCodes.get(response);
 }
 
 /** Any thrown value as a runtime error; unknown ones become INTERNAL_ERROR. */

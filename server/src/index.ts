@@ -1,30 +1,33 @@
 #!/usr/bin/env bun
 /**
  * `npm start`: reads the environment (CONTRACT §2), starts the server, prints where it
- * listens, and drains on SIGTERM/SIGINT.
+ * listens, and drains on SIGTERM/SIGINT. Exit 2: an invalid environment, config or required plugin.
  */
+import { ConfigError } from "./config/buntime-config.ts";
 import { EnvError, loadEnv } from "./constants.ts";
-import { startServer } from "./server.ts";
+import { PluginLoadError } from "./plugins/load.ts";
+import { type RunningServer, startServer } from "./server.ts";
 import { createLogger } from "./util/log.ts";
 
 const logger = createLogger();
 
-let env: ReturnType<typeof loadEnv>;
+let server: RunningServer;
 try {
-  env = loadEnv();
+  const env = loadEnv();
+  server = await startServer({ env, logger });
+  console.log(`Buntime listening on ${server.url.href} (apps from ${env.APPS_DIR})`);
 } catch (error) {
-  if (!(error instanceof EnvError)) throw error;
-  console.error(error.message);
-  process.exit(2);
+  if (error instanceof EnvError || error instanceof ConfigError || error instanceof PluginLoadError) {
+    console.error(`buntime: ${error.message}`);
+    process.exit(2);
+  }
+  throw error;
 }
-
-const server = await startServer({ env, logger });
-console.log(`Buntime listening on ${server.url.href} (apps from ${env.APPS_DIR})`);
 
 let signals = 0;
 const shutdown = async (signal: string) => {
   if (++signals > 1) return;
-  logger.info("shutting down", { signal, graceSeconds: env.SHUTDOWN_TIMEOUT });
+  logger.info("shutting down", { signal });
   await server.stop();
   process.exit(0);
 };

@@ -1,17 +1,28 @@
 import { Hono } from "hono";
 import { AppCatalog } from "./apps/catalog.ts";
+import { Deployer } from "./apps/deploy/deploy.ts";
+import { type BuntimeConfig, loadBuntimeConfig } from "./config/buntime-config.ts";
 import type { ServerEnv } from "./constants.ts";
 import { BuntimeError, errorResponse } from "./errors.ts";
-import { createAppHandler } from "./http/app-route.ts";
 import { internalRoutes } from "./http/internal.ts";
+import { createPipeline } from "./http/pipeline.ts";
+import { PluginHost } from "./plugins/host.ts";
+import { loadPlugins } from "./plugins/load.ts";
 import type { Clock } from "./pool/clock.ts";
 import { WorkerPool } from "./pool/pool.ts";
+import type { PoolTiming } from "./pool/timing.ts";
+import { newPoolCounters, StatsCollector } from "./stats/collector.ts";
 import { createLogger, type Logger } from "./util/log.ts";
 
 export interface ServerOptions {
   env: ServerEnv;
+  /** The extension config; default: the file named by `env.BUNTIME_CONFIG`, if any. */
+  config?: BuntimeConfig;
+  /** Where `${VAR}` in plugin options comes from. Default `process.env`. */
+  configEnv?: Record<string, string | undefined>;
   logger?: Logger;
   clock?: Clock;
+  timing?: Partial<PoolTiming>;
 }
 
 /** A running Buntime server. */
@@ -20,11 +31,12 @@ export interface RunningServer {
   readonly port: number;
   readonly catalog: AppCatalog;
   readonly pool: WorkerPool;
-  /** The Hono app behind the socket; `fetch` it to serve a request in-process. */
-  readonly app: Hono;
+  readonly plugins: PluginHost;
+  /** Serves one request in-process, through the same pipeline as the socket. */
+  fetch(request: Request): Promise<Response>;
   /**
-   * Stops accepting, lets in-flight requests finish for up to `graceMs`, then terminates every
-   * worker. Idempotent.
+   * Stops accepting, lets in-flight requests finish for up to `graceMs` (default
+   * SHUTDOWN_TIMEOUT), calls plugins' `onShutdown`, then terminates every worker. Idempotent.
    */
   stop(graceMs?: number): Promise<void>;
 }
@@ -33,7 +45,8 @@ export interface RunningServer {
 const SOCKET_IDLE_SECONDS = 120;
 
 /**
- * Starts Buntime: the app catalogue, the worker pool and the HTTP server.
+ * Starts Buntime: the app catalogue, the worker pool, the plugins and the HTTP server.
+ * @throws ConfigError / PluginLoadError when the extension config or a required plugin fails
  *
  * @example
  * const server = await startServer({ env: loadEnv({ PORT: "0" }) });
@@ -43,21 +56,34 @@ const SOCKET_IDLE_SECONDS = 120;
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { env } = options;
   const logger = options.logger ?? createLogger();
+  const config =
+    options.config ??
+    (env.BUNTIME_CONFIG ? await loadBuntimeConfig(env.BUNTIME_CONFIG) : { baseDir: process.cwd(), plugins: [] });
+  const plugins = new PluginHost(
+    await loadPlugins(config, { env: options.configEnv ?? process.env, logger }),
+    logger,
+  );
+
+  const deployer = new Deployer(env.APPS_DIR);
+  await deployer.sweep();
   const catalog = new AppCatalog(env.APPS_DIR, { logger });
+  const counters = newPoolCounters();
+  const pool = new WorkerPool({ size: env.POOL_SIZE, logger, clock: options.clock, timing: options.timing, counters });
+  const stats = new StatsCollector(counters, pool.events);
+  await plugins.init(pool);
   catalog.watch();
-  const pool = new WorkerPool({ size: env.POOL_SIZE, logger, clock: options.clock });
   const unwatch = catalog.onChange((key) => pool.retire(key, "changed"));
   let draining = false;
 
-  const app = new Hono();
-  app.route("/_", internalRoutes({ isDraining: () => draining }));
-  app.all("/_/*", (c) => errorResponse(new BuntimeError("NOT_FOUND", `no internal route ${c.req.path}`)));
-  const serveApp = createAppHandler({ catalog, pool, maxBodySize: env.MAX_BODY_SIZE });
-  app.all("*", (c) => serveApp(c.req.raw));
-  app.onError((error) => {
-    logger.error("unhandled error", { error: String(error) });
+  const internal = new Hono();
+  internal.route("/_", internalRoutes({ isDraining: () => draining, pool, stats, catalog, deployer }));
+  plugins.mountRoutes(internal);
+  internal.all("/_/*", (c) => errorResponse(new BuntimeError("NOT_FOUND", `no internal route ${c.req.path}`)));
+  internal.onError((error) => {
+    logger.error("internal route failed", { error: String(error) });
     return errorResponse(new BuntimeError("INTERNAL_ERROR", "internal error"));
   });
+  const handle = createPipeline({ catalog, pool, plugins, stats, logger, internal, maxBodySize: env.MAX_BODY_SIZE });
 
   const server = Bun.serve({
     port: env.PORT,
@@ -67,8 +93,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     maxRequestBodySize: Number.MAX_SAFE_INTEGER,
     fetch(request, bunServer) {
       // Long responses (slow apps, event streams) are bounded by the app's timeout, not the socket's.
-      if (!request.url.includes("/_/")) bunServer.timeout(request, 0);
-      return app.fetch(request);
+      bunServer.timeout(request, 0);
+      return handle(request, bunServer.requestIP(request)?.address);
     },
   });
 
@@ -80,12 +106,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       catalog.close();
       const closed = server.stop(false);
       await pool.close(graceMs);
+      await plugins.shutdown();
       await Promise.race([closed, Bun.sleep(100)]);
       server.stop(true);
     })();
     return stopping;
   };
 
-  const url = new URL(`http://${env.HOST === "0.0.0.0" ? "127.0.0.1" : env.HOST}:${server.port}/`);
-  return { url, port: server.port as number, catalog, pool, app, stop };
+  const host = env.HOST === "0.0.0.0" || env.HOST === "::" ? "127.0.0.1" : env.HOST;
+  const url = new URL(`http://${host.includes(":") ? `[${host}]` : host}:${server.port}/`);
+  return { url, port: server.port as number, catalog, pool, plugins, fetch: (r) => handle(r), stop };
 }

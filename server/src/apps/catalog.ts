@@ -108,6 +108,7 @@ export class AppCatalog {
   refresh(): void {
     const next = new Map<string, string[]>();
     for (const name of this.#list(this.root)) {
+      if (name.startsWith(".")) continue; // dotfiles, deployments' staging folder
       const appDir = join(this.root, name);
       if (!isAppName(name)) {
         this.#warnOnce(appDir, `ignoring "${name}" in APPS_DIR: not a valid app name`);

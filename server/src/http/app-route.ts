@@ -1,64 +1,75 @@
+import type { ResolvedApp } from "@buntime/sdk";
 import type { AppCatalog } from "../apps/catalog.ts";
-import { BuntimeError, errorResponse, toBuntimeError } from "../errors.ts";
+import type { AppVersion } from "../apps/config.ts";
+import { BuntimeError } from "../errors.ts";
 import type { WorkerPool } from "../pool/pool.ts";
 import type { HeaderList } from "../pool/protocol.ts";
 import { ReplacedError } from "../pool/version-pool.ts";
 import { limitBody } from "./body-limit.ts";
-import { parseTarget } from "./target.ts";
+import { type AppTarget, parseTarget } from "./target.ts";
 
-export interface AppRouteDeps {
-  catalog: AppCatalog;
-  pool: WorkerPool;
-  maxBodySize: number;
+/** What an app route resolved to, before any plugin runs; errors are answered after them. */
+export interface AppResolution {
+  target: AppTarget | undefined;
+  app: AppVersion | undefined;
+  /** Why it did not resolve (answered once the plugins let the request through). */
+  error: BuntimeError | undefined;
 }
 
-const REQUEST_ID = /^[\w.:@/+=-]{1,200}$/;
+/** Resolves `/<name>[@<range>]/*` to an app version and loads its config (CONTRACT §4). */
+export async function resolveAppRequest(url: URL, catalog: AppCatalog): Promise<AppResolution> {
+  let target: AppTarget | undefined;
+  try {
+    target = parseTarget(url.pathname, url.search);
+    const versions = catalog.versions(target.name);
+    if (versions === undefined) throw new BuntimeError("APP_NOT_FOUND", `no app named "${target.name}"`);
+    const resolution = catalog.resolve(target.name, versions, target.range);
+    if (!resolution.ok) {
+      throw resolution.code === "INVALID_VERSION"
+        ? new BuntimeError("INVALID_VERSION", `"${target.range}" is not a version or range`)
+        : new BuntimeError("VERSION_NOT_FOUND", `${target.name} has no version matching "${target.range ?? "*"}"`);
+    }
+    const app = await catalog.load(target.name, resolution.version);
+    return { target, app, error: undefined };
+  } catch (error) {
+    if (!(error instanceof BuntimeError)) throw error;
+    return { target, app: undefined, error };
+  }
+}
+
+/** The part of an AppVersion that plugins see. */
+export function resolvedApp(app: AppVersion | undefined): ResolvedApp | undefined {
+  return app && { name: app.name, version: app.version, config: app.config };
+}
+
+const HOP_HEADERS = new Set(["x-request-id", "x-forwarded-prefix", "x-buntime-app"]);
 
 /**
- * Serves `/<name>[@<range>]/*`: resolves the version, checks the body size, forwards the
- * request with the prefix removed and the contract's headers, and stamps the response.
+ * Forwards a resolved request to its app: checks the body size, strips the prefix, adds the
+ * contract's headers, and retries on the new version when the old one was replaced while the
+ * request waited (so no request is lost to a change on disk).
  */
-export function createAppHandler(deps: AppRouteDeps): (request: Request) => Promise<Response> {
-  return async (request) => {
-    const clientId = request.headers.get("x-request-id");
-    const requestId = clientId && REQUEST_ID.test(clientId) ? clientId : crypto.randomUUID();
-    let appLabel: string | undefined;
-    let response: Response;
+export async function serveApp(
+  request: Request,
+  resolution: AppResolution & { target: AppTarget; app: AppVersion },
+  deps: { catalog: AppCatalog; pool: WorkerPool; maxBodySize: number; requestId: string },
+): Promise<Response> {
+  const { target } = resolution;
+  const label = `${target.name}@${resolution.app.version}`;
+  const headers: HeaderList = [];
+  for (const [key, value] of request.headers) {
+    if (!HOP_HEADERS.has(key)) headers.push([key, value]);
+  }
+  headers.push(["x-forwarded-prefix", target.prefix], ["x-buntime-app", label], ["x-request-id", deps.requestId]);
+  const url = new URL(request.url);
+  const forward = { request: limitBody(request, deps.maxBodySize), url: url.origin + target.path, headers };
+  let app = resolution.app;
+  for (let attempt = 1; ; attempt++) {
     try {
-      const url = new URL(request.url);
-      const target = parseTarget(url.pathname, url.search);
-      const versions = deps.catalog.versions(target.name);
-      if (versions === undefined) throw new BuntimeError("APP_NOT_FOUND", `no app named "${target.name}"`);
-      const resolution = deps.catalog.resolve(target.name, versions, target.range);
-      if (!resolution.ok) {
-        throw resolution.code === "INVALID_VERSION"
-          ? new BuntimeError("INVALID_VERSION", `"${target.range}" is not a version or range`)
-          : new BuntimeError("VERSION_NOT_FOUND", `${target.name} has no version matching "${target.range ?? "*"}"`);
-      }
-      appLabel = `${target.name}@${resolution.version}`;
-      const headers: HeaderList = [];
-      for (const [key, value] of request.headers) {
-        if (key !== "x-request-id" && key !== "x-forwarded-prefix" && key !== "x-buntime-app") {
-          headers.push([key, value]);
-        }
-      }
-      headers.push(["x-forwarded-prefix", target.prefix], ["x-buntime-app", appLabel], ["x-request-id", requestId]);
-      const forward = { request: limitBody(request, deps.maxBodySize), url: url.origin + target.path, headers };
-      for (let attempt = 1; ; attempt++) {
-        const app = await deps.catalog.load(target.name, resolution.version);
-        try {
-          response = await deps.pool.dispatch(app, forward);
-          break;
-        } catch (error) {
-          // The version was replaced on disk while this request waited: serve it from the new one.
-          if (!(error instanceof ReplacedError) || attempt >= 3) throw error;
-        }
-      }
+      return await deps.pool.dispatch(app, forward);
     } catch (error) {
-      response = errorResponse(toBuntimeError(error));
+      if (!(error instanceof ReplacedError) || attempt >= 3) throw error;
+      app = await deps.catalog.load(target.name, app.version);
     }
-    response.headers.set("x-request-id", requestId);
-    if (appLabel) response.headers.set("x-buntime-app", appLabel);
-    return response;
-  };
+  }
 }

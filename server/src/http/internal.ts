@@ -1,12 +1,39 @@
 import { Hono } from "hono";
+import type { AppCatalog } from "../apps/catalog.ts";
+import type { Deployer } from "../apps/deploy/deploy.ts";
+import type { WorkerPool } from "../pool/pool.ts";
+import type { StatsCollector } from "../stats/collector.ts";
+import { deploymentRoutes } from "./deployments.ts";
+import { sseRoute } from "./sse.ts";
 
 export interface InternalDeps {
   isDraining: () => boolean;
+  pool: WorkerPool;
+  stats: StatsCollector;
+  catalog: AppCatalog;
+  deployer: Deployer;
 }
 
-/** The runtime's own routes under `/_/`. */
+/** The runtime's own routes under `/_/` (CONTRACT §6); plugins mount theirs beside these. */
 export function internalRoutes(deps: InternalDeps): Hono {
   const routes = new Hono();
   routes.get("/health", (c) => (deps.isDraining() ? c.json({ status: "draining" }, 503) : c.json({ status: "ok" })));
+  routes.get("/metrics", (c) => c.json(metricsJson(deps)));
+  routes.get("/stats", (c) =>
+    c.json({ metrics: metricsJson(deps), workers: deps.pool.snapshot(), apps: appsSummary(deps.catalog) }),
+  );
+  routes.get("/sse", sseRoute({ pool: deps.pool, stats: () => metricsJson(deps) }));
+  routes.route("/deployments", deploymentRoutes(deps));
   return routes;
+}
+
+/** `/_/metrics`: the collector's numbers plus live workers by state. */
+export function metricsJson(deps: Pick<InternalDeps, "pool" | "stats">) {
+  const byState: Record<string, number> = {};
+  for (const worker of deps.pool.snapshot()) byState[worker.state] = (byState[worker.state] ?? 0) + 1;
+  return deps.stats.toJSON(byState);
+}
+
+function appsSummary(catalog: AppCatalog) {
+  return catalog.names().map((name) => ({ name, versions: [...(catalog.versions(name) ?? [])] }));
 }

@@ -7,6 +7,7 @@ import { type Clock, realClock } from "./clock.ts";
 import { PoolEmitter, type StopReason } from "./events.ts";
 import type { ForwardedRequest } from "./exchange.ts";
 import { RecencyList } from "./lru.ts";
+import { newPoolCounters, type PoolCounters } from "../stats/collector.ts";
 import { DEFAULT_TIMING, Gate, type PoolTiming } from "./timing.ts";
 import { VersionPool } from "./version-pool.ts";
 
@@ -16,6 +17,7 @@ export interface WorkerPoolOptions {
   logger: Logger;
   clock?: Clock;
   timing?: Partial<PoolTiming>;
+  counters?: PoolCounters;
 }
 
 /** One live worker, as `/_/stats` shows it. */
@@ -41,6 +43,7 @@ export class WorkerPool {
   readonly events = new PoolEmitter();
   readonly clock: Clock;
   readonly timing: PoolTiming;
+  readonly counters: PoolCounters;
   readonly #size: number;
   readonly #logger: Logger;
   readonly #spawnGate: Gate;
@@ -56,6 +59,7 @@ export class WorkerPool {
     this.#logger = options.logger;
     this.clock = options.clock ?? realClock;
     this.timing = { ...DEFAULT_TIMING, ...options.timing };
+    this.counters = options.counters ?? newPoolCounters();
     this.#spawnGate = new Gate(this.timing.maxConcurrentSpawns);
     this.#installer = new Installer(options.logger);
   }
@@ -73,6 +77,7 @@ export class WorkerPool {
         logger: this.#logger,
         events: this.events,
         timing: this.timing,
+        counters: this.counters,
         spawnPermit: () => this.#spawnGate.acquire(),
         reserveWorker: (p) => this.#reserveWorker(p),
       });
@@ -155,6 +160,7 @@ export class WorkerPool {
       if (!pool || pool === requester) continue;
       live -= pool.liveCount;
       this.#logger.info("evicting least recently used app version", { app: key });
+      this.counters.evictions++;
       this.#retire(pool, "evicted");
     }
   }

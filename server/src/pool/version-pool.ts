@@ -6,6 +6,7 @@ import type { StopReason } from "./events.ts";
 import type { ForwardedRequest } from "./exchange.ts";
 import { type InstanceDeps, WorkerInstance } from "./instance.ts";
 import { canQueue, pickWorker, retryAfterSeconds, shouldSpawn } from "./policies.ts";
+import type { PoolCounters } from "../stats/collector.ts";
 import { backoffMs } from "./timing.ts";
 
 interface Waiter {
@@ -18,6 +19,7 @@ export interface VersionPoolDeps extends Omit<InstanceDeps, "onChange"> {
   clock: Clock;
   /** Makes room in the pool-wide budget for one more worker (may evict other versions). */
   reserveWorker: (pool: VersionPool) => void;
+  counters: PoolCounters;
 }
 
 /**
@@ -54,7 +56,12 @@ export class VersionPool {
 
   /** Serves one request on a worker of this version. */
   async dispatch(forward: ForwardedRequest): Promise<Response> {
-    const worker = this.#takeFree() ?? (await this.#wait());
+    let worker = this.#takeFree();
+    if (worker) this.#deps.counters.hits++;
+    else {
+      this.#deps.counters.misses++;
+      worker = await this.#wait();
+    }
     return worker.dispatch(forward);
   }
 

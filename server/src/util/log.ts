@@ -1,28 +1,48 @@
+import pino from "pino";
+
 /**
- * Structured JSON-line logging, one object per line on stderr (stdout for `info`).
- * Kept tiny on purpose: the plugin-host issue may swap it for pino behind this same shape.
+ * The runtime's logger: structured JSON lines (pino) on stdout, level from `LOG_LEVEL`
+ * (default `info`). This small interface keeps call sites as `log.info(msg, fields)`.
  */
 export interface Logger {
   debug(msg: string, fields?: Record<string, unknown>): void;
   info(msg: string, fields?: Record<string, unknown>): void;
   warn(msg: string, fields?: Record<string, unknown>): void;
   error(msg: string, fields?: Record<string, unknown>): void;
+  /** A logger whose lines all carry `fields` (e.g. a plugin's name). */
+  child(fields: Record<string, unknown>): Logger;
 }
 
-type Level = keyof Logger;
-const LEVELS: Level[] = ["debug", "info", "warn", "error"];
+const LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
 
-/** A logger writing JSON lines at or above `level` (env `LOG_LEVEL`, default `info`). */
-export function createLogger(level: Level = (process.env.LOG_LEVEL as Level) ?? "info"): Logger {
-  const min = Math.max(0, LEVELS.indexOf(level));
-  const write = (lvl: Level) => (msg: string, fields?: Record<string, unknown>) => {
-    if (LEVELS.indexOf(lvl) < min) return;
-    const line = `${JSON.stringify({ level: lvl, time: new Date().toISOString(), msg, ...fields })}\n`;
-    if (lvl === "info" || lvl === "debug") process.stdout.write(line);
-    else process.stderr.write(line);
+/** A pino logger writing JSON lines to `destination` (default stdout). */
+export function createLogger(
+  level: string = process.env.LOG_LEVEL ?? "info",
+  destination: pino.DestinationStream = pino.destination({ fd: 1, sync: false }),
+): Logger {
+  const lvl = (LEVELS as readonly string[]).includes(level) ? level : "info";
+  const base = pino(
+    { level: lvl, base: undefined, timestamp: pino.stdTimeFunctions.isoTime, formatters: { level: (label) => ({ level: label }) } },
+    destination,
+  );
+  return wrap(base);
+}
+
+function wrap(log: pino.Logger): Logger {
+  return {
+    debug: (msg, fields) => log.debug(fields ?? {}, msg),
+    info: (msg, fields) => log.info(fields ?? {}, msg),
+    warn: (msg, fields) => log.warn(fields ?? {}, msg),
+    error: (msg, fields) => log.error(fields ?? {}, msg),
+    child: (fields) => wrap(log.child(fields)),
   };
-  return { debug: write("debug"), info: write("info"), warn: write("warn"), error: write("error") };
 }
 
 /** A logger that drops everything (tests, the emulator's quiet mode). */
-export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+export const silentLogger: Logger = {
+  debug() {},
+  info() {},
+  warn() {},
+  error() {},
+  child: () => silentLogger,
+};

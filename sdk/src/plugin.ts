@@ -1,0 +1,164 @@
+import type { Hono } from "hono";
+import type { z } from "zod";
+import type { WorkerConfig } from "./worker-config.ts";
+
+/** The app version a request resolved to. */
+export interface ResolvedApp {
+  name: string;
+  version: string;
+  config: WorkerConfig;
+}
+
+/** The JSON-line logger plugins get, scoped to their name. */
+export interface PluginLogger {
+  debug(msg: string, fields?: Record<string, unknown>): void;
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+}
+
+/** Per-request context handed to `onRequest` and `onResponse`. */
+export interface RequestContext {
+  /** The request id (`x-request-id`). */
+  requestId: string;
+  /** The app the request resolved to; undefined for `/_/` routes and unresolvable paths. */
+  app: ResolvedApp | undefined;
+  /** The app name and range the path asked for, even when nothing resolved. */
+  target: { name: string; range: string | undefined } | undefined;
+  /** The request's path (before prefix stripping). */
+  path: string;
+  /** The client's address, when known. */
+  clientAddress: string | undefined;
+  /** Values plugins share for this request (e.g. the authenticated identity). */
+  readonly vars: Map<string, unknown>;
+  logger: PluginLogger;
+}
+
+/** A live worker, as plugins and `/_/stats` see it. */
+export interface WorkerInfo {
+  id: number;
+  app: string;
+  version: string;
+  state: string;
+  requests: number;
+  inFlight: number;
+  errors: number;
+  ageMs: number;
+  idleMs: number;
+  memory: { heapUsed: number; rss: number };
+}
+
+/** A worker lifecycle event. */
+export interface WorkerEvent {
+  app: string;
+  version: string;
+  workerId: number;
+  reason?: string;
+}
+
+/** What `onInit` receives. */
+export interface InitContext {
+  logger: PluginLogger;
+  /** Read-only view of the pool. */
+  pool: { workers(): WorkerInfo[] };
+  /** Subscribe to request outcomes (for metrics): called once per answered request. */
+  onRequestEnd(listener: (event: RequestEndEvent) => void): void;
+  /** Subscribe to lifecycle events. */
+  onWorkerEvent(listener: (type: WorkerEventType, event: WorkerEvent) => void): void;
+}
+
+export type WorkerEventType = "spawn" | "ready" | "recycle" | "terminate" | "crash";
+
+export interface RequestEndEvent {
+  app: string | undefined;
+  version: string | undefined;
+  method: string;
+  status: number;
+  durationMs: number;
+  /** The runtime's error code when it answered with an error. */
+  code: string | undefined;
+}
+
+type MaybePromise<T> = T | Promise<T>;
+
+/** A plugin: a plain object with a name, ordering and hooks. */
+export interface Plugin {
+  /** e.g. `@buntime/metrics` or `audit`; routes mount at `/_/<name without scope>`. */
+  name: string;
+  /** Lower runs first. Default 100. */
+  priority?: number;
+  /** Names of plugins that must load (and run) before this one. */
+  dependencies?: string[];
+  onInit?(ctx: InitContext): MaybePromise<void>;
+  /** Return a `Response` to answer, a `Request` to replace the request, or nothing to pass on. */
+  onRequest?(request: Request, ctx: RequestContext): MaybePromise<Response | Request | undefined | void>;
+  /** Return a `Response` to replace the response. */
+  onResponse?(response: Response, ctx: RequestContext): MaybePromise<Response | undefined | void>;
+  onWorkerSpawn?(event: WorkerEvent): MaybePromise<void>;
+  onWorkerTerminate?(event: WorkerEvent): MaybePromise<void>;
+  onShutdown?(): MaybePromise<void>;
+  /** Mounted at `/_/<short name>`. */
+  routes?: Hono;
+}
+
+/** What `definePlugin` takes: a plugin whose hooks come from `setup(options)`. */
+export interface PluginDefinition<S extends z.ZodType> {
+  name: string;
+  priority?: number;
+  dependencies?: string[];
+  /** The options schema: options are validated (errors name the field) before `setup`. */
+  options?: S;
+  setup?(options: z.output<S>): MaybePromise<Omit<Plugin, "name" | "priority" | "dependencies">>;
+}
+
+/** `(options) => plugin`: what a plugin module may export by default. */
+export interface PluginFactory {
+  (options: unknown): Promise<Plugin>;
+  readonly pluginName: string;
+}
+
+/** Thrown when a plugin's options fail its schema; the message names the field. */
+export class PluginOptionsError extends Error {
+  override readonly name = "PluginOptionsError";
+}
+
+/**
+ * Makes a plugin factory with validated, typed options.
+ *
+ * @example
+ * import { definePlugin } from "@buntime/sdk";
+ * import { z } from "zod";
+ *
+ * export default definePlugin({
+ *   name: "audit",
+ *   options: z.object({ level: z.enum(["info", "debug"]).default("info") }),
+ *   setup: ({ level }) => ({
+ *     onRequest(request, ctx) {
+ *       ctx.logger[level]("request", { path: ctx.path });
+ *     },
+ *   }),
+ * });
+ */
+export function definePlugin<S extends z.ZodType = z.ZodType<unknown>>(definition: PluginDefinition<S>): PluginFactory {
+  const factory = async (raw: unknown): Promise<Plugin> => {
+    let options: unknown = raw;
+    if (definition.options) {
+      const result = definition.options.safeParse(raw ?? {});
+      if (!result.success) {
+        const detail = result.error.issues
+          .map((issue) => `${issue.path.length > 0 ? issue.path.join(".") : "(options)"}: ${issue.message}`)
+          .join("; ");
+        throw new PluginOptionsError(`${definition.name}: invalid options: ${detail}`);
+      }
+      options = result.data;
+    }
+    const hooks = (await definition.setup?.(options as z.output<S>)) ?? {};
+    return {
+      ...hooks,
+      name: definition.name,
+      priority: definition.priority,
+      dependencies: definition.dependencies,
+    };
+  };
+  return Object.assign(factory, { pluginName: definition.name });
+}

@@ -1,0 +1,148 @@
+import { existsSync } from "node:fs";
+import { mkdir, readdir, rename, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { BuntimeError } from "../../errors.ts";
+import { type VersionKey, versionKey } from "../catalog.ts";
+import { loadAppVersion } from "../config.ts";
+import { isAppName, isVersionFolder } from "../resolve.ts";
+import { DeployError, extractArchive } from "./extract.ts";
+
+/** Where deployments stage their work, inside APPS_DIR (same filesystem, so rename is atomic). */
+export const STAGING_DIR = ".buntime-staging";
+
+export interface DeployLimits {
+  maxArchiveBytes: number;
+  maxFiles: number;
+  maxUncompressedBytes: number;
+}
+
+export const DEFAULT_DEPLOY_LIMITS: DeployLimits = {
+  maxArchiveBytes: 50 * 1024 * 1024,
+  maxFiles: 5000,
+  maxUncompressedBytes: 200 * 1024 * 1024,
+};
+
+const ARCHIVE_TYPES: Record<string, "tar.gz" | "zip"> = {
+  "application/gzip": "tar.gz",
+  "application/x-gzip": "tar.gz",
+  "application/x-tar+gzip": "tar.gz",
+  "application/zip": "zip",
+  "application/x-zip-compressed": "zip",
+};
+
+/** The archive kind a `Content-Type` names, or undefined. */
+export function archiveKind(contentType: string | null): "tar.gz" | "zip" | undefined {
+  const type = (contentType ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
+  return ARCHIVE_TYPES[type];
+}
+
+/**
+ * Makes app versions live from archives, atomically: the archive is extracted into a staging
+ * folder inside APPS_DIR, validated (paths, links, limits, config, entrypoint), and only then
+ * renamed into place. A refusal or a crash at any point leaves APPS_DIR as it was (staging
+ * leftovers are hidden from the catalogue and swept at start). Deployments of one version are
+ * serialised.
+ */
+export class Deployer {
+  readonly #appsDir: string;
+  readonly #limits: DeployLimits;
+  readonly #locks = new Map<VersionKey, Promise<unknown>>();
+
+  constructor(appsDir: string, limits: Partial<DeployLimits> = {}) {
+    this.#appsDir = appsDir;
+    this.#limits = { ...DEFAULT_DEPLOY_LIMITS, ...limits };
+  }
+
+  /** Removes what interrupted deployments left behind. */
+  async sweep(): Promise<void> {
+    await rm(join(this.#appsDir, STAGING_DIR), { recursive: true, force: true });
+  }
+
+  /**
+   * Deploys `body` as `name@version`. `replace` false answers 409 when it exists.
+   * @returns whether the version is new (201) or replaced one (200)
+   * @throws BuntimeError DEPLOYMENT_INVALID (400), DEPLOYMENT_EXISTS (409), UNSUPPORTED_MEDIA_TYPE (415)
+   */
+  deploy(name: string, version: string, body: ReadableStream<Uint8Array> | null, contentType: string | null, replace: boolean) {
+    checkNames(name, version);
+    return this.#serialise(versionKey(name, version), async (): Promise<{ created: boolean }> => {
+      const kind = archiveKind(contentType);
+      if (!kind) {
+        throw new BuntimeError("UNSUPPORTED_MEDIA_TYPE", "send the archive as application/gzip (.tar.gz) or application/zip");
+      }
+      if (!body) throw new BuntimeError("DEPLOYMENT_INVALID", "the request has no body");
+      const target = join(this.#appsDir, name, version);
+      const exists = existsSync(target);
+      if (exists && !replace) throw new BuntimeError("DEPLOYMENT_EXISTS", `${name}@${version} already exists; PUT replaces it`);
+      const staging = await this.#stagingFolder();
+      try {
+        let root: string;
+        try {
+          ({ root } = await extractArchive({ source: body, kind, stagingDir: staging, limits: this.#limits }));
+        } catch (error) {
+          if (error instanceof DeployError) throw new BuntimeError("DEPLOYMENT_INVALID", error.message);
+          throw error;
+        }
+        try {
+          await loadAppVersion(name, version, root);
+        } catch (error) {
+          if (error instanceof BuntimeError) throw new BuntimeError("DEPLOYMENT_INVALID", error.message);
+          throw error;
+        }
+        await mkdir(join(this.#appsDir, name), { recursive: true });
+        if (exists) {
+          // Move the old version aside first: two renames, each atomic; the gap between them is
+          // microseconds, and a request in it re-resolves.
+          await rename(target, `${staging}.old`);
+        }
+        await rename(root, target);
+        return { created: !exists };
+      } finally {
+        await rm(staging, { recursive: true, force: true });
+        await rm(`${staging}.old`, { recursive: true, force: true });
+      }
+    });
+  }
+
+  /**
+   * Removes `name@version` (atomically: renamed out of sight, then deleted).
+   * @throws BuntimeError VERSION_NOT_FOUND
+   */
+  remove(name: string, version: string): Promise<void> {
+    checkNames(name, version);
+    return this.#serialise(versionKey(name, version), async () => {
+      const target = join(this.#appsDir, name, version);
+      if (!existsSync(target)) throw new BuntimeError("VERSION_NOT_FOUND", `${name}@${version} is not deployed`);
+      const staging = await this.#stagingFolder();
+      try {
+        await rename(target, join(staging, "removed"));
+        const appDir = join(this.#appsDir, name);
+        if ((await readdir(appDir)).length === 0) await rm(appDir, { recursive: true, force: true });
+      } finally {
+        await rm(staging, { recursive: true, force: true });
+      }
+    });
+  }
+
+  async #stagingFolder(): Promise<string> {
+    const dir = join(this.#appsDir, STAGING_DIR, crypto.randomUUID());
+    await mkdir(dir, { recursive: true });
+    return dir;
+  }
+
+  async #serialise<T>(key: VersionKey, work: () => Promise<T>): Promise<T> {
+    const previous = this.#locks.get(key) ?? Promise.resolve();
+    const run = previous.catch(() => {}).then(work);
+    this.#locks.set(key, run);
+    try {
+      return await run;
+    } finally {
+      if (this.#locks.get(key) === run) this.#locks.delete(key);
+    }
+  }
+}
+
+function checkNames(name: string, version: string): void {
+  if (!isAppName(name)) throw new BuntimeError("DEPLOYMENT_INVALID", `"${name}" is not a valid app name`);
+  if (!isVersionFolder(version)) throw new BuntimeError("DEPLOYMENT_INVALID", `"${version}" is not a valid semver version`);
+}

@@ -1,0 +1,65 @@
+import { Hono } from "hono";
+import type { AppCatalog, VersionKey } from "../apps/catalog.ts";
+import type { Deployer } from "../apps/deploy/deploy.ts";
+import { BuntimeError, errorResponse, toBuntimeError } from "../errors.ts";
+import type { WorkerPool } from "../pool/pool.ts";
+
+/**
+ * `/_/deployments` (CONTRACT §6): list, show, POST (new, 409 if it exists), PUT (replace),
+ * DELETE (drain and remove). A version is served from the moment the answer is sent.
+ */
+export function deploymentRoutes(deps: { catalog: AppCatalog; pool: WorkerPool; deployer: Deployer }): Hono {
+  const { catalog, pool, deployer } = deps;
+  const routes = new Hono();
+  routes.onError((error) => errorResponse(toBuntimeError(error)));
+
+  routes.get("/", async (c) => {
+    const apps = await Promise.all(
+      catalog.names().map(async (name) => ({
+        name,
+        versions: await Promise.all((catalog.versions(name) ?? []).map((version) => describe(catalog, name, version))),
+      })),
+    );
+    return c.json({ apps });
+  });
+
+  routes.get("/:name/:version", async (c) => {
+    const { name, version } = c.req.param();
+    if (!catalog.versions(name)?.includes(version)) {
+      return errorResponse(new BuntimeError("VERSION_NOT_FOUND", `${name}@${version} is not deployed`));
+    }
+    return c.json(await describe(catalog, name, version));
+  });
+
+  const upload = (replace: boolean) => async (c: { req: { param: () => Record<string, string>; raw: Request } }) => {
+    const { name = "", version = "" } = c.req.param();
+    const { raw } = c.req;
+    const { created } = await deployer.deploy(name, version, raw.body, raw.headers.get("content-type"), replace);
+    const key: VersionKey = `${name}@${version}`;
+    catalog.refresh();
+    if (!created) pool.retire(key, "changed");
+    return Response.json(await describe(catalog, name, version), { status: created ? 201 : 200 });
+  };
+  routes.post("/:name/:version", upload(false));
+  routes.put("/:name/:version", upload(true));
+
+  routes.delete("/:name/:version", async (c) => {
+    const { name, version } = c.req.param();
+    await deployer.remove(name, version);
+    pool.retire(`${name}@${version}`, "removed");
+    catalog.refresh();
+    return c.body(null, 204);
+  });
+  return routes;
+}
+
+async function describe(catalog: AppCatalog, name: string, version: string) {
+  try {
+    const app = await catalog.load(name, version);
+    const entrypoint = app.entrypoint.slice(app.dir.length + 1);
+    return { name, version, kind: app.kind, entrypoint, config: app.config };
+  } catch (error) {
+    const { code, message } = toBuntimeError(error);
+    return { name, version, error: { code, message } };
+  }
+}

@@ -1,0 +1,143 @@
+import { readdirSync } from "node:fs";
+import type { RequestEndEvent, WorkerEvent, WorkerEventType, WorkerInfo } from "@buntime/sdk";
+import { Counter, Gauge, Histogram, type OpenMetricsContentType, openMetricsContentType, Registry } from "prom-client";
+
+/**
+ * The Prometheus registry of `@buntime/metrics`. Process metrics are our own few gauges rather
+ * than prom-client's `collectDefaultMetrics`, whose event-loop, GC and heap-space collectors
+ * read V8/Node internals that Bun does not provide or reports differently.
+ */
+export function createMetricsRegistry(options: { prefix: string; buckets: number[]; workers: () => WorkerInfo[] }) {
+  // One registry per exposition format, the same metrics in both: a scrape never flips a shared
+  // registry's content type under another.
+  const registry = new Registry();
+  const openMetrics = new Registry<OpenMetricsContentType>();
+  openMetrics.setContentType(openMetricsContentType);
+  // prom-client types a metric's registries as one content type; both formats are fine here.
+  const registers = [registry, openMetrics as unknown as Registry];
+  const p = options.prefix;
+
+  const requests = new Counter({
+    name: `${p}requests_total`,
+    help: "Requests answered, by app, version and status class",
+    labelNames: ["app", "version", "status"] as const,
+    registers,
+  });
+  const errors = new Counter({
+    name: `${p}runtime_errors_total`,
+    help: "Error responses made by the runtime itself, by code",
+    labelNames: ["code"] as const,
+    registers,
+  });
+  const latency = new Histogram({
+    name: `${p}request_duration_seconds`,
+    help: "Time to the response head, by app",
+    labelNames: ["app"] as const,
+    buckets: options.buckets,
+    registers,
+  });
+  const spawns = new Counter({
+    name: `${p}worker_spawns_total`,
+    help: "Workers started, by app",
+    labelNames: ["app"] as const,
+    registers,
+  });
+  const recycles = new Counter({
+    name: `${p}worker_recycles_total`,
+    help: "Workers recycled (gracefully replaced or stopped), by reason",
+    labelNames: ["reason"] as const,
+    registers,
+  });
+  const crashes = new Counter({
+    name: `${p}worker_crashes_total`,
+    help: "Workers that crashed or stopped responding, by app",
+    labelNames: ["app"] as const,
+    registers,
+  });
+  new Gauge({
+    name: `${p}workers`,
+    help: "Live workers by state",
+    labelNames: ["state"] as const,
+    registers,
+    collect() {
+      this.reset();
+      for (const state of ["creating", "ready", "active", "idle", "draining"]) this.set({ state }, 0);
+      for (const worker of options.workers()) this.inc({ state: worker.state });
+    },
+  });
+  new Gauge({
+    name: `${p}requests_in_flight`,
+    help: "Requests in flight in workers",
+    registers,
+    collect() {
+      this.set(options.workers().reduce((sum, w) => sum + w.inFlight, 0));
+    },
+  });
+  registerProcessMetrics(registers);
+
+  return {
+    registry,
+    openMetrics,
+    onRequestEnd(event: RequestEndEvent) {
+      const app = event.app ?? "";
+      requests.inc({ app, version: event.version ?? "", status: `${Math.floor(event.status / 100)}xx` });
+      if (event.code) errors.inc({ code: event.code });
+      latency.observe({ app }, event.durationMs / 1000);
+    },
+    onWorkerEvent(type: WorkerEventType, event: WorkerEvent) {
+      if (type === "spawn") spawns.inc({ app: event.app });
+      else if (type === "recycle") recycles.inc({ reason: event.reason ?? "unknown" });
+      else if (type === "crash") crashes.inc({ app: event.app });
+    },
+  };
+}
+
+function registerProcessMetrics(registers: Registry[]): void {
+  const startSeconds = Math.round(Date.now() / 1000 - process.uptime());
+  new Gauge({
+    name: "process_start_time_seconds",
+    help: "Start time of the process since unix epoch in seconds",
+    registers,
+    collect() {
+      this.set(startSeconds);
+    },
+  });
+  new Counter({
+    name: "process_cpu_seconds_total",
+    help: "Total user and system CPU time spent in seconds",
+    registers,
+    collect() {
+      const { user, system } = process.cpuUsage();
+      this.reset();
+      this.inc((user + system) / 1e6);
+    },
+  });
+  new Gauge({
+    name: "process_resident_memory_bytes",
+    help: "Resident memory size in bytes",
+    registers,
+    collect() {
+      this.set(process.memoryUsage().rss);
+    },
+  });
+  new Gauge({
+    name: "process_heap_bytes",
+    help: "JavaScript heap in use by the main thread, in bytes",
+    registers,
+    collect() {
+      this.set(process.memoryUsage().heapUsed);
+    },
+  });
+  new Gauge({
+    name: "process_open_fds",
+    help: "Number of open file descriptors",
+    registers,
+    collect() {
+      try {
+        this.set(readdirSync("/proc/self/fd").length);
+      } catch {
+        this.set(0);
+      }
+    },
+  });
+}

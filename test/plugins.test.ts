@@ -1,0 +1,183 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { normaliseConfig } from "../server/src/config/buntime-config.ts";
+import { loadEnv } from "../server/src/constants.ts";
+import { type RunningServer, startServer } from "../server/src/server.ts";
+import { silentLogger } from "../server/src/util/log.ts";
+import { FIXTURE_APPS, ROOT } from "./_setup.ts";
+
+const RECORDER = resolve(ROOT, "fixtures/plugins/recorder.ts");
+
+async function serverWith(plugins: unknown[], configEnv: Record<string, string> = {}): Promise<RunningServer> {
+  return startServer({
+    env: loadEnv({ APPS_DIR: FIXTURE_APPS, HOST: "127.0.0.1", PORT: "0" }),
+    config: normaliseConfig({ plugins }, ROOT),
+    configEnv,
+    logger: silentLogger,
+  });
+}
+
+/** The shared hook log, without the entries that reading it adds. */
+const calls = async (server: RunningServer, name: string): Promise<string[]> => {
+  const log = (await (await fetch(new URL(`/_/${name}/calls`, server.url))).json()) as string[];
+  return log.filter((line) => !line.includes("/calls"));
+};
+
+describe("plugin hooks", () => {
+  let server: RunningServer;
+  beforeAll(async () => {
+    server = await serverWith([
+      [RECORDER, { name: "late", priority: 200 }],
+      [RECORDER, { name: "first", priority: 1, answer: true }],
+      [RECORDER, { name: "needs-first", priority: 0, dependencies: ["first"], rewrite: true }],
+      [RECORDER, { name: "vars", echo: { issuer: "${TEST_ISSUER}/realms/${TEST_REALM}" } }],
+    ], { TEST_ISSUER: "http://127.0.0.1:9", TEST_REALM: "test" });
+  });
+  afterAll(() => server.stop());
+
+  test("onInit runs in priority order, dependencies first", async () => {
+    const log = await calls(server, "first");
+    expect(log.filter((l) => l.endsWith(":onInit"))).toEqual([
+      "first:onInit",
+      "needs-first:onInit",
+      "vars:onInit",
+      "late:onInit",
+    ]);
+  });
+
+  test("onRequest sees the resolved app; onResponse runs on the way back", async () => {
+    const before = (await calls(server, "first")).length;
+    const res = await fetch(new URL("/echo/x", server.url));
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-seen-by")).toBe("first, needs-first, vars, late");
+    const log = (await calls(server, "first")).slice(before);
+    expect(log.slice(0, 4)).toEqual([
+      "first:onRequest:echo@1.0.0",
+      "needs-first:onRequest:echo@1.0.0",
+      "vars:onRequest:echo@1.0.0",
+      "late:onRequest:echo@1.0.0",
+    ]);
+  });
+
+  test("a Request returned by onRequest replaces the request the app sees", async () => {
+    const body = (await (await fetch(new URL("/echo/x", server.url))).json()) as { headers: Record<string, string> };
+    expect(body.headers["x-rewritten-by"]).toBe("needs-first");
+  });
+
+  test("a Response returned by onRequest answers; later plugins and the app are skipped", async () => {
+    const res = await fetch(new URL("/echo/answer-me", server.url));
+    expect(await res.text()).toBe("answered by first");
+    const log = await calls(server, "first");
+    // No onRequest after the answer; every onResponse still sees the answer on its way out.
+    expect(log.at(-5)).toBe("first:onRequest:echo@1.0.0");
+    expect(log.slice(-4).every((l) => l.endsWith(":onResponse:/echo/answer-me"))).toBe(true);
+  });
+
+  test("${VAR} in options is replaced from the environment", async () => {
+    const options = (await (await fetch(new URL("/_/vars/options", server.url))).json()) as { echo: unknown };
+    expect(options.echo).toEqual({ issuer: "http://127.0.0.1:9/realms/test" });
+  });
+
+  test("onWorkerSpawn is called when a worker starts", async () => {
+    await fetch(new URL("/hello@1.0.0/", server.url));
+    expect(await calls(server, "first")).toContain("first:onWorkerSpawn:hello");
+  });
+
+  test("internal routes also pass through the hooks", async () => {
+    const before = (await calls(server, "first")).length;
+    await fetch(new URL("/_/health", server.url));
+    expect((await calls(server, "first")).slice(before)).toContain("first:onRequest:/_/health");
+  });
+});
+
+describe("a throwing hook fails closed", () => {
+  for (const hook of ["onRequest", "onResponse"] as const) {
+    test(`${hook} → 500 PLUGIN_FAILED, the app's answer never leaks`, async () => {
+      const server = await serverWith([[RECORDER, { name: "broken", throwIn: hook }]]);
+      try {
+        const res = await fetch(new URL("/echo/x", server.url));
+        expect(res.status).toBe(500);
+        const body = (await res.json()) as { error: { code: string; message: string } };
+        expect(body.error.code).toBe("PLUGIN_FAILED");
+        expect(body.error.message).toContain("broken");
+      } finally {
+        await server.stop();
+      }
+    });
+  }
+
+  test("onShutdown runs on stop, in reverse order", async () => {
+    const server = await serverWith([
+      [RECORDER, { name: "a", priority: 1 }],
+      [RECORDER, { name: "b", priority: 2 }],
+    ]);
+    const url = server.url;
+    const before = (await (await fetch(new URL("/_/a/calls", url))).json()) as string[];
+    await server.stop();
+    const { default: recorder } = await import(RECORDER);
+    // The log is shared by every instance: a new one reads it without a server.
+    const reader = recorder({ name: "reader" });
+    const log = (await (await reader.routes.request("/calls")).json()) as string[];
+    expect(log.slice(before.length).filter((l: string) => l.endsWith("onShutdown"))).toEqual(["b:onShutdown", "a:onShutdown"]);
+  });
+});
+
+describe("required and optional plugins at start", () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(ROOT, ".tmp-config-"));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const start = (config: object) => {
+    const file = join(dir, `${crypto.randomUUID()}.jsonc`);
+    writeFileSync(file, `// test config\n${JSON.stringify(config)}\n`);
+    return Bun.spawn([process.execPath, "server/src/index.ts"], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? "", PORT: "0", HOST: "127.0.0.1", BUNTIME_CONFIG: file, LOG_LEVEL: "warn" },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+  };
+
+  test("a required plugin that fails to load stops the start with exit 2, naming it", async () => {
+    const child = start({ required: ["./missing-plugin.ts"], plugins: ["./missing-plugin.ts"] });
+    expect(await child.exited).toBe(2);
+    expect(await new Response(child.stderr).text()).toContain("plugin ./missing-plugin.ts");
+  });
+
+  test("a required plugin whose onInit throws stops the start with exit 2", async () => {
+    const child = start({ required: [RECORDER], plugins: [[RECORDER, { name: "boom", throwIn: "onInit" }]] });
+    expect(await child.exited).toBe(2);
+    expect(await new Response(child.stderr).text()).toContain("boom fails in onInit");
+  });
+
+  test("a missing dependency stops the start, naming both plugins", async () => {
+    const child = start({ plugins: [[RECORDER, { name: "lonely", dependencies: ["absent"] }]] });
+    expect(await child.exited).toBe(2);
+    expect(await new Response(child.stderr).text()).toContain('plugin "lonely" depends on "absent"');
+  });
+
+  test("an optional plugin that fails is skipped with a warning and the server starts", async () => {
+    const child = start({ plugins: ["./missing-plugin.ts", [RECORDER, { name: "fine" }]] });
+    const reader = child.stdout.getReader();
+    let out = "";
+    while (!out.includes("listening on")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      out += new TextDecoder().decode(value);
+    }
+    expect(out).toContain("skipping plugin: plugin ./missing-plugin.ts");
+    const url = /listening on (\S+)/.exec(out)?.[1] as string;
+    expect((await fetch(new URL("/_/fine/calls", url))).status).toBe(200);
+    child.kill("SIGTERM");
+    expect(await child.exited).toBe(0);
+  });
+
+  test("an invalid config names the field and exits 2", async () => {
+    const child = start({ plugins: "nope" });
+    expect(await child.exited).toBe(2);
+    expect(await new Response(child.stderr).text()).toContain("plugins");
+  });
+});
