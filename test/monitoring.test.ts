@@ -91,13 +91,14 @@ describe("/_/sse", () => {
     const controller = new AbortController();
     const res = await fetch(at("/_/sse"), { signal: controller.signal });
     expect(res.headers.get("content-type")).toContain("text/event-stream");
-    const reader = (res.body as ReadableStream<Uint8Array>).pipeThrough(new TextDecoderStream()).getReader();
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    const decoder = new TextDecoder();
     let text = "";
     const waitFor = async (needle: string) => {
       while (!text.includes(needle)) {
         const { value, done } = await reader.read();
         if (done) throw new Error(`stream ended before ${needle}`);
-        text += value;
+        text += decoder.decode(value, { stream: true });
       }
     };
     await waitFor("event: stats");

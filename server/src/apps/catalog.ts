@@ -84,7 +84,8 @@ export class AppCatalog {
 
   /** Resolves a range against `name`'s versions; cached until the catalogue changes. */
   resolve(name: string, versions: readonly string[], range: string | undefined): Resolution {
-    const cacheKey = `${name}\u0000${range ?? ""}`;
+    // "No range" and an empty range differ (the second is INVALID_VERSION): distinct keys.
+    const cacheKey = range === undefined ? `${name}\u0001` : `${name}\u0000${range}`;
     let resolution = this.#resolutions.get(cacheKey);
     if (resolution === undefined) {
       resolution = resolveVersion(versions, range);

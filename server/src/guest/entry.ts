@@ -15,6 +15,7 @@ import {
 import { compileRoutes } from "./routes.ts";
 import { patchSpawnEnv } from "./spawn-env.ts";
 import { createStaticHandler } from "./static.ts";
+import { rememberStringBodyType } from "./string-bodies.ts";
 
 declare const self: Worker;
 
@@ -33,6 +34,7 @@ const post = (message: GuestMessage, transfer?: Transferable[]) =>
   transfer ? self.postMessage(message, transfer) : self.postMessage(message);
 
 patchSpawnEnv();
+rememberStringBodyType();
 process.on("unhandledRejection", (reason) => {
   console.error("[buntime] unhandled rejection in app code:", reason);
 });

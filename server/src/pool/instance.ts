@@ -83,6 +83,11 @@ export class WorkerInstance {
     return this.#exchanges.size;
   }
 
+  /** Live: not draining or gone, and not a failed start waiting for its thread to close. */
+  get live(): boolean {
+    return this.state !== "draining" && this.state !== "terminated" && this.#stopReason !== "start-failed";
+  }
+
   /** Whether this worker can take one more request now. */
   accepts(): boolean {
     return accepts(this.state) && this.requests < this.app.config.maxRequests;

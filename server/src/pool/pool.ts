@@ -2,12 +2,12 @@ import type { VersionKey } from "../apps/catalog.ts";
 import type { AppVersion } from "../apps/config.ts";
 import { Installer } from "../apps/install.ts";
 import { BuntimeError } from "../errors.ts";
+import { newPoolCounters, type PoolCounters } from "../stats/collector.ts";
 import type { Logger } from "../util/log.ts";
 import { type Clock, realClock } from "./clock.ts";
 import { PoolEmitter, type StopReason } from "./events.ts";
 import type { ForwardedRequest } from "./exchange.ts";
 import { RecencyList } from "./lru.ts";
-import { newPoolCounters, type PoolCounters } from "../stats/collector.ts";
 import { DEFAULT_TIMING, Gate, type PoolTiming } from "./timing.ts";
 import { VersionPool } from "./version-pool.ts";
 

@@ -1,12 +1,12 @@
 import { type VersionKey, versionKey } from "../apps/catalog.ts";
 import type { AppVersion } from "../apps/config.ts";
 import { BuntimeError } from "../errors.ts";
+import type { PoolCounters } from "../stats/collector.ts";
 import type { Clock, TimerHandle } from "./clock.ts";
 import type { StopReason } from "./events.ts";
 import type { ForwardedRequest } from "./exchange.ts";
 import { type InstanceDeps, WorkerInstance } from "./instance.ts";
 import { canQueue, pickWorker, retryAfterSeconds, shouldSpawn } from "./policies.ts";
-import type { PoolCounters } from "../stats/collector.ts";
 import { backoffMs } from "./timing.ts";
 
 interface Waiter {
@@ -47,7 +47,7 @@ export class VersionPool {
 
   /** Workers that are not draining or gone: what counts against POOL_SIZE. */
   get liveCount(): number {
-    return this.workers.filter((w) => w.state !== "draining" && w.state !== "terminated").length;
+    return this.workers.filter((w) => w.live).length;
   }
 
   get queued(): number {
@@ -92,6 +92,9 @@ export class VersionPool {
       waiter.resolve(worker);
     }
     if (this.#queue.length > 0) this.#maybeSpawn();
+    // In a crash-loop backoff with nothing alive to wait for, waiting requests get the failure now.
+    const backoff = this.#queue.length > 0 ? this.#backoffError() : undefined;
+    if (backoff) for (const waiter of this.#queue.splice(0)) this.#settle(waiter, backoff);
   }
 
   #takeFree(): WorkerInstance | undefined {
@@ -138,7 +141,8 @@ export class VersionPool {
 
   #maybeSpawn(): void {
     if (this.#retired || this.#backoffError()) return;
-    if (!shouldSpawn(this.workers, this.#queue.length, this.app.config)) return;
+    const live = this.workers.filter((w) => w.live);
+    if (!shouldSpawn(live, this.#queue.length, this.app.config)) return;
     this.#deps.reserveWorker(this);
     const worker = new WorkerInstance(this.app, { ...this.#deps, onChange: () => this.pump() });
     this.workers.push(worker);

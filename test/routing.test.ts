@@ -1,0 +1,231 @@
+/**
+ * CONTRACT §4 (routing) and the runtime's error shape of §5, through a real server on
+ * 127.0.0.1 serving fixtures/apps.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { startTestServer, type TestServer } from "./_setup.ts";
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(() => server.stop());
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+interface Echoed {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body: string | null;
+}
+
+async function echo(path: string, init?: RequestInit): Promise<{ res: Response; seen: Echoed }> {
+  const res = await fetch(server.at(path), init);
+  expect(res.status).toBe(200);
+  return { res, seen: (await res.json()) as Echoed };
+}
+
+/** Asserts the runtime's error shape and returns the message. */
+async function expectError(res: Response, status: number, code: string): Promise<string> {
+  expect(res.status).toBe(status);
+  expect(res.headers.get("content-type")).toStartWith("application/json");
+  const body = (await res.json()) as { error: { code: string; message: string } };
+  expect(Object.keys(body)).toEqual(["error"]);
+  expect(body.error.code).toBe(code);
+  expect(typeof body.error.message).toBe("string");
+  expect(body.error.message.length).toBeGreaterThan(0);
+  return body.error.message;
+}
+
+describe("version resolution (hello has 1.0.0, 1.1.0, 2.0.0, 3.0.0-beta.1)", () => {
+  test.each([
+    ["/hello", "2.0.0", "/"],
+    ["/hello/", "2.0.0", "/"],
+    ["/hello@1.0.0/", "1.0.0", "/"],
+    ["/hello@1.1.0/x", "1.1.0", "/x"],
+    ["/hello@1/", "1.1.0", "/"],
+    ["/hello@1.0/", "1.0.0", "/"],
+    ["/hello@1.1/", "1.1.0", "/"],
+    ["/hello@2/", "2.0.0", "/"],
+    ["/hello@%5E1.0.0/", "1.1.0", "/"],
+    ["/hello@~1.0/", "1.0.0", "/"],
+    ["/hello@~1.1/", "1.1.0", "/"],
+    ["/hello@%3E%3D1.0.0/", "2.0.0", "/"],
+    ["/hello@1", "1.1.0", "/"],
+    ["/hello@1/a/b?x=1", "1.1.0", "/a/b?x=1"],
+    ["/hello/a/b/?x=1&y=%2F", "2.0.0", "/a/b/?x=1&y=%2F"],
+  ])("%s is served by %s, which sees %s", async (path, version, seen) => {
+    const res = await fetch(server.at(path));
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-buntime-app")).toBe(`hello@${version}`);
+    expect(await res.json()).toEqual({ app: "hello", version, path: seen });
+  });
+
+  test("the prerelease is served only when asked for exactly", async () => {
+    const res = await fetch(server.at("/hello@3.0.0-beta.1/"));
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-buntime-app")).toBe("hello@3.0.0-beta.1");
+    expect(await res.json()).toEqual({ app: "hello", version: "3.0.0-beta.1" });
+  });
+
+  test("/<name> without a trailing slash is served, not redirected", async () => {
+    const res = await fetch(server.at("/hello"), { redirect: "manual" });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("location")).toBeNull();
+  });
+});
+
+describe("what the app sees", () => {
+  test("the prefix is removed and named in x-forwarded-prefix", async () => {
+    const { seen } = await echo("/echo@1.0.0/a/b?x=1");
+    expect(seen.path).toBe("/a/b?x=1");
+    expect(seen.headers["x-forwarded-prefix"]).toBe("/echo@1.0.0");
+    expect((await echo("/echo/")).seen.headers["x-forwarded-prefix"]).toBe("/echo");
+    expect((await echo("/echo")).seen.headers["x-forwarded-prefix"]).toBe("/echo");
+  });
+
+  test("x-buntime-app names the resolved version", async () => {
+    const { seen } = await echo("/echo@%5E1.0.0/");
+    expect(seen.headers["x-buntime-app"]).toBe("echo@1.0.0");
+  });
+
+  test("the client's x-request-id is kept, for the app and in the response", async () => {
+    const { res, seen } = await echo("/echo/", { headers: { "x-request-id": "client-id-42" } });
+    expect(seen.headers["x-request-id"]).toBe("client-id-42");
+    expect(res.headers.get("x-request-id")).toBe("client-id-42");
+  });
+
+  test("without one, a new UUID is made per request, the same for the app and the response", async () => {
+    const first = await echo("/echo/");
+    const second = await echo("/echo/");
+    const id = first.res.headers.get("x-request-id");
+    expect(id).toMatch(UUID);
+    expect(first.seen.headers["x-request-id"]).toBe(id!);
+    expect(second.res.headers.get("x-request-id")).not.toBe(id);
+  });
+
+  test("a client cannot choose x-forwarded-prefix or x-buntime-app", async () => {
+    const { seen } = await echo("/echo/", {
+      headers: { "x-forwarded-prefix": "/spoofed", "x-buntime-app": "admin@9.9.9" },
+    });
+    expect(seen.headers["x-forwarded-prefix"]).toBe("/echo");
+    expect(seen.headers["x-buntime-app"]).toBe("echo@1.0.0");
+  });
+
+  test("method, headers and a JSON body pass unchanged", async () => {
+    const payload = JSON.stringify({ name: "Ada", tags: ["x", "y"], n: 1.5 });
+    const { seen } = await echo("/echo/users?sort=asc", {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-custom": "value 1", authorization: "Bearer abc" },
+      body: payload,
+    });
+    expect(seen.method).toBe("POST");
+    expect(seen.path).toBe("/users?sort=asc");
+    expect(seen.body).toBe(payload);
+    expect(seen.headers["content-type"]).toBe("application/json");
+    expect(seen.headers["x-custom"]).toBe("value 1");
+    expect(seen.headers.authorization).toBe("Bearer abc");
+  });
+
+  test.each(["PUT", "PATCH", "DELETE"])("%s with a text body passes unchanged", async (method) => {
+    const { seen } = await echo("/echo/item/7", { method, body: `body of ${method}` });
+    expect(seen.method).toBe(method);
+    expect(seen.body).toBe(`body of ${method}`);
+  });
+});
+
+describe("response headers from app routes", () => {
+  test.each([
+    ["/hello/", 200],
+    ["/custom-status/?status=418", 418],
+    ["/throws/throw", 500],
+    ["/hono-api/no-such-route", 404],
+  ])("%s carries x-buntime-app and x-request-id", async (path, status) => {
+    const res = await fetch(server.at(path));
+    expect(res.status).toBe(status);
+    expect(res.headers.get("x-buntime-app")).toMatch(/^[a-z-]+@\d+\.\d+\.\d+$/);
+    expect(res.headers.get("x-request-id")).toMatch(UUID);
+    await res.arrayBuffer();
+  });
+});
+
+describe("an app's own responses pass through untouched", () => {
+  test.each([400, 404, 418, 500, 503])("status %d with its body and headers", async (status) => {
+    const res = await fetch(server.at(`/custom-status/?status=${status}`));
+    expect(res.status).toBe(status);
+    expect(res.headers.get("content-type")).toBe("text/plain");
+    expect(res.headers.get("x-app-header")).toBe("kept");
+    expect(await res.text()).toBe(`app body for ${status}`);
+  });
+
+  test("a redirect is not followed or rewritten", async () => {
+    const res = await fetch(server.at("/custom-status/?status=302"), { redirect: "manual" });
+    expect(res.status).toBe(302);
+    expect(res.headers.get("location")).toBe("/elsewhere");
+    expect(await res.text()).toBe("app body for 302");
+  });
+
+  test("204 has no body", async () => {
+    const res = await fetch(server.at("/custom-status/?status=204"));
+    expect(res.status).toBe(204);
+    expect(await res.text()).toBe("");
+  });
+
+  test("a bare string body keeps its implied text/plain type, as Bun.serve would send it", async () => {
+    const res = await fetch(server.at("/plain-text/"));
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")?.toLowerCase()).toBe("text/plain;charset=utf-8");
+    expect(await res.text()).toBe("plain text");
+  });
+
+  test("Hono's own 404 stays Hono's", async () => {
+    const res = await fetch(server.at("/hono-api/no-such-route"));
+    expect(res.status).toBe(404);
+    expect(await res.text()).toBe("404 Not Found");
+  });
+});
+
+describe("runtime errors", () => {
+  test.each([
+    ["/hello@latest/", 400, "INVALID_VERSION"],
+    ["/hello@not a range/", 400, "INVALID_VERSION"],
+    ["/hello@%E0%A4%A/", 400, "INVALID_VERSION"],
+    ["/no-such-app/", 404, "APP_NOT_FOUND"],
+    ["/no-such-app", 404, "APP_NOT_FOUND"],
+    ["/", 404, "APP_NOT_FOUND"],
+    ["/hello@9/", 404, "VERSION_NOT_FOUND"],
+    ["/hello@1.0.1/", 404, "VERSION_NOT_FOUND"],
+    ["/hello@%5E4.0.0/x", 404, "VERSION_NOT_FOUND"],
+  ])("%s → %d %s", async (path, status, code) => {
+    const res = await fetch(server.at(path));
+    await expectError(res, status, code);
+    expect(res.headers.get("x-request-id")).toMatch(UUID);
+  });
+
+  test("an empty range (`/hello@/`) is INVALID_VERSION, and does not change what `/hello/` resolves to", async () => {
+    // Both orders: a resolution cache that confuses "no range" with "empty range" fails one of them.
+    await expectError(await fetch(server.at("/hello@/")), 400, "INVALID_VERSION");
+    const plain = await fetch(server.at("/hello/"));
+    expect(plain.status).toBe(200);
+    expect(plain.headers.get("x-buntime-app")).toBe("hello@2.0.0");
+    await expectError(await fetch(server.at("/hello@/")), 400, "INVALID_VERSION");
+  });
+
+  test("the message names what was asked for", async () => {
+    expect(await expectError(await fetch(server.at("/no-such-app/")), 404, "APP_NOT_FOUND")).toContain("no-such-app");
+    expect(await expectError(await fetch(server.at("/hello@latest/")), 400, "INVALID_VERSION")).toContain("latest");
+  });
+});
+
+describe("internal routes", () => {
+  test("GET /_/health → 200 {status: ok}", async () => {
+    const res = await fetch(server.at("/_/health"));
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: "ok" });
+  });
+
+  test("an unknown /_/ route is a JSON 404", async () => {
+    await expectError(await fetch(server.at("/_/no-such-route")), 404, "NOT_FOUND");
+  });
+});

@@ -1,0 +1,128 @@
+/**
+ * CONTRACT §2: the real entry, `bun server/src/index.ts`, as a child process: it prints its URL,
+ * serves, drains and exits 0 on SIGTERM/SIGINT, and exits 2 naming the variable on a bad env.
+ */
+import { afterEach, describe, expect, test } from "bun:test";
+import type { Subprocess } from "bun";
+import { FIXTURE_APPS, ROOT } from "./_setup.ts";
+
+const ENTRY = "server/src/index.ts";
+const SECRET = `process-secret-${crypto.randomUUID()}`;
+
+interface Started {
+  proc: Subprocess<"ignore", "pipe", "pipe">;
+  url: string;
+  /** Every stdout line read so far, the URL line included. */
+  lines: string[];
+}
+
+const running: Subprocess[] = [];
+afterEach(() => {
+  // A test that failed half-way must not leave its server behind.
+  for (const proc of running.splice(0)) proc.kill("SIGKILL");
+});
+
+function spawnServer(env: Record<string, string>) {
+  const proc = Bun.spawn([process.execPath, ENTRY], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? "", APPS_DIR: FIXTURE_APPS, ...env },
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  running.push(proc);
+  return proc;
+}
+
+/** Starts the server and reads stdout until the line with its URL. */
+async function startServer(env: Record<string, string> = {}): Promise<Started> {
+  const proc = spawnServer({ PORT: "0", HOST: "127.0.0.1", ...env });
+  const reader = proc.stdout.getReader();
+  const decoder = new TextDecoder();
+  const lines: string[] = [];
+  let pending = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`the server exited before printing its URL: ${await new Response(proc.stderr).text()}`);
+    pending += decoder.decode(value, { stream: true });
+    const complete = pending.split("\n");
+    pending = complete.pop() ?? "";
+    lines.push(...complete);
+    const url = lines.map((line) => /https?:\/\/127\.0\.0\.1:\d+\/?/.exec(line)?.[0]).find(Boolean);
+    if (url) {
+      reader.releaseLock();
+      return { proc, url, lines };
+    }
+  }
+}
+
+describe("a running server", () => {
+  test("prints one line with its URL, on the port it picked for PORT=0", async () => {
+    const { url, lines } = await startServer();
+    const port = Number(new URL(url).port);
+    expect(port).toBeGreaterThan(0);
+    expect(lines.filter((line) => line.includes(url))).toHaveLength(1);
+    const res = await fetch(new URL("/_/health", url));
+    expect(await res.json()).toEqual({ status: "ok" });
+  });
+
+  test("serves /hello/", async () => {
+    const { url } = await startServer();
+    const res = await fetch(new URL("/hello/", url));
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-buntime-app")).toBe("hello@2.0.0");
+    expect(await res.json()).toEqual({ app: "hello", version: "2.0.0", path: "/" });
+  });
+
+  test.each(["SIGTERM", "SIGINT"] as const)("exits 0 on %s", async (signal) => {
+    const { proc, url } = await startServer();
+    expect((await fetch(new URL("/hello/", url))).status).toBe(200);
+    proc.kill(signal);
+    expect(await proc.exited).toBe(0);
+  });
+
+  test("on SIGTERM, a request in flight finishes before the exit", async () => {
+    const { proc, url } = await startServer();
+    const res = await fetch(new URL("/sse/?count=3&interval=300", url));
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = decoder.decode((await reader.read()).value, { stream: true });
+    proc.kill("SIGTERM");
+    for (let next = await reader.read(); !next.done; next = await reader.read()) {
+      text += decoder.decode(next.value, { stream: true });
+    }
+    expect(text.match(/^event: tick$/gm)).toHaveLength(3);
+    expect(await proc.exited).toBe(0);
+  });
+
+  test("the process environment does not reach apps or their child processes", async () => {
+    const { url } = await startServer({ BUNTIME_TEST_SECRET: SECRET });
+    const echo = await fetch(new URL("/echo/", url));
+    const echoed = await echo.text();
+    expect(echoed).not.toContain(SECRET);
+    expect((JSON.parse(echoed) as { env: Record<string, string> }).env).toEqual({ GREETING: "hello from echo" });
+    const spawned = await fetch(new URL("/spawn-env/", url));
+    expect(spawned.status).toBe(200);
+    expect(await spawned.text()).not.toContain(SECRET);
+  });
+});
+
+describe("an invalid environment", () => {
+  test.each([
+    ["PORT", "abc"],
+    ["PORT", "70000"],
+    ["MAX_BODY_SIZE", "lots"],
+    ["POOL_SIZE", "0"],
+    ["SHUTDOWN_TIMEOUT", "-1"],
+  ])("%s=%s exits with status 2 and names the variable", async (name, value) => {
+    const proc = spawnServer({ PORT: "0", HOST: "127.0.0.1", [name]: value });
+    const [status, stdout, stderr] = await Promise.all([
+      proc.exited,
+      new Response(proc.stdout).text(),
+      new Response(proc.stderr).text(),
+    ]);
+    expect(status).toBe(2);
+    expect(stderr).toContain(name);
+    expect(stdout).not.toContain("http://");
+  });
+});
