@@ -9,16 +9,6 @@
 export type { AppHandler, AppModule, AppRoute } from "./app.ts";
 // Apps
 export { defineApp } from "./app.ts";
-export type { WorkerConfig, WorkerConfigInput } from "./worker-config.ts";
-// Worker config
-export {
-  defineWorker,
-  formatIssues,
-  workerConfigSchema,
-} from "./worker-config.ts";
-
-// Plugins
-export { definePlugin, PluginOptionsError } from "./plugin.ts";
 export type {
   InitContext,
   Plugin,
@@ -32,3 +22,12 @@ export type {
   WorkerEventType,
   WorkerInfo,
 } from "./plugin.ts";
+// Plugins
+export { definePlugin, PluginOptionsError } from "./plugin.ts";
+export type { WorkerConfig, WorkerConfigInput } from "./worker-config.ts";
+// Worker config
+export {
+  defineWorker,
+  formatIssues,
+  workerConfigSchema,
+} from "./worker-config.ts";

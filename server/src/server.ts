@@ -4,7 +4,7 @@ import { Deployer } from "./apps/deploy/deploy.ts";
 import { type BuntimeConfig, loadBuntimeConfig } from "./config/buntime-config.ts";
 import type { ServerEnv } from "./constants.ts";
 import { BuntimeError, errorResponse } from "./errors.ts";
-import { internalRoutes } from "./http/internal.ts";
+import { internalRoutes, statsJson } from "./http/internal.ts";
 import { createPipeline } from "./http/pipeline.ts";
 import { PluginHost } from "./plugins/host.ts";
 import { loadPlugins } from "./plugins/load.ts";
@@ -23,6 +23,10 @@ export interface ServerOptions {
   logger?: Logger;
   clock?: Clock;
   timing?: Partial<PoolTiming>;
+  /** Modules every worker loads before its app (the emulator's outbound mocks). */
+  preload?: string[];
+  /** Config fields that win over a version's file (the emulator's per-version overrides). */
+  configOverride?: (name: string, version: string) => Record<string, unknown> | undefined;
 }
 
 /** A running Buntime server. */
@@ -32,6 +36,9 @@ export interface RunningServer {
   readonly catalog: AppCatalog;
   readonly pool: WorkerPool;
   readonly plugins: PluginHost;
+  readonly deployer: Deployer;
+  /** What `/_/stats` answers: metrics, live workers and apps. */
+  stats(): ReturnType<typeof statsJson>;
   /** Serves one request in-process, through the same pipeline as the socket. */
   fetch(request: Request): Promise<Response>;
   /**
@@ -59,16 +66,20 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const config =
     options.config ??
     (env.BUNTIME_CONFIG ? await loadBuntimeConfig(env.BUNTIME_CONFIG) : { baseDir: process.cwd(), plugins: [] });
-  const plugins = new PluginHost(
-    await loadPlugins(config, { env: options.configEnv ?? process.env, logger }),
-    logger,
-  );
+  const plugins = new PluginHost(await loadPlugins(config, { env: options.configEnv ?? process.env, logger }), logger);
 
   const deployer = new Deployer(env.APPS_DIR);
   await deployer.sweep();
-  const catalog = new AppCatalog(env.APPS_DIR, { logger });
+  const catalog = new AppCatalog(env.APPS_DIR, { logger, configOverride: options.configOverride });
   const counters = newPoolCounters();
-  const pool = new WorkerPool({ size: env.POOL_SIZE, logger, clock: options.clock, timing: options.timing, counters });
+  const pool = new WorkerPool({
+    size: env.POOL_SIZE,
+    logger,
+    clock: options.clock,
+    timing: options.timing,
+    counters,
+    preload: options.preload,
+  });
   const stats = new StatsCollector(counters, pool.events);
   await plugins.init(pool);
   catalog.watch();
@@ -115,5 +126,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   const host = env.HOST === "0.0.0.0" || env.HOST === "::" ? "127.0.0.1" : env.HOST;
   const url = new URL(`http://${host.includes(":") ? `[${host}]` : host}:${server.port}/`);
-  return { url, port: server.port as number, catalog, pool, plugins, fetch: (r) => handle(r), stop };
+  return {
+    url,
+    port: server.port as number,
+    catalog,
+    pool,
+    plugins,
+    deployer,
+    stats: () => statsJson({ pool, stats, catalog }),
+    fetch: (request) => handle(request),
+    stop,
+  };
 }

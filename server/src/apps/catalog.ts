@@ -13,6 +13,8 @@ export interface CatalogOptions {
   logger: Logger;
   /** Fallback poll period for when the watcher misses events. Default 1000 ms. */
   pollMs?: number;
+  /** Config fields that win over a version's own file (the emulator's per-version overrides). */
+  configOverride?: (name: string, version: string) => Record<string, unknown> | undefined;
 }
 
 type Listener = (key: VersionKey) => void;
@@ -27,6 +29,7 @@ export class AppCatalog {
   readonly root: string;
   readonly #logger: Logger;
   readonly #pollMs: number;
+  readonly #override: CatalogOptions["configOverride"];
   #apps = new Map<string, string[]>();
   #signature = "";
   #resolutions = new Map<string, Resolution>();
@@ -42,6 +45,7 @@ export class AppCatalog {
     this.root = root;
     this.#logger = options.logger;
     this.#pollMs = options.pollMs ?? 1000;
+    this.#override = options.configOverride;
     this.refresh();
   }
 
@@ -100,9 +104,14 @@ export class AppCatalog {
     const cached = this.#loads.get(key);
     if (cached) return cached.promise;
     const dir = join(this.root, name, version);
-    const promise = loadAppVersion(name, version, dir);
+    const promise = loadAppVersion(name, version, dir, this.#override?.(name, version));
     this.#loads.set(key, { promise, mtimes: this.#configMtimes(dir) });
     return promise;
+  }
+
+  /** Forgets a version's loaded config so the next request reads it again, and tells listeners. */
+  invalidate(key: VersionKey): void {
+    this.#invalidate(key);
   }
 
   /** Re-reads the directory listing now; notifies listeners of versions that went away. */

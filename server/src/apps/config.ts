@@ -26,8 +26,15 @@ const CONFIG_LOAD_TIMEOUT_MS = 10_000;
  * entrypoint (CONTRACT §3).
  * @throws BuntimeError APP_CONFIG_INVALID (naming the field) or ENTRYPOINT_NOT_FOUND
  */
-export async function loadAppVersion(name: string, version: string, dir: string): Promise<AppVersion> {
-  const raw = await readRawConfig(dir);
+export async function loadAppVersion(
+  name: string,
+  version: string,
+  dir: string,
+  override?: Record<string, unknown>,
+): Promise<AppVersion> {
+  const fromDisk = await readRawConfig(dir);
+  // An override (the emulator's, for property checks) wins over the file, field by field.
+  const raw = override ? { ...(fromDisk as object), ...override } : fromDisk;
   const parsed = workerConfigSchema.safeParse(raw);
   if (!parsed.success) {
     throw new BuntimeError(

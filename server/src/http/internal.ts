@@ -19,9 +19,7 @@ export function internalRoutes(deps: InternalDeps): Hono {
   const routes = new Hono();
   routes.get("/health", (c) => (deps.isDraining() ? c.json({ status: "draining" }, 503) : c.json({ status: "ok" })));
   routes.get("/metrics", (c) => c.json(metricsJson(deps)));
-  routes.get("/stats", (c) =>
-    c.json({ metrics: metricsJson(deps), workers: deps.pool.snapshot(), apps: appsSummary(deps.catalog) }),
-  );
+  routes.get("/stats", (c) => c.json(statsJson(deps)));
   routes.get("/sse", sseRoute({ pool: deps.pool, stats: () => metricsJson(deps) }));
   routes.route("/deployments", deploymentRoutes(deps));
   return routes;
@@ -32,6 +30,11 @@ export function metricsJson(deps: Pick<InternalDeps, "pool" | "stats">) {
   const byState: Record<string, number> = {};
   for (const worker of deps.pool.snapshot()) byState[worker.state] = (byState[worker.state] ?? 0) + 1;
   return deps.stats.toJSON(byState);
+}
+
+/** `/_/stats`: metrics, one entry per live worker, and the apps on disk. */
+export function statsJson(deps: Pick<InternalDeps, "pool" | "stats" | "catalog">) {
+  return { metrics: metricsJson(deps), workers: deps.pool.snapshot(), apps: appsSummary(deps.catalog) };
 }
 
 function appsSummary(catalog: AppCatalog) {

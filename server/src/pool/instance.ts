@@ -2,7 +2,7 @@ import { type VersionKey, versionKey } from "../apps/catalog.ts";
 import type { AppVersion } from "../apps/config.ts";
 import { BuntimeError } from "../errors.ts";
 import type { Logger } from "../util/log.ts";
-import type { Clock } from "./clock.ts";
+import { type Clock, realClock } from "./clock.ts";
 import type { PoolEmitter, StopReason } from "./events.ts";
 import { Exchange, type ForwardedRequest } from "./exchange.ts";
 import { type GuestMessage, type HostMessage, unreachable } from "./protocol.ts";
@@ -17,6 +17,8 @@ export interface InstanceDeps {
   logger: Logger;
   events: PoolEmitter;
   timing: PoolTiming;
+  /** Modules the worker loads before the app. */
+  preload: string[];
   /** Resolves with a release once this worker may start (caps concurrent spawns). */
   spawnPermit: () => Promise<() => void>;
   /** Called when a slot frees up or the state changes, so the pool can hand out work. */
@@ -48,7 +50,13 @@ export class WorkerInstance {
   rss = 0;
 
   readonly #deps: InstanceDeps;
+  /** Lifecycle timers (ttl, idle, request timeouts) on the injected clock. */
   readonly #timers: Timers;
+  /**
+   * Liveness timers (heartbeat, probes, the onTerminate grace) on real time always: they watch
+   * the worker thread, which runs in real time even when the emulator's lifecycle clock is virtual.
+   */
+  readonly #liveness = new Timers(realClock);
   readonly #exchanges = new Map<number, Exchange>();
   #worker: Worker | undefined;
   #nextExchangeId = 1;
@@ -147,7 +155,11 @@ export class WorkerInstance {
       return;
     }
     const { config } = this.app;
-    this.#worker = new Worker(GUEST_ENTRY, { env: { ...config.env }, smol: config.lowMemory });
+    this.#worker = new Worker(GUEST_ENTRY, {
+      env: { ...config.env },
+      smol: config.lowMemory,
+      ...(this.#deps.preload.length > 0 ? { preload: this.#deps.preload } : {}),
+    });
     this.#worker.addEventListener("message", (event: MessageEvent<GuestMessage>) => this.#onMessage(event.data));
     this.#worker.addEventListener("error", (event) => this.#onCrash(`uncaught ${summarise(event)}`));
     this.#worker.addEventListener("close", () => this.#onClose());
@@ -256,7 +268,7 @@ export class WorkerInstance {
 
   /** Pings every `heartbeatMs`; a ping unanswered for the app's `timeout` means a stuck loop. */
   #heartbeat(): void {
-    this.#timers.set("heartbeat", this.#deps.timing.heartbeatMs, () => {
+    this.#liveness.set("heartbeat", this.#deps.timing.heartbeatMs, () => {
       if (this.state === "terminated") return;
       this.#probe(this.app.config.timeout * 1000);
       this.#heartbeat();
@@ -265,7 +277,7 @@ export class WorkerInstance {
 
   /** Sends a ping unless one is out; kills the worker if no pong comes within `deadlineMs`. */
   #probe(deadlineMs: number): void {
-    const now = this.#deps.clock.now();
+    const now = realClock.now();
     if (this.#pingSentAt === undefined) {
       this.#pingSentAt = now;
       this.#send({ type: "ping", seq: ++this.#pingSeq });
@@ -274,7 +286,7 @@ export class WorkerInstance {
     // An earlier deadline (a timed-out request's probe) replaces a later one (the heartbeat's).
     if (this.#probeDeadline !== undefined && this.#probeDeadline <= deadline) return;
     this.#probeDeadline = deadline;
-    this.#timers.set("probe", Math.max(0, deadline - now), () => {
+    this.#liveness.set("probe", Math.max(0, deadline - now), () => {
       this.#probeDeadline = undefined;
       if (this.#pingSentAt !== undefined) this.#onUnresponsive();
     });
@@ -286,7 +298,7 @@ export class WorkerInstance {
     if (seq !== 0 && seq === this.#pingSeq) {
       this.#pingSentAt = undefined;
       this.#probeDeadline = undefined;
-      this.#timers.clear("probe");
+      this.#liveness.clear("probe");
     }
     const { maxMemory } = this.app.config;
     if (maxMemory !== undefined && heapUsed > maxMemory * MB) this.drain("max-memory");
@@ -303,13 +315,13 @@ export class WorkerInstance {
   #stop(): void {
     if (this.#stopping || this.state === "terminated") return;
     this.#stopping = true;
-    this.#timers.set("stop", this.#deps.timing.stopGraceMs, () => this.#terminateNow());
+    this.#liveness.set("stop", this.#deps.timing.stopGraceMs, () => this.#terminateNow());
     this.#send({ type: "stop" });
   }
 
   #terminateNow(): void {
     this.#stopping = true;
-    this.#timers.clear("stop");
+    this.#liveness.clear("stop");
     this.#worker?.terminate();
   }
 
@@ -334,6 +346,7 @@ export class WorkerInstance {
     // Nobody asked it to stop: the app exited (process.exit) or the thread died.
     if (!this.#stopping && this.#stopReason !== "crashed" && this.#worker) this.#onCrash("the worker exited");
     this.#timers.clearAll();
+    this.#liveness.clearAll();
     this.#releaseSpawn?.();
     const crashed = new BuntimeError("WORKER_CRASHED", `${this.key} worker exited`);
     for (const exchange of [...this.#exchanges.values()]) exchange.fail(crashed);

@@ -18,6 +18,8 @@ export interface WorkerPoolOptions {
   clock?: Clock;
   timing?: Partial<PoolTiming>;
   counters?: PoolCounters;
+  /** Modules every worker loads before the app (the emulator's outbound mocks). */
+  preload?: string[];
 }
 
 /** One live worker, as `/_/stats` shows it. */
@@ -48,6 +50,7 @@ export class WorkerPool {
   readonly #logger: Logger;
   readonly #spawnGate: Gate;
   readonly #installer: Installer;
+  readonly #preload: string[];
   readonly #versions = new Map<VersionKey, VersionPool>();
   readonly #recency = new RecencyList<VersionKey>();
   /** Versions retired (changed, removed, evicted) whose workers are still draining. */
@@ -62,6 +65,7 @@ export class WorkerPool {
     this.counters = options.counters ?? newPoolCounters();
     this.#spawnGate = new Gate(this.timing.maxConcurrentSpawns);
     this.#installer = new Installer(options.logger);
+    this.#preload = options.preload ?? [];
   }
 
   /** Serves one request on a worker of `app`, starting one (after `autoInstall`) if needed. */
@@ -78,6 +82,7 @@ export class WorkerPool {
         events: this.events,
         timing: this.timing,
         counters: this.counters,
+        preload: this.#preload,
         spawnPermit: () => this.#spawnGate.acquire(),
         reserveWorker: (p) => this.#reserveWorker(p),
       });
@@ -91,6 +96,30 @@ export class WorkerPool {
   retire(key: VersionKey, reason: StopReason): void {
     const pool = this.#versions.get(key);
     if (pool) this.#retire(pool, reason);
+  }
+
+  /**
+   * Workers about to change state on their own (starting, or draining with nothing left in
+   * flight): zero means the pool has settled. The virtual clock waits for it between timers.
+   */
+  pendingTransitions(): number {
+    let pending = 0;
+    for (const pool of this.#allVersionPools()) {
+      for (const w of pool.workers) {
+        if (w.state === "creating" || (w.state === "draining" && w.inFlight === 0)) pending++;
+      }
+    }
+    return pending;
+  }
+
+  /** Requests in flight in workers, plus those waiting in queues. */
+  busy(): number {
+    let busy = 0;
+    for (const pool of this.#allVersionPools()) {
+      busy += pool.queued;
+      for (const w of pool.workers) busy += w.inFlight;
+    }
+    return busy;
   }
 
   /** Every live worker. */

@@ -1,0 +1,53 @@
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+/**
+ * The emulator's own APPS_DIR: a temporary folder whose `<name>/<version>` entries link to the
+ * user's app folders, so `deploy` and `remove` never write into the user's tree. Links keep
+ * module resolution at the real location (Bun resolves real paths), so apps find their packages.
+ */
+export class AppsDir {
+  readonly path: string;
+
+  constructor(apps: string | Record<string, string>) {
+    this.path = mkdtempSync(join(tmpdir(), "buntime-emulator-"));
+    if (typeof apps === "string") {
+      const root = resolve(apps);
+      if (!existsSync(root)) throw new Error(`apps: folder ${root} does not exist`);
+      for (const name of readdirSync(root)) {
+        const appDir = join(root, name);
+        if (name.startsWith(".") || !statSync(appDir).isDirectory()) continue;
+        for (const version of readdirSync(appDir)) this.link(name, version, join(appDir, version));
+      }
+    } else {
+      for (const [key, folder] of Object.entries(apps)) {
+        const at = key.indexOf("@");
+        const dir = resolve(folder);
+        if (!existsSync(dir)) throw new Error(`apps["${key}"]: folder ${dir} does not exist`);
+        this.link(key.slice(0, at), key.slice(at + 1), dir);
+      }
+    }
+  }
+
+  /** Makes `folder` visible as `name@version` (replacing what was there). */
+  link(name: string, version: string, folder: string): void {
+    mkdirSync(join(this.path, name), { recursive: true });
+    const target = join(this.path, name, version);
+    rmSync(target, { recursive: true, force: true });
+    symlinkSync(resolve(folder), target, "dir");
+  }
+
+  /** Removes `name@version`; false when it was not there. */
+  unlink(name: string, version: string): boolean {
+    const target = join(this.path, name, version);
+    if (!existsSync(target)) return false;
+    rmSync(target, { recursive: true, force: true });
+    return true;
+  }
+
+  /** Deletes the folder (links only: the user's apps are untouched). */
+  remove(): void {
+    rmSync(this.path, { recursive: true, force: true });
+  }
+}

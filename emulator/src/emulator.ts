@@ -1,0 +1,220 @@
+import { dirname } from "node:path";
+import type { WorkerConfigInput } from "@buntime/sdk";
+import { type BuntimeConfig, loadBuntimeConfig, normaliseConfig } from "../../server/src/config/buntime-config.ts";
+import { loadEnv } from "../../server/src/constants.ts";
+import { realClock } from "../../server/src/pool/clock.ts";
+import { VirtualClock } from "../../server/src/pool/virtual-clock.ts";
+import { type RunningServer, startServer } from "../../server/src/server.ts";
+import { createLogger, silentLogger } from "../../server/src/util/log.ts";
+import { AppsDir } from "./apps-dir.ts";
+import { type LifecycleEvent, lifecycleEvents } from "./events.ts";
+import { writeMocksPreload } from "./mocks.ts";
+import { EmulatorError, type EmulatorOptions, parseEmulatorOptions, type ResolvedEmulatorOptions } from "./options.ts";
+
+/** How long `settle` and `waitForIdle` wait for real worker threads before giving up. */
+const SETTLE_LIMIT_MS = 10_000;
+
+/**
+ * The Buntime runtime in-process, for app authors' tests: the same pipeline, pool and limits as
+ * production, on 127.0.0.1 and through `fetch` without a socket.
+ *
+ * @example
+ * const emu = await createEmulator({ apps: "./fixtures/apps" });
+ * const res = await emu.fetch("/hello@1/users");
+ * await emu.dispose();
+ */
+export async function createEmulator(options: EmulatorOptions): Promise<Emulator> {
+  const resolved = parseEmulatorOptions(options);
+  const apps = new AppsDir(resolved.apps);
+  try {
+    const clock = resolved.clock === "virtual" ? new VirtualClock() : undefined;
+    const overrides = new Map<string, Record<string, unknown>>();
+    const server = await withTimeout(startWith(resolved, apps, clock, overrides), resolved.startTimeoutMs);
+    return new Emulator(server, apps, clock, overrides);
+  } catch (error) {
+    apps.remove();
+    throw error instanceof EmulatorError
+      ? error
+      : new EmulatorError("START_FAILED", `the emulator did not start: ${(error as Error).message}`);
+  }
+}
+
+async function startWith(
+  options: ResolvedEmulatorOptions,
+  apps: AppsDir,
+  clock: VirtualClock | undefined,
+  overrides: Map<string, Record<string, unknown>>,
+) {
+  const config = await loadConfig(options.config);
+  const start = (port: number) =>
+    startServer({
+      env: loadEnv({
+        APPS_DIR: apps.path,
+        HOST: "127.0.0.1",
+        PORT: String(port),
+        POOL_SIZE: String(options.poolSize),
+        MAX_BODY_SIZE: String(options.maxBodySize),
+        SHUTDOWN_TIMEOUT: "0",
+        BUNTIME_CONFIG: undefined,
+      }),
+      config,
+      configEnv: options.env ?? process.env,
+      logger: options.logLevel === "silent" ? silentLogger : createLogger(options.logLevel),
+      clock,
+      preload: options.mocks ? [writeMocksPreload(dirname(apps.path), options.mocks)] : undefined,
+      configOverride: (name, version) => overrides.get(`${name}@${version}`),
+    });
+  try {
+    return await start(options.port);
+  } catch (error) {
+    // A port already taken falls back to a free one: tests must not fail on a clash.
+    if (options.port !== 0 && /EADDRINUSE|in use/i.test(String(error))) return start(0);
+    throw error;
+  }
+}
+
+async function loadConfig(config: ResolvedEmulatorOptions["config"]): Promise<BuntimeConfig> {
+  if (config === undefined) return { baseDir: process.cwd(), plugins: [] };
+  if (typeof config === "string") return loadBuntimeConfig(config);
+  return normaliseConfig(config, process.cwd(), "config");
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new EmulatorError("START_TIMEOUT", `the emulator was not ready within ${ms} ms (plugins' onInit?)`)),
+      ms,
+    );
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** The virtual clock as `emu.clock` exposes it. */
+export interface EmulatorClock {
+  now(): number;
+  /** Moves time forward, firing every due timer in order and awaiting the pool's reactions. */
+  advance(ms: number): Promise<void>;
+  /** Fires what is due now and waits for the pool to settle. */
+  runUntilIdle(): Promise<void>;
+}
+
+/** A running emulator. Made by `createEmulator`. */
+export class Emulator {
+  readonly #server: RunningServer;
+  readonly #apps: AppsDir;
+  readonly #virtual: VirtualClock | undefined;
+  readonly #overrides: Map<string, Record<string, unknown>>;
+  readonly #closed: Promise<void>;
+  #markClosed!: () => void;
+  #disposing: Promise<void> | undefined;
+
+  /** @internal use `createEmulator` */
+  constructor(
+    server: RunningServer,
+    apps: AppsDir,
+    clock: VirtualClock | undefined,
+    overrides: Map<string, Record<string, unknown>>,
+  ) {
+    this.#server = server;
+    this.#overrides = overrides;
+    this.#apps = apps;
+    this.#virtual = clock;
+    this.#closed = new Promise((resolve) => {
+      this.#markClosed = resolve;
+    });
+    if (clock) clock.settle = () => this.#settle();
+  }
+
+  /** `http://127.0.0.1:<port>/`: the emulator also listens on a socket. */
+  get url(): string {
+    return this.#server.url.href;
+  }
+
+  /** The lifecycle clock, with `advance` when created with `clock: "virtual"`. */
+  get clock(): EmulatorClock {
+    const virtual = this.#virtual;
+    if (!virtual) {
+      const refuse = () => Promise.reject(new Error('emu.clock.advance needs createEmulator({ clock: "virtual" })'));
+      return { now: () => realClock.now(), advance: refuse, runUntilIdle: () => this.waitForIdle() };
+    }
+    return {
+      now: () => virtual.now(),
+      advance: (ms) => virtual.advance(ms),
+      runUntilIdle: () => virtual.runUntilIdle(),
+    };
+  }
+
+  /** Lifecycle events (spawn, ready, recycle, terminate, crash) from now on, until dispose. */
+  get events(): AsyncIterable<LifecycleEvent> {
+    return lifecycleEvents(this.#server.pool.events, this.#closed);
+  }
+
+  /** Serves a request in-process (no socket): a path, a URL or a Request. */
+  fetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
+    if (this.#disposing) return Promise.reject(new EmulatorError("DISPOSED", "the emulator was disposed"));
+    const request = input instanceof Request ? input : new Request(new URL(String(input), this.#server.url), init);
+    return this.#server.fetch(request);
+  }
+
+  /**
+   * Makes `folder` live as `name@version` (replacing what was there). `config` fields win over
+   * the folder's own worker config, so one app can be tried under many limits.
+   */
+  async deploy(name: string, version: string, folder: string, config?: WorkerConfigInput): Promise<void> {
+    const key = `${name}@${version}` as const;
+    if (config) this.#overrides.set(key, config as Record<string, unknown>);
+    else this.#overrides.delete(key);
+    this.#apps.link(name, version, folder);
+    this.#server.pool.retire(key, "changed");
+    this.#server.catalog.refresh();
+    this.#server.catalog.invalidate(key);
+  }
+
+  /** Removes `name@version`; its workers drain. */
+  async remove(name: string, version: string): Promise<void> {
+    if (!this.#apps.unlink(name, version)) throw new Error(`${name}@${version} is not deployed`);
+    this.#server.pool.retire(`${name}@${version}`, "removed");
+    this.#server.catalog.refresh();
+  }
+
+  /** What `/_/stats` answers: metrics, live workers, apps. */
+  stats(): ReturnType<RunningServer["stats"]> {
+    return this.#server.stats();
+  }
+
+  /** Resolves once nothing is in flight or queued and no worker is starting or stopping. */
+  async waitForIdle(): Promise<void> {
+    const pool = this.#server.pool;
+    const deadline = realClock.now() + SETTLE_LIMIT_MS;
+    while (pool.busy() > 0 || pool.pendingTransitions() > 0) {
+      if (realClock.now() > deadline) throw new Error(`the pool did not go idle within ${SETTLE_LIMIT_MS} ms`);
+      await Bun.sleep(2);
+    }
+  }
+
+  /** Stops everything: in-flight requests are cut, every worker ends, the port and temp folders are freed. Idempotent. */
+  dispose(): Promise<void> {
+    this.#disposing ??= (async () => {
+      try {
+        await this.#server.stop(0);
+      } finally {
+        this.#apps.remove();
+        this.#markClosed();
+      }
+    })();
+    return this.#disposing;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.dispose();
+  }
+
+  /** Between virtual timers: let worker messages in, until no worker is mid-transition. */
+  async #settle(): Promise<void> {
+    const pool = this.#server.pool;
+    const deadline = realClock.now() + SETTLE_LIMIT_MS;
+    await new Promise((resolve) => setImmediate(resolve));
+    while (pool.pendingTransitions() > 0 && realClock.now() < deadline) await Bun.sleep(1);
+  }
+}

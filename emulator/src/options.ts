@@ -1,0 +1,61 @@
+import { z } from "zod";
+
+/** `createEmulator` options: one schema, defaults here only. */
+export const emulatorOptionsSchema = z
+  .object({
+    /** A folder laid out like APPS_DIR, or a map `"name@version"` → app folder. */
+    apps: z.union([
+      z.string().min(1),
+      z.record(
+        z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}@\d+\.\d+\.\d+(?:[-+][\w.+-]*)?$/, "expected name@version"),
+        z.string().min(1),
+      ),
+    ]),
+    /** The extension config: a `buntime.jsonc` path or the object itself. Default: no plugins. */
+    config: z.union([z.string().min(1), z.record(z.string(), z.unknown())]).optional(),
+    /** Where `${VAR}` in plugin options comes from. Default: `process.env`. */
+    env: z.record(z.string(), z.string()).optional(),
+    /** TCP port on 127.0.0.1; 0 picks a free one. A port in use falls back to a free one. */
+    port: z.number().int().min(0).max(65535).default(0),
+    /** A module whose default export is an array of msw handlers, installed inside every worker. */
+    mocks: z.string().min(1).optional(),
+    /** `virtual`: the pool's lifecycle time moves only with `emu.clock.advance()`. */
+    clock: z.enum(["real", "virtual"]).default("real"),
+    /** Most live workers, as POOL_SIZE. */
+    poolSize: z.number().int().positive().default(100),
+    /** Request body limit in bytes, as MAX_BODY_SIZE. */
+    maxBodySize: z
+      .number()
+      .int()
+      .positive()
+      .default(10 * 1024 * 1024),
+    /** Start-up must finish within this, or `createEmulator` rejects naming what it waited for. */
+    startTimeoutMs: z.number().int().positive().default(10_000),
+    /** Log level of the runtime's JSON lines; default silent. */
+    logLevel: z.enum(["debug", "info", "warn", "error", "silent"]).default("silent"),
+  })
+  .strict();
+
+export type EmulatorOptions = z.input<typeof emulatorOptionsSchema>;
+export type ResolvedEmulatorOptions = z.output<typeof emulatorOptionsSchema>;
+
+/** Bad options or a failed start; `code` says which. */
+export class EmulatorError extends Error {
+  override readonly name = "EmulatorError";
+  constructor(
+    readonly code: "INVALID_OPTIONS" | "START_TIMEOUT" | "START_FAILED" | "DISPOSED",
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Parses options; throws EmulatorError INVALID_OPTIONS naming every bad field. */
+export function parseEmulatorOptions(options: unknown): ResolvedEmulatorOptions {
+  const result = emulatorOptionsSchema.safeParse(options);
+  if (!result.success) {
+    const detail = result.error.issues.map((i) => `${i.path.join(".") || "(options)"}: ${i.message}`).join("; ");
+    throw new EmulatorError("INVALID_OPTIONS", `createEmulator: ${detail}`);
+  }
+  return result.data;
+}
