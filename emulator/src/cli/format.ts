@@ -1,0 +1,18 @@
+/** Terminal output for the CLI: colours only on a TTY and never with NO_COLOR. */
+export function colours(stream: { isTTY?: boolean } = process.stdout) {
+  const on = Boolean(stream.isTTY) && !("NO_COLOR" in process.env);
+  const wrap = (code: number) => (text: string) => (on ? `\x1b[${code}m${text}\x1b[0m` : text);
+  return { green: wrap(32), red: wrap(31), dim: wrap(2), bold: wrap(1) };
+}
+
+/** A plain-text table: columns padded to their widest cell (colour codes not counted). */
+export function table(head: string[], rows: string[][]): string {
+  const visible = (text: string) => text.replace(/\x1b\[\d+m/g, "").length;
+  const widths = head.map((h, i) => Math.max(visible(h), ...rows.map((r) => visible(r[i] ?? ""))));
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => cell + " ".repeat((widths[i] as number) - visible(cell)))
+      .join("  ")
+      .trimEnd();
+  return [line(head), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
+}
