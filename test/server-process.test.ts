@@ -107,6 +107,36 @@ describe("a running server", () => {
   });
 });
 
+describe("the start-up environment", () => {
+  test("an app reading /proc/self/environ finds none of the server's variables", async () => {
+    const { url } = await startServer({ BUNTIME_TEST_SECRET: SECRET });
+    const res = await fetch(new URL("/proc-environ/", url));
+    const { environ } = (await res.json()) as { environ: string[] };
+    expect(environ.join("\n")).not.toContain(SECRET);
+    // Only the supervisor's minimal set (and Bun's IPC channel variables) is there.
+    const harmless = /^(PATH|HOME|TMPDIR|LANG|TZ|BUNTIME_SUPERVISED|NODE_CHANNEL_FD|NODE_CHANNEL_SERIALIZATION_MODE)$/;
+    const names = environ.map((entry) => entry.split("=")[0] ?? "");
+    expect(names.filter((name) => !harmless.test(name))).toEqual([]);
+    expect(names).toContain("PATH");
+  });
+
+  test("killing the supervisor with SIGKILL does not leave the server running", async () => {
+    const { proc, url } = await startServer();
+    proc.kill("SIGKILL");
+    await proc.exited;
+    const deadline = Date.now() + 5000;
+    let up = true;
+    while (up && Date.now() < deadline) {
+      up = await fetch(new URL("/_/health", url)).then(
+        () => true,
+        () => false,
+      );
+      if (up) await Bun.sleep(100);
+    }
+    expect(up).toBe(false);
+  });
+});
+
 describe("an invalid environment", () => {
   test.each([
     ["PORT", "abc"],

@@ -7,7 +7,11 @@ import { ConfigError } from "./config/buntime-config.ts";
 import { EnvError, loadEnv } from "./constants.ts";
 import { PluginLoadError } from "./plugins/load.ts";
 import { type RunningServer, startServer } from "./server.ts";
+import { isServerProcess, receiveEnvironment, supervise } from "./supervisor.ts";
 import { createLogger } from "./util/log.ts";
+
+if (!isServerProcess()) process.exit(await supervise(import.meta.path));
+await receiveEnvironment();
 
 const logger = createLogger();
 
