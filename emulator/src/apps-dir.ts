@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { EmulatorError } from "./options.ts";
 
 /**
  * The emulator's own APPS_DIR: a temporary folder whose `<name>/<version>` entries link to the
@@ -10,24 +11,27 @@ import { join, resolve } from "node:path";
 export class AppsDir {
   readonly path: string;
 
+  /** @throws EmulatorError INVALID_OPTIONS when a folder does not exist (before anything is created). */
   constructor(apps: string | Record<string, string>) {
-    this.path = mkdtempSync(join(tmpdir(), "buntime-emulator-"));
+    const links: { name: string; version: string; folder: string }[] = [];
     if (typeof apps === "string") {
       const root = resolve(apps);
-      if (!existsSync(root)) throw new Error(`apps: folder ${root} does not exist`);
+      if (!existsSync(root)) throw invalid(`apps: folder ${root} does not exist`);
       for (const name of readdirSync(root)) {
         const appDir = join(root, name);
         if (name.startsWith(".") || !statSync(appDir).isDirectory()) continue;
-        for (const version of readdirSync(appDir)) this.link(name, version, join(appDir, version));
+        for (const version of readdirSync(appDir)) links.push({ name, version, folder: join(appDir, version) });
       }
     } else {
       for (const [key, folder] of Object.entries(apps)) {
         const at = key.indexOf("@");
         const dir = resolve(folder);
-        if (!existsSync(dir)) throw new Error(`apps["${key}"]: folder ${dir} does not exist`);
-        this.link(key.slice(0, at), key.slice(at + 1), dir);
+        if (!existsSync(dir)) throw invalid(`apps["${key}"]: folder ${dir} does not exist`);
+        links.push({ name: key.slice(0, at), version: key.slice(at + 1), folder: dir });
       }
     }
+    this.path = mkdtempSync(join(tmpdir(), "buntime-emulator-"));
+    for (const { name, version, folder } of links) this.link(name, version, folder);
   }
 
   /** Makes `folder` visible as `name@version` (replacing what was there). */
@@ -50,4 +54,8 @@ export class AppsDir {
   remove(): void {
     rmSync(this.path, { recursive: true, force: true });
   }
+}
+
+function invalid(detail: string): EmulatorError {
+  return new EmulatorError("INVALID_OPTIONS", `createEmulator: ${detail}`);
 }

@@ -5,6 +5,7 @@
  */
 import { parseArgs } from "node:util";
 import { checkApps, formatResults } from "./cli/check.ts";
+import { styled } from "./cli/format.ts";
 import { createEmulator } from "./emulator.ts";
 
 const HELP = `buntime-emulator: run Buntime apps locally and in CI
@@ -53,9 +54,11 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   if (command === "check") {
-    const progress = process.stderr.isTTY ? (line: string) => process.stderr.write(`\r\x1b[K${line}`) : () => {};
+    // The progress line rewrites itself with escape codes: only where colours are allowed too.
+    const live = styled(process.stderr);
+    const progress = live ? (line: string) => process.stderr.write(`\r\x1b[K${line}`) : () => {};
     const results = await checkApps(values.apps, progress);
-    if (process.stderr.isTTY) process.stderr.write("\r\x1b[K");
+    if (live) process.stderr.write("\r\x1b[K");
     console.log(formatResults(results));
     return results.every((r) => r.ok) ? 0 : 1;
   }

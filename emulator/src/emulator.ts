@@ -1,4 +1,3 @@
-import { dirname } from "node:path";
 import type { WorkerConfigInput } from "@buntime/sdk";
 import { type BuntimeConfig, loadBuntimeConfig, normaliseConfig } from "../../server/src/config/buntime-config.ts";
 import { loadEnv } from "../../server/src/constants.ts";
@@ -29,7 +28,11 @@ export async function createEmulator(options: EmulatorOptions): Promise<Emulator
   try {
     const clock = resolved.clock === "virtual" ? new VirtualClock() : undefined;
     const overrides = new Map<string, Record<string, unknown>>();
-    const server = await withTimeout(startWith(resolved, apps, clock, overrides), resolved.startTimeoutMs);
+    const starting = startWith(resolved, apps, clock, overrides);
+    // A start that completes after the timeout must not leave a server listening.
+    const server = await withTimeout(starting, resolved.startTimeoutMs, () =>
+      starting.then((late) => late.stop(0)).catch(() => {}),
+    );
     return new Emulator(server, apps, clock, overrides);
   } catch (error) {
     apps.remove();
@@ -61,15 +64,28 @@ async function startWith(
       configEnv: options.env ?? process.env,
       logger: options.logLevel === "silent" ? silentLogger : createLogger(options.logLevel),
       clock,
-      preload: options.mocks ? [writeMocksPreload(dirname(apps.path), options.mocks)] : undefined,
+      preload: options.mocks ? [writeMocksPreload(apps.path, options.mocks)] : undefined,
       configOverride: (name, version) => overrides.get(`${name}@${version}`),
     });
+  // A port already taken falls back to a free one: tests must not fail on a clash. Probe first:
+  // a startServer that fails on the port has already started its catalogue watcher and plugins,
+  // and leaves them running (the process would never exit).
+  const port = options.port !== 0 && !portIsFree(options.port) ? 0 : options.port;
   try {
-    return await start(options.port);
+    return await start(port);
   } catch (error) {
-    // A port already taken falls back to a free one: tests must not fail on a clash.
-    if (options.port !== 0 && /EADDRINUSE|in use/i.test(String(error))) return start(0);
+    // Taken between the probe and the bind: still fall back, even at the cost above.
+    if (port !== 0 && /EADDRINUSE|in use/i.test(String(error))) return start(0);
     throw error;
+  }
+}
+
+function portIsFree(port: number): boolean {
+  try {
+    Bun.listen({ hostname: "127.0.0.1", port, socket: { data() {} } }).stop(true);
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -79,13 +95,13 @@ async function loadConfig(config: ResolvedEmulatorOptions["config"]): Promise<Bu
   return normaliseConfig(config, process.cwd(), "config");
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => void): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new EmulatorError("START_TIMEOUT", `the emulator was not ready within ${ms} ms (plugins' onInit?)`)),
-      ms,
-    );
+    timer = setTimeout(() => {
+      onTimeout();
+      reject(new EmulatorError("START_TIMEOUT", `the emulator was not ready within ${ms} ms (plugins' onInit?)`));
+    }, ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
@@ -108,6 +124,8 @@ export class Emulator {
   readonly #closed: Promise<void>;
   #markClosed!: () => void;
   #disposing: Promise<void> | undefined;
+  /** `emu.fetch` calls not answered yet: the virtual clock waits for them to reach the pool. */
+  #outstanding = 0;
 
   /** @internal use `createEmulator` */
   constructor(
@@ -154,7 +172,10 @@ export class Emulator {
   fetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
     if (this.#disposing) return Promise.reject(new EmulatorError("DISPOSED", "the emulator was disposed"));
     const request = input instanceof Request ? input : new Request(new URL(String(input), this.#server.url), init);
-    return this.#server.fetch(request);
+    this.#outstanding++;
+    return this.#server.fetch(request).finally(() => {
+      this.#outstanding--;
+    });
   }
 
   /**
@@ -210,11 +231,16 @@ export class Emulator {
     await this.dispose();
   }
 
-  /** Between virtual timers: let worker messages in, until no worker is mid-transition. */
+  /**
+   * Between virtual timers: let worker messages in, until no worker is mid-transition and every
+   * `emu.fetch` still unanswered has reached the pool. A request to a cold app spends real time
+   * loading its config before the pool sees it; advancing meanwhile would skip its timeout.
+   */
   async #settle(): Promise<void> {
     const pool = this.#server.pool;
     const deadline = realClock.now() + SETTLE_LIMIT_MS;
     await new Promise((resolve) => setImmediate(resolve));
-    while (pool.pendingTransitions() > 0 && realClock.now() < deadline) await Bun.sleep(1);
+    const unsettled = () => pool.pendingTransitions() > 0 || this.#outstanding > pool.busy();
+    while (unsettled() && realClock.now() < deadline) await Bun.sleep(1);
   }
 }

@@ -6,7 +6,9 @@ const GUEST_INSTALLER = resolve(import.meta.dir, "../../sdk/src/testing/outbound
 /**
  * Writes the preload module that installs msw inside every worker: it imports the user's
  * handlers module (functions cannot cross threads, so handlers live in a module each worker
- * loads itself) and starts msw with unhandled requests failing loudly.
+ * loads itself) and starts msw with unhandled requests failing loudly. `dir` is the emulator's
+ * own temp folder, so each emulator has its own preload and dispose deletes it; the catalogue
+ * skips dotfiles.
  */
 export function writeMocksPreload(dir: string, handlersModule: string): string {
   const file = join(dir, ".buntime-mocks-preload.ts");

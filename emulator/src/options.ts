@@ -54,8 +54,33 @@ export class EmulatorError extends Error {
 export function parseEmulatorOptions(options: unknown): ResolvedEmulatorOptions {
   const result = emulatorOptionsSchema.safeParse(options);
   if (!result.success) {
-    const detail = result.error.issues.map((i) => `${i.path.join(".") || "(options)"}: ${i.message}`).join("; ");
-    throw new EmulatorError("INVALID_OPTIONS", `createEmulator: ${detail}`);
+    throw new EmulatorError("INVALID_OPTIONS", `createEmulator: ${describeIssues(result.error.issues).join("; ")}`);
   }
   return result.data;
+}
+
+type Issue = z.core.$ZodIssue;
+
+/**
+ * `field: message` per issue. A union (`apps`, `config`) reports the branch that matched the
+ * value's type, and a bad record key names the key, where zod alone says "Invalid input".
+ */
+function describeIssues(issues: readonly Issue[], prefix: PropertyKey[] = []): string[] {
+  return issues.flatMap((issue) => {
+    const path = [...prefix, ...issue.path];
+    if (issue.code === "invalid_union") {
+      const typed = issue.errors.filter((branch) => !branch.every((i) => i.code === "invalid_type" && !i.path.length));
+      if (typed.length === 1) return describeIssues(typed[0] as Issue[], path);
+      const expected = issue.errors.flatMap((branch) =>
+        branch.flatMap((i) => (i.code === "invalid_type" ? [i.expected] : [])),
+      );
+      if (typed.length === 0 && expected.length > 0) return [`${label(path)}: expected ${expected.join(" or ")}`];
+    }
+    if (issue.code === "invalid_key") return describeIssues(issue.issues, path);
+    return [`${label(path)}: ${issue.message}`];
+  });
+}
+
+function label(path: PropertyKey[]): string {
+  return path.map(String).join(".") || "(options)";
 }

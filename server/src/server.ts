@@ -96,18 +96,28 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
   const handle = createPipeline({ catalog, pool, plugins, stats, logger, internal, maxBodySize: env.MAX_BODY_SIZE });
 
-  const server = Bun.serve({
-    port: env.PORT,
-    hostname: env.HOST,
-    idleTimeout: SOCKET_IDLE_SECONDS,
-    // Our own limit (http/body-limit.ts) answers 413 as JSON; Bun's would answer first, bare.
-    maxRequestBodySize: Number.MAX_SAFE_INTEGER,
-    fetch(request, bunServer) {
-      // Long responses (slow apps, event streams) are bounded by the app's timeout, not the socket's.
-      bunServer.timeout(request, 0);
-      return handle(request, bunServer.requestIP(request)?.address);
-    },
-  });
+  let server: ReturnType<typeof Bun.serve>;
+  try {
+    server = Bun.serve({
+      port: env.PORT,
+      hostname: env.HOST,
+      idleTimeout: SOCKET_IDLE_SECONDS,
+      // Our own limit (http/body-limit.ts) answers 413 as JSON; Bun's would answer first, bare.
+      maxRequestBodySize: Number.MAX_SAFE_INTEGER,
+      fetch(request, bunServer) {
+        // Long responses (slow apps, event streams) are bounded by the app's timeout, not the socket's.
+        bunServer.timeout(request, 0);
+        return handle(request, () => bunServer.requestIP(request)?.address);
+      },
+    });
+  } catch (error) {
+    // Undo the start so a failed listen (port in use) leaves nothing running.
+    unwatch();
+    catalog.close();
+    await pool.close(0);
+    await plugins.shutdown();
+    throw error;
+  }
 
   let stopping: Promise<void> | undefined;
   const stop = (graceMs = env.SHUTDOWN_TIMEOUT * 1000) => {

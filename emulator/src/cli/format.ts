@@ -1,13 +1,23 @@
-/** Terminal output for the CLI: colours only on a TTY and never with NO_COLOR. */
+import { stripVTControlCharacters } from "node:util";
+
+/**
+ * Whether to write escape codes (colours, the progress line) to `stream`: only on a TTY, and
+ * never with a non-empty NO_COLOR (https://no-color.org).
+ */
+export function styled(stream: { isTTY?: boolean }): boolean {
+  return Boolean(stream.isTTY) && !process.env.NO_COLOR;
+}
+
+/** Terminal output for the CLI: colours only where `styled` allows. */
 export function colours(stream: { isTTY?: boolean } = process.stdout) {
-  const on = Boolean(stream.isTTY) && !("NO_COLOR" in process.env);
+  const on = styled(stream);
   const wrap = (code: number) => (text: string) => (on ? `\x1b[${code}m${text}\x1b[0m` : text);
   return { green: wrap(32), red: wrap(31), dim: wrap(2), bold: wrap(1) };
 }
 
 /** A plain-text table: columns padded to their widest cell (colour codes not counted). */
 export function table(head: string[], rows: string[][]): string {
-  const visible = (text: string) => text.replace(/\x1b\[\d+m/g, "").length;
+  const visible = (text: string) => stripVTControlCharacters(text).length;
   const widths = head.map((h, i) => Math.max(visible(h), ...rows.map((r) => visible(r[i] ?? ""))));
   const line = (cells: string[]) =>
     cells

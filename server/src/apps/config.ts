@@ -1,4 +1,4 @@
-import { existsSync, statSync } from "node:fs";
+import { existsSync, realpathSync, statSync } from "node:fs";
 import { join, relative, resolve, sep } from "node:path";
 import { formatIssues, type WorkerConfig, workerConfigSchema } from "@buntime/sdk";
 import { BuntimeError } from "../errors.ts";
@@ -29,9 +29,12 @@ const CONFIG_LOAD_TIMEOUT_MS = 10_000;
 export async function loadAppVersion(
   name: string,
   version: string,
-  dir: string,
+  linkedDir: string,
   override?: Record<string, unknown>,
 ): Promise<AppVersion> {
+  // The real path: a linked version folder (the emulator links apps) must import like the
+  // folder it points to (Bun caches link targets by the linked path otherwise).
+  const dir = realpathOr(linkedDir);
   const fromDisk = await readRawConfig(dir);
   // An override (the emulator's, for property checks) wins over the file, field by field.
   const raw = override ? { ...(fromDisk as object), ...override } : fromDisk;
@@ -97,6 +100,14 @@ function findEntrypoint(dir: string, configured: string | undefined): string | u
     if (existsSync(file) && statSync(file).isFile()) return file;
   }
   return undefined;
+}
+
+function realpathOr(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
 }
 
 /** True when `path` is `dir` itself or below it. */

@@ -27,10 +27,19 @@ describe("buntime.jsonc", () => {
   });
 });
 
+test("authn and authz are required whenever they are listed: they never fail open", () => {
+  const config = normaliseConfig({ plugins: ["@buntime/authn", ["@buntime/authz", {}], "@buntime/metrics"] }, "/");
+  expect(config.plugins.map((p) => p.required)).toEqual([true, true, false]);
+});
+
 describe("${VAR} substitution", () => {
   test("replaces variables deeply, in strings only", () => {
     expect(
-      substituteEnv({ issuer: "${ISS}/realms/${REALM}", n: 1, list: ["${REALM}"] }, { ISS: "http://x", REALM: "r" }, "p"),
+      substituteEnv(
+        { issuer: "${ISS}/realms/${REALM}", n: 1, list: ["${REALM}"] },
+        { ISS: "http://x", REALM: "r" },
+        "p",
+      ),
     ).toEqual({ issuer: "http://x/realms/r", n: 1, list: ["r"] });
   });
   test("a missing variable is named, with where it was used", () => {

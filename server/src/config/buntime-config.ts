@@ -2,10 +2,7 @@ import { dirname, resolve } from "node:path";
 import { z } from "zod";
 import { parseJsonc } from "../apps/jsonc.ts";
 
-const pluginEntry = z.union([
-  z.string().min(1),
-  z.tuple([z.string().min(1), z.record(z.string(), z.unknown())]),
-]);
+const pluginEntry = z.union([z.string().min(1), z.tuple([z.string().min(1), z.record(z.string(), z.unknown())])]);
 
 /** `buntime.jsonc` (CONTRACT §7.1). */
 export const buntimeConfigSchema = z
@@ -17,6 +14,12 @@ export const buntimeConfigSchema = z
   .strict();
 
 export type BuntimeConfigInput = z.input<typeof buntimeConfigSchema>;
+
+/**
+ * Plugins that are required whenever they are listed: skipping a broken authn or authz with a
+ * warning would serve every route unchecked.
+ */
+export const ALWAYS_REQUIRED = new Set(["@buntime/authn", "@buntime/authz"]);
 
 /** One plugin entry, normalised. */
 export interface PluginSpec {
@@ -63,7 +66,8 @@ export function normaliseConfig(raw: unknown, baseDir: string, source = "config"
   const required = new Set(result.data.required);
   const plugins = result.data.plugins.map((entry): PluginSpec => {
     const [specifier, options] = typeof entry === "string" ? [entry, {}] : entry;
-    return { specifier, options, required: required.has(specifier) };
+    // The security plugins never fail open: listed at all, they are required.
+    return { specifier, options, required: required.has(specifier) || ALWAYS_REQUIRED.has(specifier) };
   });
   for (const name of required) {
     if (!plugins.some((p) => p.specifier === name)) {

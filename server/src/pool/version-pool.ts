@@ -55,14 +55,14 @@ export class VersionPool {
   }
 
   /** Serves one request on a worker of this version. */
-  async dispatch(forward: ForwardedRequest): Promise<Response> {
-    let worker = this.#takeFree();
-    if (worker) this.#deps.counters.hits++;
-    else {
-      this.#deps.counters.misses++;
-      worker = await this.#wait();
+  dispatch(forward: ForwardedRequest): Promise<Response> {
+    const worker = this.#takeFree();
+    if (worker) {
+      this.#deps.counters.hits++;
+      return worker.dispatch(forward);
     }
-    return worker.dispatch(forward);
+    this.#deps.counters.misses++;
+    return this.#wait().then((next) => next.dispatch(forward));
   }
 
   /** Drains every worker and refuses new requests (removed, changed on disk, evicted, shutdown). */

@@ -22,7 +22,12 @@ export class StatsCollector {
   readonly latency = new LatencyWindow();
   readonly #byStatus: Record<string, number> = {};
   readonly #errorsByCode: Record<string, number> = {};
-  readonly #lifecycle = { spawns: 0, crashes: 0, recycles: {} as Record<string, number>, terminations: {} as Record<string, number> };
+  readonly #lifecycle = {
+    spawns: 0,
+    crashes: 0,
+    recycles: {} as Record<string, number>,
+    terminations: {} as Record<string, number>,
+  };
   #requests = 0;
   #inFlight = 0;
 

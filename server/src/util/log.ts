@@ -11,6 +11,8 @@ export interface Logger {
   error(msg: string, fields?: Record<string, unknown>): void;
   /** A logger whose lines all carry `fields` (e.g. a plugin's name). */
   child(fields: Record<string, unknown>): Logger;
+  /** Whether lines at `level` are written (skip building fields that would be dropped). */
+  isLevelEnabled(level: "debug" | "info" | "warn" | "error"): boolean;
 }
 
 const LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
@@ -22,7 +24,12 @@ export function createLogger(
 ): Logger {
   const lvl = (LEVELS as readonly string[]).includes(level) ? level : "info";
   const base = pino(
-    { level: lvl, base: undefined, timestamp: pino.stdTimeFunctions.isoTime, formatters: { level: (label) => ({ level: label }) } },
+    {
+      level: lvl,
+      base: undefined,
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+    },
     destination,
   );
   return wrap(base);
@@ -35,6 +42,7 @@ function wrap(log: pino.Logger): Logger {
     warn: (msg, fields) => log.warn(fields ?? {}, msg),
     error: (msg, fields) => log.error(fields ?? {}, msg),
     child: (fields) => wrap(log.child(fields)),
+    isLevelEnabled: (level) => log.isLevelEnabled(level),
   };
 }
 
@@ -45,4 +53,5 @@ export const silentLogger: Logger = {
   warn() {},
   error() {},
   child: () => silentLogger,
+  isLevelEnabled: () => false,
 };

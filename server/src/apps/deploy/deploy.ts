@@ -63,17 +63,27 @@ export class Deployer {
    * @returns whether the version is new (201) or replaced one (200)
    * @throws BuntimeError DEPLOYMENT_INVALID (400), DEPLOYMENT_EXISTS (409), UNSUPPORTED_MEDIA_TYPE (415)
    */
-  deploy(name: string, version: string, body: ReadableStream<Uint8Array> | null, contentType: string | null, replace: boolean) {
+  deploy(
+    name: string,
+    version: string,
+    body: ReadableStream<Uint8Array> | null,
+    contentType: string | null,
+    replace: boolean,
+  ) {
     checkNames(name, version);
     return this.#serialise(versionKey(name, version), async (): Promise<{ created: boolean }> => {
       const kind = archiveKind(contentType);
       if (!kind) {
-        throw new BuntimeError("UNSUPPORTED_MEDIA_TYPE", "send the archive as application/gzip (.tar.gz) or application/zip");
+        throw new BuntimeError(
+          "UNSUPPORTED_MEDIA_TYPE",
+          "send the archive as application/gzip (.tar.gz) or application/zip",
+        );
       }
       if (!body) throw new BuntimeError("DEPLOYMENT_INVALID", "the request has no body");
       const target = join(this.#appsDir, name, version);
       const exists = existsSync(target);
-      if (exists && !replace) throw new BuntimeError("DEPLOYMENT_EXISTS", `${name}@${version} already exists; PUT replaces it`);
+      if (exists && !replace)
+        throw new BuntimeError("DEPLOYMENT_EXISTS", `${name}@${version} already exists; PUT replaces it`);
       const staging = await this.#stagingFolder();
       try {
         let root: string;
@@ -144,5 +154,6 @@ export class Deployer {
 
 function checkNames(name: string, version: string): void {
   if (!isAppName(name)) throw new BuntimeError("DEPLOYMENT_INVALID", `"${name}" is not a valid app name`);
-  if (!isVersionFolder(version)) throw new BuntimeError("DEPLOYMENT_INVALID", `"${version}" is not a valid semver version`);
+  if (!isVersionFolder(version))
+    throw new BuntimeError("DEPLOYMENT_INVALID", `"${version}" is not a valid semver version`);
 }

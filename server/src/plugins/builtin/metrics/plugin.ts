@@ -6,9 +6,15 @@ import { createMetricsRegistry } from "./registry.ts";
 const options = z
   .object({
     /** Prefix of every runtime metric name. */
-    prefix: z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/).default("buntime_"),
+    prefix: z
+      .string()
+      .regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/)
+      .default("buntime_"),
     /** Latency histogram buckets, in seconds. */
-    buckets: z.array(z.number().positive()).min(1).default([0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]),
+    buckets: z
+      .array(z.number().positive())
+      .min(1)
+      .default([0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]),
   })
   .strict();
 
