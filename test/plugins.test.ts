@@ -27,12 +27,15 @@ const calls = async (server: RunningServer, name: string): Promise<string[]> => 
 describe("plugin hooks", () => {
   let server: RunningServer;
   beforeAll(async () => {
-    server = await serverWith([
-      [RECORDER, { name: "late", priority: 200 }],
-      [RECORDER, { name: "first", priority: 1, answer: true }],
-      [RECORDER, { name: "needs-first", priority: 0, dependencies: ["first"], rewrite: true }],
-      [RECORDER, { name: "vars", echo: { issuer: "${TEST_ISSUER}/realms/${TEST_REALM}" } }],
-    ], { TEST_ISSUER: "http://127.0.0.1:9", TEST_REALM: "test" });
+    server = await serverWith(
+      [
+        [RECORDER, { name: "late", priority: 200 }],
+        [RECORDER, { name: "first", priority: 1, answer: true }],
+        [RECORDER, { name: "needs-first", priority: 0, dependencies: ["first"], rewrite: true }],
+        [RECORDER, { name: "vars", echo: { issuer: "${TEST_ISSUER}/realms/${TEST_REALM}" } }],
+      ],
+      { TEST_ISSUER: "http://127.0.0.1:9", TEST_REALM: "test" },
+    );
   });
   afterAll(() => server.stop());
 
@@ -119,7 +122,10 @@ describe("a throwing hook fails closed", () => {
     // The log is shared by every instance: a new one reads it without a server.
     const reader = recorder({ name: "reader" });
     const log = (await (await reader.routes.request("/calls")).json()) as string[];
-    expect(log.slice(before.length).filter((l: string) => l.endsWith("onShutdown"))).toEqual(["b:onShutdown", "a:onShutdown"]);
+    expect(log.slice(before.length).filter((l: string) => l.endsWith("onShutdown"))).toEqual([
+      "b:onShutdown",
+      "a:onShutdown",
+    ]);
   });
 });
 

@@ -1,0 +1,48 @@
+/**
+ * Path globs as the short form and `excludePaths` use them: `*` matches within one segment,
+ * `**` across segments; a trailing `/**` also matches the folder itself (`/_/authz/**` matches
+ * `/_/authz`), and `/**\/` matches one slash or any folders between. Everything else is literal.
+ */
+
+const SPECIAL = /[\\^$.*+?()[\]{}|]/;
+
+/** Whether the text has a wildcard (else plain equality is enough). */
+export function isGlob(text: string): boolean {
+  return text.includes("*");
+}
+
+/** The anchored regular-expression source a glob compiles to (valid with the `u` flag). */
+export function globSource(glob: string): string {
+  let out = "^";
+  let i = 0;
+  while (i < glob.length) {
+    if (glob.startsWith("/**", i) && i + 3 === glob.length) {
+      out += "(?:/.*)?";
+      i += 3;
+    } else if (glob.startsWith("/**/", i)) {
+      out += "(?:/.*)?/";
+      i += 4;
+    } else if (i === 0 && glob.startsWith("**/")) {
+      out += "(?:.*/)?";
+      i += 3;
+    } else if (glob.startsWith("**", i)) {
+      out += ".*";
+      i += 2;
+    } else if (glob[i] === "*") {
+      out += "[^/]*";
+      i += 1;
+    } else {
+      const c = glob[i]!;
+      out += SPECIAL.test(c) ? `\\${c}` : c;
+      i += 1;
+    }
+  }
+  return `${out}$`;
+}
+
+/** A matcher for a glob. */
+export function globMatcher(glob: string): (text: string) => boolean {
+  if (!isGlob(glob)) return (text) => text === glob;
+  const regex = new RegExp(globSource(glob), "u");
+  return (text) => regex.test(text);
+}

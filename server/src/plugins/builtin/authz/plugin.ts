@@ -1,0 +1,110 @@
+import { resolve } from "node:path";
+import { definePlugin, type RequestContext } from "@buntime/sdk";
+import { BuntimeError, errorResponse } from "../../../errors.ts";
+import { getIdentity } from "../identity.ts";
+import { accessRequest } from "./context.ts";
+import { authzOptionsSchema } from "./options.ts";
+import { decide, globMatcher, type PolicyTree, rootPolicySet } from "./pdp/index.ts";
+import { enforce, type PepAction } from "./pep.ts";
+import { authzRoutes } from "./routes.ts";
+import { fileStore } from "./store/file-store.ts";
+import { memoryStore } from "./store/memory-store.ts";
+import { PolicyStore } from "./store/store.ts";
+
+/** Response headers an obligation asked for, kept from onRequest to onResponse. */
+const RESPONSE_HEADERS = "buntime.authz.response-headers";
+
+const isHealth = (method: string, path: string) => (method === "GET" || method === "HEAD") && path === "/_/health";
+
+/**
+ * `@buntime/authz` (CONTRACT §7.4): a XACML 3.0 PDP and PEP. Every request, the runtime's own
+ * `/_/` routes and this plugin's `/_/authz/*` included, is denied with 403 FORBIDDEN unless a
+ * policy permits it; `GET /_/health` and `excludePaths` are never checked. It runs after
+ * `@buntime/authn` (priority 10) and reads the identity authn verified, without depending on it:
+ * with no authn, requests simply have no subject.
+ *
+ * @example
+ * // buntime.jsonc
+ * { "required": ["@buntime/authz"],
+ *   "plugins": [["@buntime/authz", { "store": "file", "path": "./data/policies.json" }]] }
+ */
+export const authzPlugin = definePlugin({
+  name: "@buntime/authz",
+  priority: 20,
+  options: authzOptionsSchema,
+  setup(options) {
+    const store = new PolicyStore(
+      options.store === "file"
+        ? fileStore(resolve(process.cwd(), options.path), { createIfMissing: options.createIfMissing })
+        : memoryStore(options.policies),
+    );
+    // Until onInit has loaded the store, nothing is permitted.
+    let root: PolicyTree = rootPolicySet([], options.algorithm);
+    store.subscribe((entries) => {
+      root = rootPolicySet(entries, options.algorithm);
+    });
+    const excluded = options.excludePaths.map(globMatcher);
+
+    function act(actions: readonly PepAction[], ctx: RequestContext, policy: string): void {
+      const headers: [string, string][] = [];
+      for (const action of actions) {
+        if (action.kind === "header") {
+          headers.push([action.name, action.value]);
+        } else {
+          ctx.logger.info("authz obligation", { requestId: ctx.requestId, policy, ...action.fields });
+        }
+      }
+      if (headers.length > 0) ctx.vars.set(RESPONSE_HEADERS, headers);
+    }
+
+    return {
+      async onInit(ctx) {
+        await store.load();
+        ctx.logger.info("authz policies loaded", { policies: store.list().length, algorithm: options.algorithm });
+      },
+      onRequest(request, ctx) {
+        if (isHealth(request.method, ctx.path) || excluded.some((matches) => matches(ctx.path))) return;
+        const identity = getIdentity(ctx);
+        const app = ctx.app?.name ?? ctx.target?.name;
+        const result = decide(
+          root,
+          accessRequest({
+            identity,
+            method: request.method,
+            path: ctx.path,
+            app,
+            version: ctx.app?.version,
+            clientAddress: ctx.clientAddress,
+          }),
+        );
+        const enforcement = enforce(result);
+        act(enforcement.actions, ctx, result.policyId);
+        if (enforcement.allow) return;
+        ctx.logger.warn("authz denied", {
+          requestId: ctx.requestId,
+          subject: identity?.sub,
+          resource: { app, version: ctx.app?.version, path: ctx.path },
+          action: request.method,
+          decision: result.extended,
+          policy: result.policyId,
+          rule: result.ruleId,
+          reason: enforcement.reason,
+        });
+        return errorResponse(
+          new BuntimeError("FORBIDDEN", `${request.method} ${ctx.path} is forbidden: ${enforcement.reason}`),
+        );
+      },
+      onResponse(response, ctx) {
+        const headers = ctx.vars.get(RESPONSE_HEADERS) as [string, string][] | undefined;
+        if (!headers) return;
+        const copy = new Response(response.body, response);
+        for (const [name, value] of headers) copy.headers.set(name, value);
+        return copy;
+      },
+      async onShutdown() {
+        await store.settled();
+      },
+      routes: authzRoutes({ store, root: () => root }),
+    };
+  },
+});

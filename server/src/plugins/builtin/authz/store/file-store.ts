@@ -1,0 +1,44 @@
+/**
+ * `store: "file"`: the policies as one JSON array in a file, replaced atomically on every change.
+ */
+import { mkdir, readFile } from "node:fs/promises";
+import { dirname } from "node:path";
+import { removeStaleTemps, writeFileAtomic } from "./atomic-write.ts";
+import type { StoreBackend } from "./store.ts";
+
+export interface FileStoreOptions {
+  /** Start with no policies (and create the file) when it does not exist; else that is an error. */
+  createIfMissing: boolean;
+}
+
+const serialise = (sources: readonly unknown[]) => `${JSON.stringify(sources, null, 2)}\n`;
+
+/** A backend over the JSON file at `path` (absolute). */
+export function fileStore(path: string, options: FileStoreOptions): StoreBackend {
+  return {
+    name: `policy file ${path}`,
+    async read() {
+      await removeStaleTemps(path);
+      let text: string;
+      try {
+        text = await readFile(path, "utf8");
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "ENOENT") {
+          throw new Error(`policy file ${path}: cannot read it: ${(error as Error).message}`);
+        }
+        if (!options.createIfMissing) {
+          throw new Error(`policy file ${path} does not exist (set createIfMissing: true to start with no policies)`);
+        }
+        await mkdir(dirname(path), { recursive: true });
+        await writeFileAtomic(path, serialise([]));
+        return [];
+      }
+      try {
+        return JSON.parse(text);
+      } catch (error) {
+        throw new Error(`policy file ${path} is not valid JSON: ${(error as Error).message}`);
+      }
+    },
+    write: (sources) => writeFileAtomic(path, serialise(sources)),
+  };
+}

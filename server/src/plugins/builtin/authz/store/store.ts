@@ -1,0 +1,107 @@
+/**
+ * The policy store: the validated entries in memory, over a backend that persists their JSON.
+ * Every change runs through one queue, and takes effect in memory only once the backend has
+ * stored it, so concurrent requests never interleave and a failed write changes nothing.
+ */
+import { BuntimeError } from "../../../../errors.ts";
+import { formatIssues, type PolicyEntry, parseEntries } from "../pdp/index.ts";
+
+/** Where the policies' JSON lives. */
+export interface StoreBackend {
+  /** For messages: the file path, or "memory". */
+  readonly name: string;
+  /** The stored JSON (an array of policies). @throws naming the source and the problem */
+  read(): Promise<unknown>;
+  /** Replaces the stored policies. */
+  write(sources: readonly unknown[]): Promise<void>;
+}
+
+export class PolicyStore {
+  readonly #backend: StoreBackend;
+  #entries: readonly PolicyEntry[] = [];
+  #queue: Promise<unknown> = Promise.resolve();
+  readonly #listeners: ((entries: readonly PolicyEntry[]) => void)[] = [];
+
+  constructor(backend: StoreBackend) {
+    this.#backend = backend;
+  }
+
+  /**
+   * Reads and validates the stored policies.
+   * @throws Error naming the source and the first problems: a corrupt or invalid store is never
+   *   read as an empty policy set
+   */
+  load(): Promise<void> {
+    return this.#serial(async () => {
+      const raw = await this.#backend.read();
+      const parsed = parseEntries(raw);
+      if (!parsed.ok) throw new Error(`${this.#backend.name}: invalid policies: ${formatIssues(parsed.issues)}`);
+      this.#commit(parsed.value);
+    });
+  }
+
+  /** Every entry, in store order. */
+  list(): readonly PolicyEntry[] {
+    return this.#entries;
+  }
+
+  get(id: string): PolicyEntry | undefined {
+    return this.#entries.find((entry) => entry.id === id);
+  }
+
+  /** Called with the entries after every change (and after `load`). */
+  subscribe(listener: (entries: readonly PolicyEntry[]) => void): void {
+    this.#listeners.push(listener);
+  }
+
+  /** @throws BuntimeError POLICY_EXISTS when the id is taken */
+  add(entry: PolicyEntry): Promise<void> {
+    return this.#serial(async () => {
+      if (this.get(entry.id)) throw new BuntimeError("POLICY_EXISTS", `a policy with id "${entry.id}" already exists`);
+      await this.#store([...this.#entries, entry]);
+    });
+  }
+
+  /** Replaces the entry with the same id in place, or appends it. */
+  put(entry: PolicyEntry): Promise<"created" | "replaced"> {
+    return this.#serial(async () => {
+      const index = this.#entries.findIndex((e) => e.id === entry.id);
+      if (index < 0) {
+        await this.#store([...this.#entries, entry]);
+        return "created";
+      }
+      await this.#store(this.#entries.map((e, i) => (i === index ? entry : e)));
+      return "replaced";
+    });
+  }
+
+  /** Whether there was an entry to remove. */
+  remove(id: string): Promise<boolean> {
+    return this.#serial(async () => {
+      if (!this.get(id)) return false;
+      await this.#store(this.#entries.filter((e) => e.id !== id));
+      return true;
+    });
+  }
+
+  /** Waits for every queued change (tests, shutdown). */
+  async settled(): Promise<void> {
+    await this.#queue;
+  }
+
+  async #store(next: readonly PolicyEntry[]): Promise<void> {
+    await this.#backend.write(next.map((e) => e.source));
+    this.#commit(next);
+  }
+
+  #commit(next: readonly PolicyEntry[]): void {
+    this.#entries = next;
+    for (const listener of this.#listeners) listener(next);
+  }
+
+  #serial<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(task);
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+}
