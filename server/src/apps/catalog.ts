@@ -158,6 +158,8 @@ export class AppCatalog {
   #onWatchEvent(file: string | null): void {
     if (file) {
       const [name, version, ...rest] = file.split(sep);
+      // What `bun install` writes (autoInstall) is no change to the app itself.
+      if (rest[0] === "node_modules" || /^bun\.lockb?$/.test(rest[0] ?? "")) return;
       if (name && version && rest.length > 0) this.#dirtyKeys.add(versionKey(name, version));
     }
     clearTimeout(this.#debounce);

@@ -11,6 +11,8 @@ export interface ForwardedRequest {
   /** The URL the app sees (prefix removed). */
   url: string;
   headers: HeaderList;
+  /** Clock time the request reached the pool: its `timeout` counts from here, queueing included. */
+  arrivedAt?: number;
 }
 
 /** Sends a message to the worker; byte fields are transferred, not copied. */

@@ -100,12 +100,14 @@ export class WorkerInstance {
 
   /** Live: not draining or gone, and not a failed start waiting for its thread to close. */
   get live(): boolean {
-    return this.state !== "draining" && this.state !== "terminated" && this.#stopReason !== "start-failed";
+    return (
+      this.state !== "draining" && this.state !== "terminated" && !this.#stopping && this.#stopReason !== "start-failed"
+    );
   }
 
   /** Whether this worker can take one more request now. */
   accepts(): boolean {
-    return accepts(this.state) && this.requests < this.app.config.maxRequests;
+    return !this.#stopping && accepts(this.state) && this.requests < this.app.config.maxRequests;
   }
 
   /** Sends one request through this worker. The caller checked `accepts()`. */
@@ -119,7 +121,7 @@ export class WorkerInstance {
       (ended) => this.#onExchangeEnd(ended),
     );
     this.#exchanges.set(exchange.id, exchange);
-    this.#deadlines.set(exchange, this.lastUsedAt + this.app.config.timeout * 1000);
+    this.#deadlines.set(exchange, (forward.arrivedAt ?? this.lastUsedAt) + this.app.config.timeout * 1000);
     this.#armTimeouts();
     this.#pendingAbortWatch.set(exchange, forward.request);
     this.#watchAborts();
@@ -251,10 +253,11 @@ export class WorkerInstance {
     if (exchange.ended) return;
     this.errors++;
     const { timeout } = this.app.config;
-    exchange.abort("timeout", new BuntimeError("APP_TIMEOUT", `${this.key} did not answer within ${timeout}s`));
-    // A timed-out worker never serves another request; if its event loop is stuck, the
-    // probe kills it at once so its other requests do not wait for their own timeouts.
+    // A timed-out worker never serves another request: drain first, so that the slot this
+    // request frees is not handed to a queued one. If its event loop is stuck, the probe
+    // kills it at once so its other requests do not wait for their own timeouts.
     this.drain("timeout");
+    exchange.abort("timeout", new BuntimeError("APP_TIMEOUT", `${this.key} did not answer within ${timeout}s`));
     this.#probe(this.#deps.timing.probeMs);
   }
 

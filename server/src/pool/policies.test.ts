@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { canQueue, pickWorker, retryAfterSeconds, shouldSpawn } from "./policies.ts";
+import { canQueue, incomingSlots, pickWorker, retryAfterSeconds, shouldSpawn } from "./policies.ts";
 
 const worker = (accepting: boolean, inFlight: number) => ({ accepts: () => accepting, inFlight });
 
@@ -31,10 +31,29 @@ describe("shouldSpawn", () => {
   });
 });
 
-test("canQueue is bounded by maxQueue", () => {
+test("canQueue is bounded by maxQueue plus the slots on their way", () => {
   expect(canQueue(0, 1)).toBe(true);
   expect(canQueue(1, 1)).toBe(false);
   expect(canQueue(0, 0)).toBe(false);
+  expect(canQueue(2, 1, 2)).toBe(true);
+  expect(canQueue(3, 1, 2)).toBe(false);
+});
+
+test("incomingSlots counts starting workers and those still allowed to start", () => {
+  const config = { concurrency: 2, maxWorkers: 3 };
+  expect(incomingSlots([], config)).toBe(6);
+  expect(incomingSlots([{ state: "creating", inFlight: 0 }], config)).toBe(6);
+  expect(incomingSlots([{ state: "active", inFlight: 2 }], config)).toBe(4);
+  expect(
+    incomingSlots(
+      [
+        { state: "active", inFlight: 2 },
+        { state: "active", inFlight: 2 },
+        { state: "active", inFlight: 2 },
+      ],
+      config,
+    ),
+  ).toBe(0);
 });
 
 test("retryAfterSeconds stays within 1..30", () => {

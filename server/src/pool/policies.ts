@@ -41,9 +41,23 @@ export function shouldSpawn(
   return waiting > starting * config.concurrency;
 }
 
-/** Whether a request that found no free slot may wait, or gets 503. */
-export function canQueue(queued: number, maxQueue: number): boolean {
-  return queued < maxQueue;
+/**
+ * Whether a request that found no free slot may wait, or gets 503. Requests that workers still
+ * starting (or still allowed to start) will take are not "queued" in the `maxQueue` sense:
+ * from cold, `maxWorkers × concurrency + maxQueue` requests fit, as when warm.
+ */
+export function canQueue(queued: number, maxQueue: number, incomingSlots = 0): boolean {
+  return queued < maxQueue + incomingSlots;
+}
+
+/** Slots that workers starting, or yet to be started, will add for a version. */
+export function incomingSlots(
+  workers: readonly WorkerLoad[],
+  config: { concurrency: number; maxWorkers: number },
+): number {
+  const live = workers.filter((w) => w.state !== "draining" && w.state !== "terminated");
+  const starting = live.filter((w) => w.state === "creating").length;
+  return (starting + Math.max(0, config.maxWorkers - live.length)) * config.concurrency;
 }
 
 /** `Retry-After` seconds for an overloaded version: about one request's worth of waiting. */

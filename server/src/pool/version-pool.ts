@@ -6,11 +6,13 @@ import type { Clock, TimerHandle } from "./clock.ts";
 import type { StopReason } from "./events.ts";
 import type { ForwardedRequest } from "./exchange.ts";
 import { type InstanceDeps, WorkerInstance } from "./instance.ts";
-import { canQueue, pickWorker, retryAfterSeconds, shouldSpawn } from "./policies.ts";
+import { canQueue, incomingSlots, pickWorker, retryAfterSeconds, shouldSpawn } from "./policies.ts";
 import { backoffMs } from "./timing.ts";
 
+/** A queued request: handed to a worker (dispatched at once, so its slot is taken) or failed. */
 interface Waiter {
-  resolve: (worker: WorkerInstance) => void;
+  forward: ForwardedRequest;
+  resolve: (response: Promise<Response>) => void;
   reject: (error: BuntimeError) => void;
   timer: TimerHandle;
 }
@@ -56,13 +58,14 @@ export class VersionPool {
 
   /** Serves one request on a worker of this version. */
   dispatch(forward: ForwardedRequest): Promise<Response> {
+    forward.arrivedAt ??= this.#deps.clock.now();
     const worker = this.#takeFree();
     if (worker) {
       this.#deps.counters.hits++;
       return worker.dispatch(forward);
     }
     this.#deps.counters.misses++;
-    return this.#wait().then((next) => next.dispatch(forward));
+    return this.#wait(forward);
   }
 
   /** Drains every worker and refuses new requests (removed, changed on disk, evicted, shutdown). */
@@ -89,7 +92,8 @@ export class VersionPool {
       if (!worker) break;
       const waiter = this.#queue.shift() as Waiter;
       this.#deps.clock.clearTimeout(waiter.timer);
-      waiter.resolve(worker);
+      // Dispatch here, synchronously: the slot is taken before the next waiter looks.
+      waiter.resolve(worker.dispatch(waiter.forward));
     }
     if (this.#queue.length > 0) this.#maybeSpawn();
     // In a crash-loop backoff with nothing alive to wait for, waiting requests get the failure now.
@@ -103,27 +107,32 @@ export class VersionPool {
     return index === -1 ? undefined : this.workers[index];
   }
 
-  #wait(): Promise<WorkerInstance> {
+  #wait(forward: ForwardedRequest): Promise<Response> {
     if (this.#retired) return Promise.reject(this.#retired);
     const backoff = this.#backoffError();
     if (backoff) return Promise.reject(backoff);
     const { maxQueue, timeout } = this.app.config;
-    if (!canQueue(this.#queue.length, maxQueue)) {
+    const live = this.workers.filter((w) => w.live);
+    if (!canQueue(this.#queue.length, maxQueue, this.#backoffError() ? 0 : incomingSlots(live, this.app.config))) {
       return Promise.reject(
         new BuntimeError("APP_OVERLOADED", `${this.key} has ${maxQueue} requests waiting`, {
           "retry-after": String(retryAfterSeconds(timeout)),
         }),
       );
     }
-    return new Promise((resolve, reject) => {
+    return new Promise<Response>((resolve, reject) => {
       const waiter: Waiter = {
+        forward,
         resolve,
         reject,
-        timer: this.#deps.clock.setTimeout(() => {
-          const index = this.#queue.indexOf(waiter);
-          if (index !== -1) this.#queue.splice(index, 1);
-          reject(new BuntimeError("APP_TIMEOUT", `${this.key} had no free worker within ${timeout}s`));
-        }, timeout * 1000),
+        timer: this.#deps.clock.setTimeout(
+          () => {
+            const index = this.#queue.indexOf(waiter);
+            if (index !== -1) this.#queue.splice(index, 1);
+            reject(new BuntimeError("APP_TIMEOUT", `${this.key} had no free worker within ${timeout}s`));
+          },
+          Math.max(0, (forward.arrivedAt ?? this.#deps.clock.now()) + timeout * 1000 - this.#deps.clock.now()),
+        ),
       };
       this.#queue.push(waiter);
       this.#maybeSpawn();

@@ -1,0 +1,273 @@
+/**
+ * One integration test per lifecycle option of `worker.jsonc` (CONTRACT §3): each app below is
+ * a copy of a fixture with its own config, served by one real server on 127.0.0.1.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { loadEnv } from "../server/src/constants.ts";
+import { startServer } from "../server/src/server.ts";
+import { createLogger } from "../server/src/util/log.ts";
+import { call, type EventLog, recordEvents, writeApp, writeAppCode } from "./_pool-helpers.ts";
+import { eventually, startTestServer, type TestServer, tempAppsDir } from "./_setup.ts";
+
+/** Answers how many requests its worker had in flight when this one arrived (itself included). */
+const IN_FLIGHT_APP = `
+let inFlight = 0;
+export default {
+  async fetch() {
+    const concurrent = ++inFlight;
+    await Bun.sleep(100);
+    inFlight--;
+    return Response.json({ concurrent });
+  },
+};
+`;
+
+let apps: ReturnType<typeof tempAppsDir>;
+let server: TestServer;
+let events: EventLog;
+
+beforeAll(async () => {
+  apps = tempAppsDir();
+  writeApp(apps.dir, "timeout", "slow", { timeout: 1 });
+  writeApp(apps.dir, "queued-timeout", "slow", { timeout: 1, concurrency: 1 });
+  writeApp(apps.dir, "behind-timeout", "slow", { timeout: 1, concurrency: 1 });
+  writeApp(apps.dir, "ttl", "slow", { ttl: 1, timeout: 5 });
+  writeApp(apps.dir, "idle", "slow", { idleTimeout: 1 });
+  writeApp(apps.dir, "max-requests", "whoami", { maxRequests: 3 });
+  writeApp(apps.dir, "small-heap", "hello", { lowMemory: true });
+  writeApp(apps.dir, "max-memory", "memory-hog", { maxMemory: 64 });
+  writeAppCode(apps.dir, "one-at-a-time", IN_FLIGHT_APP, { concurrency: 1, maxQueue: 10, timeout: 5 });
+  writeApp(apps.dir, "overload", "slow", { concurrency: 1, maxWorkers: 2, maxQueue: 1, timeout: 5 });
+  writeApp(apps.dir, "overload-warm", "slow", { concurrency: 1, maxWorkers: 2, maxQueue: 1, timeout: 5 });
+  server = await startTestServer({ APPS_DIR: apps.dir });
+  events = recordEvents(server.pool.events);
+});
+
+afterAll(async () => {
+  await server.stop();
+  apps.remove();
+});
+
+/** Resolves once `app` has a request in flight on a worker. */
+const inFlight = (app: string) => eventually(() => server.pool.snapshot().some((w) => w.app === app && w.inFlight > 0));
+
+describe("timeout", () => {
+  test("answers 504 APP_TIMEOUT on time and never reuses the timed-out worker", async () => {
+    // Two rounds: a load spike on the machine may delay one answer, a late timer delays both.
+    const late: number[] = [];
+    for (let round = 0; round < 2; round++) {
+      const before = await call(server.at("/timeout/?ms=0"));
+      const worker = events.of("ready", "timeout@1.0.0").at(-1)?.workerId;
+      const timedOut = await call(server.at("/timeout/?ms=3000"));
+      expect(timedOut.status).toBe(504);
+      expect(timedOut.code).toBe("APP_TIMEOUT");
+      expect(timedOut.ms).toBeGreaterThanOrEqual(990);
+      late.push(timedOut.ms - 1000);
+      const after = await call(server.at("/timeout/?ms=0"));
+      expect(after.status).toBe(200);
+      expect(after.body.worker).not.toBe(before.body.worker);
+      expect((await events.next("terminate", (e) => e.workerId === worker)).reason).toBe("timeout");
+    }
+    expect(Math.min(...late)).toBeLessThanOrEqual(100); // 10 % or 100 ms, whichever is larger
+    expect(Math.max(...late)).toBeLessThanOrEqual(500);
+  });
+
+  test("a request queued behind the timed-out one is served by a fresh worker", async () => {
+    const before = await call(server.at("/behind-timeout/?ms=0"));
+    const late = call(server.at("/behind-timeout/?ms=3000"));
+    await inFlight("behind-timeout");
+    const queued = await call(server.at("/behind-timeout/?ms=0"));
+    expect((await late).code).toBe("APP_TIMEOUT");
+    expect(queued.code).toBeUndefined();
+    expect(queued.status).toBe(200);
+    expect(queued.body.worker).not.toBe(before.body.worker);
+  });
+
+  test("counts from the request's arrival, time spent queued included", async () => {
+    await call(server.at("/queued-timeout/?ms=0"));
+    const first = call(server.at("/queued-timeout/?ms=700"));
+    await inFlight("queued-timeout");
+    const queued = await call(server.at("/queued-timeout/?ms=5000")); // waits ~700 ms for the only slot
+    expect((await first).status).toBe(200);
+    expect(queued.code).toBe("APP_TIMEOUT");
+    expect(queued.ms).toBeLessThanOrEqual(1300); // not 1 s after it reached the worker (~1.7 s)
+  });
+});
+
+test("ttl recycles gracefully: the request in flight at expiry completes, the next gets a new worker", async () => {
+  const warm = await call(server.at("/ttl/?ms=0"));
+  const worker = events.of("ready", "ttl@1.0.0")[0]?.workerId;
+  const recycled = events.next("recycle", (e) => e.workerId === worker);
+  const spanning = await call(server.at("/ttl/?ms=1600")); // spans the expiry at ~1 s
+  expect(spanning.status).toBe(200);
+  expect(spanning.body.worker).toBe(warm.body.worker);
+  const recycle = await recycled;
+  expect(recycle.reason).toBe("ttl");
+  expect(recycle.at).toBeLessThan(spanning.doneAt);
+  const terminated = await events.next("terminate", (e) => e.workerId === worker);
+  expect(terminated.reason).toBe("ttl");
+  const next = await call(server.at("/ttl/?ms=0"));
+  expect(next.status).toBe(200);
+  expect(next.body.worker).not.toBe(warm.body.worker);
+});
+
+test("idleTimeout terminates an idle worker, and not while it keeps being used", async () => {
+  const first = await call(server.at("/idle/?ms=0"));
+  const worker = events.of("ready", "idle@1.0.0")[0]?.workerId;
+  // Busy for 2 s (twice the idle timeout) with gaps of 400 ms: the same worker throughout.
+  let last = first;
+  for (let i = 0; i < 5; i++) {
+    await Bun.sleep(400);
+    last = await call(server.at("/idle/?ms=0"));
+    expect(last.body.worker).toBe(first.body.worker);
+  }
+  expect(events.of("terminate", "idle@1.0.0")).toHaveLength(0);
+  const terminated = await events.next("terminate", (e) => e.workerId === worker, 4000);
+  expect(terminated.reason).toBe("idle");
+  const idleFor = terminated.at - last.doneAt;
+  expect(idleFor).toBeGreaterThanOrEqual(950);
+  expect(idleFor).toBeLessThan(2500);
+});
+
+describe("maxRequests", () => {
+  test("the 4th request goes to a new worker", async () => {
+    const answers = [];
+    for (let i = 0; i < 6; i++) answers.push(await call(server.at("/max-requests/")));
+    const [a, b] = [answers[0]?.body.worker, answers[3]?.body.worker];
+    expect(answers.map((r) => r.body.worker)).toEqual([a, a, a, b, b, b]);
+    expect(b).not.toBe(a);
+    expect(answers.map((r) => r.body.served)).toEqual([1, 2, 3, 1, 2, 3]);
+    expect((await events.next("recycle", (e) => e.key === "max-requests@1.0.0")).reason).toBe("max-requests");
+  });
+
+  test("loses no request under 20 concurrent ones, and no worker serves more than 3", async () => {
+    const answers = await Promise.all(Array.from({ length: 20 }, () => call(server.at("/max-requests/?ms=50"))));
+    expect(answers.map((r) => r.status)).toEqual(Array(20).fill(200));
+    const perWorker = Map.groupBy(answers, (r) => r.body.worker as string);
+    for (const served of perWorker.values()) {
+      expect(served.length).toBeLessThanOrEqual(3);
+      expect(Math.max(...served.map((r) => r.body.served))).toBeLessThanOrEqual(3);
+    }
+    expect(perWorker.size).toBeGreaterThanOrEqual(7);
+  });
+});
+
+test("lowMemory (smol) starts and serves", async () => {
+  const answer = await call(server.at("/small-heap/"));
+  expect(answer.status).toBe(200);
+  expect(answer.body.app).toBe("hello");
+  expect(server.pool.snapshot().some((w) => w.app === "small-heap")).toBe(true);
+});
+
+test("maxMemory recycles a worker over its heap limit, and the next request is served", async () => {
+  const recycled = events.next("recycle", (e) => e.key === "max-memory@1.0.0", 20_000);
+  let first: string | undefined;
+  for (let i = 0; i < 12 && events.of("recycle", "max-memory@1.0.0").length === 0; i++) {
+    const answer = await call(server.at("/max-memory/?mb=20"));
+    expect(answer.status).toBe(200);
+    first ??= answer.body.worker;
+  }
+  expect((await recycled).reason).toBe("max-memory");
+  const next = await call(server.at("/max-memory/?mb=1"));
+  expect(next.status).toBe(200);
+  expect(next.body.worker).not.toBe(first);
+  // A fresh heap (a request sent while the recycle was on its way may have reached it first).
+  expect(next.body.kept).toBeLessThanOrEqual(2);
+}, 30_000);
+
+describe("concurrency, maxWorkers and maxQueue", () => {
+  test("concurrency 1: a worker takes one request at a time, queued ones included", async () => {
+    const cold = await Promise.all([0, 1, 2].map(() => call(server.at("/one-at-a-time/"))));
+    const warm = await Promise.all([0, 1, 2].map(() => call(server.at("/one-at-a-time/"))));
+    for (const answer of [...cold, ...warm]) {
+      expect(answer.status).toBe(200);
+      expect(answer.body.concurrent).toBe(1);
+    }
+  });
+
+  // concurrency 1 × maxWorkers 2 + maxQueue 1: three requests fit, a fourth does not.
+  const four = (app: string) => Promise.all([0, 1, 2, 3].map(() => call(server.at(`/${app}/?ms=400`))));
+  const expectThreeServedOneOverloaded = (answers: Awaited<ReturnType<typeof four>>) => {
+    expect(answers.map((r) => r.status).sort()).toEqual([200, 200, 200, 503]);
+    const overloaded = answers.find((r) => r.status === 503);
+    expect(overloaded?.code).toBe("APP_OVERLOADED");
+    expect(Number(overloaded?.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+  };
+
+  test("from cold: the 4th concurrent request gets 503 with Retry-After, two workers spawn", async () => {
+    const answers = await four("overload");
+    expectThreeServedOneOverloaded(answers);
+    expect(events.of("spawn", "overload@1.0.0")).toHaveLength(2);
+  });
+
+  test("with both workers up: the 4th concurrent request gets 503 with Retry-After", async () => {
+    await call(server.at("/overload-warm/?ms=0"));
+    const pair = await Promise.all([0, 1].map(() => call(server.at("/overload-warm/?ms=300"))));
+    expect(pair.map((r) => r.status)).toEqual([200, 200]);
+    expect(events.of("ready", "overload-warm@1.0.0")).toHaveLength(2);
+    expectThreeServedOneOverloaded(await four("overload-warm"));
+    expect(events.of("spawn", "overload-warm@1.0.0")).toHaveLength(2);
+  });
+});
+
+describe("autoInstall", () => {
+  let install: ReturnType<typeof tempAppsDir>;
+  let installServer: Awaited<ReturnType<typeof startServer>>;
+  const logged: { msg: string; app?: unknown }[] = [];
+  // The runtime's own logger, writing its JSON lines here instead of stdout.
+  const logger = createLogger("info", {
+    write: (line: string) => void logged.push(JSON.parse(line)),
+  } as Parameters<typeof createLogger>[1]);
+
+  beforeAll(async () => {
+    install = tempAppsDir("needs-install");
+    // Like needs-install, but its dependency's folder does not exist.
+    const broken = join(install.dir, "broken-install", "1.0.0");
+    mkdirSync(broken, { recursive: true });
+    writeFileSync(join(broken, "worker.jsonc"), JSON.stringify({ autoInstall: true }));
+    writeFileSync(join(broken, "index.ts"), 'import "missing";\nexport default { fetch: () => new Response("no") };\n');
+    const dependencies = { missing: "file:./vendor/missing" };
+    writeFileSync(join(broken, "package.json"), JSON.stringify({ name: "broken", private: true, dependencies }));
+    const env = loadEnv({ APPS_DIR: install.dir, HOST: "127.0.0.1", PORT: "0" });
+    installServer = await startServer({ env, logger });
+  });
+
+  afterAll(async () => {
+    await installServer.stop();
+    install.remove();
+  });
+
+  test("concurrent first requests all succeed with a single install", async () => {
+    const spawns = recordEvents(installServer.pool.events);
+    const url = new URL("/needs-install/", installServer.url).href;
+    const installs = () =>
+      logged.filter((l) => l.msg === "installing app dependencies" && l.app === "needs-install@1.0.0");
+    const answers = await Promise.all(Array.from({ length: 8 }, () => call(url)));
+    expect(answers.map((r) => r.status)).toEqual(Array(8).fill(200));
+    expect(answers[0]?.body).toBe("hello buntime from tiny-dep");
+    expect(existsSync(join(install.dir, "needs-install/1.0.0/node_modules/tiny-dep/index.js"))).toBe(true);
+    expect(installs()).toHaveLength(1);
+    // The install's own writes (node_modules, bun.lock) are no change on disk: a later request
+    // reuses the worker and installs nothing. Waiting well past the catalogue's 50 ms debounce.
+    await Bun.sleep(500);
+    expect((await call(url)).status).toBe(200);
+    expect(spawns.of("recycle").map((e) => e.reason)).toEqual([]);
+    expect(installs()).toHaveLength(1);
+    expect(spawns.of("spawn")).toHaveLength(1);
+    spawns.stop();
+  }, 30_000);
+
+  test("a failing install answers 502 WORKER_START_FAILED with the installer's output", async () => {
+    const url = new URL("/broken-install/", installServer.url).href;
+    const [first, second] = [await call(url), await call(url)];
+    for (const answer of [first, second]) {
+      expect(answer.status).toBe(502);
+      expect(answer.code).toBe("WORKER_START_FAILED");
+      expect(answer.body.error.message).toContain('dependency "missing"');
+    }
+    const installs = logged.filter((l) => l.msg === "installing app dependencies" && l.app === "broken-install@1.0.0");
+    expect(installs).toHaveLength(1); // remembered until the version changes on disk
+  }, 30_000);
+});
