@@ -158,8 +158,10 @@ export class AppCatalog {
   #onWatchEvent(file: string | null): void {
     if (file) {
       const [name, version, ...rest] = file.split(sep);
-      // What `bun install` writes (autoInstall) is no change to the app itself.
-      if (rest[0] === "node_modules" || /^bun\.lockb?$/.test(rest[0] ?? "")) return;
+      // What `bun install` writes (autoInstall: node_modules, bun.lock and its `.lock-*.tmp`
+      // files) and other dotfiles are no change to the app itself.
+      const top = rest[0] ?? "";
+      if (top === "node_modules" || top.startsWith(".") || /^bun\.lockb?$/.test(top)) return;
       if (name && version && rest.length > 0) this.#dirtyKeys.add(versionKey(name, version));
     }
     clearTimeout(this.#debounce);
