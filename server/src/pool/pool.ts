@@ -1,3 +1,4 @@
+import type { WorkerInfo } from "@buntime/sdk";
 import type { VersionKey } from "../apps/catalog.ts";
 import type { AppVersion } from "../apps/config.ts";
 import { Installer } from "../apps/install.ts";
@@ -22,19 +23,8 @@ export interface WorkerPoolOptions {
   preload?: string[];
 }
 
-/** One live worker, as `/_/stats` shows it. */
-export interface WorkerSnapshot {
-  id: number;
-  app: string;
-  version: string;
-  state: string;
-  requests: number;
-  inFlight: number;
-  errors: number;
-  ageMs: number;
-  idleMs: number;
-  memory: { heapUsed: number; rss: number };
-}
+/** One live worker, as `/_/stats` shows it: the SDK's `WorkerInfo`, so plugins see the same shape. */
+export type WorkerSnapshot = WorkerInfo;
 
 /**
  * All workers of all app versions. Keyed by `name@version`; versions are kept in exact LRU

@@ -1,3 +1,4 @@
+import { afterEach, beforeEach, expect } from "bun:test";
 /**
  * Test helpers: real archives built in memory, hostile ones included, and a streaming source
  * like a request body. Not imported by the runtime.
@@ -65,6 +66,32 @@ export async function makeSandbox(): Promise<Sandbox> {
       return (await readdir(staging, { recursive: true })).sort();
     },
     dispose: () => rm(base, { recursive: true, force: true }),
+  };
+}
+
+/**
+ * Registers a sandbox per test (`beforeEach`), checking after each (`afterEach`) that nothing
+ * was written outside its staging folder. `fresh()` checks and replaces it mid-test.
+ */
+export function useSandbox(): { readonly box: Sandbox; fresh(): Promise<void> } {
+  let box: Sandbox | undefined;
+  const check = async () => {
+    expect(await box?.strays()).toEqual([]);
+    await box?.dispose();
+  };
+  beforeEach(async () => {
+    box = await makeSandbox();
+  });
+  afterEach(check);
+  return {
+    get box() {
+      if (!box) throw new Error("useSandbox: use the sandbox inside a test");
+      return box;
+    },
+    async fresh() {
+      await check();
+      box = await makeSandbox();
+    },
   };
 }
 
