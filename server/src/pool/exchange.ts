@@ -113,7 +113,7 @@ export class Exchange {
     this.#headSeen = true;
     const init = { status: message.status, statusText: message.statusText, headers: message.headers };
     if (message.body !== "stream") {
-      this.#resolve(new Response(message.body, init));
+      this.#resolve(new Response(wholeBody(message.body), init));
       this.#end();
       return;
     }
@@ -186,6 +186,23 @@ export class Exchange {
     this.#ended = true;
     this.#onEnd(this);
   }
+}
+
+/**
+ * Bun.serve writes a buffer body of 16 KiB or more about five times slower when the Response is
+ * made after a macrotask (as every proxied answer is) than a one-chunk stream of the same bytes
+ * (measured: 64 KiB at ~11k vs ~47k req/s). Larger bodies go out as a one-chunk stream.
+ */
+const STREAM_ABOVE_BYTES = 8 * 1024;
+
+function wholeBody(body: ArrayBuffer | null): ArrayBuffer | ReadableStream<Uint8Array> | null {
+  if (body === null || body.byteLength <= STREAM_ABOVE_BYTES) return body;
+  return new ReadableStream<Uint8Array>({
+    pull(controller) {
+      controller.enqueue(new Uint8Array(body));
+      controller.close();
+    },
+  });
 }
 
 function asBuntimeError(error: unknown): BuntimeError {
