@@ -18,6 +18,12 @@ export interface CatalogOptions {
 }
 
 type Listener = (key: VersionKey) => void;
+interface LoadEntry {
+  promise: Promise<AppVersion>;
+  mtimes: string;
+  /** Set once `promise` has resolved. */
+  value: AppVersion | undefined;
+}
 const CONFIG_FILES = ["worker.jsonc", "worker.config.ts"];
 
 /**
@@ -33,7 +39,7 @@ export class AppCatalog {
   #apps = new Map<string, string[]>();
   #signature = "";
   #resolutions = new Map<string, Resolution>();
-  #loads = new Map<VersionKey, { promise: Promise<AppVersion>; mtimes: string }>();
+  #loads = new Map<VersionKey, LoadEntry>();
   #warned = new Set<string>();
   #listeners = new Set<Listener>();
   #watcher: FSWatcher | undefined;
@@ -105,8 +111,20 @@ export class AppCatalog {
     if (cached) return cached.promise;
     const dir = join(this.root, name, version);
     const promise = loadAppVersion(name, version, dir, this.#override?.(name, version));
-    this.#loads.set(key, { promise, mtimes: this.#configMtimes(dir) });
+    const entry: LoadEntry = { promise, mtimes: this.#configMtimes(dir), value: undefined };
+    this.#loads.set(key, entry);
+    promise.then(
+      (app) => {
+        entry.value = app;
+      },
+      () => {},
+    );
     return promise;
+  }
+
+  /** The loaded version, when it is loaded already: the hot path then needs no promise. */
+  loaded(name: string, version: string): AppVersion | undefined {
+    return this.#loads.get(versionKey(name, version))?.value;
   }
 
   /** Forgets a version's loaded config so the next request reads it again, and tells listeners. */

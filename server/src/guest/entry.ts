@@ -107,7 +107,7 @@ async function start(init: InitMessage): Promise<void> {
       const fetch = candidate.fetch.bind(candidate);
       handle = routed ? (request) => routed(request) ?? fetch(request) : fetch;
     }
-    post({ type: "ready" });
+    post({ type: "ready", onIdle: typeof app?.onIdle === "function" });
   } catch (error) {
     post({ type: "start-failed", message: describe(error) });
   }

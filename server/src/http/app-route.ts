@@ -16,8 +16,11 @@ export interface AppResolution {
   error: BuntimeError | undefined;
 }
 
-/** Resolves `/<name>[@<range>]/*` to an app version and loads its config (CONTRACT §4). */
-export async function resolveAppRequest(url: URL, catalog: AppCatalog): Promise<AppResolution> {
+/**
+ * Resolves `/<name>[@<range>]/*` to an app version and loads its config (CONTRACT §4).
+ * Synchronous when the version is loaded already (the common case), a promise otherwise.
+ */
+export function resolveAppRequest(url: URL, catalog: AppCatalog): AppResolution | Promise<AppResolution> {
   let target: AppTarget | undefined;
   try {
     target = parseTarget(url.pathname, url.search);
@@ -29,12 +32,21 @@ export async function resolveAppRequest(url: URL, catalog: AppCatalog): Promise<
         ? new BuntimeError("INVALID_VERSION", `"${target.range}" is not a version or range`)
         : new BuntimeError("VERSION_NOT_FOUND", `${target.name} has no version matching "${target.range ?? "*"}"`);
     }
-    const app = await catalog.load(target.name, resolution.version);
-    return { target, app, error: undefined };
+    const loaded = catalog.loaded(target.name, resolution.version);
+    if (loaded) return { target, app: loaded, error: undefined };
+    const found = target;
+    return catalog.load(target.name, resolution.version).then(
+      (app) => ({ target: found, app, error: undefined }),
+      (error) => failed(found, error),
+    );
   } catch (error) {
-    if (!(error instanceof BuntimeError)) throw error;
-    return { target, app: undefined, error };
+    return failed(target, error);
   }
+}
+
+function failed(target: AppTarget | undefined, error: unknown): AppResolution {
+  if (!(error instanceof BuntimeError)) throw error;
+  return { target, app: undefined, error };
 }
 
 /** The part of an AppVersion that plugins see. */
@@ -49,7 +61,7 @@ const HOP_HEADERS = new Set(["x-request-id", "x-forwarded-prefix", "x-buntime-ap
  * contract's headers, and retries on the new version when the old one was replaced while the
  * request waited (so no request is lost to a change on disk).
  */
-export async function serveApp(
+export function serveApp(
   request: Request,
   url: URL,
   resolution: AppResolution & { target: AppTarget; app: AppVersion },
@@ -63,13 +75,10 @@ export async function serveApp(
   }
   headers.push(["x-forwarded-prefix", target.prefix], ["x-buntime-app", label], ["x-request-id", deps.requestId]);
   const forward = { request: limitBody(request, deps.maxBodySize), url: url.origin + target.path, headers };
-  let app = resolution.app;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await deps.pool.dispatch(app, forward);
-    } catch (error) {
-      if (!(error instanceof ReplacedError) || attempt >= 3) throw error;
-      app = await deps.catalog.load(target.name, app.version);
-    }
-  }
+  const attempt = (app: AppVersion, tries: number): Promise<Response> =>
+    deps.pool.dispatch(app, forward).catch(async (error) => {
+      if (!(error instanceof ReplacedError) || tries >= 3) throw error;
+      return attempt(await deps.catalog.load(target.name, app.version), tries + 1);
+    });
+  return attempt(resolution.app, 1);
 }

@@ -41,7 +41,10 @@ export function createPipeline(
     let resolution: AppResolution | undefined;
     let response: Response;
     try {
-      resolution = internal ? undefined : await resolveAppRequest(url, deps.catalog);
+      if (!internal) {
+        const resolving = resolveAppRequest(url, deps.catalog);
+        resolution = resolving instanceof Promise ? await resolving : resolving;
+      }
       // The context is built only when a plugin will read it: with no hooks the path costs nothing.
       const ctx =
         plugins.hasRequestHooks || plugins.hasResponseHooks

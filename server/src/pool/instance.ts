@@ -69,6 +69,8 @@ export class WorkerInstance {
   #nextExchangeId = 1;
   #readyCallbacks!: { resolve: () => void; reject: (error: BuntimeError) => void };
   #releaseSpawn: (() => void) | undefined;
+  /** The app has `onIdle`: tell it when the last request ends (else save the message). */
+  #wantsIdle = false;
   #started = false;
   #stopReason: StopReason | undefined;
   #stopping = false;
@@ -184,6 +186,7 @@ export class WorkerInstance {
   #onMessage(message: GuestMessage): void {
     switch (message.type) {
       case "ready":
+        this.#wantsIdle = message.onIdle;
         this.#onReady();
         return;
       case "start-failed":
@@ -268,7 +271,7 @@ export class WorkerInstance {
     this.lastUsedAt = this.#deps.clock.now();
     if (this.state === "active" && this.#exchanges.size === 0) {
       this.#setState("idle");
-      this.#send({ type: "idle" });
+      if (this.#wantsIdle) this.#send({ type: "idle" });
       this.#armIdle();
     }
     if (this.state === "draining" && this.#exchanges.size === 0) this.#stop();

@@ -85,9 +85,10 @@ export type HostMessage =
   | PingMessage
   | StopMessage;
 
-/** The app is loaded and can take requests. */
+/** The app is loaded and can take requests; `onIdle`: whether it wants `idle` messages. */
 export interface ReadyMessage {
   type: "ready";
+  onIdle: boolean;
 }
 
 /** The app threw while loading; the worker will take nothing. */
@@ -176,7 +177,8 @@ export function encode(message: HostMessage | GuestMessage): { wire: Wire; trans
 }
 
 /**
- * A sender that batches: string messages sent in the same tick go out as one `postMessage`
+ * A sender that batches: string messages sent in the same turn of the event loop (flushed by
+ * `setImmediate`, after every microtask of the turn) go out as one `postMessage`
  * (joined by newlines, which JSON never contains raw), so a burst of requests costs one
  * crossing instead of one each. Byte-carrying messages flush the batch first, keeping order.
  */
@@ -198,7 +200,7 @@ export function createSender(
       batch.push(wire);
       if (!scheduled) {
         scheduled = true;
-        queueMicrotask(flush);
+        setImmediate(flush);
       }
       return;
     }

@@ -1,0 +1,59 @@
+/**
+ * Scenario `cpu`: server CPU time per request. /proc/<pid>/stat's utime + stime of the server
+ * process (all its threads) is read before and after a fixed-duration wrk run of the hello app,
+ * and the difference is divided by the requests served. Unlike req/s, this does not depend on
+ * how the two cores are shared with wrk: it is what each request costs the server.
+ */
+import { HELLO, NO_RECYCLE, writeApp } from "../apps.ts";
+import { errorNotes, interleave, loadOptions, warmUp, withServer } from "../measure.ts";
+import { clockTicksPerSecond, cpuTicks } from "../proc.ts";
+import type { Scenario } from "../scenario.ts";
+import { startPlain } from "../servers/plain.ts";
+import { startRuntime } from "../servers/runtime.ts";
+import { summarise } from "../stats.ts";
+
+export const cpu: Scenario = {
+  name: "cpu",
+  title: "server CPU µs per request (utime+stime from /proc/<pid>/stat around a wrk run)",
+  async run(ctx) {
+    const dir = ctx.workspace.appsDir("cpu");
+    const module = writeApp(dir, "hello", "1.0.0", HELLO, NO_RECYCLE);
+    const tick = clockTicksPerSecond();
+    const results = await interleave(ctx, ["runtime", "plain"] as const, async (side, round) => {
+      const start =
+        side === "runtime"
+          ? () => startRuntime({ appsDir: dir, config: ctx.workspace.config })
+          : () => startPlain(module);
+      const measured = await withServer(ctx, start, async (server) => {
+        const load = loadOptions(ctx, server.appUrl("hello", "/"));
+        await warmUp(ctx, load);
+        const before = cpuTicks(server.pid);
+        const result = await ctx.load.run(load);
+        const ticks = cpuTicks(server.pid) - before;
+        return { result, usPerRequest: ((ticks / tick) * 1e6) / Math.max(1, result.requests) };
+      });
+      ctx.log(`  round ${round + 1} cpu ${side}: ${measured.usPerRequest.toFixed(1)} µs/request`);
+      return measured;
+    });
+    return [
+      {
+        measure: "server CPU per request (hello)",
+        unit: "µs/req",
+        better: "lower",
+        a: { label: "runtime", summary: summarise(results.runtime.map((r) => r.usPerRequest)) },
+        b: { label: "Bun.serve", summary: summarise(results.plain.map((r) => r.usPerRequest)) },
+        notes: [
+          ...errorNotes(
+            "runtime",
+            results.runtime.map((r) => r.result),
+          ),
+          ...errorNotes(
+            "Bun.serve",
+            results.plain.map((r) => r.result),
+          ),
+          `CPU read in clock ticks of 1/${tick} s`,
+        ],
+      },
+    ];
+  },
+};

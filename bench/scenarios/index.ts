@@ -1,0 +1,42 @@
+/** Every scenario, in the order a full run takes them, and the groups `--only` accepts. */
+import type { Scenario } from "../scenario.ts";
+import { catalogue } from "./catalogue.ts";
+import { cold } from "./cold.ts";
+import { cpu } from "./cpu.ts";
+import { emulator } from "./emulator.ts";
+import { memory } from "./memory.ts";
+import { recycle } from "./recycle.ts";
+import { sse } from "./sse.ts";
+import { bytes1m, bytes64k, hello, hono } from "./throughput.ts";
+
+export const SCENARIOS: readonly Scenario[] = [
+  hello,
+  hono,
+  bytes64k,
+  bytes1m,
+  sse,
+  cpu,
+  cold,
+  recycle,
+  memory,
+  catalogue,
+  emulator,
+];
+
+/** Names that stand for several scenarios. */
+const GROUPS: Record<string, string[]> = {
+  throughput: ["hello", "hono", "64k", "1m"],
+};
+
+/** The scenarios named by `--only` (all when empty); throws naming an unknown one. */
+export function selectScenarios(only: readonly string[]): Scenario[] {
+  if (only.length === 0) return [...SCENARIOS];
+  const wanted = new Set(only.flatMap((name) => GROUPS[name] ?? [name]));
+  for (const name of wanted) {
+    if (!SCENARIOS.some((s) => s.name === name)) {
+      const known = [...SCENARIOS.map((s) => s.name), ...Object.keys(GROUPS)].join(", ");
+      throw new Error(`--only: no scenario "${name}" (known: ${known})`);
+    }
+  }
+  return SCENARIOS.filter((s) => wanted.has(s.name));
+}
