@@ -31,8 +31,11 @@ beforeAll(async () => {
 
 afterAll(async () => {
   killServerProcesses();
-  await server.stop();
-  apps.remove();
+  try {
+    await server?.stop();
+  } finally {
+    apps.remove(); // even when the server failed to start or stop
+  }
 });
 
 /** Resolves once `app` has a request in flight on a worker (sent to it, not yet answered). */
