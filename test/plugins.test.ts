@@ -82,6 +82,16 @@ describe("plugin hooks", () => {
     expect(options.echo).toEqual({ issuer: "http://127.0.0.1:9/realms/test" });
   });
 
+  test("onInit gets the runtime's settings", async () => {
+    const runtime = await (await fetch(new URL("/_/first/runtime", server.url))).json();
+    expect(runtime).toEqual({
+      appsDir: FIXTURE_APPS,
+      poolSize: 100,
+      maxBodySize: 10 * 1024 * 1024,
+      shutdownTimeoutSeconds: 10,
+    });
+  });
+
   test("onWorkerSpawn is called when a worker starts", async () => {
     await fetch(new URL("/hello@1.0.0/", server.url));
     expect(await calls(server, "first")).toContain("first:onWorkerSpawn:hello");

@@ -18,6 +18,7 @@ export type {
   RequestContext,
   RequestEndEvent,
   ResolvedApp,
+  RuntimeConfig,
   WorkerEvent,
   WorkerEventType,
   WorkerInfo,

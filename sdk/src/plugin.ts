@@ -57,7 +57,17 @@ export interface WorkerEvent {
 }
 
 /** What `onInit` receives. */
+/** The runtime's settings, as plugins may read them (no secrets). */
+export interface RuntimeConfig {
+  appsDir: string;
+  poolSize: number;
+  maxBodySize: number;
+  shutdownTimeoutSeconds: number;
+}
+
 export interface InitContext {
+  /** The runtime's settings. */
+  config: Readonly<RuntimeConfig>;
   logger: PluginLogger;
   /** Read-only view of the pool. */
   pool: { workers(): WorkerInfo[] };

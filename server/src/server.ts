@@ -48,6 +48,20 @@ export interface RunningServer {
   stop(graceMs?: number): Promise<void>;
 }
 
+/** One JSON line per worker lifecycle event (crashes and start failures are logged where they happen). */
+function logLifecycle(pool: WorkerPool, logger: Logger): void {
+  pool.events.on("spawn", ({ key, workerId }) => logger.info("worker spawn", { app: key, worker: workerId }));
+  pool.events.on("ready", ({ key, workerId, startMs }) =>
+    logger.info("worker ready", { app: key, worker: workerId, startMs: Math.round(startMs * 100) / 100 }),
+  );
+  pool.events.on("recycle", ({ key, workerId, reason }) =>
+    logger.info("worker recycle", { app: key, worker: workerId, reason }),
+  );
+  pool.events.on("terminate", ({ key, workerId, reason }) =>
+    logger.info("worker terminate", { app: key, worker: workerId, reason }),
+  );
+}
+
 /** Bun.serve's default `idleTimeout` is 10 s; apps' own `timeout` bounds their requests instead. */
 const SOCKET_IDLE_SECONDS = 120;
 
@@ -81,7 +95,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     preload: options.preload,
   });
   const stats = new StatsCollector(counters, pool.events);
-  await plugins.init(pool);
+  await plugins.init(pool, {
+    appsDir: env.APPS_DIR,
+    poolSize: env.POOL_SIZE,
+    maxBodySize: env.MAX_BODY_SIZE,
+    shutdownTimeoutSeconds: env.SHUTDOWN_TIMEOUT,
+  });
+  logLifecycle(pool, logger);
   catalog.watch();
   const unwatch = catalog.onChange((key) => pool.retire(key, "changed"));
   let draining = false;

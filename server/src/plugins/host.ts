@@ -1,4 +1,12 @@
-import type { InitContext, Plugin, RequestContext, RequestEndEvent, WorkerEvent, WorkerEventType } from "@buntime/sdk";
+import type {
+  InitContext,
+  Plugin,
+  RequestContext,
+  RequestEndEvent,
+  RuntimeConfig,
+  WorkerEvent,
+  WorkerEventType,
+} from "@buntime/sdk";
 import type { Hono } from "hono";
 import { splitKey } from "../apps/catalog.ts";
 import { BuntimeError } from "../errors.ts";
@@ -55,7 +63,7 @@ export class PluginHost {
    * plugin whose `onInit` throws stops the start (PluginLoadError); any other is dropped with a
    * warning, and so is every plugin that depends on a dropped one.
    */
-  async init(pool: WorkerPool): Promise<void> {
+  async init(pool: WorkerPool, config: RuntimeConfig): Promise<void> {
     this.#wireWorkerEvents(pool.events);
     const dropped = new Set<string>();
     for (const plugin of this.plugins) {
@@ -69,6 +77,7 @@ export class PluginHost {
         continue;
       }
       const ctx: InitContext = {
+        config: Object.freeze({ ...config }),
         logger: this.#logger.child({ plugin: plugin.name }),
         pool: { workers: () => pool.snapshot() },
         onRequestEnd: (listener) => this.#requestEndListeners.push(listener),

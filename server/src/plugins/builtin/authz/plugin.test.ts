@@ -8,7 +8,13 @@ import { OBLIGATION } from "./pep.ts";
 import { authzPlugin } from "./plugin.ts";
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
-const initContext: InitContext = { logger: quiet, pool: { workers: () => [] }, onRequestEnd() {}, onWorkerEvent() {} };
+const initContext: InitContext = {
+  config: { appsDir: "/apps", poolSize: 1, maxBodySize: 1024, shutdownTimeoutSeconds: 0 },
+  logger: quiet,
+  pool: { workers: () => [] },
+  onRequestEnd() {},
+  onWorkerEvent() {},
+};
 
 function requestContext(path: string, identity?: Partial<Identity>, warnings: unknown[] = []): RequestContext {
   const ctx: RequestContext = {
