@@ -5,6 +5,7 @@ import { cold } from "./cold.ts";
 import { cpu } from "./cpu.ts";
 import { emulator } from "./emulator.ts";
 import { memory } from "./memory.ts";
+import { plugins } from "./plugins.ts";
 import { recycle } from "./recycle.ts";
 import { sse } from "./sse.ts";
 import { bytes1m, bytes64k, hello, hono } from "./throughput.ts";
@@ -16,6 +17,7 @@ export const SCENARIOS: readonly Scenario[] = [
   bytes1m,
   sse,
   cpu,
+  plugins,
   cold,
   recycle,
   memory,
