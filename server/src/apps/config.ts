@@ -2,6 +2,7 @@ import { existsSync, realpathSync, statSync } from "node:fs";
 import { join, relative, resolve, sep } from "node:path";
 import { formatIssues, type WorkerConfig, workerConfigSchema } from "@buntime/sdk";
 import { BuntimeError } from "../errors.ts";
+import { CONFIG_LOADER } from "../guest/paths.ts";
 import { parseJsonc } from "./jsonc.ts";
 
 /** One app version, ready to start: its config and where its code is. */
@@ -18,7 +19,6 @@ export interface AppVersion {
 }
 
 const AUTO_ENTRYPOINTS = ["index.ts", "index.js", "index.mjs", "index.html", "public/index.html"];
-const CONFIG_LOADER = new URL("../guest/config-loader.ts", import.meta.url).href;
 const CONFIG_LOAD_TIMEOUT_MS = 10_000;
 
 /**

@@ -5,6 +5,11 @@ import type { Logger } from "../util/log.ts";
 import type { AppVersion } from "./config.ts";
 
 const INSTALL_TIMEOUT_MS = 5 * 60_000;
+
+/** The `bun` to install with: this process's, unless it is a compiled Buntime binary (then PATH's). */
+function bunBinary(): string {
+  return import.meta.url.includes("$bunfs") ? (Bun.which("bun") ?? "bun") : process.execPath;
+}
 const TAIL_BYTES = 2000;
 
 /**
@@ -32,7 +37,7 @@ export class Installer {
 
   async #install(app: AppVersion): Promise<void> {
     const frozen = ["bun.lock", "bun.lockb"].some((file) => existsSync(join(app.dir, file)));
-    const cmd = [process.execPath, "install", ...(frozen ? ["--frozen-lockfile"] : []), "--no-progress"];
+    const cmd = [bunBinary(), "install", ...(frozen ? ["--frozen-lockfile"] : []), "--no-progress"];
     const started = performance.now();
     this.#logger.info("installing app dependencies", { app: `${app.name}@${app.version}`, frozen });
     const child = Bun.spawn(cmd, {

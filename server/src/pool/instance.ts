@@ -1,6 +1,7 @@
 import { type VersionKey, versionKey } from "../apps/catalog.ts";
 import type { AppVersion } from "../apps/config.ts";
 import { BuntimeError } from "../errors.ts";
+import { GUEST_ENTRY } from "../guest/paths.ts";
 import type { Logger } from "../util/log.ts";
 import { type Clock, realClock } from "./clock.ts";
 import type { PoolEmitter, StopReason } from "./events.ts";
@@ -9,7 +10,6 @@ import { createSender, type GuestMessage, type HostMessage, receive, unreachable
 import { accepts, transition, type WorkerState } from "./state.ts";
 import { type PoolTiming, Timers } from "./timing.ts";
 
-const GUEST_ENTRY = new URL("../guest/entry.ts", import.meta.url).href;
 /** A request unanswered this long starts listening for its client going away (see #watchAborts). */
 const ABORT_WATCH_MS = 1000;
 const MB = 1024 * 1024;
