@@ -106,10 +106,13 @@ export interface Answer {
   ms: number;
 }
 
-/** Fetches `url`, reads the body (JSON when it parses) and times the trip. */
-export async function call(url: string, init?: RequestInit): Promise<Answer> {
+/** How `call` sends: `fetch`, or the emulator's in-process `emu.fetch`. */
+export type Send = (url: string, init?: RequestInit) => Promise<Response>;
+
+/** Fetches `url` (through `send`), reads the body (JSON when it parses) and times the trip. */
+export async function call(url: string, init?: RequestInit, send: Send = fetch): Promise<Answer> {
   const sentAt = performance.now();
-  const response = await fetch(url, init);
+  const response = await send(url, init);
   const text = await response.text();
   const doneAt = performance.now();
   let body: unknown = text;
