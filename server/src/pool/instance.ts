@@ -3,15 +3,15 @@ import type { AppVersion } from "../apps/config.ts";
 import { BuntimeError } from "../errors.ts";
 import { GUEST_ENTRY } from "../guest/paths.ts";
 import type { Logger } from "../util/log.ts";
+import { AbortWatch } from "./abort-watch.ts";
 import { type Clock, realClock } from "./clock.ts";
 import type { PoolEmitter, StopReason } from "./events.ts";
 import { Exchange, type ForwardedRequest } from "./exchange.ts";
+import { Liveness } from "./liveness.ts";
 import { createSender, type GuestMessage, type HostMessage, receive, unreachable, type Wire } from "./protocol.ts";
 import { accepts, transition, type WorkerState } from "./state.ts";
 import { type PoolTiming, Timers } from "./timing.ts";
 
-/** A request unanswered this long starts listening for its client going away (see #watchAborts). */
-const ABORT_WATCH_MS = 1000;
 const MB = 1024 * 1024;
 
 export interface InstanceDeps {
@@ -54,14 +54,13 @@ export class WorkerInstance {
   readonly #deps: InstanceDeps;
   /** Lifecycle timers (ttl, idle, request timeouts) on the injected clock. */
   readonly #timers: Timers;
-  /**
-   * Liveness timers (heartbeat, probes, the onTerminate grace) on real time always: they watch
-   * the worker thread, which runs in real time even when the emulator's lifecycle clock is virtual.
-   */
-  readonly #liveness = new Timers(realClock);
+  /** Heartbeat and probes (real time: they watch a real thread). */
+  readonly #liveness: Liveness;
+  /** Client-abort watching for slow requests (real time: it is about the socket). */
+  readonly #aborts = new AbortWatch();
+  /** The onTerminate grace (real time: the worker runs in real time). */
+  readonly #grace = new Timers(realClock);
   readonly #exchanges = new Map<number, Exchange>();
-  /** Exchanges not yet watching their client's `abort` signal, in arrival order (see #watchAborts). */
-  readonly #pendingAbortWatch = new Map<Exchange, Request>();
   /** Each exchange's timeout deadline, in arrival order (see #armTimeouts). */
   readonly #deadlines = new Map<Exchange, number>();
   #worker: Worker | undefined;
@@ -74,9 +73,6 @@ export class WorkerInstance {
   #started = false;
   #stopReason: StopReason | undefined;
   #stopping = false;
-  #pingSeq = 0;
-  #pingSentAt: number | undefined;
-  #probeDeadline: number | undefined;
   #closedResolve!: () => void;
 
   constructor(app: AppVersion, deps: InstanceDeps) {
@@ -84,6 +80,12 @@ export class WorkerInstance {
     this.key = versionKey(app.name, app.version);
     this.#deps = deps;
     this.#timers = new Timers(deps.clock);
+    this.#liveness = new Liveness({
+      ping: (seq) => this.#send({ type: "ping", seq }),
+      onUnresponsive: () => this.#onUnresponsive(),
+      heartbeatMs: deps.timing.heartbeatMs,
+      heartbeatDeadlineMs: app.config.timeout * 1000,
+    });
     this.startedAt = deps.clock.now();
     this.lastUsedAt = this.startedAt;
     this.ready = new Promise((resolve, reject) => {
@@ -125,8 +127,7 @@ export class WorkerInstance {
     this.#exchanges.set(exchange.id, exchange);
     this.#deadlines.set(exchange, (forward.arrivedAt ?? this.lastUsedAt) + this.app.config.timeout * 1000);
     this.#armTimeouts();
-    this.#pendingAbortWatch.set(exchange, forward.request);
-    this.#watchAborts();
+    this.#aborts.add(exchange, forward.request);
     exchange.start(forward);
     // The request that reaches maxRequests is the last: recycle once it (and the rest) finish.
     if (this.requests >= this.app.config.maxRequests) this.drain("max-requests");
@@ -233,7 +234,7 @@ export class WorkerInstance {
     const { ttl } = this.app.config;
     if (ttl > 0) this.#timers.set("ttl", ttl * 1000, () => this.drain("ttl"));
     this.#armIdle();
-    this.#heartbeat();
+    this.#liveness.start();
     if (this.#stopReason !== undefined) {
       const reason = this.#stopReason;
       this.#stopReason = undefined;
@@ -261,13 +262,13 @@ export class WorkerInstance {
     // kills it at once so its other requests do not wait for their own timeouts.
     this.drain("timeout");
     exchange.abort("timeout", new BuntimeError("APP_TIMEOUT", `${this.key} did not answer within ${timeout}s`));
-    this.#probe(this.#deps.timing.probeMs);
+    this.#liveness.probe(this.#deps.timing.probeMs);
   }
 
   #onExchangeEnd(exchange: Exchange): void {
     this.#exchanges.delete(exchange.id);
     this.#deadlines.delete(exchange);
-    this.#pendingAbortWatch.delete(exchange);
+    this.#aborts.delete(exchange);
     this.lastUsedAt = this.#deps.clock.now();
     if (this.state === "active" && this.#exchanges.size === 0) {
       this.#setState("idle");
@@ -295,28 +296,6 @@ export class WorkerInstance {
   }
 
   /**
-   * Client disconnects, cheaply. Reading `request.signal` makes Bun track the request's abort,
-   * which costs more than the rest of the proxying (measured ~4 µs of ~25), and almost every
-   * request is answered well within a second. So only requests still unanswered after
-   * ABORT_WATCH_MS listen for their client going away; streamed bodies are cancelled by Bun
-   * directly when the client leaves. Real time: it is about the socket, not the lifecycle.
-   */
-  #watchAborts(): void {
-    if (this.#liveness.has("aborts")) return;
-    this.#liveness.set("aborts", ABORT_WATCH_MS, () => {
-      const old = realClock.now() - ABORT_WATCH_MS;
-      for (const [exchange, request] of this.#pendingAbortWatch) {
-        if (exchange.startedAt > old) break;
-        this.#pendingAbortWatch.delete(exchange);
-        const { signal } = request;
-        if (signal.aborted) exchange.abort("client went away");
-        else signal.addEventListener("abort", () => exchange.abort("client went away"), { once: true });
-      }
-      if (this.#pendingAbortWatch.size > 0) this.#watchAborts();
-    });
-  }
-
-  /**
    * One timer for every request timeout of this worker. All its requests share one `timeout`,
    * so deadlines grow in arrival order: the oldest exchange (first in the Map) is always the
    * next to expire. The timer wakes for it, times out what is due, and sleeps until the next.
@@ -330,47 +309,17 @@ export class WorkerInstance {
       for (const [exchange, deadline] of this.#deadlines) {
         if (deadline > now) break;
         this.#deadlines.delete(exchange);
-        this.#pendingAbortWatch.delete(exchange);
+        this.#aborts.delete(exchange);
         this.#onTimeout(exchange);
       }
       this.#armTimeouts();
     });
   }
 
-  /** Pings every `heartbeatMs`; a ping unanswered for the app's `timeout` means a stuck loop. */
-  #heartbeat(): void {
-    this.#liveness.set("heartbeat", this.#deps.timing.heartbeatMs, () => {
-      if (this.state === "terminated") return;
-      this.#probe(this.app.config.timeout * 1000);
-      this.#heartbeat();
-    });
-  }
-
-  /** Sends a ping unless one is out; kills the worker if no pong comes within `deadlineMs`. */
-  #probe(deadlineMs: number): void {
-    const now = realClock.now();
-    if (this.#pingSentAt === undefined) {
-      this.#pingSentAt = now;
-      this.#send({ type: "ping", seq: ++this.#pingSeq });
-    }
-    const deadline = this.#pingSentAt + deadlineMs;
-    // An earlier deadline (a timed-out request's probe) replaces a later one (the heartbeat's).
-    if (this.#probeDeadline !== undefined && this.#probeDeadline <= deadline) return;
-    this.#probeDeadline = deadline;
-    this.#liveness.set("probe", Math.max(0, deadline - now), () => {
-      this.#probeDeadline = undefined;
-      if (this.#pingSentAt !== undefined) this.#onUnresponsive();
-    });
-  }
-
   #onPong(seq: number, heapUsed: number, rss: number): void {
     this.heapUsed = heapUsed;
     this.rss = rss;
-    if (seq !== 0 && seq === this.#pingSeq) {
-      this.#pingSentAt = undefined;
-      this.#probeDeadline = undefined;
-      this.#liveness.clear("probe");
-    }
+    this.#liveness.pong(seq);
     const { maxMemory } = this.app.config;
     if (maxMemory !== undefined && heapUsed > maxMemory * MB) this.drain("max-memory");
   }
@@ -386,13 +335,13 @@ export class WorkerInstance {
   #stop(): void {
     if (this.#stopping || this.state === "terminated") return;
     this.#stopping = true;
-    this.#liveness.set("stop", this.#deps.timing.stopGraceMs, () => this.#terminateNow());
+    this.#grace.set("stop", this.#deps.timing.stopGraceMs, () => this.#terminateNow());
     this.#send({ type: "stop" });
   }
 
   #terminateNow(): void {
     this.#stopping = true;
-    this.#liveness.clear("stop");
+    this.#grace.clear("stop");
     this.#worker?.terminate();
   }
 
@@ -417,7 +366,9 @@ export class WorkerInstance {
     // Nobody asked it to stop: the app exited (process.exit) or the thread died.
     if (!this.#stopping && this.#stopReason !== "crashed" && this.#worker) this.#onCrash("the worker exited");
     this.#timers.clearAll();
-    this.#liveness.clearAll();
+    this.#liveness.stop();
+    this.#aborts.stop();
+    this.#grace.clearAll();
     this.#releaseSpawn?.();
     const crashed = new BuntimeError("WORKER_CRASHED", `${this.key} worker exited`);
     for (const exchange of [...this.#exchanges.values()]) exchange.fail(crashed);
