@@ -17,6 +17,17 @@ export function spawnTracked(cmd: string[], options: { env?: Record<string, stri
   return child;
 }
 
+/** Runs `cmd` to its end (tracked), collecting its output. */
+export async function runTracked(cmd: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+  const child = spawnTracked(cmd);
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(child.stdout).text(),
+    new Response(child.stderr).text(),
+    child.exited,
+  ]);
+  return { stdout, stderr, code };
+}
+
 /** SIGKILLs every tracked process still running (each by its own pid). */
 export function killAllChildren(): void {
   for (const child of live) child.kill("SIGKILL");

@@ -4,6 +4,8 @@
  */
 import type { LoadOptions, LoadResult } from "./load/load.ts";
 import type { BenchContext } from "./scenario.ts";
+import { startPlain } from "./servers/plain.ts";
+import { startRuntime } from "./servers/runtime.ts";
 import type { ServerHandle } from "./servers/server.ts";
 
 /** Starts a server, runs `fn` against it, and always stops it (reporting runtime error logs). */
@@ -53,6 +55,11 @@ export async function interleave<V extends string, T>(
     for (const variant of variants) results[variant].push(await measure(variant, round));
   }
   return results;
+}
+
+/** Starts one side of a runtime-vs-plain pair: the runtime on `appsDir` (metrics on), or plain Bun.serve of `module`. */
+export function startSide(ctx: BenchContext, side: "runtime" | "plain", appsDir: string, module: string) {
+  return side === "runtime" ? () => startRuntime({ appsDir, config: ctx.workspace.config }) : () => startPlain(module);
 }
 
 /** Fetches `url` once and throws unless the answer is 200: a wrong path must not be benchmarked as a fast 404. */

@@ -3,7 +3,7 @@
  * npm, run by `bun x` in its own process. It is slower than wrk (it runs on one JS thread), so
  * absolute numbers from the two are not comparable; the ratios are still meaningful.
  */
-import { spawnTracked } from "../children.ts";
+import { runTracked } from "../children.ts";
 import type { LoadGenerator, LoadOptions, LoadResult } from "./load.ts";
 
 const PACKAGE = "autocannon@8";
@@ -37,12 +37,7 @@ async function runAutocannon(options: LoadOptions): Promise<LoadResult> {
     String(options.timeoutSeconds ?? 10),
     options.url,
   ];
-  const child = spawnTracked(args);
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(child.stdout).text(),
-    new Response(child.stderr).text(),
-    child.exited,
-  ]);
+  const { stdout, stderr, code } = await runTracked(args);
   const json = stdout.slice(stdout.indexOf("{"));
   if (code !== 0 || !json) throw new Error(`autocannon failed (exit ${code}): ${stderr.trim()}`);
   const report = JSON.parse(json) as AutocannonReport;

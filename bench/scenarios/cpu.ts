@@ -5,11 +5,9 @@
  * how the two cores are shared with wrk: it is what each request costs the server.
  */
 import { HELLO, NO_RECYCLE, writeApp } from "../apps.ts";
-import { errorNotes, interleave, loadOptions, warmUp, withServer } from "../measure.ts";
+import { errorNotes, interleave, loadOptions, startSide, warmUp, withServer } from "../measure.ts";
 import { clockTicksPerSecond, cpuTicks } from "../proc.ts";
 import type { Scenario } from "../scenario.ts";
-import { startPlain } from "../servers/plain.ts";
-import { startRuntime } from "../servers/runtime.ts";
 import { summarise } from "../stats.ts";
 
 export const cpu: Scenario = {
@@ -20,10 +18,7 @@ export const cpu: Scenario = {
     const module = writeApp(dir, "hello", "1.0.0", HELLO, NO_RECYCLE);
     const tick = clockTicksPerSecond();
     const results = await interleave(ctx, ["runtime", "plain"] as const, async (side, round) => {
-      const start =
-        side === "runtime"
-          ? () => startRuntime({ appsDir: dir, config: ctx.workspace.config })
-          : () => startPlain(module);
+      const start = startSide(ctx, side, dir, module);
       const measured = await withServer(ctx, start, async (server) => {
         const load = loadOptions(ctx, server.appUrl("hello", "/"));
         await warmUp(ctx, load);

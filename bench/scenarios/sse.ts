@@ -5,10 +5,8 @@
  * and again; its latency is the time to receive a whole stream, and events/s = streams/s × N.
  */
 import { NO_RECYCLE, SSE, writeApp } from "../apps.ts";
-import { errorNotes, interleave, warmAndLoad, withServer } from "../measure.ts";
+import { errorNotes, interleave, startSide, warmAndLoad, withServer } from "../measure.ts";
 import type { Scenario } from "../scenario.ts";
-import { startPlain } from "../servers/plain.ts";
-import { startRuntime } from "../servers/runtime.ts";
 import { summarise } from "../stats.ts";
 
 /** Bytes of the shortest event the app writes (`id: 0\nevent: tick\ndata: {"n":0}\n\n`). */
@@ -23,10 +21,7 @@ export const sse: Scenario = {
     const module = writeApp(dir, "sse", "1.0.0", SSE, NO_RECYCLE);
     const path = `/?count=${events}`;
     const results = await interleave(ctx, ["runtime", "plain"] as const, async (side, round) => {
-      const start =
-        side === "runtime"
-          ? () => startRuntime({ appsDir: dir, config: ctx.workspace.config })
-          : () => startPlain(module);
+      const start = startSide(ctx, side, dir, module);
       // One connection: the stream's own speed, not how well many streams share two cores.
       const result = await withServer(ctx, start, (server) =>
         warmAndLoad(ctx, server.appUrl("sse", path), { connections: 1, threads: 1, timeoutSeconds: 30 }),

@@ -5,10 +5,8 @@
  */
 import { BYTES, HELLO, HONO_JSON, NO_RECYCLE, writeApp } from "../apps.ts";
 import type { LoadResult } from "../load/load.ts";
-import { errorNotes, interleave, warmAndLoad, withServer } from "../measure.ts";
+import { errorNotes, interleave, startSide, warmAndLoad, withServer } from "../measure.ts";
 import type { Scenario } from "../scenario.ts";
-import { startPlain } from "../servers/plain.ts";
-import { startRuntime } from "../servers/runtime.ts";
 import { summarise } from "../stats.ts";
 
 interface Workload {
@@ -29,10 +27,7 @@ function throughputScenario(workload: Workload): Scenario {
       const dir = ctx.workspace.appsDir(`throughput-${workload.name}`);
       const module = writeApp(dir, workload.app, "1.0.0", workload.source, NO_RECYCLE);
       const results = await interleave(ctx, ["runtime", "plain"] as const, async (side, round) => {
-        const start =
-          side === "runtime"
-            ? () => startRuntime({ appsDir: dir, config: ctx.workspace.config })
-            : () => startPlain(module);
+        const start = startSide(ctx, side, dir, module);
         const result = await withServer(ctx, start, (server) =>
           warmAndLoad(ctx, server.appUrl(workload.app, workload.path)),
         );
