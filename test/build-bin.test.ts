@@ -1,0 +1,52 @@
+/**
+ * `npm run build:bin`: the single executable serves apps from real worker threads (the guest
+ * entrypoints are embedded and found inside the binary).
+ */
+import { afterAll, expect, test } from "bun:test";
+import { mkdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { FIXTURE_APPS, ROOT } from "./_setup.ts";
+
+const OUT = join(ROOT, ".tmp", `bin-${process.pid}`);
+afterAll(() => rmSync(OUT, { recursive: true, force: true }));
+
+test("the compiled binary starts, serves an app through a worker, and exits 0 on SIGTERM", async () => {
+  mkdirSync(OUT, { recursive: true });
+  const binary = join(OUT, "buntime");
+  const build = Bun.spawnSync(
+    [
+      process.execPath,
+      "build",
+      "--compile",
+      "server/src/index.ts",
+      "server/src/guest/entry.ts",
+      "server/src/guest/config-loader.ts",
+      "--outfile",
+      binary,
+    ],
+    { cwd: ROOT, stdout: "pipe", stderr: "pipe" },
+  );
+  expect(build.exitCode).toBe(0);
+  const server = Bun.spawn([binary], {
+    cwd: OUT,
+    env: { PATH: process.env.PATH ?? "", PORT: "0", HOST: "127.0.0.1", APPS_DIR: FIXTURE_APPS, LOG_LEVEL: "warn" },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  try {
+    const reader = server.stdout.getReader();
+    let out = "";
+    while (!out.includes("\n")) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`the binary exited: ${await new Response(server.stderr).text()}`);
+      out += new TextDecoder().decode(value);
+    }
+    const url = /listening on (\S+)/.exec(out)?.[1] as string;
+    const res = await fetch(new URL("/hello@1/x", url));
+    expect(await res.json()).toEqual({ app: "hello", version: "1.1.0", path: "/x" });
+    server.kill("SIGTERM");
+    expect(await server.exited).toBe(0);
+  } finally {
+    server.kill("SIGKILL");
+  }
+}, 60_000);
