@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { splitKey, type VersionKey } from "../../server/src/apps/catalog.ts";
 import { EmulatorError } from "./options.ts";
 
 /**
@@ -24,10 +25,10 @@ export class AppsDir {
       }
     } else {
       for (const [key, folder] of Object.entries(apps)) {
-        const at = key.indexOf("@");
         const dir = resolve(folder);
         if (!existsSync(dir)) throw invalid(`apps["${key}"]: folder ${dir} does not exist`);
-        links.push({ name: key.slice(0, at), version: key.slice(at + 1), folder: dir });
+        const [name, version] = splitKey(key as VersionKey);
+        links.push({ name, version, folder: dir });
       }
     }
     this.path = mkdtempSync(join(tmpdir(), "buntime-emulator-"));

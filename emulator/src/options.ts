@@ -1,4 +1,11 @@
 import { z } from "zod";
+import { isAppName, isVersionFolder } from "../../server/src/apps/resolve.ts";
+
+/** `name@version` as the runtime reads app folders (names cannot contain `@`). */
+function isAppKey(key: string): boolean {
+  const at = key.indexOf("@");
+  return at > 0 && isAppName(key.slice(0, at)) && isVersionFolder(key.slice(at + 1));
+}
 
 /** `createEmulator` options: one schema, defaults here only. */
 export const emulatorOptionsSchema = z
@@ -6,10 +13,7 @@ export const emulatorOptionsSchema = z
     /** A folder laid out like APPS_DIR, or a map `"name@version"` → app folder. */
     apps: z.union([
       z.string().min(1),
-      z.record(
-        z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}@\d+\.\d+\.\d+(?:[-+][\w.+-]*)?$/, "expected name@version"),
-        z.string().min(1),
-      ),
+      z.record(z.string().refine(isAppKey, "expected name@version"), z.string().min(1)),
     ]),
     /** The extension config: a `buntime.jsonc` path or the object itself. Default: no plugins. */
     config: z.union([z.string().min(1), z.record(z.string(), z.unknown())]).optional(),

@@ -1,6 +1,6 @@
 import type { Hono } from "hono";
 import type { z } from "zod";
-import type { WorkerConfig } from "./worker-config.ts";
+import { formatIssues, type WorkerConfig } from "./worker-config.ts";
 
 /** The app version a request resolved to. */
 export interface ResolvedApp {
@@ -56,7 +56,6 @@ export interface WorkerEvent {
   reason?: string;
 }
 
-/** What `onInit` receives. */
 /** The runtime's settings, as plugins may read them (no secrets). */
 export interface RuntimeConfig {
   appsDir: string;
@@ -65,6 +64,7 @@ export interface RuntimeConfig {
   shutdownTimeoutSeconds: number;
 }
 
+/** What `onInit` receives. */
 export interface InitContext {
   /** The runtime's settings. */
   config: Readonly<RuntimeConfig>;
@@ -155,10 +155,7 @@ export function definePlugin<S extends z.ZodType = z.ZodType<unknown>>(definitio
     if (definition.options) {
       const result = definition.options.safeParse(raw ?? {});
       if (!result.success) {
-        const detail = result.error.issues
-          .map((issue) => `${issue.path.length > 0 ? issue.path.join(".") : "(options)"}: ${issue.message}`)
-          .join("; ");
-        throw new PluginOptionsError(`${definition.name}: invalid options: ${detail}`);
+        throw new PluginOptionsError(`${definition.name}: invalid options: ${formatIssues(result.error, "(options)")}`);
       }
       options = result.data;
     }

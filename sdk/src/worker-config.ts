@@ -53,14 +53,15 @@ export type WorkerConfigInput = z.input<typeof workerConfigSchema>;
 export type WorkerConfig = z.output<typeof workerConfigSchema>;
 
 /**
- * Formats a zod error as `field: message; field: message`, naming every failing field.
+ * Formats a zod error as `field: message; field: message`, naming every failing field;
+ * `root` names an issue about the whole value.
+ *
+ * @example
+ * formatIssues(schema.safeParse(raw).error, "(options)"); // "timeout: Too small: expected number to be >0"
  */
-export function formatIssues(error: z.ZodError): string {
+export function formatIssues(error: z.ZodError, root = "(root)"): string {
   return error.issues
-    .map((issue) => {
-      const path = issue.path.length > 0 ? issue.path.join(".") : "(root)";
-      return `${path}: ${issue.message}`;
-    })
+    .map((issue) => `${issue.path.length > 0 ? issue.path.join(".") : root}: ${issue.message}`)
     .join("; ");
 }
 

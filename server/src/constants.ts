@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
+import { formatIssues } from "@buntime/sdk";
 import { z } from "zod";
 
 /** Parses `10mb`, `512kb`, `1gb` or a plain byte count. */
@@ -53,8 +54,7 @@ export function loadEnv(env: Record<string, string | undefined> = process.env): 
   }
   const result = envSchema.safeParse(picked);
   if (!result.success) {
-    const detail = result.error.issues.map((issue) => `${String(issue.path[0])}: ${issue.message}`).join("; ");
-    throw new EnvError(`Invalid environment: ${detail}`);
+    throw new EnvError(`Invalid environment: ${formatIssues(result.error)}`);
   }
   const parsed = result.data;
   if (parsed.BUNTIME_CONFIG === undefined && existsSync("buntime.jsonc")) {

@@ -7,6 +7,8 @@
  * `BUNTIME_SUPERVISOR=0` runs the server directly (when the environment is already minimal).
  */
 
+import { constants } from "node:os";
+
 const CHILD_FLAG = "BUNTIME_SUPERVISED";
 /** All the server process starts with; harmless if an app reads /proc/self/environ. */
 const PASS_THROUGH = ["PATH", "HOME", "TMPDIR", "LANG", "TZ"];
@@ -50,10 +52,6 @@ export async function supervise(entry: string): Promise<number> {
   process.on("SIGINT", forward("SIGINT"));
   process.on("SIGHUP", forward("SIGHUP"));
   const code = await child.exited;
-  return child.signalCode ? 128 + signalNumber(String(child.signalCode)) : code;
-}
-
-function signalNumber(signal: string): number {
-  const numbers: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
-  return numbers[signal] ?? 1;
+  const signal = child.signalCode as NodeJS.Signals | null;
+  return signal ? 128 + (constants.signals[signal] ?? 1) : code;
 }

@@ -92,8 +92,13 @@ export class AppCatalog {
     return this.#apps.get(name);
   }
 
-  /** Resolves a range against `name`'s versions; cached until the catalogue changes. */
-  resolve(name: string, versions: readonly string[], range: string | undefined): Resolution {
+  /**
+   * Resolves a range against `name`'s versions (undefined: no such app); cached until the
+   * catalogue changes.
+   */
+  resolve(name: string, range: string | undefined): Resolution | undefined {
+    const versions = this.#apps.get(name);
+    if (versions === undefined) return undefined;
     // "No range" and an empty range differ (the second is INVALID_VERSION): distinct keys.
     const cacheKey = range === undefined ? `${name}\u0001` : `${name}\u0000${range}`;
     let resolution = this.#resolutions.get(cacheKey);

@@ -3,6 +3,7 @@ import { join, relative, resolve, sep } from "node:path";
 import { formatIssues, type WorkerConfig, workerConfigSchema } from "@buntime/sdk";
 import { BuntimeError } from "../errors.ts";
 import { CONFIG_LOADER } from "../guest/paths.ts";
+import { isInside } from "../util/paths.ts";
 import { parseJsonc } from "./jsonc.ts";
 
 /** One app version, ready to start: its config and where its code is. */
@@ -108,10 +109,4 @@ function realpathOr(path: string): string {
   } catch {
     return path;
   }
-}
-
-/** True when `path` is `dir` itself or below it. */
-export function isInside(dir: string, path: string): boolean {
-  const rel = relative(dir, path);
-  return rel === "" || (!rel.startsWith(`..${sep}`) && rel !== ".." && !rel.startsWith(sep));
 }

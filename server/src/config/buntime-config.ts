@@ -1,4 +1,5 @@
 import { dirname, resolve } from "node:path";
+import { formatIssues } from "@buntime/sdk";
 import { z } from "zod";
 import { parseJsonc } from "../apps/jsonc.ts";
 
@@ -60,8 +61,7 @@ export async function loadBuntimeConfig(file: string): Promise<BuntimeConfig> {
 export function normaliseConfig(raw: unknown, baseDir: string, source = "config"): BuntimeConfig {
   const result = buntimeConfigSchema.safeParse(raw);
   if (!result.success) {
-    const detail = result.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
-    throw new ConfigError(`${source}: ${detail}`);
+    throw new ConfigError(`${source}: ${formatIssues(result.error)}`);
   }
   const required = new Set(result.data.required);
   const plugins = result.data.plugins.map((entry): PluginSpec => {

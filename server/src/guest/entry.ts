@@ -117,7 +117,6 @@ async function serve(message: RequestMessage): Promise<void> {
   const { id } = message;
   const controller = new AbortController();
   aborts.set(id, controller);
-  let headSent = false;
   try {
     if (!handle) throw new Error("request before the app was ready");
     const hasBody = message.body !== null && message.method !== "GET" && message.method !== "HEAD";
@@ -133,31 +132,17 @@ async function serve(message: RequestMessage): Promise<void> {
     if (!(response instanceof Response)) {
       throw new Error(`fetch returned ${typeof response}, not a Response`);
     }
+    let body: ArrayBuffer | "stream" | null = null;
+    if (response.body !== null) {
+      const stream = new ResponseStream(id, response.body.getReader());
+      body = (await stream.readAtOnce()) ?? "stream";
+      if (body === "stream") responses.set(id, stream);
+    }
     const headers = [...response.headers] as [string, string][];
-    const head = {
-      type: "response-head",
-      id,
-      status: response.status,
-      statusText: response.statusText,
-      headers,
-    } as const;
-    if (response.body === null) {
-      post({ ...head, body: null } satisfies GuestMessage);
-      headSent = true;
-      return;
-    }
-    const stream = new ResponseStream(id, response.body.getReader());
-    const whole = await stream.readAtOnce();
-    if (whole !== undefined) {
-      post({ ...head, body: whole } satisfies GuestMessage);
-      headSent = true;
-      return;
-    }
-    responses.set(id, stream);
-    post({ ...head, body: "stream" } satisfies GuestMessage);
-    headSent = true;
+    post({ type: "response-head", id, status: response.status, statusText: response.statusText, headers, body });
   } catch (error) {
-    post({ type: "app-error", id, message: describe(error), midStream: headSent });
+    // Nothing was sent yet: errors after the head come from the stream's own pulls.
+    post({ type: "app-error", id, message: describe(error), midStream: false });
   } finally {
     // A streamed response keeps its abort controller until the stream ends.
     if (!responses.has(id)) {

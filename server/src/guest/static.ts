@@ -1,5 +1,6 @@
 import { realpathSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import { isInside } from "../util/paths.ts";
 
 const CACHEABLE = /\.[0-9a-f]{8,}\./; // fingerprinted asset names
 
@@ -43,7 +44,7 @@ const notFound = () => new Response("Not Found", { status: 404, headers: { "cont
  */
 function resolveInside(root: string, pathname: string): string | undefined | null {
   const candidate = resolve(root, `.${pathname}`);
-  if (!within(root, candidate)) return null;
+  if (!isInside(root, candidate)) return null;
   for (const file of [candidate, join(candidate, "index.html")]) {
     let real: string;
     try {
@@ -51,12 +52,8 @@ function resolveInside(root: string, pathname: string): string | undefined | nul
     } catch {
       continue;
     }
-    if (!within(root, real)) return null;
+    if (!isInside(root, real)) return null;
     if (statSync(real).isFile()) return real;
   }
   return undefined;
-}
-
-function within(root: string, path: string): boolean {
-  return path === root || path.startsWith(`${root}/`);
 }

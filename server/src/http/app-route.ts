@@ -24,9 +24,8 @@ export function resolveAppRequest(url: URL, catalog: AppCatalog): AppResolution 
   let target: AppTarget | undefined;
   try {
     target = parseTarget(url.pathname, url.search);
-    const versions = catalog.versions(target.name);
-    if (versions === undefined) throw new BuntimeError("APP_NOT_FOUND", `no app named "${target.name}"`);
-    const resolution = catalog.resolve(target.name, versions, target.range);
+    const resolution = catalog.resolve(target.name, target.range);
+    if (resolution === undefined) throw new BuntimeError("APP_NOT_FOUND", `no app named "${target.name}"`);
     if (!resolution.ok) {
       throw resolution.code === "INVALID_VERSION"
         ? new BuntimeError("INVALID_VERSION", `"${target.range}" is not a version or range`)
@@ -64,21 +63,22 @@ const HOP_HEADERS = new Set(["x-request-id", "x-forwarded-prefix", "x-buntime-ap
 export function serveApp(
   request: Request,
   url: URL,
-  resolution: AppResolution & { target: AppTarget; app: AppVersion },
-  deps: { catalog: AppCatalog; pool: WorkerPool; maxBodySize: number; requestId: string },
+  target: AppTarget,
+  app: AppVersion,
+  requestId: string,
+  deps: { catalog: AppCatalog; pool: WorkerPool; maxBodySize: number },
 ): Promise<Response> {
-  const { target } = resolution;
-  const label = `${target.name}@${resolution.app.version}`;
+  const label = `${target.name}@${app.version}`;
   const headers: HeaderList = [];
   for (const [key, value] of request.headers) {
     if (!HOP_HEADERS.has(key)) headers.push([key, value]);
   }
-  headers.push(["x-forwarded-prefix", target.prefix], ["x-buntime-app", label], ["x-request-id", deps.requestId]);
+  headers.push(["x-forwarded-prefix", target.prefix], ["x-buntime-app", label], ["x-request-id", requestId]);
   const forward = { request: limitBody(request, deps.maxBodySize), url: url.origin + target.path, headers };
-  const attempt = (app: AppVersion, tries: number): Promise<Response> =>
-    deps.pool.dispatch(app, forward).catch(async (error) => {
+  const attempt = (version: AppVersion, tries: number): Promise<Response> =>
+    deps.pool.dispatch(version, forward).catch(async (error) => {
       if (!(error instanceof ReplacedError) || tries >= 3) throw error;
-      return attempt(await deps.catalog.load(target.name, app.version), tries + 1);
+      return attempt(await deps.catalog.load(target.name, version.version), tries + 1);
     });
-  return attempt(resolution.app, 1);
+  return attempt(app, 1);
 }

@@ -118,12 +118,7 @@ export function createPipeline(
     if (resolution.error || !resolution.target || !resolution.app) {
       return Promise.resolve(errorResponse(toBuntimeError(resolution.error)));
     }
-    return serveApp(
-      request,
-      url,
-      { ...resolution, target: resolution.target, app: resolution.app },
-      { ...deps, requestId },
-    );
+    return serveApp(request, url, resolution.target, resolution.app, requestId, deps);
   }
 }
 

@@ -1,5 +1,5 @@
 import { isAbsolute, resolve } from "node:path";
-import type { Plugin } from "@buntime/sdk";
+import { formatIssues, type Plugin } from "@buntime/sdk";
 import { z } from "zod";
 import { type BuntimeConfig, type PluginSpec, substituteEnv } from "../config/buntime-config.ts";
 import type { Logger } from "../util/log.ts";
@@ -66,8 +66,7 @@ async function loadOne(spec: PluginSpec, baseDir: string, env: Record<string, st
   const candidate: unknown = typeof exported === "function" ? await exported(options) : exported;
   const result = pluginShape.safeParse(candidate);
   if (!result.success) {
-    const detail = result.error.issues.map((i) => `${i.path.join(".") || "(plugin)"}: ${i.message}`).join("; ");
-    throw new Error(`not a plugin: ${detail}`);
+    throw new Error(`not a plugin: ${formatIssues(result.error, "(plugin)")}`);
   }
   return candidate as Plugin;
 }

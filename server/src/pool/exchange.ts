@@ -3,7 +3,7 @@ import type { HeaderList, HostMessage, ResponseChunkMessage, ResponseHeadMessage
 import { toTransferable } from "./protocol.ts";
 
 /** Bodies up to this size with a known length are read whole and sent with the request. */
-export const INLINE_BODY_LIMIT = 64 * 1024;
+const INLINE_BODY_LIMIT = 64 * 1024;
 
 /** What the host forwards to the worker for one request. */
 export interface ForwardedRequest {

@@ -153,7 +153,7 @@ export class WorkerInstance {
   /** Fails every exchange now and terminates (shutdown, an unresponsive event loop). */
   kill(reason: StopReason, error: BuntimeError): void {
     this.#stopReason ??= reason;
-    for (const exchange of [...this.#exchanges.values()]) exchange.fail(error);
+    this.#failAll(error);
     if (this.#started) this.#terminateNow();
   }
 
@@ -350,8 +350,7 @@ export class WorkerInstance {
     this.#deps.logger.error("worker crashed", { app: this.key, worker: this.id, error: message });
     this.#deps.events.emit("crash", { key: this.key, workerId: this.id, message });
     this.#stopReason = "crashed";
-    const error = new BuntimeError("WORKER_CRASHED", `${this.key} crashed: ${message}`);
-    for (const exchange of [...this.#exchanges.values()]) exchange.fail(error);
+    this.#failAll(new BuntimeError("WORKER_CRASHED", `${this.key} crashed: ${message}`));
     if (!this.#started) {
       this.#started = true;
       this.#releaseSpawn?.();
@@ -370,13 +369,17 @@ export class WorkerInstance {
     this.#aborts.stop();
     this.#grace.clearAll();
     this.#releaseSpawn?.();
-    const crashed = new BuntimeError("WORKER_CRASHED", `${this.key} worker exited`);
-    for (const exchange of [...this.#exchanges.values()]) exchange.fail(crashed);
+    this.#failAll(new BuntimeError("WORKER_CRASHED", `${this.key} worker exited`));
     this.#readyCallbacks.reject(new BuntimeError("WORKER_START_FAILED", `${this.key} exited while starting`));
     this.state = transition(this.state, "terminated");
     this.#deps.events.emit("terminate", { key: this.key, workerId: this.id, reason: this.#stopReason ?? "crashed" });
     this.#closedResolve();
     this.#deps.onChange(this);
+  }
+
+  /** Ends every exchange in flight with `error` (each removes itself from the map as it ends). */
+  #failAll(error: BuntimeError): void {
+    for (const exchange of [...this.#exchanges.values()]) exchange.fail(error);
   }
 
   #setState(to: WorkerState): void {

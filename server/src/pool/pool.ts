@@ -1,5 +1,5 @@
 import type { WorkerInfo } from "@buntime/sdk";
-import type { VersionKey } from "../apps/catalog.ts";
+import { type VersionKey, versionKey } from "../apps/catalog.ts";
 import type { AppVersion } from "../apps/config.ts";
 import { Installer } from "../apps/install.ts";
 import { BuntimeError } from "../errors.ts";
@@ -10,7 +10,7 @@ import { PoolEmitter, type StopReason } from "./events.ts";
 import type { ForwardedRequest } from "./exchange.ts";
 import { RecencyList } from "./lru.ts";
 import { DEFAULT_TIMING, Gate, type PoolTiming } from "./timing.ts";
-import { VersionPool } from "./version-pool.ts";
+import { VersionPool, type VersionPoolDeps } from "./version-pool.ts";
 
 export interface WorkerPoolOptions {
   /** Most live workers in total (POOL_SIZE); past it the least recently used version is evicted. */
@@ -41,6 +41,8 @@ export class WorkerPool {
   readonly #spawnGate: Gate;
   readonly #installer: Installer;
   readonly #preload: string[];
+  /** What every VersionPool of this pool shares. */
+  readonly #versionDeps: VersionPoolDeps;
   readonly #versions = new Map<VersionKey, VersionPool>();
   readonly #recency = new RecencyList<VersionKey>();
   /** Versions retired (changed, removed, evicted) whose workers are still draining. */
@@ -56,6 +58,16 @@ export class WorkerPool {
     this.#spawnGate = new Gate(this.timing.maxConcurrentSpawns);
     this.#installer = new Installer(options.logger);
     this.#preload = options.preload ?? [];
+    this.#versionDeps = {
+      clock: this.clock,
+      logger: this.#logger,
+      events: this.events,
+      timing: this.timing,
+      counters: this.counters,
+      preload: this.#preload,
+      spawnPermit: () => this.#spawnGate.acquire(),
+      reserveWorker: (p) => this.#reserveWorker(p),
+    };
   }
 
   /** Serves one request on a worker of `app`, starting one (after `autoInstall`) if needed. */
@@ -67,20 +79,11 @@ export class WorkerPool {
 
   #dispatch(app: AppVersion, forward: ForwardedRequest): Promise<Response> {
     if (this.#closed) return Promise.reject(new BuntimeError("SHUTTING_DOWN", "the server is shutting down"));
-    const key: VersionKey = `${app.name}@${app.version}`;
+    const key = versionKey(app.name, app.version);
     let pool = this.#versions.get(key);
     if (pool === undefined || pool.app !== app) {
       if (pool) this.#retire(pool, "changed");
-      pool = new VersionPool(app, {
-        clock: this.clock,
-        logger: this.#logger,
-        events: this.events,
-        timing: this.timing,
-        counters: this.counters,
-        preload: this.#preload,
-        spawnPermit: () => this.#spawnGate.acquire(),
-        reserveWorker: (p) => this.#reserveWorker(p),
-      });
+      pool = new VersionPool(app, this.#versionDeps);
       this.#versions.set(key, pool);
     }
     this.#recency.touch(key);

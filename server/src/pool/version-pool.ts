@@ -49,7 +49,7 @@ export class VersionPool {
 
   /** Workers that are not draining or gone: what counts against POOL_SIZE. */
   get liveCount(): number {
-    return this.workers.filter((w) => w.live).length;
+    return this.#live().length;
   }
 
   get queued(): number {
@@ -69,7 +69,7 @@ export class VersionPool {
   }
 
   /** Drains every worker and refuses new requests (removed, changed on disk, evicted, shutdown). */
-  retire(reason: StopReason, error = replacedError(this.key)): void {
+  retire(reason: StopReason, error: BuntimeError = new ReplacedError(this.key)): void {
     this.#retired = error;
     for (const worker of this.workers) worker.drain(reason);
     for (const waiter of this.#queue.splice(0)) this.#settle(waiter, error);
@@ -101,6 +101,10 @@ export class VersionPool {
     if (backoff) for (const waiter of this.#queue.splice(0)) this.#settle(waiter, backoff);
   }
 
+  #live(): WorkerInstance[] {
+    return this.workers.filter((w) => w.live);
+  }
+
   #takeFree(): WorkerInstance | undefined {
     if (this.#retired) return undefined;
     const index = pickWorker(this.workers, this.app.config.concurrency);
@@ -112,8 +116,7 @@ export class VersionPool {
     const backoff = this.#backoffError();
     if (backoff) return Promise.reject(backoff);
     const { maxQueue, timeout } = this.app.config;
-    const live = this.workers.filter((w) => w.live);
-    if (!canQueue(this.#queue.length, maxQueue, this.#backoffError() ? 0 : incomingSlots(live, this.app.config))) {
+    if (!canQueue(this.#queue.length, maxQueue, incomingSlots(this.#live(), this.app.config))) {
       return Promise.reject(
         new BuntimeError("APP_OVERLOADED", `${this.key} has ${maxQueue} requests waiting`, {
           "retry-after": String(retryAfterSeconds(timeout)),
@@ -150,8 +153,7 @@ export class VersionPool {
 
   #maybeSpawn(): void {
     if (this.#retired || this.#backoffError()) return;
-    const live = this.workers.filter((w) => w.live);
-    if (!shouldSpawn(live, this.#queue.length, this.app.config)) return;
+    if (!shouldSpawn(this.#live(), this.#queue.length, this.app.config)) return;
     this.#deps.reserveWorker(this);
     const worker = new WorkerInstance(this.app, { ...this.#deps, onChange: () => this.pump() });
     this.workers.push(worker);
@@ -187,8 +189,4 @@ export class ReplacedError extends BuntimeError {
   constructor(key: VersionKey) {
     super("APP_OVERLOADED", `${key} was replaced while the request waited; retry`, { "retry-after": "1" });
   }
-}
-
-function replacedError(key: VersionKey): BuntimeError {
-  return new ReplacedError(key);
 }

@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { PluginLogger } from "@buntime/sdk";
-import { base64url, exportJWK, generateKeyPair, type JWK, SignJWT } from "jose";
+import { base64url, type JWK, SignJWT } from "jose";
 import { Authenticator } from "./authenticator.ts";
 import { DiscoveryError } from "./discovery.ts";
 import { AuthnFailure } from "./failure.ts";
 import { authnOptionsSchema } from "./options.ts";
+import { serveLocally, signingKey } from "./test-keys.ts";
 
 const logger: PluginLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -17,26 +18,20 @@ let server: ReturnType<typeof Bun.serve>;
 let issuer: string;
 
 beforeAll(async () => {
-  const pair = await generateKeyPair("RS256", { extractable: true });
-  privateKey = pair.privateKey;
-  jwk = { ...(await exportJWK(pair.publicKey)), kid: "k1", alg: "RS256" };
-  server = Bun.serve({
-    port: 0,
-    hostname: "127.0.0.1",
-    fetch(request) {
-      const path = new URL(request.url).pathname;
-      if (path === "/realms/test/.well-known/openid-configuration") {
-        discoveries++;
-        if (discovery === "down") return new Response(null, { status: 503 });
-        return Response.json({
-          issuer: discovery === "impostor" ? "http://127.0.0.1:1/realms/test" : issuer,
-          jwks_uri: `${issuer}/protocol/openid-connect/certs`,
-          token_endpoint: `${issuer}/protocol/openid-connect/token`,
-        });
-      }
-      if (path === "/realms/test/protocol/openid-connect/certs") return Response.json({ keys: [jwk] });
-      return new Response(null, { status: 404 });
-    },
+  ({ privateKey, jwk } = await signingKey());
+  server = serveLocally((request) => {
+    const path = new URL(request.url).pathname;
+    if (path === "/realms/test/.well-known/openid-configuration") {
+      discoveries++;
+      if (discovery === "down") return new Response(null, { status: 503 });
+      return Response.json({
+        issuer: discovery === "impostor" ? "http://127.0.0.1:1/realms/test" : issuer,
+        jwks_uri: `${issuer}/protocol/openid-connect/certs`,
+        token_endpoint: `${issuer}/protocol/openid-connect/token`,
+      });
+    }
+    if (path === "/realms/test/protocol/openid-connect/certs") return Response.json({ keys: [jwk] });
+    return new Response(null, { status: 404 });
   });
   issuer = `http://127.0.0.1:${server.port}/realms/test`;
 });

@@ -40,6 +40,8 @@ interface Connected {
 export class Authenticator {
   readonly #options: AuthnOptions;
   readonly #rules: TokenRules;
+  /** `#rules.algorithms`, for the check every request makes before any key is looked up. */
+  readonly #algorithms: ReadonlySet<string>;
   #connected: Connected | undefined;
   #connecting: Promise<Connected> | undefined;
   #logger: PluginLogger | undefined;
@@ -53,6 +55,7 @@ export class Authenticator {
       audience: options.audience,
       clockTolerance: options.clockTolerance,
     };
+    this.#algorithms = new Set(options.algorithms);
     if (options.provider === "jwt") {
       const keys = staticKeys(staticKeyOptions(options));
       this.#connected = { endpoints: undefined, keys, prefetch: () => Promise.resolve() };
@@ -94,7 +97,7 @@ export class Authenticator {
     } catch (error) {
       throw new AuthnFailure("malformed", { cause: error });
     }
-    if (!this.#rules.algorithms.some((allowed) => allowed === alg)) throw new AuthnFailure("algorithm");
+    if (alg === undefined || !this.#algorithms.has(alg)) throw new AuthnFailure("algorithm");
     const { keys } = await this.#connectOrFail();
     const claims = await verifyToken(token, keys, this.#rules);
     return identityFromClaims(claims, this.#options.clientId);

@@ -1,3 +1,4 @@
+import { formatIssues } from "@buntime/sdk";
 import { z } from "zod";
 
 /** The provider's public endpoints, as `/_/authn/well-known` shows them. */
@@ -67,8 +68,7 @@ export async function discover(issuer: string, timeoutMs: number): Promise<Provi
   }
   const result = metadataSchema.safeParse(body);
   if (!result.success) {
-    const detail = result.error.issues.map((i) => `${i.path.join(".") || "(document)"}: ${i.message}`).join("; ");
-    throw new DiscoveryError(`${url}: invalid provider metadata: ${detail}`, true);
+    throw new DiscoveryError(`${url}: invalid provider metadata: ${formatIssues(result.error, "(document)")}`, true);
   }
   const metadata = result.data;
   if (metadata.issuer !== issuer) {

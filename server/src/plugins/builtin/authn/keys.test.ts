@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { exportJWK, generateKeyPair, type JWK, jwtVerify, SignJWT } from "jose";
+import { type JWK, jwtVerify, SignJWT } from "jose";
 import { AuthnFailure } from "./failure.ts";
 import { remoteKeys } from "./keys.ts";
+import { serveLocally, signingKey } from "./test-keys.ts";
 
 /** A JWKS endpoint whose answer the tests switch. */
 let mode: "ok" | "error" | "hang" = "ok";
@@ -12,18 +13,12 @@ let server: ReturnType<typeof Bun.serve>;
 const jwksUri = () => `http://127.0.0.1:${server.port}/certs`;
 
 beforeAll(async () => {
-  const pair = await generateKeyPair("RS256", { extractable: true });
-  privateKey = pair.privateKey;
-  jwk = { ...(await exportJWK(pair.publicKey)), kid: "k1", alg: "RS256" };
-  server = Bun.serve({
-    port: 0,
-    hostname: "127.0.0.1",
-    async fetch() {
-      fetches++;
-      if (mode === "error") return new Response("down", { status: 500 });
-      if (mode === "hang") await Bun.sleep(2000);
-      return Response.json({ keys: [jwk] });
-    },
+  ({ privateKey, jwk } = await signingKey());
+  server = serveLocally(async () => {
+    fetches++;
+    if (mode === "error") return new Response("down", { status: 500 });
+    if (mode === "hang") await Bun.sleep(2000);
+    return Response.json({ keys: [jwk] });
   });
 });
 afterAll(() => server.stop(true));

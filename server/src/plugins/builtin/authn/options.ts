@@ -1,7 +1,7 @@
 import { z } from "zod";
 
 /** Signature algorithms a token may use. `none` is not among them, whatever the config says. */
-export const ASYMMETRIC_ALGORITHMS = [
+const ASYMMETRIC_ALGORITHMS = [
   "RS256",
   "RS384",
   "RS512",
@@ -15,14 +15,14 @@ export const ASYMMETRIC_ALGORITHMS = [
   "Ed25519",
 ] as const;
 /** Only with the `jwt` provider's `secret`. */
-export const HMAC_ALGORITHMS = ["HS256", "HS384", "HS512"] as const;
+const HMAC_ALGORITHMS = ["HS256", "HS384", "HS512"] as const;
 
 export type Algorithm = (typeof ASYMMETRIC_ALGORITHMS)[number] | (typeof HMAC_ALGORITHMS)[number];
 
 /** The allow-list when `algorithms` is not set and the keys are public keys. */
-export const DEFAULT_ALGORITHMS: Algorithm[] = ["RS256", "ES256", "PS256"];
+const DEFAULT_ALGORITHMS: Algorithm[] = ["RS256", "ES256", "PS256"];
 /** The allow-list when `algorithms` is not set and the key is a shared secret. */
-export const DEFAULT_HMAC_ALGORITHMS: Algorithm[] = ["HS256"];
+const DEFAULT_HMAC_ALGORITHMS: Algorithm[] = ["HS256"];
 
 const isHmac = (alg: string): boolean => (HMAC_ALGORITHMS as readonly string[]).includes(alg);
 
@@ -117,12 +117,10 @@ export const authnOptionsSchema = z
   })
   .transform(({ url, realm, ...o }) => ({
     ...o,
-    realm,
     issuer:
       o.issuer ?? (url !== undefined && realm !== undefined ? `${url.replace(/\/+$/, "")}/realms/${realm}` : undefined),
     algorithms: o.algorithms ?? (o.secret !== undefined ? DEFAULT_HMAC_ALGORITHMS : DEFAULT_ALGORITHMS),
   }));
 
-export type AuthnOptionsInput = z.input<typeof authnOptionsSchema>;
 /** Validated options: `issuer` is set for `keycloak`/`oidc`; `algorithms` is the allow-list. */
 export type AuthnOptions = z.output<typeof authnOptionsSchema>;

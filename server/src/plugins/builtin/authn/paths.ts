@@ -1,5 +1,5 @@
 /** The route that tells clients where to get tokens; it never needs one. */
-export const WELL_KNOWN_PATH = "/_/authn/well-known";
+const WELL_KNOWN_PATH = "/_/authn/well-known";
 const HEALTH_PATH = "/_/health";
 
 /**

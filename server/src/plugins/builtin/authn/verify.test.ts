@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, mock, test } from "bun:test";
 import { base64url, exportJWK, exportSPKI, generateKeyPair, type JWTPayload, SignJWT } from "jose";
 import { AuthnFailure } from "./failure.ts";
 import { type KeyResolver, staticKeys } from "./keys.ts";
+import { signingKey } from "./test-keys.ts";
 import { type TokenRules, verifyToken } from "./verify.ts";
 
 const ISSUER = "https://sso.example.com/realms/acme";
@@ -29,10 +30,10 @@ async function verdict(token: string, rules: TokenRules = RULES, resolver: KeyRe
 }
 
 beforeAll(async () => {
-  const pair = await generateKeyPair("RS256", { extractable: true });
-  privateKey = pair.privateKey;
-  publicPem = await exportSPKI(pair.publicKey);
-  keys = staticKeys({ jwks: { keys: [{ ...(await exportJWK(pair.publicKey)), kid: "k1", alg: "RS256" }] } });
+  const key = await signingKey();
+  privateKey = key.privateKey;
+  publicPem = await exportSPKI(key.publicKey);
+  keys = staticKeys({ jwks: { keys: [key.jwk] } });
 });
 
 describe("verifyToken", () => {

@@ -7,7 +7,7 @@ import type { Algorithm } from "./options.ts";
 /** What a token must satisfy besides its signature. */
 export interface TokenRules {
   /** The signature algorithms accepted (never `none`). */
-  algorithms: readonly Algorithm[];
+  algorithms: Algorithm[];
   /** The exact `iss`, when known. */
   issuer: string | undefined;
   /** `aud` must hold one of these, when set. */
@@ -30,7 +30,7 @@ export async function verifyToken(token: string, keys: KeyResolver, rules: Token
   if (token.length > MAX_TOKEN_BYTES) throw new AuthnFailure("too_large");
   try {
     const { payload } = await jwtVerify(token, keys, {
-      algorithms: [...rules.algorithms],
+      algorithms: rules.algorithms,
       issuer: rules.issuer,
       audience: rules.audience,
       clockTolerance: rules.clockTolerance,
@@ -56,12 +56,11 @@ function reasonOf(error: unknown): FailureReason | undefined {
     if (error.claim === "aud") return "audience";
     return "claims";
   }
-  if (error instanceof errors.JOSEAlgNotAllowed) return "algorithm";
+  if (error instanceof errors.JOSEAlgNotAllowed || error instanceof errors.JOSENotSupported) return "algorithm";
   if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys) {
     return "unknown_key";
   }
   if (error instanceof errors.JWSSignatureVerificationFailed) return "signature";
   if (error instanceof errors.JWSInvalid || error instanceof errors.JWTInvalid) return "malformed";
-  if (error instanceof errors.JOSENotSupported) return "algorithm";
   return undefined;
 }
