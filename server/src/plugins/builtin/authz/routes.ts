@@ -10,12 +10,15 @@ import {
   type AuthzDecision,
   decide,
   formatIssues,
+  type JsonRequest,
   jsonResponse,
   type PdpRequest,
+  type PolicyEntry,
   type PolicyTree,
   parseEntry,
   parseJsonRequest,
   type TraceNode,
+  zodIssues,
 } from "./pdp/index.ts";
 import type { PolicyStore } from "./store/store.ts";
 
@@ -25,16 +28,32 @@ export interface RouteDeps {
   root: () => PolicyTree;
 }
 
-const invalid = (code: "POLICY_INVALID" | "REQUEST_INVALID", message: string) =>
-  errorResponse(new BuntimeError(code, message));
+type InvalidCode = "POLICY_INVALID" | "REQUEST_INVALID";
 
-async function jsonBody(request: Request): Promise<{ ok: true; value: unknown } | { ok: false }> {
+/** The body as JSON. @throws BuntimeError `code` when it is not JSON */
+async function jsonBody(request: Request, code: InvalidCode): Promise<unknown> {
   try {
-    return { ok: true, value: await request.json() };
+    return await request.json();
   } catch {
-    return { ok: false };
+    throw new BuntimeError(code, "the body is not JSON");
   }
 }
+
+/** The body as a policy entry. @throws BuntimeError POLICY_INVALID naming the faults */
+async function policyBody(request: Request): Promise<PolicyEntry> {
+  const parsed = parseEntry(await jsonBody(request, "POLICY_INVALID"));
+  if (!parsed.ok) throw new BuntimeError("POLICY_INVALID", `invalid policy: ${formatIssues(parsed.issues)}`);
+  return parsed.value;
+}
+
+/** A JSON Profile request. @throws BuntimeError REQUEST_INVALID naming the faults */
+function jsonProfileRequest(body: unknown): JsonRequest {
+  const parsed = parseJsonRequest(body);
+  if (!parsed.ok) throw new BuntimeError("REQUEST_INVALID", `invalid request: ${formatIssues(parsed.issues)}`);
+  return parsed.value;
+}
+
+const notFound = (id: string) => new BuntimeError("NOT_FOUND", `no policy "${id}"`);
 
 /** `/explain`'s simple form: a method, a path and who asks. */
 const simpleExplain = z.strictObject({
@@ -82,6 +101,10 @@ function explanation(result: AuthzDecision) {
   };
 }
 
+/**
+ * The `/_/authz` routes. Faults are thrown as BuntimeErrors and answered, with their code, by
+ * `onError`.
+ */
 export function authzRoutes({ store, root }: RouteDeps): Hono {
   const routes = new Hono();
 
@@ -93,64 +116,50 @@ export function authzRoutes({ store, root }: RouteDeps): Hono {
   routes.get("/policies", (c) => c.json(store.list().map((e) => e.source)));
 
   routes.post("/policies", async (c) => {
-    const body = await jsonBody(c.req.raw);
-    if (!body.ok) return invalid("POLICY_INVALID", "the body is not JSON");
-    const parsed = parseEntry(body.value);
-    if (!parsed.ok) return invalid("POLICY_INVALID", `invalid policy: ${formatIssues(parsed.issues)}`);
-    await store.add(parsed.value);
-    c.header("location", `/_/authz/policies/${encodeURIComponent(parsed.value.id)}`);
-    return c.json(parsed.value.source, 201);
+    const entry = await policyBody(c.req.raw);
+    await store.add(entry);
+    c.header("location", `/_/authz/policies/${encodeURIComponent(entry.id)}`);
+    return c.json(entry.source, 201);
   });
 
   routes.get("/policies/:id", (c) => {
     const entry = store.get(c.req.param("id"));
-    if (!entry) return errorResponse(new BuntimeError("NOT_FOUND", `no policy "${c.req.param("id")}"`));
+    if (!entry) throw notFound(c.req.param("id"));
     return c.json(entry.source);
   });
 
   routes.put("/policies/:id", async (c) => {
     const id = c.req.param("id");
-    const body = await jsonBody(c.req.raw);
-    if (!body.ok) return invalid("POLICY_INVALID", "the body is not JSON");
-    const parsed = parseEntry(body.value);
-    if (!parsed.ok) return invalid("POLICY_INVALID", `invalid policy: ${formatIssues(parsed.issues)}`);
-    if (parsed.value.id !== id) {
-      return invalid("POLICY_INVALID", `invalid policy: $: its id "${parsed.value.id}" is not the "${id}" of the path`);
+    const entry = await policyBody(c.req.raw);
+    if (entry.id !== id) {
+      throw new BuntimeError(
+        "POLICY_INVALID",
+        `invalid policy: $: its id "${entry.id}" is not the "${id}" of the path`,
+      );
     }
-    const outcome = await store.put(parsed.value);
-    return c.json(parsed.value.source, outcome === "created" ? 201 : 200);
+    const outcome = await store.put(entry);
+    return c.json(entry.source, outcome === "created" ? 201 : 200);
   });
 
   routes.delete("/policies/:id", async (c) => {
-    if (!(await store.remove(c.req.param("id")))) {
-      return errorResponse(new BuntimeError("NOT_FOUND", `no policy "${c.req.param("id")}"`));
-    }
+    if (!(await store.remove(c.req.param("id")))) throw notFound(c.req.param("id"));
     return c.body(null, 204);
   });
 
   routes.post("/evaluate", async (c) => {
-    const body = await jsonBody(c.req.raw);
-    if (!body.ok) return invalid("REQUEST_INVALID", "the body is not JSON");
-    const parsed = parseJsonRequest(body.value);
-    if (!parsed.ok) return invalid("REQUEST_INVALID", `invalid request: ${formatIssues(parsed.issues)}`);
-    return c.json(jsonResponse(decide(root(), parsed.value.request), parsed.value.returnPolicyIdList));
+    const { request, returnPolicyIdList } = jsonProfileRequest(await jsonBody(c.req.raw, "REQUEST_INVALID"));
+    return c.json(jsonResponse(decide(root(), request), returnPolicyIdList));
   });
 
   routes.post("/explain", async (c) => {
-    const body = await jsonBody(c.req.raw);
-    if (!body.ok) return invalid("REQUEST_INVALID", "the body is not JSON");
+    const body = await jsonBody(c.req.raw, "REQUEST_INVALID");
     let request: PdpRequest;
-    if (typeof body.value === "object" && body.value !== null && "Request" in body.value) {
-      const parsed = parseJsonRequest(body.value);
-      if (!parsed.ok) return invalid("REQUEST_INVALID", `invalid request: ${formatIssues(parsed.issues)}`);
-      request = parsed.value.request;
+    if (typeof body === "object" && body !== null && "Request" in body) {
+      request = jsonProfileRequest(body).request;
     } else {
-      const parsed = simpleExplain.safeParse(body.value);
+      const parsed = simpleExplain.safeParse(body);
       if (!parsed.success) {
-        const detail = parsed.error.issues.map(
-          (i) => `$${i.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("")}: ${i.message}`,
-        );
-        return invalid("REQUEST_INVALID", `invalid request: ${detail.join("; ")}`);
+        throw new BuntimeError("REQUEST_INVALID", `invalid request: ${formatIssues(zodIssues(parsed.error))}`);
       }
       const { identity, ...access } = parsed.data;
       request = accessRequest({

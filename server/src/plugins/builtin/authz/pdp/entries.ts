@@ -46,7 +46,8 @@ export function formatIssues(issues: readonly PolicyIssue[]): string {
   return issues.map((issue) => `${issue.path}: ${issue.message}`).join("; ");
 }
 
-function zodIssues(error: z.ZodError, base: string): PolicyIssue[] {
+/** A zod error's issues, their paths as JSON paths below `base`. */
+export function zodIssues(error: z.ZodError, base = "$"): PolicyIssue[] {
   return error.issues.map((issue) => ({ path: jsonPath(base, issue.path), message: issue.message }));
 }
 

@@ -2,6 +2,10 @@
  * Path globs as the short form and `excludePaths` use them: `*` matches within one segment,
  * `**` across segments; a trailing `/**` also matches the folder itself (`/_/authz/**` matches
  * `/_/authz`), and `/**\/` matches one slash or any folders between. Everything else is literal.
+ *
+ * Written here rather than with `Bun.Glob`: these globs must compile to a regular expression
+ * (the short form stores them in a XACML `string-regexp-match`, which policies carry as data),
+ * and `?`, `[…]` and `{…}` are literal here, where `Bun.Glob` gives them meaning.
  */
 
 const SPECIAL = /[\\^$.*+?()[\]{}|]/;

@@ -7,8 +7,7 @@ import { z } from "zod";
 import { addAttribute, type PdpRequest } from "./attributes.ts";
 import { type Atom, type DataType, dataTypeOf, formatAtom, inferType, parseAtom, shortTypeName } from "./datatypes.ts";
 import type { Directive } from "./decision.ts";
-import type { Parsed, PolicyIssue } from "./entries.ts";
-import { jsonPath } from "./entries.ts";
+import { type Parsed, type PolicyIssue, zodIssues } from "./entries.ts";
 import type { AuthzDecision } from "./pdp.ts";
 
 const primitive = z.union([z.string(), z.number(), z.boolean()]);
@@ -53,7 +52,7 @@ const oneCategory = z
   .optional();
 
 /** `{"Request": {…}}` (JSON Profile §4.2). */
-export const jsonRequestSchema = z.object({
+const jsonRequestSchema = z.object({
   Request: z.object({
     ReturnPolicyIdList: z.boolean().optional(),
     CombinedDecision: z.boolean().optional(),
@@ -75,9 +74,7 @@ export interface JsonRequest {
 /** Reads a JSON Profile request; values without `DataType` get the type their JSON type implies. */
 export function parseJsonRequest(raw: unknown): Parsed<JsonRequest> {
   const parsed = jsonRequestSchema.safeParse(raw);
-  if (!parsed.success) {
-    return { ok: false, issues: parsed.error.issues.map((i) => ({ path: jsonPath("$", i.path), message: i.message })) };
-  }
+  if (!parsed.success) return { ok: false, issues: zodIssues(parsed.error) };
   const { Request: r } = parsed.data;
   const request: PdpRequest = new Map();
   const issues: PolicyIssue[] = [];

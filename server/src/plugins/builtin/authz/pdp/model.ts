@@ -48,31 +48,27 @@ export interface RuleNode {
   readonly advice: readonly DirectiveExpression[];
 }
 
-export interface PolicyNode {
-  readonly kind: "Policy";
+/** What a Policy and a PolicySet share. */
+interface PolicyCommon {
   readonly id: string;
   readonly version: string;
   readonly description?: string;
   readonly target: TargetNode;
-  /** A rule-combining algorithm URN. */
+  /** A rule-combining (Policy) or policy-combining (PolicySet) algorithm URN. */
   readonly algorithm: string;
-  readonly variables: ReadonlyMap<string, Expression>;
-  readonly rules: readonly RuleNode[];
   readonly obligations: readonly DirectiveExpression[];
   readonly advice: readonly DirectiveExpression[];
 }
 
-export interface PolicySetNode {
+export interface PolicyNode extends PolicyCommon {
+  readonly kind: "Policy";
+  readonly variables: ReadonlyMap<string, Expression>;
+  readonly rules: readonly RuleNode[];
+}
+
+export interface PolicySetNode extends PolicyCommon {
   readonly kind: "PolicySet";
-  readonly id: string;
-  readonly version: string;
-  readonly description?: string;
-  readonly target: TargetNode;
-  /** A policy-combining algorithm URN. */
-  readonly algorithm: string;
   readonly children: readonly PolicyTree[];
-  readonly obligations: readonly DirectiveExpression[];
-  readonly advice: readonly DirectiveExpression[];
 }
 
 export type PolicyTree = PolicyNode | PolicySetNode;

@@ -1,21 +1,11 @@
 import { describe, expect, test } from "bun:test";
-import { ATTRIBUTE, CATEGORY } from "./attributes.ts";
+import { CATEGORY } from "./attributes.ts";
 import { atom, DATA_TYPES } from "./datatypes.ts";
 import type { Effect } from "./decision.ts";
-import type { Expression, MatchNode, RuleNode, TraceNode } from "./model.ts";
+import type { Expression, RuleNode, TraceNode } from "./model.ts";
 import { evaluateRule } from "./rule.ts";
-import { context, FN, request } from "./testing.ts";
+import { context, FN, request, roleMatch } from "./testing.ts";
 
-const roleMatch = (value: string, mustBePresent = false): MatchNode => ({
-  functionId: FN.stringEqual,
-  value: atom.string(value),
-  designator: {
-    category: CATEGORY.accessSubject,
-    attributeId: ATTRIBUTE.role,
-    dataType: DATA_TYPES.string,
-    mustBePresent,
-  },
-});
 const level: Expression = {
   kind: "apply",
   functionId: FN.integerOneAndOnly,

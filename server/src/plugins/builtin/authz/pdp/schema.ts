@@ -77,7 +77,7 @@ const designator = z
 const EXPRESSION_KEYS = ["Apply", "AttributeValue", "AttributeDesignator", "VariableReference", "Function"] as const;
 
 /** An `<Expression>`: an object with exactly one of Apply, AttributeValue, AttributeDesignator, VariableReference, Function. */
-export const expressionSchema: z.ZodType<Expression, unknown> = z.lazy(() =>
+const expressionSchema: z.ZodType<Expression, unknown> = z.lazy(() =>
   z
     .strictObject({
       Apply: z
@@ -161,31 +161,30 @@ const assignments = z
     })),
   );
 
-const obligations = z
-  .array(z.strictObject({ ObligationId: id, FulfillOn: effect, AttributeAssignmentExpression: assignments }))
-  .default([])
-  .transform((list) =>
-    list.map(
-      (o): DirectiveExpression => ({
-        id: o.ObligationId,
-        appliesTo: o.FulfillOn,
-        assignments: o.AttributeAssignmentExpression,
-      }),
-    ),
-  );
+/**
+ * `<ObligationExpressions>` or `<AdviceExpressions>`: the two differ only in the names of their
+ * id and effect attributes (`ObligationId`/`FulfillOn`, `AdviceId`/`AppliesTo`).
+ */
+function directives<IdKey extends string, OnKey extends string>(idKey: IdKey, onKey: OnKey) {
+  // zod types computed keys as an index signature; `Item` is what the shape below produces.
+  type Item = Record<IdKey, string> &
+    Record<OnKey, z.output<typeof effect>> & { AttributeAssignmentExpression: z.output<typeof assignments> };
+  return z
+    .array(z.strictObject({ [idKey]: id, [onKey]: effect, AttributeAssignmentExpression: assignments }))
+    .default([])
+    .transform((list) =>
+      (list as Item[]).map(
+        (d): DirectiveExpression => ({
+          id: d[idKey],
+          appliesTo: d[onKey],
+          assignments: d.AttributeAssignmentExpression,
+        }),
+      ),
+    );
+}
 
-const advice = z
-  .array(z.strictObject({ AdviceId: id, AppliesTo: effect, AttributeAssignmentExpression: assignments }))
-  .default([])
-  .transform((list) =>
-    list.map(
-      (a): DirectiveExpression => ({
-        id: a.AdviceId,
-        appliesTo: a.AppliesTo,
-        assignments: a.AttributeAssignmentExpression,
-      }),
-    ),
-  );
+const obligations = directives("ObligationId", "FulfillOn");
+const advice = directives("AdviceId", "AppliesTo");
 
 function algorithm(kind: AlgorithmKind) {
   return z.string().transform((name, ctx) => {

@@ -1,34 +1,22 @@
 import { describe, expect, test } from "bun:test";
-import { ATTRIBUTE, CATEGORY } from "./attributes.ts";
-import { atom, DATA_TYPES } from "./datatypes.ts";
 import type { MatchNode } from "./model.ts";
 import { evaluateMatch, evaluateTarget } from "./target.ts";
-import { context, FN, request } from "./testing.ts";
+import { context, FN, request, roleMatch } from "./testing.ts";
 
-const role = (value: string, mustBePresent = false): MatchNode => ({
-  functionId: FN.stringEqual,
-  value: atom.string(value),
-  designator: {
-    category: CATEGORY.accessSubject,
-    attributeId: ATTRIBUTE.role,
-    dataType: DATA_TYPES.string,
-    mustBePresent,
-  },
-});
-const badRegex: MatchNode = { ...role("("), functionId: FN.regexp };
+const badRegex: MatchNode = { ...roleMatch("("), functionId: FN.regexp };
 
 describe("targets (XACML 3.0 §7.6–7.7)", () => {
   const ctx = context(request({ subject: { role: ["reader", "writer"] } }));
   const anonymous = context();
 
   test("a Match is true when the function holds for any value of the bag", () => {
-    expect(evaluateMatch(role("writer"), ctx).result).toBe("Match");
-    expect(evaluateMatch(role("admin"), ctx).result).toBe("NoMatch");
-    expect(evaluateMatch(role("admin"), anonymous).result).toBe("NoMatch");
+    expect(evaluateMatch(roleMatch("writer"), ctx).result).toBe("Match");
+    expect(evaluateMatch(roleMatch("admin"), ctx).result).toBe("NoMatch");
+    expect(evaluateMatch(roleMatch("admin"), anonymous).result).toBe("NoMatch");
   });
 
   test("a Match whose attribute must be present and is not is Indeterminate, with the status", () => {
-    const r = evaluateMatch(role("reader", true), anonymous);
+    const r = evaluateMatch(roleMatch("reader", true), anonymous);
     expect(r.result).toBe("Indeterminate");
     expect(r.status?.code).toBe("urn:oasis:names:tc:xacml:1.0:status:missing-attribute");
   });
@@ -37,8 +25,8 @@ describe("targets (XACML 3.0 §7.6–7.7)", () => {
     expect(evaluateMatch(badRegex, ctx).result).toBe("Indeterminate");
   });
 
-  const M = role("reader");
-  const N = role("admin");
+  const M = roleMatch("reader");
+  const N = roleMatch("admin");
   const I = badRegex;
   const cases: [string, MatchNode[][][], string][] = [
     ["empty target", [], "Match"],

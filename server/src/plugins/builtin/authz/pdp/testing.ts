@@ -1,10 +1,10 @@
 /**
  * Helpers for the PDP's unit tests: requests and policies from terse JSON.
  */
-import { addAttribute, type PdpRequest } from "./attributes.ts";
-import { type Atom, inferType, parseAtom } from "./datatypes.ts";
+import { ATTRIBUTE, addAttribute, CATEGORY, type PdpRequest } from "./attributes.ts";
+import { type Atom, atom, DATA_TYPES, inferType, parseAtom } from "./datatypes.ts";
 import { formatIssues, parseEntry } from "./entries.ts";
-import type { EvalContext, PolicyTree } from "./model.ts";
+import type { EvalContext, MatchNode, PolicyTree } from "./model.ts";
 
 type Primitive = string | number | boolean;
 type Attributes = Record<string, Primitive | Primitive[] | Atom[]>;
@@ -43,6 +43,20 @@ export function policy(json: unknown): PolicyTree {
 /** An evaluation context over a request, UTC as the default zone. */
 export function context(req: PdpRequest = new Map(), extra: Partial<EvalContext> = {}): EvalContext {
   return { request: req, defaultOffset: 0, ...extra };
+}
+
+/** A `<Match>` of the subject's role against `value` (string-equal). */
+export function roleMatch(value: string, mustBePresent = false): MatchNode {
+  return {
+    functionId: FN.stringEqual,
+    value: atom.string(value),
+    designator: {
+      category: CATEGORY.accessSubject,
+      attributeId: ATTRIBUTE.role,
+      dataType: DATA_TYPES.string,
+      mustBePresent,
+    },
+  };
 }
 
 /** `{ "AttributeDesignator": … }` in the JSON mapping. */

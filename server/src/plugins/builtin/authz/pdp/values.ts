@@ -29,7 +29,7 @@ export function isBag(value: Value): value is Bag {
   return "kind" in value && value.kind === "bag";
 }
 
-export function isFunction(value: Value): value is FunctionRef {
+function isFunction(value: Value): value is FunctionRef {
   return "kind" in value && value.kind === "function";
 }
 

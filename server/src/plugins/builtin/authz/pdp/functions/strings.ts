@@ -21,7 +21,7 @@ const compiled = new Map<string, RegExp>();
  * The compiled pattern, cached (policies repeat the same few on every request).
  * @throws EvaluationError (syntax-error) for a pattern that does not compile
  */
-export function compilePattern(pattern: string): RegExp {
+function compilePattern(pattern: string): RegExp {
   let regex = compiled.get(pattern);
   if (regex) return regex;
   try {
