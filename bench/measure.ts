@@ -3,6 +3,7 @@
  * request checked, warm-up before load, and the A B A B order of rounds.
  */
 import type { LoadOptions, LoadResult } from "./load/load.ts";
+import { clockTicksPerSecond, cpuTicks } from "./proc.ts";
 import type { BenchContext } from "./scenario.ts";
 import { startPlain } from "./servers/plain.ts";
 import { startRuntime } from "./servers/runtime.ts";
@@ -101,6 +102,23 @@ export async function warmAndLoad(
   const load = loadOptions(ctx, url, settings);
   await warmUp(ctx, load);
   return ctx.load.run(load);
+}
+
+/**
+ * Checks `url`, warms the server, then measures, reading the server's CPU time (all threads)
+ * around the measured load: microseconds of CPU per request served.
+ */
+export async function cpuPerRequest(
+  ctx: BenchContext,
+  server: ServerHandle,
+  url: string,
+): Promise<{ result: LoadResult; usPerRequest: number }> {
+  const load = loadOptions(ctx, url);
+  await warmUp(ctx, load);
+  const before = cpuTicks(server.pid);
+  const result = await ctx.load.run(load);
+  const seconds = (cpuTicks(server.pid) - before) / clockTicksPerSecond();
+  return { result, usPerRequest: (seconds * 1e6) / Math.max(1, result.requests) };
 }
 
 /** A note for the table when any measured request failed (none should). */

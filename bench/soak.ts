@@ -12,10 +12,9 @@
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { loadEnv } from "../server/src/constants.ts";
-import { startServer } from "../server/src/server.ts";
-import { silentLogger } from "../server/src/util/log.ts";
-import { tempAppsDir } from "../test/_setup.ts";
+import { writeAppCode } from "../test/_pool-helpers.ts";
+import { startTestServer, tempAppsDir } from "../test/_setup.ts";
+import { percentile } from "./stats.ts";
 
 const TOTAL = Number(process.env.SOAK_REQUESTS ?? 20_000);
 const CONCURRENCY = Number(process.env.SOAK_CONCURRENCY ?? 64);
@@ -59,17 +58,14 @@ writeFileSync(
   join(apps.dir, "spin/1.0.0/worker.jsonc"),
   JSON.stringify({ timeout: 0.5, concurrency: 100, maxWorkers: 2 }),
 );
-const recycler = join(apps.dir, "recycler/1.0.0");
-await Bun.write(
-  join(recycler, "index.ts"),
+writeAppCode(
+  apps.dir,
+  "recycler",
   "const worker = crypto.randomUUID();\nlet served = 0;\nexport default { fetch: () => Response.json({ worker, served: ++served }) };\n",
+  { maxRequests: 25, ttl: 2 },
 );
-writeFileSync(join(recycler, "worker.jsonc"), JSON.stringify({ maxRequests: 25, ttl: 2 }));
 
-const server = await startServer({
-  env: loadEnv({ APPS_DIR: apps.dir, HOST: "127.0.0.1", PORT: "0", SHUTDOWN_TIMEOUT: "5" }),
-  logger: silentLogger,
-});
+const server = await startTestServer({ APPS_DIR: apps.dir, SHUTDOWN_TIMEOUT: "5" });
 const lifecycle = new Map<string, number>();
 const bump = (key: string) => lifecycle.set(key, (lifecycle.get(key) ?? 0) + 1);
 server.pool.events.on("spawn", () => bump("spawn"));
@@ -120,8 +116,7 @@ await server.stop();
 const left = server.pool.snapshot().length;
 apps.remove();
 
-const sorted = healthyMs.sort((a, b) => a - b);
-const pct = (p: number) => (sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0).toFixed(1);
+const pct = (p: number) => percentile(healthyMs, p).toFixed(1);
 const growthMb = (rssAfter - rssBefore) / MB;
 console.log(
   `soak: ${TOTAL} requests, concurrency ${CONCURRENCY}, ${seconds.toFixed(1)} s, ${(TOTAL / seconds).toFixed(0)} req/s`,

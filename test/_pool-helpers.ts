@@ -12,7 +12,8 @@
 import { cpSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { PoolEmitter, PoolEvents } from "../server/src/pool/events.ts";
-import { FIXTURE_APPS } from "./_setup.ts";
+import type { WorkerPool } from "../server/src/pool/pool.ts";
+import { eventually, FIXTURE_APPS } from "./_setup.ts";
 
 /**
  * Writes `dir/<name>/<version>/` as a copy of fixture `from` (its 1.0.0) with `config` as its
@@ -91,6 +92,11 @@ export class EventLog {
 
 /** Starts recording `events`. */
 export const recordEvents = (events: PoolEmitter): EventLog => new EventLog(events);
+
+/** Resolves once `app` has a request in flight on a worker of `pool` (sent to it, not yet answered). */
+export function whenInFlight(pool: WorkerPool, app: string): Promise<void> {
+  return eventually(() => pool.snapshot().some((w) => w.app === app && w.inFlight > 0));
+}
 
 /** A finished request as the client saw it. */
 export interface Answer {

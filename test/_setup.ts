@@ -9,8 +9,7 @@
 import { cpSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { loadEnv } from "../server/src/constants.ts";
-import type { PoolTiming } from "../server/src/pool/timing.ts";
-import { type RunningServer, startServer } from "../server/src/server.ts";
+import { type RunningServer, type ServerOptions, startServer } from "../server/src/server.ts";
 import { silentLogger } from "../server/src/util/log.ts";
 
 export const FIXTURE_APPS = resolve(import.meta.dir, "../fixtures/apps");
@@ -22,17 +21,18 @@ export interface TestServer extends RunningServer {
 }
 
 /**
- * Starts the server in this process with `env` over the defaults (APPS_DIR: the fixtures);
- * `timing` shrinks the pool's knobs (heartbeat, probe, crash-loop backoff) for a test.
+ * Starts the server in this process with `env` over the defaults (APPS_DIR: the fixtures) and
+ * `options` passed through (a silent logger unless given): `timing` shrinks the pool's knobs
+ * (heartbeat, probe, crash-loop backoff), `config` lists the plugins.
  */
 export async function startTestServer(
   env: Record<string, string> = {},
-  timing?: Partial<PoolTiming>,
+  options: Omit<ServerOptions, "env"> = {},
 ): Promise<TestServer> {
   const server = await startServer({
-    env: loadEnv({ APPS_DIR: FIXTURE_APPS, HOST: "127.0.0.1", PORT: "0", ...env }),
     logger: silentLogger,
-    timing,
+    ...options,
+    env: loadEnv({ APPS_DIR: FIXTURE_APPS, HOST: "127.0.0.1", PORT: "0", ...env }),
   });
   return Object.assign(server, { at: (path: string) => new URL(path, server.url).href });
 }

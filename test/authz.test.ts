@@ -7,10 +7,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { normaliseConfig } from "../server/src/config/buntime-config.ts";
-import { loadEnv } from "../server/src/constants.ts";
-import { type RunningServer, startServer } from "../server/src/server.ts";
-import { silentLogger } from "../server/src/util/log.ts";
-import { FIXTURE_APPS, ROOT } from "./_setup.ts";
+import type { RunningServer } from "../server/src/server.ts";
+import { ROOT, startTestServer } from "./_setup.ts";
 
 const IDENTITY = resolve(ROOT, "fixtures/plugins/test-identity.ts");
 const POLICIES = resolve(ROOT, "fixtures/policies");
@@ -24,11 +22,10 @@ const READERS = {
 };
 
 function serverWith(authzOptions: object): Promise<RunningServer> {
-  return startServer({
-    env: loadEnv({ APPS_DIR: FIXTURE_APPS, HOST: "127.0.0.1", PORT: "0" }),
-    config: normaliseConfig({ plugins: [IDENTITY, ["@buntime/authz", authzOptions]] }, ROOT),
-    logger: silentLogger,
-  });
+  return startTestServer(
+    {},
+    { config: normaliseConfig({ plugins: [IDENTITY, ["@buntime/authz", authzOptions]] }, ROOT) },
+  );
 }
 
 interface As {

@@ -5,10 +5,9 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { cpSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { loadEnv } from "../server/src/constants.ts";
-import { type RunningServer, startServer } from "../server/src/server.ts";
+import type { RunningServer } from "../server/src/server.ts";
 import { silentLogger } from "../server/src/util/log.ts";
-import { eventually, tempAppsDir } from "./_setup.ts";
+import { eventually, startTestServer, tempAppsDir } from "./_setup.ts";
 
 const SEEN_WITHIN_MS = 2000;
 
@@ -51,10 +50,10 @@ beforeAll(async () => {
   writeFileSync(join(apps.dir, "README.md"), "a file at the top level");
   writeFileSync(join(apps.dir, "hello", "notes.txt"), "a file among the versions");
   writeFileSync(join(apps.dir, "notafolder"), "a file where an app folder would be");
-  server = await startServer({
-    env: loadEnv({ APPS_DIR: apps.dir, HOST: "127.0.0.1", PORT: "0" }),
-    logger: { ...silentLogger, warn: (_msg, fields) => warnings.push(String(fields?.path)) },
-  });
+  server = await startTestServer(
+    { APPS_DIR: apps.dir },
+    { logger: { ...silentLogger, warn: (_msg, fields) => warnings.push(String(fields?.path)) } },
+  );
 });
 afterAll(async () => {
   await server.stop();

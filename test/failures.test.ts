@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { call, type EventLog, percentile, recordEvents, writeApp } from "./_pool-helpers.ts";
+import { call, type EventLog, percentile, recordEvents, whenInFlight, writeApp } from "./_pool-helpers.ts";
 import { killServerProcesses, startServerProcess } from "./_server-process.ts";
 import { eventually, FIXTURE_APPS, startTestServer, type TestServer, tempAppsDir } from "./_setup.ts";
 
@@ -24,7 +24,7 @@ beforeAll(async () => {
   server = await startTestServer(
     { APPS_DIR: apps.dir },
     // A crash loop that only a change on disk can end; no heartbeat racing the timeout's probe.
-    { backoffBaseMs: 60_000, backoffMaxMs: 60_000, heartbeatMs: 60_000, probeMs: 200 },
+    { timing: { backoffBaseMs: 60_000, backoffMaxMs: 60_000, heartbeatMs: 60_000, probeMs: 200 } },
   );
   events = recordEvents(server.pool.events);
 });
@@ -37,9 +37,6 @@ afterAll(async () => {
     apps.remove(); // even when the server failed to start or stop
   }
 });
-
-/** Resolves once `app` has a request in flight on a worker (sent to it, not yet answered). */
-const inFlight = (app: string) => eventually(() => server.pool.snapshot().some((w) => w.app === app && w.inFlight > 0));
 
 describe("an app that throws while loading", () => {
   test("answers 502 WORKER_START_FAILED; a request right after gets it at once, with no new spawn", async () => {
@@ -97,7 +94,7 @@ describe("a worker that dies mid-request", () => {
   test("the other request in flight on the crashed worker gets 502 at once too", async () => {
     await call(server.at("/exit-in-handler/"));
     const waiting = call(server.at("/exit-in-handler/wait")); // would answer after 5 s
-    await inFlight("exit-in-handler");
+    await whenInFlight(server.pool, "exit-in-handler");
     const exit = await call(server.at("/exit-in-handler/exit"));
     expect(exit.code).toBe("WORKER_CRASHED");
     const other = await waiting;
@@ -125,7 +122,7 @@ describe("a worker whose event loop never returns", () => {
     const before = await call(server.at("/spin-briefly/"));
     const worker = events.of("ready", "spin-briefly@1.0.0").at(-1)?.workerId;
     const spinning = call(server.at("/spin-briefly/spin"));
-    await inFlight("spin-briefly");
+    await whenInFlight(server.pool, "spin-briefly");
     // Sent 1 s later, so its own timeout (2 s) would come 1 s after the spinning request's.
     await Bun.sleep(1000);
     const other = call(server.at("/spin-briefly/wait"));
@@ -147,7 +144,7 @@ describe("a worker whose event loop never returns", () => {
     await call(server.at("/spin-long/"));
     for (let i = 0; i < 3; i++) await call(server.at("/hello/"));
     const spinning = call(server.at("/spin-long/spin"));
-    await inFlight("spin-long");
+    await whenInFlight(server.pool, "spin-long");
     const latencies: number[] = [];
     for (let i = 0; i < 20; i++) {
       const answer = await call(server.at("/hello/"));

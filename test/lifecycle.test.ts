@@ -3,13 +3,11 @@
  * a copy of a fixture with its own config, served by one real server on 127.0.0.1.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { loadEnv } from "../server/src/constants.ts";
-import { startServer } from "../server/src/server.ts";
 import { createLogger } from "../server/src/util/log.ts";
-import { call, type EventLog, recordEvents, writeApp, writeAppCode } from "./_pool-helpers.ts";
-import { eventually, startTestServer, type TestServer, tempAppsDir } from "./_setup.ts";
+import { call, type EventLog, recordEvents, whenInFlight, writeApp, writeAppCode } from "./_pool-helpers.ts";
+import { startTestServer, type TestServer, tempAppsDir } from "./_setup.ts";
 
 /** Answers how many requests its worker had in flight when this one arrived (itself included). */
 const IN_FLIGHT_APP = `
@@ -53,9 +51,6 @@ afterAll(async () => {
   }
 });
 
-/** Resolves once `app` has a request in flight on a worker. */
-const inFlight = (app: string) => eventually(() => server.pool.snapshot().some((w) => w.app === app && w.inFlight > 0));
-
 describe("timeout", () => {
   test("answers 504 APP_TIMEOUT on time and never reuses the timed-out worker", async () => {
     // Two rounds: a load spike on the machine may delay one answer, a late timer delays both.
@@ -80,7 +75,7 @@ describe("timeout", () => {
   test("a request queued behind the timed-out one is served by a fresh worker", async () => {
     const before = await call(server.at("/behind-timeout/?ms=0"));
     const late = call(server.at("/behind-timeout/?ms=3000"));
-    await inFlight("behind-timeout");
+    await whenInFlight(server.pool, "behind-timeout");
     const queued = await call(server.at("/behind-timeout/?ms=0"));
     expect((await late).code).toBe("APP_TIMEOUT");
     expect(queued.code).toBeUndefined();
@@ -91,7 +86,7 @@ describe("timeout", () => {
   test("counts from the request's arrival, time spent queued included", async () => {
     await call(server.at("/queued-timeout/?ms=0"));
     const first = call(server.at("/queued-timeout/?ms=600"));
-    await inFlight("queued-timeout");
+    await whenInFlight(server.pool, "queued-timeout");
     const queued = await call(server.at("/queued-timeout/?ms=5000")); // waits ~600 ms for the only slot
     expect((await first).status).toBe(200);
     expect(queued.code).toBe("APP_TIMEOUT");
@@ -217,7 +212,7 @@ describe("concurrency, maxWorkers and maxQueue", () => {
 
 describe("autoInstall", () => {
   let install: ReturnType<typeof tempAppsDir>;
-  let installServer: Awaited<ReturnType<typeof startServer>>;
+  let installServer: TestServer;
   const logged: { msg: string; app?: unknown }[] = [];
   // The runtime's own logger, writing its JSON lines here instead of stdout.
   const logger = createLogger("info", {
@@ -227,14 +222,11 @@ describe("autoInstall", () => {
   beforeAll(async () => {
     install = tempAppsDir("needs-install");
     // Like needs-install, but its dependency's folder does not exist.
-    const broken = join(install.dir, "broken-install", "1.0.0");
-    mkdirSync(broken, { recursive: true });
-    writeFileSync(join(broken, "worker.jsonc"), JSON.stringify({ autoInstall: true }));
-    writeFileSync(join(broken, "index.ts"), 'import "missing";\nexport default { fetch: () => new Response("no") };\n');
+    const code = 'import "missing";\nexport default { fetch: () => new Response("no") };\n';
+    const broken = writeAppCode(install.dir, "broken-install", code, { autoInstall: true });
     const dependencies = { missing: "file:./vendor/missing" };
     writeFileSync(join(broken, "package.json"), JSON.stringify({ name: "broken", private: true, dependencies }));
-    const env = loadEnv({ APPS_DIR: install.dir, HOST: "127.0.0.1", PORT: "0" });
-    installServer = await startServer({ env, logger });
+    installServer = await startTestServer({ APPS_DIR: install.dir }, { logger });
   });
 
   afterAll(async () => {

@@ -1,19 +1,16 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { normaliseConfig } from "../server/src/config/buntime-config.ts";
-import { loadEnv } from "../server/src/constants.ts";
-import { type RunningServer, startServer } from "../server/src/server.ts";
-import { silentLogger } from "../server/src/util/log.ts";
-import { FIXTURE_APPS, ROOT } from "./_setup.ts";
+import type { RunningServer } from "../server/src/server.ts";
+import { ROOT, startTestServer } from "./_setup.ts";
 
 let server: RunningServer;
 const at = (path: string) => new URL(path, server.url);
 
 beforeAll(async () => {
-  server = await startServer({
-    env: loadEnv({ APPS_DIR: FIXTURE_APPS, HOST: "127.0.0.1", PORT: "0" }),
-    config: normaliseConfig({ required: ["@buntime/metrics"], plugins: ["@buntime/metrics"] }, ROOT),
-    logger: silentLogger,
-  });
+  server = await startTestServer(
+    {},
+    { config: normaliseConfig({ required: ["@buntime/metrics"], plugins: ["@buntime/metrics"] }, ROOT) },
+  );
   // Real traffic: successes, runtime errors, an app error.
   await Promise.all([
     ...Array.from({ length: 5 }, () => fetch(at("/hello/"))),

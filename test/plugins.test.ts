@@ -2,20 +2,13 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { normaliseConfig } from "../server/src/config/buntime-config.ts";
-import { loadEnv } from "../server/src/constants.ts";
-import { type RunningServer, startServer } from "../server/src/server.ts";
-import { silentLogger } from "../server/src/util/log.ts";
-import { FIXTURE_APPS, ROOT } from "./_setup.ts";
+import type { RunningServer } from "../server/src/server.ts";
+import { FIXTURE_APPS, ROOT, startTestServer } from "./_setup.ts";
 
 const RECORDER = resolve(ROOT, "fixtures/plugins/recorder.ts");
 
 async function serverWith(plugins: unknown[], configEnv: Record<string, string> = {}): Promise<RunningServer> {
-  return startServer({
-    env: loadEnv({ APPS_DIR: FIXTURE_APPS, HOST: "127.0.0.1", PORT: "0" }),
-    config: normaliseConfig({ plugins }, ROOT),
-    configEnv,
-    logger: silentLogger,
-  });
+  return startTestServer({}, { config: normaliseConfig({ plugins }, ROOT), configEnv });
 }
 
 /** The shared hook log, without the entries that reading it adds. */

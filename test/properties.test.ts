@@ -135,63 +135,58 @@ async function exercise(config: Config, schedule: Step[]) {
   return outcome;
 }
 
-const check = (predicate: (config: Config, steps: Step[]) => Promise<void>) =>
-  fc.assert(fc.asyncProperty(configs, schedules, predicate), {
-    numRuns: RUNS,
-    examples: EXAMPLES,
-    plugins: [fc.interruptAfterTimeLimit(TIME_LIMIT_MS)],
-    markInterruptAsFailure: VIRTUAL,
-  });
+/** A test that plays `predicate` on the EXAMPLES, then on random configs and schedules. */
+const property = (name: string, predicate: (config: Config, steps: Step[]) => Promise<void>) =>
+  test(
+    name,
+    () =>
+      fc.assert(fc.asyncProperty(configs, schedules, predicate), {
+        numRuns: RUNS,
+        examples: EXAMPLES,
+        plugins: [fc.interruptAfterTimeLimit(TIME_LIMIT_MS)],
+        markInterruptAsFailure: VIRTUAL,
+      }),
+    TIME_LIMIT_MS + 15_000,
+  );
 
-const TEST_MS = TIME_LIMIT_MS + 15_000;
-
-test(
+property(
   `every request gets one answer (200, 503 or 504) within timeout${VIRTUAL ? "" : " + 1 s"}; stopping leaves no worker`,
-  () =>
-    check(async (config, schedule) => {
-      const { answers, spawned, terminated, leftAfterStop } = await exercise(config, schedule);
-      expect(answers).toHaveLength(schedule.length);
-      for (const answer of answers) {
-        expect([200, 503, 504]).toContain(answer.status);
-        expect(answer.code).toBe({ 200: undefined, 503: "APP_OVERLOADED", 504: "APP_TIMEOUT" }[answer.status]);
-        expect(answer.lifecycleMs).toBeLessThanOrEqual(config.timeout * 1000 + SLACK_MS);
-      }
-      expect(leftAfterStop).toBe(0);
-      expect(terminated.toSorted()).toEqual(spawned.toSorted());
-    }),
-  TEST_MS,
+  async (config, schedule) => {
+    const { answers, spawned, terminated, leftAfterStop } = await exercise(config, schedule);
+    expect(answers).toHaveLength(schedule.length);
+    for (const answer of answers) {
+      expect([200, 503, 504]).toContain(answer.status);
+      expect(answer.code).toBe({ 200: undefined, 503: "APP_OVERLOADED", 504: "APP_TIMEOUT" }[answer.status]);
+      expect(answer.lifecycleMs).toBeLessThanOrEqual(config.timeout * 1000 + SLACK_MS);
+    }
+    expect(leftAfterStop).toBe(0);
+    expect(terminated.toSorted()).toEqual(spawned.toSorted());
+  },
 );
 
-test(
-  "no worker serves more than maxRequests, nor more than concurrency at once",
-  () =>
-    check(async (config, schedule) => {
-      const { answers } = await exercise(config, schedule);
-      const served = answers.filter((a) => a.status === 200);
-      for (const answer of served) {
-        expect(answer.body.served).toBeLessThanOrEqual(config.maxRequests);
-        expect(answer.body.concurrent).toBeLessThanOrEqual(config.concurrency);
-      }
-      for (const [, byWorker] of Map.groupBy(served, (a) => a.body.worker as string)) {
-        expect(byWorker.length).toBeLessThanOrEqual(config.maxRequests);
-      }
-    }),
-  TEST_MS,
-);
+property("no worker serves more than maxRequests, nor more than concurrency at once", async (config, schedule) => {
+  const { answers } = await exercise(config, schedule);
+  const served = answers.filter((a) => a.status === 200);
+  for (const answer of served) {
+    expect(answer.body.served).toBeLessThanOrEqual(config.maxRequests);
+    expect(answer.body.concurrent).toBeLessThanOrEqual(config.concurrency);
+  }
+  for (const [, byWorker] of Map.groupBy(served, (a) => a.body.worker as string)) {
+    expect(byWorker.length).toBeLessThanOrEqual(config.maxRequests);
+  }
+});
 
-test(
+property(
   "503 APP_OVERLOADED comes with Retry-After, and only when more than maxWorkers × concurrency + maxQueue requests are at the server",
-  () =>
-    check(async (config, schedule) => {
-      const { answers } = await exercise(config, schedule);
-      const capacity = config.maxWorkers * config.concurrency + config.maxQueue;
-      for (const answer of answers.filter((a) => a.status === 503)) {
-        expect(Number(answer.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
-        // Requests that may have been at the server when this one arrived: their trips overlap
-        // in real time (the one time both clocks share).
-        const others = answers.filter((o) => o !== answer && o.sentAt < answer.doneAt && o.doneAt > answer.sentAt);
-        expect(others.length).toBeGreaterThanOrEqual(capacity);
-      }
-    }),
-  TEST_MS,
+  async (config, schedule) => {
+    const { answers } = await exercise(config, schedule);
+    const capacity = config.maxWorkers * config.concurrency + config.maxQueue;
+    for (const answer of answers.filter((a) => a.status === 503)) {
+      expect(Number(answer.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+      // Requests that may have been at the server when this one arrived: their trips overlap
+      // in real time (the one time both clocks share).
+      const others = answers.filter((o) => o !== answer && o.sentAt < answer.doneAt && o.doneAt > answer.sentAt);
+      expect(others.length).toBeGreaterThanOrEqual(capacity);
+    }
+  },
 );

@@ -21,6 +21,15 @@ function expectNoLeak(text: string): void {
   expect(text).not.toContain(OUTSIDE_MARKER);
 }
 
+/** GETs `path` as a raw request line (fetch would normalise `..` and `%2e%2e` before sending): refused, or the SPA fallback. */
+async function expectContained(server: TestServer, path: string): Promise<void> {
+  const res = await rawRequest(server.port, `GET ${path} HTTP/1.1`);
+  expectNoLeak(res.raw);
+  // Refused, or the SPA fallback: nothing else is acceptable.
+  if (res.status === 200) expect(res.body).toBe(INDEX_HTML);
+  else expect([400, 403, 404]).toContain(res.status);
+}
+
 describe("the spa fixture", () => {
   let server: TestServer;
   beforeAll(async () => {
@@ -69,7 +78,6 @@ describe("the spa fixture", () => {
     expect(await res.text()).toBe("");
   });
 
-  // Raw request lines: fetch would normalise `..` and `%2e%2e` before sending.
   test.each([
     "/spa/../secret.json",
     "/spa/%2e%2e/secret.json",
@@ -91,13 +99,7 @@ describe("the spa fixture", () => {
     "/spa/%2fetc%2fpasswd",
     "/spa/%00../secret.json",
     "/spa/..%00/secret.json",
-  ])("GET %s never reaches outside public/", async (path) => {
-    const res = await rawRequest(server.port, `GET ${path} HTTP/1.1`);
-    expectNoLeak(res.raw);
-    // Refused, or the SPA fallback: nothing else is acceptable.
-    if (res.status === 200) expect(res.body).toBe(INDEX_HTML);
-    else expect([400, 403, 404]).toContain(res.status);
-  });
+  ])("GET %s never reaches outside public/", (path) => expectContained(server, path));
 
   test("an absolute-form request line never reaches outside public/", async () => {
     const res = await rawRequest(server.port, "GET http://127.0.0.1/spa/%2e%2e/secret.json HTTP/1.1");
@@ -142,10 +144,5 @@ describe("links inside the app folder", () => {
     "/spa/up/public/index.html/../../secret.json",
     "/spa/etc/passwd",
     "/spa/etc/",
-  ])("a symlink is not followed out of public/: %s", async (path) => {
-    const res = await rawRequest(server.port, `GET ${path} HTTP/1.1`);
-    expectNoLeak(res.raw);
-    if (res.status === 200) expect(res.body).toBe(INDEX_HTML);
-    else expect([400, 403, 404]).toContain(res.status);
-  });
+  ])("a symlink is not followed out of public/: %s", (path) => expectContained(server, path));
 });

@@ -5,8 +5,8 @@
  * how the two cores are shared with wrk: it is what each request costs the server.
  */
 import { HELLO, NO_RECYCLE, writeApp } from "../apps.ts";
-import { errorNotes, interleave, loadOptions, startSide, warmUp, withServer } from "../measure.ts";
-import { clockTicksPerSecond, cpuTicks } from "../proc.ts";
+import { cpuPerRequest, errorNotes, interleave, startSide, withServer } from "../measure.ts";
+import { clockTicksPerSecond } from "../proc.ts";
 import type { Scenario } from "../scenario.ts";
 import { summarise } from "../stats.ts";
 
@@ -19,14 +19,9 @@ export const cpu: Scenario = {
     const tick = clockTicksPerSecond();
     const results = await interleave(ctx, ["runtime", "plain"] as const, async (side, round) => {
       const start = startSide(ctx, side, dir, module);
-      const measured = await withServer(ctx, start, async (server) => {
-        const load = loadOptions(ctx, server.appUrl("hello", "/"));
-        await warmUp(ctx, load);
-        const before = cpuTicks(server.pid);
-        const result = await ctx.load.run(load);
-        const ticks = cpuTicks(server.pid) - before;
-        return { result, usPerRequest: ((ticks / tick) * 1e6) / Math.max(1, result.requests) };
-      });
+      const measured = await withServer(ctx, start, (server) =>
+        cpuPerRequest(ctx, server, server.appUrl("hello", "/")),
+      );
       ctx.log(`  round ${round + 1} cpu ${side}: ${measured.usPerRequest.toFixed(1)} µs/request`);
       return measured;
     });

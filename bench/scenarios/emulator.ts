@@ -4,7 +4,7 @@
  * first full response of /hello/ (which starts a worker). No baseline: the numbers stand alone.
  */
 import { join } from "node:path";
-import { spawnTracked } from "../children.ts";
+import { runTracked } from "../children.ts";
 import type { Row, Scenario } from "../scenario.ts";
 import { summarise } from "../stats.ts";
 
@@ -22,12 +22,7 @@ export const emulator: Scenario = {
   async run(ctx) {
     const samples: Sample[] = [];
     for (let i = 0; i < ctx.options.emulatorSamples; i++) {
-      const child = spawnTracked([process.execPath, CHILD]);
-      const [stdout, stderr, code] = await Promise.all([
-        new Response(child.stdout).text(),
-        new Response(child.stderr).text(),
-        child.exited,
-      ]);
+      const { stdout, stderr, code } = await runTracked([process.execPath, CHILD]);
       if (code !== 0) throw new Error(`emulator-start.ts exited ${code}: ${stderr.trim()}`);
       samples.push(JSON.parse(stdout.trim().split("\n").at(-1) ?? "") as Sample);
     }

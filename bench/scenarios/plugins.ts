@@ -8,8 +8,8 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { HELLO, NO_RECYCLE, writeApp } from "../apps.ts";
-import { interleave, loadOptions, warmUp, withServer } from "../measure.ts";
-import { clockTicksPerSecond, cpuTicks } from "../proc.ts";
+import { cpuPerRequest, interleave, withServer } from "../measure.ts";
+import { clockTicksPerSecond } from "../proc.ts";
 import type { Scenario } from "../scenario.ts";
 import { startRuntime } from "../servers/runtime.ts";
 import { summarise } from "../stats.ts";
@@ -36,16 +36,10 @@ export const plugins: Scenario = {
     const configs = { "no plugins": none, metrics: ctx.workspace.config, "metrics + hooks": hooks } as const;
     const tick = clockTicksPerSecond();
     const results = await interleave(ctx, Object.keys(configs) as (keyof typeof configs)[], async (side, round) => {
-      const usPerRequest = await withServer(
+      const { usPerRequest } = await withServer(
         ctx,
         () => startRuntime({ appsDir: dir, config: configs[side] }),
-        async (server) => {
-          const load = loadOptions(ctx, server.appUrl("hello", "/"));
-          await warmUp(ctx, load);
-          const before = cpuTicks(server.pid);
-          const result = await ctx.load.run(load);
-          return (((cpuTicks(server.pid) - before) / tick) * 1e6) / Math.max(1, result.requests);
-        },
+        (server) => cpuPerRequest(ctx, server, server.appUrl("hello", "/")),
       );
       ctx.log(`  round ${round + 1} plugins ${side}: ${usPerRequest.toFixed(1)} µs/request`);
       return usPerRequest;

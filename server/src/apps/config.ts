@@ -1,5 +1,5 @@
 import { existsSync, realpathSync, statSync } from "node:fs";
-import { join, relative, resolve, sep } from "node:path";
+import { join, resolve } from "node:path";
 import { formatIssues, type WorkerConfig, workerConfigSchema } from "@buntime/sdk";
 import { BuntimeError } from "../errors.ts";
 import { CONFIG_LOADER } from "../guest/paths.ts";

@@ -19,11 +19,6 @@ export class ArchiveBody {
     this.#maxBytes = maxBytes;
   }
 
-  /** Compressed bytes received so far. */
-  get bytes(): number {
-    return this.#bytes;
-  }
-
   /**
    * The body's chunks, each counted before it is handed on.
    * @throws DeployError ARCHIVE_TOO_LARGE; or whatever the source itself failed with

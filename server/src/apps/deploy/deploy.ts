@@ -5,18 +5,12 @@ import { BuntimeError } from "../../errors.ts";
 import { type VersionKey, versionKey } from "../catalog.ts";
 import { loadAppVersion } from "../config.ts";
 import { isAppName, isVersionFolder } from "../resolve.ts";
-import { DeployError, extractArchive } from "./extract.ts";
+import { DeployError, type ExtractLimits, extractArchive } from "./extract.ts";
 
 /** Where deployments stage their work, inside APPS_DIR (same filesystem, so rename is atomic). */
-export const STAGING_DIR = ".buntime-staging";
+const STAGING_DIR = ".buntime-staging";
 
-export interface DeployLimits {
-  maxArchiveBytes: number;
-  maxFiles: number;
-  maxUncompressedBytes: number;
-}
-
-export const DEFAULT_DEPLOY_LIMITS: DeployLimits = {
+const DEFAULT_DEPLOY_LIMITS: ExtractLimits = {
   maxArchiveBytes: 50 * 1024 * 1024,
   maxFiles: 5000,
   maxUncompressedBytes: 200 * 1024 * 1024,
@@ -31,7 +25,7 @@ const ARCHIVE_TYPES: Record<string, "tar.gz" | "zip"> = {
 };
 
 /** The archive kind a `Content-Type` names, or undefined. */
-export function archiveKind(contentType: string | null): "tar.gz" | "zip" | undefined {
+function archiveKind(contentType: string | null): "tar.gz" | "zip" | undefined {
   const type = (contentType ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
   return ARCHIVE_TYPES[type];
 }
@@ -45,10 +39,10 @@ export function archiveKind(contentType: string | null): "tar.gz" | "zip" | unde
  */
 export class Deployer {
   readonly #appsDir: string;
-  readonly #limits: DeployLimits;
+  readonly #limits: ExtractLimits;
   readonly #locks = new Map<VersionKey, Promise<unknown>>();
 
-  constructor(appsDir: string, limits: Partial<DeployLimits> = {}) {
+  constructor(appsDir: string, limits: Partial<ExtractLimits> = {}) {
     this.#appsDir = appsDir;
     this.#limits = { ...DEFAULT_DEPLOY_LIMITS, ...limits };
   }

@@ -1,5 +1,6 @@
 import { chmod, constants, type FileHandle, mkdir, open } from "node:fs/promises";
-import { isAbsolute, join, relative, resolve, sep } from "node:path";
+import { join, resolve } from "node:path";
+import { isInside } from "../../util/paths.ts";
 import { DeployError, isSystemError } from "./errors.ts";
 import { Budget, type ExtractLimits } from "./limits.ts";
 
@@ -98,8 +99,7 @@ export class StagingTree {
   /** The absolute path of `segments`, proven to be strictly inside `dir` (belt and braces over `entrySegments`). */
   #inside(segments: readonly string[], entry: string): string {
     const path = resolve(this.dir, ...segments);
-    const rel = relative(this.dir, path);
-    if (rel === "" || rel === ".." || rel.startsWith(`..${sep}`) || isAbsolute(rel)) {
+    if (path === this.dir || !isInside(this.dir, path)) {
       throw new DeployError("UNSAFE_PATH", `entry ${JSON.stringify(entry)}: resolves outside the folder`);
     }
     return path;

@@ -144,27 +144,27 @@ export function zip(entries: ZipSpec[]): Uint8Array {
     const size = spec.claimedSize ?? data.byteLength;
     const flags = spec.flags ?? 0x0800;
 
+    // The fields a local header and its central-directory record share, in the same order, from
+    // "version needed" (at `at`) to the name's length; mod time and date stay 0.
+    const shared = (header: Buffer, at: number) => {
+      header.writeUInt16LE(20, at); // version needed: 2.0
+      header.writeUInt16LE(flags, at + 2);
+      header.writeUInt16LE(method, at + 4);
+      header.writeUInt32LE(crc, at + 10);
+      header.writeUInt32LE(stored.byteLength, at + 14);
+      header.writeUInt32LE(size, at + 18);
+      header.writeUInt16LE(name.byteLength, at + 22);
+    };
+
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4); // version needed: 2.0
-    local.writeUInt16LE(flags, 6);
-    local.writeUInt16LE(method, 8);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(stored.byteLength, 18);
-    local.writeUInt32LE(size, 22);
-    local.writeUInt16LE(name.byteLength, 26);
+    shared(local, 4);
     locals.push(local, name, stored);
 
     const central = Buffer.alloc(46);
     central.writeUInt32LE(0x02014b50, 0);
     central.writeUInt16LE((3 << 8) | 20, 4); // made by Unix, spec 2.0
-    central.writeUInt16LE(20, 6);
-    central.writeUInt16LE(flags, 8);
-    central.writeUInt16LE(method, 10);
-    central.writeUInt32LE(crc, 16);
-    central.writeUInt32LE(stored.byteLength, 20);
-    central.writeUInt32LE(size, 24);
-    central.writeUInt16LE(name.byteLength, 28);
+    shared(central, 6);
     central.writeUInt32LE(((spec.mode ?? 0) << 16) >>> 0, 38);
     central.writeUInt32LE(offset, 42);
     centrals.push(central, name);

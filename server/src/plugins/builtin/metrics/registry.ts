@@ -16,19 +16,15 @@ export function createMetricsRegistry(options: { prefix: string; buckets: number
   // prom-client types a metric's registries as one content type; both formats are fine here.
   const registers = [registry, openMetrics as unknown as Registry];
   const p = options.prefix;
+  const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
+    new Counter({ name: `${p}${name}`, help, labelNames, registers });
 
-  const requests = new Counter({
-    name: `${p}requests_total`,
-    help: "Requests answered, by app, version and status class",
-    labelNames: ["app", "version", "status"] as const,
-    registers,
-  });
-  const errors = new Counter({
-    name: `${p}runtime_errors_total`,
-    help: "Error responses made by the runtime itself, by code",
-    labelNames: ["code"] as const,
-    registers,
-  });
+  const requests = counter("requests_total", "Requests answered, by app, version and status class", [
+    "app",
+    "version",
+    "status",
+  ]);
+  const errors = counter("runtime_errors_total", "Error responses made by the runtime itself, by code", ["code"]);
   const latency = new Histogram({
     name: `${p}request_duration_seconds`,
     help: "Time to the response head, by app",
@@ -36,24 +32,11 @@ export function createMetricsRegistry(options: { prefix: string; buckets: number
     buckets: options.buckets,
     registers,
   });
-  const spawns = new Counter({
-    name: `${p}worker_spawns_total`,
-    help: "Workers started, by app",
-    labelNames: ["app"] as const,
-    registers,
-  });
-  const recycles = new Counter({
-    name: `${p}worker_recycles_total`,
-    help: "Workers recycled (gracefully replaced or stopped), by reason",
-    labelNames: ["reason"] as const,
-    registers,
-  });
-  const crashes = new Counter({
-    name: `${p}worker_crashes_total`,
-    help: "Workers that crashed or stopped responding, by app",
-    labelNames: ["app"] as const,
-    registers,
-  });
+  const spawns = counter("worker_spawns_total", "Workers started, by app", ["app"]);
+  const recycles = counter("worker_recycles_total", "Workers recycled (gracefully replaced or stopped), by reason", [
+    "reason",
+  ]);
+  const crashes = counter("worker_crashes_total", "Workers that crashed or stopped responding, by app", ["app"]);
   new Gauge({
     name: `${p}workers`,
     help: "Live workers by state",
