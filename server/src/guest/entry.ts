@@ -15,10 +15,10 @@ import {
   unreachable,
   type Wire,
 } from "../pool/protocol.ts";
+import { isWholeBody, patchResponse, WHOLE_BODY_LIMIT } from "./app-response.ts";
 import { compileRoutes } from "./routes.ts";
 import { patchSpawnEnv } from "./spawn-env.ts";
 import { createStaticHandler } from "./static.ts";
-import { rememberStringBodyType } from "./string-bodies.ts";
 
 declare const self: Worker;
 
@@ -39,7 +39,7 @@ const post: (message: GuestMessage) => void = createSender((data, transfer) =>
 );
 
 patchSpawnEnv();
-rememberStringBodyType();
+patchResponse();
 process.on("unhandledRejection", (reason) => {
   console.error("[buntime] unhandled rejection in app code:", reason);
 });
@@ -122,7 +122,8 @@ async function serve(message: RequestMessage): Promise<void> {
     const hasBody = message.body !== null && message.method !== "GET" && message.method !== "HEAD";
     const request = new Request(message.url, {
       method: message.method,
-      headers: message.headers,
+      // A repeated header (only set-cookie arrives as a list) becomes one comma-joined value.
+      headers: message.headers as Record<string, string>,
       body: hasBody ? (message.body === "stream" ? pullRequestBody(id) : message.body) : null,
       signal: controller.signal,
       // @ts-expect-error: Bun accepts the streaming-body flag of the fetch spec
@@ -133,7 +134,9 @@ async function serve(message: RequestMessage): Promise<void> {
       throw new Error(`fetch returned ${typeof response}, not a Response`);
     }
     let body: ArrayBuffer | "stream" | null = null;
-    if (response.body !== null) {
+    if (isWholeBody(response)) {
+      body = await response.arrayBuffer();
+    } else if (response.body !== null) {
       const stream = new ResponseStream(id, response.body.getReader());
       body = (await stream.readAtOnce()) ?? "stream";
       if (body === "stream") responses.set(id, stream);
@@ -174,7 +177,6 @@ function pullRequestBody(id: number): ReadableStream<Uint8Array> {
 
 /** Microtask turns a read may take and still count as "already there" (Bun needs 1–2). */
 const READY_TURNS = 4;
-const ONE_MESSAGE_LIMIT = 1024 * 1024;
 
 /** A response body the host pulls one chunk at a time. */
 class ResponseStream {
@@ -193,7 +195,7 @@ class ResponseStream {
    */
   async readAtOnce(): Promise<ArrayBuffer | undefined> {
     let size = 0;
-    while (size <= ONE_MESSAGE_LIMIT) {
+    while (size <= WHOLE_BODY_LIMIT) {
       const read = this.reader.read();
       let result: Awaited<typeof read> | undefined;
       void read.then(

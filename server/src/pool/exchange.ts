@@ -1,5 +1,5 @@
 import { BuntimeError, errorResponse } from "../errors.ts";
-import type { HeaderList, HostMessage, ResponseChunkMessage, ResponseHeadMessage } from "./protocol.ts";
+import type { HeaderRecord, HostMessage, ResponseChunkMessage, ResponseHeadMessage } from "./protocol.ts";
 import { toTransferable } from "./protocol.ts";
 
 /** Bodies up to this size with a known length are read whole and sent with the request. */
@@ -10,7 +10,7 @@ export interface ForwardedRequest {
   request: Request;
   /** The URL the app sees (prefix removed). */
   url: string;
-  headers: HeaderList;
+  headers: HeaderRecord;
   /** Clock time the request reached the pool: its `timeout` counts from here, queueing included. */
   arrivedAt?: number;
 }

@@ -6,8 +6,11 @@
  * so neither side buffers more than a chunk or two of a stream it cannot pass on yet.
  */
 
-/** Headers as a flat list of pairs: cheaper to clone than a record and keeps repeats. */
+/** Response headers as a list of pairs: keeps repeats (several `set-cookie`). */
 export type HeaderList = [name: string, value: string][];
+
+/** Request headers by lower-case name (`Headers.toJSON()`: repeats combined, `set-cookie` a list). */
+export type HeaderRecord = Record<string, string | string[]>;
 
 /** What the worker needs to start. Sent once, right after the worker is created. */
 export interface InitMessage {
@@ -30,7 +33,7 @@ export interface RequestMessage {
   id: number;
   method: string;
   url: string;
-  headers: HeaderList;
+  headers: HeaderRecord;
   body: ArrayBuffer | "stream" | null;
 }
 
@@ -158,77 +161,88 @@ export type GuestMessage =
   | StoppedMessage;
 
 /**
- * What crosses `postMessage`: a JSON string, or `[json, buffer, field]` when the message carries
- * bytes (`body` or `chunk`), the buffer transferred, not copied. Bun clones a string about twice
- * as fast as the equivalent object (measured: ~4 µs vs ~8 µs per round trip under load).
+ * What crosses `postMessage`: the messages of one event-loop turn as JSON lines, plus, when
+ * some carry bytes (`body` or `chunk`), their buffers, transferred, not copied. A line whose
+ * message carries bytes starts with `B` (body) or `C` (chunk) and takes the next buffer.
+ * Bun clones a string about twice as fast as the equivalent object (measured: ~4 µs vs ~8 µs
+ * per round trip under load), and one crossing per turn instead of one per message saves
+ * ~3 µs per proxied request.
  */
-export type Wire = string | [json: string, buffer: ArrayBuffer, field: "body" | "chunk"];
+export type Wire = string | [lines: string, buffers: ArrayBuffer[]];
 
-/** Encodes a message for `postMessage`; `transfer` lists the buffer to move, if any. */
-export function encode(message: HostMessage | GuestMessage): { wire: Wire; transfer: ArrayBuffer[] | undefined } {
+const BYTE_FIELDS = { B: "body", C: "chunk" } as const;
+
+/** One message as a line of the wire, and the buffer it carries, if any. */
+function encodeLine(message: HostMessage | GuestMessage): { line: string; buffer: ArrayBuffer | undefined } {
   const record = message as unknown as Record<string, unknown>;
-  for (const field of ["body", "chunk"] as const) {
-    const value = record[field];
-    if (value instanceof ArrayBuffer) {
-      return { wire: [JSON.stringify({ ...record, [field]: null }), value, field], transfer: [value] };
-    }
+  if (record.body instanceof ArrayBuffer) {
+    return { line: `B${JSON.stringify({ ...record, body: null })}`, buffer: record.body };
   }
-  return { wire: JSON.stringify(message), transfer: undefined };
+  if (record.chunk instanceof ArrayBuffer) {
+    return { line: `C${JSON.stringify({ ...record, chunk: null })}`, buffer: record.chunk };
+  }
+  return { line: JSON.stringify(message), buffer: undefined };
 }
 
 /**
- * A sender that batches: string messages sent in the same turn of the event loop (flushed by
- * `setImmediate`, after every microtask of the turn) go out as one `postMessage`
- * (joined by newlines, which JSON never contains raw), so a burst of requests costs one
- * crossing instead of one each. Byte-carrying messages flush the batch first, keeping order.
+ * A sender that batches: messages sent in the same turn of the event loop (flushed by
+ * `setImmediate`, after every microtask of the turn) go out as one `postMessage` (lines joined
+ * by newlines, which JSON never contains raw), so a burst of requests costs one crossing
+ * instead of one each. Order is kept.
  */
 export function createSender(
   post: (data: Wire, transfer?: ArrayBuffer[]) => void,
 ): (message: HostMessage | GuestMessage) => void {
-  let batch: string[] = [];
+  let lines: string[] = [];
+  let buffers: ArrayBuffer[] = [];
   let scheduled = false;
   const flush = () => {
     scheduled = false;
-    if (batch.length === 0) return;
-    const data = batch.length === 1 ? (batch[0] as string) : batch.join("\n");
-    batch = [];
-    post(data);
-  };
-  return (message) => {
-    const { wire, transfer } = encode(message);
-    if (typeof wire === "string") {
-      batch.push(wire);
-      if (!scheduled) {
-        scheduled = true;
-        setImmediate(flush);
-      }
+    const text = lines.length === 1 ? (lines[0] as string) : lines.join("\n");
+    const sent = buffers;
+    lines = [];
+    buffers = [];
+    if (sent.length === 0) {
+      post(text);
       return;
     }
-    flush();
-    post(wire, transfer);
+    try {
+      post([text, sent], sent);
+    } catch {
+      // A buffer listed twice, or already moved (an app that wrote one chunk twice): send copies.
+      post([text, sent.map((buffer) => (buffer.detached ? new ArrayBuffer(0) : buffer.slice(0)))]);
+    }
+  };
+  return (message) => {
+    const { line, buffer } = encodeLine(message);
+    lines.push(line);
+    if (buffer) buffers.push(buffer);
+    if (!scheduled) {
+      scheduled = true;
+      setImmediate(flush);
+    }
   };
 }
 
-/** Calls `handle` for every message in what a `createSender` posted. */
+/** Calls `handle` for every message in what a `createSender` posted, in order. */
 export function receive<T extends HostMessage | GuestMessage>(data: Wire, handle: (message: T) => void): void {
-  if (typeof data !== "string") {
-    handle(decode<T>(data));
+  if (typeof data === "string") {
+    if (!data.includes("\n")) handle(JSON.parse(data) as T);
+    else for (const line of data.split("\n")) handle(JSON.parse(line) as T);
     return;
   }
-  if (!data.includes("\n")) {
-    handle(JSON.parse(data) as T);
-    return;
+  const [text, buffers] = data;
+  let next = 0;
+  for (const line of text.split("\n")) {
+    const field = BYTE_FIELDS[line[0] as keyof typeof BYTE_FIELDS];
+    if (field === undefined) {
+      handle(JSON.parse(line) as T);
+      continue;
+    }
+    const message = JSON.parse(line.slice(1)) as Record<string, unknown>;
+    message[field] = buffers[next++];
+    handle(message as unknown as T);
   }
-  for (const line of data.split("\n")) handle(JSON.parse(line) as T);
-}
-
-/** Decodes what `encode` made. */
-export function decode<T extends HostMessage | GuestMessage>(wire: Wire): T {
-  if (typeof wire === "string") return JSON.parse(wire) as T;
-  const [json, buffer, field] = wire;
-  const message = JSON.parse(json) as Record<string, unknown>;
-  message[field] = buffer;
-  return message as unknown as T;
 }
 
 /**

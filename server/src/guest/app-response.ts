@@ -1,0 +1,53 @@
+/** Bodies up to this size that were whole when their Response was made are read in one piece. */
+export const WHOLE_BODY_LIMIT = 1024 * 1024;
+
+/** Responses the app made with a body that was whole from the start (see `isWholeBody`). */
+const wholeBodies = new WeakSet<Response>();
+
+/**
+ * Makes the worker's `Response` constructor note two things about the body it is given, so the
+ * guest can answer as Bun.serve would and as cheaply as it can:
+ *
+ * - Bun.serve sends `text/plain;charset=utf-8` for a `new Response("text")` without a content
+ *   type, but adds that header only while writing the socket: a worker's response carries no
+ *   trace of it, and once its bytes cross to the host, Bun would send `application/octet-stream`.
+ *   String bodies get the implied type recorded here.
+ * - A body that was whole when the Response was made (a string, bytes, a Blob) is read with one
+ *   `arrayBuffer()` instead of a stream reader polled chunk by chunk: about 1 µs less per request.
+ *
+ * `instanceof Response` holds for every response, as before (those from `fetch`,
+ * `Response.json` or libraries included; they take the stream path).
+ */
+export function patchResponse(): void {
+  globalThis.Response = recordingResponse(globalThis.Response);
+}
+
+/** The `Response` class `patchResponse` installs, made from `Original` (tests use it directly). */
+export function recordingResponse(Original: typeof globalThis.Response): typeof globalThis.Response {
+  return class Response extends Original {
+    static override [Symbol.hasInstance](value: unknown): boolean {
+      return value instanceof Original;
+    }
+
+    constructor(body?: BodyInit | null, init?: ResponseInit) {
+      super(body, init);
+      if (typeof body === "string" && !this.headers.has("content-type")) {
+        this.headers.set("content-type", "text/plain;charset=utf-8");
+      }
+      if (body !== null && body !== undefined && isWhole(body)) wholeBodies.add(this);
+    }
+  } as typeof globalThis.Response;
+}
+
+/** Whether `response`'s body was whole (and at most WHOLE_BODY_LIMIT bytes) when it was made. */
+export function isWholeBody(response: Response): boolean {
+  return wholeBodies.has(response);
+}
+
+function isWhole(body: BodyInit): boolean {
+  // A UTF-16 code unit is at most 3 bytes of UTF-8.
+  if (typeof body === "string") return body.length * 3 <= WHOLE_BODY_LIMIT;
+  if (body instanceof ArrayBuffer || ArrayBuffer.isView(body)) return body.byteLength <= WHOLE_BODY_LIMIT;
+  if (body instanceof Blob) return body.size <= WHOLE_BODY_LIMIT;
+  return body instanceof URLSearchParams;
+}

@@ -1,0 +1,85 @@
+import { expect, test } from "bun:test";
+import { createSender, type HostMessage, receive, toTransferable, type Wire } from "./protocol.ts";
+
+/** A sender whose posts are recorded; `turn()` resolves after the batch of this turn is flushed. */
+function recorder() {
+  const posts: { data: Wire; transfer: ArrayBuffer[] | undefined }[] = [];
+  const send = createSender((data, transfer) => posts.push({ data, transfer }));
+  const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+  const received = () => {
+    const out: HostMessage[] = [];
+    for (const { data } of posts) receive<HostMessage>(data, (m) => out.push(m));
+    return out;
+  };
+  return { posts, send, turn, received };
+}
+
+const bytes = (...values: number[]) => new Uint8Array(values).buffer;
+
+test("messages of one turn cross as one post, in order, and come back equal", async () => {
+  const { posts, send, turn, received } = recorder();
+  const messages: HostMessage[] = [
+    { type: "ping", seq: 1 },
+    { type: "request", id: 1, method: "GET", url: "http://x/", headers: { a: "1" }, body: null },
+    { type: "response-pull", id: 1 },
+  ];
+  for (const message of messages) send(message);
+  expect(posts).toHaveLength(0);
+  await turn();
+  expect(posts).toHaveLength(1);
+  expect(typeof posts[0]?.data).toBe("string");
+  expect(received()).toEqual(messages);
+});
+
+test("byte-carrying messages ride in the same post, their buffers transferred in order", async () => {
+  const { posts, send, turn, received } = recorder();
+  const first = bytes(1, 2);
+  const second = bytes(3);
+  send({ type: "request", id: 1, method: "POST", url: "http://x/", headers: {}, body: first });
+  send({ type: "ping", seq: 7 });
+  send({ type: "request-chunk", id: 2, chunk: second });
+  send({ type: "request-chunk", id: 2, chunk: null });
+  await turn();
+  expect(posts).toHaveLength(1);
+  expect(posts[0]?.transfer).toEqual([first, second]);
+  const [request, ping, chunk, end] = received();
+  expect(request).toMatchObject({ type: "request", id: 1, body: first });
+  expect(ping).toEqual({ type: "ping", seq: 7 });
+  expect(chunk).toMatchObject({ type: "request-chunk", id: 2, chunk: second });
+  expect(end).toEqual({ type: "request-chunk", id: 2, chunk: null });
+});
+
+test("the next turn is a new post", async () => {
+  const { posts, send, turn } = recorder();
+  send({ type: "ping", seq: 1 });
+  await turn();
+  send({ type: "ping", seq: 2 });
+  await turn();
+  expect(posts.map((p) => p.data)).toEqual(['{"type":"ping","seq":1}', '{"type":"ping","seq":2}']);
+});
+
+test("a buffer that cannot be transferred (listed twice) goes as copies instead of failing", async () => {
+  const posts: Wire[] = [];
+  const send = createSender((data, transfer) => {
+    if (transfer && new Set(transfer).size !== transfer.length) throw new DOMException("duplicate", "DataCloneError");
+    posts.push(data);
+  });
+  const shared = bytes(9, 9);
+  send({ type: "request-chunk", id: 1, chunk: shared });
+  send({ type: "request-chunk", id: 1, chunk: shared });
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  const chunks: unknown[] = [];
+  receive<HostMessage>(posts[0] as Wire, (m) =>
+    chunks.push(m.type === "request-chunk" && new Uint8Array(m.chunk ?? new ArrayBuffer(0))),
+  );
+  expect(chunks).toEqual([new Uint8Array([9, 9]), new Uint8Array([9, 9])]);
+});
+
+test("toTransferable moves a whole buffer and copies a view of part of one", () => {
+  const whole = new Uint8Array([1, 2, 3]);
+  expect(toTransferable(whole)).toBe(whole.buffer);
+  const part = whole.subarray(1);
+  const moved = toTransferable(part);
+  expect(moved).not.toBe(whole.buffer);
+  expect(new Uint8Array(moved)).toEqual(new Uint8Array([2, 3]));
+});
