@@ -172,6 +172,12 @@ describe("an app's own responses pass through untouched", () => {
     expect(await res.text()).toBe("");
   });
 
+  test.each([1, 1000])("a non-ASCII string body (sample × %d) arrives unchanged, short or long", async (repeat) => {
+    const res = await fetch(server.at(`/plain-text/?repeat=${repeat}`));
+    expect(res.headers.get("content-type")?.toLowerCase()).toBe("text/plain;charset=utf-8");
+    expect(await res.text()).toBe("héllo wörld ✓ 🚀 ".repeat(repeat));
+  });
+
   test("a bare string body keeps its implied text/plain type, as Bun.serve would send it", async () => {
     const res = await fetch(server.at("/plain-text/"));
     expect(res.status).toBe(200);

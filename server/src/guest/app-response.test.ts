@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { isWholeBody, recordingResponse, WHOLE_BODY_LIMIT } from "./app-response.ts";
+import { INLINE_TEXT_LIMIT, inlineText, isWholeBody, recordingResponse, WHOLE_BODY_LIMIT } from "./app-response.ts";
 
 const AppResponse = recordingResponse(Response);
 
@@ -38,4 +38,15 @@ test("a string body gets the type Bun.serve would send; an explicit type is kept
     "text/html",
   );
   expect(new AppResponse(new Uint8Array(1)).headers.get("content-type")).toBeNull();
+});
+
+test("a short string body crosses as text while unread; a long one, bytes, or a read one does not", async () => {
+  expect(inlineText(new AppResponse("hello"))).toBe("hello");
+  expect(inlineText(new AppResponse(""))).toBe("");
+  expect(inlineText(new AppResponse("x".repeat(INLINE_TEXT_LIMIT + 1)))).toBeUndefined();
+  expect(isWholeBody(new AppResponse("x".repeat(INLINE_TEXT_LIMIT + 1)))).toBe(true);
+  expect(inlineText(new AppResponse(new Uint8Array([104, 105])))).toBeUndefined();
+  const read = new AppResponse("hello");
+  await read.text();
+  expect(inlineText(read)).toBeUndefined();
 });

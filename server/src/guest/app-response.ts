@@ -1,8 +1,14 @@
 /** Bodies up to this size that were whole when their Response was made are read in one piece. */
 export const WHOLE_BODY_LIMIT = 1024 * 1024;
 
-/** Responses the app made with a body that was whole from the start (see `isWholeBody`). */
-const wholeBodies = new WeakSet<Response>();
+/** String bodies up to this many characters cross as text, not bytes (see `inlineText`). */
+export const INLINE_TEXT_LIMIT = 4096;
+
+/**
+ * Responses the app made with a body that was whole from the start (see `isWholeBody`), with
+ * the body itself when it was a short string.
+ */
+const wholeBodies = new WeakMap<Response, string | undefined>();
 
 /**
  * Makes the worker's `Response` constructor note two things about the body it is given, so the
@@ -13,7 +19,8 @@ const wholeBodies = new WeakSet<Response>();
  *   trace of it, and once its bytes cross to the host, Bun would send `application/octet-stream`.
  *   String bodies get the implied type recorded here.
  * - A body that was whole when the Response was made (a string, bytes, a Blob) is read with one
- *   `arrayBuffer()` instead of a stream reader polled chunk by chunk: about 1 µs less per request.
+ *   `arrayBuffer()` instead of a stream reader polled chunk by chunk (about 1 µs less per
+ *   request), and a short string is not read at all: it crosses as text.
  *
  * `instanceof Response` holds for every response, as before (those from `fetch`,
  * `Response.json` or libraries included; they take the stream path).
@@ -34,7 +41,14 @@ export function recordingResponse(Original: typeof globalThis.Response): typeof 
       if (typeof body === "string" && !this.headers.has("content-type")) {
         this.headers.set("content-type", "text/plain;charset=utf-8");
       }
-      if (body !== null && body !== undefined && isWhole(body)) wholeBodies.add(this);
+      if (typeof body === "string") {
+        // A UTF-16 code unit is at most 3 bytes of UTF-8.
+        if (body.length * 3 <= WHOLE_BODY_LIMIT) {
+          wholeBodies.set(this, body.length <= INLINE_TEXT_LIMIT ? body : undefined);
+        }
+      } else if (body !== null && body !== undefined && isWhole(body)) {
+        wholeBodies.set(this, undefined);
+      }
     }
   } as typeof globalThis.Response;
 }
@@ -44,9 +58,16 @@ export function isWholeBody(response: Response): boolean {
   return wholeBodies.has(response);
 }
 
+/**
+ * The body of `response` when it was made from a short string and is still unread: it can
+ * cross as text, with no read and no bytes to move (strings are immutable, so it is what the
+ * app gave). Undefined otherwise.
+ */
+export function inlineText(response: Response): string | undefined {
+  return response.bodyUsed ? undefined : wholeBodies.get(response);
+}
+
 function isWhole(body: BodyInit): boolean {
-  // A UTF-16 code unit is at most 3 bytes of UTF-8.
-  if (typeof body === "string") return body.length * 3 <= WHOLE_BODY_LIMIT;
   if (body instanceof ArrayBuffer || ArrayBuffer.isView(body)) return body.byteLength <= WHOLE_BODY_LIMIT;
   if (body instanceof Blob) return body.size <= WHOLE_BODY_LIMIT;
   return body instanceof URLSearchParams;

@@ -15,7 +15,7 @@ import {
   unreachable,
   type Wire,
 } from "../pool/protocol.ts";
-import { isWholeBody, patchResponse, WHOLE_BODY_LIMIT } from "./app-response.ts";
+import { inlineText, isWholeBody, patchResponse, WHOLE_BODY_LIMIT } from "./app-response.ts";
 import { compileRoutes } from "./routes.ts";
 import { patchSpawnEnv } from "./spawn-env.ts";
 import { createStaticHandler } from "./static.ts";
@@ -134,7 +134,10 @@ async function serve(message: RequestMessage): Promise<void> {
       throw new Error(`fetch returned ${typeof response}, not a Response`);
     }
     let body: ArrayBuffer | "stream" | null = null;
-    if (isWholeBody(response)) {
+    const text = inlineText(response);
+    if (text !== undefined) {
+      // Crosses as text below: nothing to read.
+    } else if (isWholeBody(response)) {
       body = await response.arrayBuffer();
     } else if (response.body !== null) {
       const stream = new ResponseStream(id, response.body.getReader());
@@ -142,7 +145,8 @@ async function serve(message: RequestMessage): Promise<void> {
       if (body === "stream") responses.set(id, stream);
     }
     const headers = [...response.headers] as [string, string][];
-    post({ type: "response-head", id, status: response.status, statusText: response.statusText, headers, body });
+    const { status, statusText } = response;
+    post({ type: "response-head", id, status, statusText, headers, body, ...(text !== undefined && { text }) });
   } catch (error) {
     // Nothing was sent yet: errors after the head come from the stream's own pulls.
     post({ type: "app-error", id, message: describe(error), midStream: false });

@@ -1,5 +1,5 @@
 import { BuntimeError, errorResponse } from "../errors.ts";
-import type { HeaderRecord, HostMessage, ResponseChunkMessage, ResponseHeadMessage } from "./protocol.ts";
+import type { HeaderList, HeaderRecord, HostMessage, ResponseChunkMessage, ResponseHeadMessage } from "./protocol.ts";
 import { toTransferable } from "./protocol.ts";
 
 /** Bodies up to this size with a known length are read whole and sent with the request. */
@@ -111,7 +111,12 @@ export class Exchange {
   onHead(message: ResponseHeadMessage): void {
     if (this.#ended || this.#headSeen) return;
     this.#headSeen = true;
-    const init = { status: message.status, statusText: message.statusText, headers: message.headers };
+    const init = { status: message.status, statusText: message.statusText, headers: toHeaders(message.headers) };
+    if (message.text !== undefined) {
+      this.#resolve(new Response(message.text, init));
+      this.#end();
+      return;
+    }
     if (message.body !== "stream") {
       this.#resolve(new Response(wholeBody(message.body), init));
       this.#end();
@@ -203,6 +208,16 @@ function wholeBody(body: ArrayBuffer | null): ArrayBuffer | ReadableStream<Uint8
       controller.close();
     },
   });
+}
+
+/**
+ * A header list as `Headers`, appended one by one: Bun converts a list of pairs given to
+ * `new Response` through the iteration protocol, pair by pair, about twice as slowly.
+ */
+function toHeaders(list: HeaderList): Headers {
+  const headers = new Headers();
+  for (const [name, value] of list) headers.append(name, value);
+  return headers;
 }
 
 function asBuntimeError(error: unknown): BuntimeError {

@@ -102,7 +102,8 @@ export interface StartFailedMessage {
 
 /**
  * The head of a response. `body` is the whole body when the worker had it at once (null for
- * none), or `"stream"` when the host must pull it with `response-pull`.
+ * none), or `"stream"` when the host must pull it with `response-pull`. A short string body
+ * the app gave crosses as `text` instead (`body` null).
  */
 export interface ResponseHeadMessage {
   type: "response-head";
@@ -111,6 +112,7 @@ export interface ResponseHeadMessage {
   statusText: string;
   headers: HeaderList;
   body: ArrayBuffer | "stream" | null;
+  text?: string;
 }
 
 /** The next chunk of a streamed response (`chunk` null: the body is complete). */
