@@ -133,17 +133,8 @@ async function serve(message: RequestMessage): Promise<void> {
     if (!(response instanceof Response)) {
       throw new Error(`fetch returned ${typeof response}, not a Response`);
     }
-    let body: ArrayBuffer | "stream" | null = null;
     const text = inlineText(response);
-    if (text !== undefined) {
-      // Crosses as text below: nothing to read.
-    } else if (isWholeBody(response)) {
-      body = await response.arrayBuffer();
-    } else if (response.body !== null) {
-      const stream = new ResponseStream(id, response.body.getReader());
-      body = (await stream.readAtOnce()) ?? "stream";
-      if (body === "stream") responses.set(id, stream);
-    }
+    const body = text === undefined ? await readBody(id, response) : null;
     const headers = [...response.headers] as [string, string][];
     const { status, statusText } = response;
     post({ type: "response-head", id, status, statusText, headers, body, ...(text !== undefined && { text }) });
@@ -157,6 +148,20 @@ async function serve(message: RequestMessage): Promise<void> {
       afterRequest();
     }
   }
+}
+
+/**
+ * What the response head carries as the body: all of it when it is there without waiting for
+ * the app (null for none), else `"stream"`, the stream then kept for the host's pulls.
+ */
+async function readBody(id: number, response: Response): Promise<ArrayBuffer | "stream" | null> {
+  if (isWholeBody(response)) return response.arrayBuffer();
+  if (response.body === null) return null;
+  const stream = new ResponseStream(id, response.body.getReader());
+  const whole = await stream.readAtOnce();
+  if (whole !== undefined) return whole;
+  responses.set(id, stream);
+  return "stream";
 }
 
 /** A request body the app reads chunk by chunk, each pulled from the host on demand. */
