@@ -50,6 +50,8 @@ export class WorkerInstance {
   lastUsedAt: number;
   heapUsed = 0;
   rss = 0;
+  /** Its pool already prewarmed a successor for it (once per worker). */
+  prewarmed = false;
 
   readonly #deps: InstanceDeps;
   /** Lifecycle timers (ttl, idle, request timeouts) on the injected clock. */

@@ -6,7 +6,16 @@ import type { Clock, TimerHandle } from "./clock.ts";
 import type { StopReason } from "./events.ts";
 import type { ForwardedRequest } from "./exchange.ts";
 import { type InstanceDeps, WorkerInstance } from "./instance.ts";
-import { canQueue, incomingSlots, pickWorker, retryAfterSeconds, shouldSpawn } from "./policies.ts";
+import {
+  canQueue,
+  incomingSlots,
+  pickWorker,
+  prewarmFrom,
+  retryAfterSeconds,
+  shouldPrewarm,
+  shouldSpawn,
+  successorMayServe,
+} from "./policies.ts";
 import { backoffMs } from "./timing.ts";
 
 /** A queued request: handed to a worker (dispatched at once, so its slot is taken) or failed. */
@@ -29,6 +38,11 @@ export interface VersionPoolDeps extends Omit<InstanceDeps, "onChange"> {
  * `concurrency`, spawns up to `maxWorkers` while all are busy, and queues up to `maxQueue`
  * requests for a free slot; past that, 503 `APP_OVERLOADED`. After a failed start it backs off
  * (crash loop) instead of spawning on every request; a change on disk makes a new VersionPool.
+ *
+ * Under load, a worker near `maxRequests` gets its successor prewarmed (`shouldPrewarm`), so
+ * that requests go on to it the moment the old one drains instead of waiting for a spawn.
+ * Until then the successor is held back (`successorMayServe`), and the pair counts as one
+ * worker toward POOL_SIZE.
  */
 export class VersionPool {
   readonly key: VersionKey;
@@ -40,16 +54,32 @@ export class VersionPool {
   #failures = 0;
   #lastFailure: BuntimeError | undefined;
   #retryAt = 0;
+  /** Requests that reached this version so far (a start's length is measured in them). */
+  #arrivals = 0;
+  /** `prewarmFrom`: a worker with this many requests may get its successor prewarmed. */
+  #prewarmFrom: number;
+  /** The worker whose successor was prewarmed, and that successor (see #heldSuccessor). */
+  #predecessor: WorkerInstance | undefined;
+  #successor: WorkerInstance | undefined;
 
   constructor(app: AppVersion, deps: VersionPoolDeps) {
     this.app = app;
     this.key = versionKey(app.name, app.version);
     this.#deps = deps;
+    this.#prewarmFrom = prewarmFrom(app.config.maxRequests);
   }
 
-  /** Workers that are not draining or gone: what counts against POOL_SIZE. */
+  /**
+   * Workers that are not draining or gone: what counts against POOL_SIZE. A worker whose
+   * successor is prewarmed counts as gone already (it drains after its last few requests):
+   * the pair is one worker, as it is when the successor is spawned after the drain.
+   */
   get liveCount(): number {
-    return this.#live().length;
+    const live = this.#live().length;
+    const predecessor = this.#predecessor;
+    // No successor yet: it is being spawned (reserveWorker asks for room for it right now).
+    const superseded = predecessor?.live === true && (this.#successor === undefined || this.#successor.live);
+    return superseded ? live - 1 : live;
   }
 
   get queued(): number {
@@ -59,10 +89,13 @@ export class VersionPool {
   /** Serves one request on a worker of this version. */
   dispatch(forward: ForwardedRequest): Promise<Response> {
     forward.arrivedAt ??= this.#deps.clock.now();
+    this.#arrivals++;
     const worker = this.#takeFree();
     if (worker) {
       this.#deps.counters.hits++;
-      return worker.dispatch(forward);
+      const response = worker.dispatch(forward);
+      if (worker.requests >= this.#prewarmFrom) this.#maybePrewarm(worker);
+      return response;
     }
     this.#deps.counters.misses++;
     return this.#wait(forward);
@@ -94,6 +127,7 @@ export class VersionPool {
       this.#deps.clock.clearTimeout(waiter.timer);
       // Dispatch here, synchronously: the slot is taken before the next waiter looks.
       waiter.resolve(worker.dispatch(waiter.forward));
+      if (worker.requests >= this.#prewarmFrom) this.#maybePrewarm(worker);
     }
     if (this.#queue.length > 0) this.#maybeSpawn();
     // In a crash-loop backoff with nothing alive to wait for, waiting requests get the failure now.
@@ -107,8 +141,51 @@ export class VersionPool {
 
   #takeFree(): WorkerInstance | undefined {
     if (this.#retired) return undefined;
-    const index = pickWorker(this.workers, this.app.config.concurrency);
-    return index === -1 ? undefined : this.workers[index];
+    const { concurrency, maxWorkers } = this.app.config;
+    const held = this.#heldSuccessor();
+    const index = pickWorker(this.workers, concurrency, held);
+    if (index !== -1) return this.workers[index];
+    // Nobody else has a free slot: the successor takes what a new worker would be allowed to.
+    if (held?.accepts() && held.inFlight < concurrency && successorMayServe(this.#live().length - 1, maxWorkers)) {
+      return held;
+    }
+    return undefined;
+  }
+
+  /**
+   * The prewarmed successor while its predecessor still takes requests (both live), else
+   * undefined: from the predecessor's drain on, the successor is a worker like any other.
+   */
+  #heldSuccessor(): WorkerInstance | undefined {
+    const successor = this.#successor;
+    if (successor === undefined) return undefined;
+    if (successor.live && this.#predecessor?.live) return successor;
+    this.#successor = undefined;
+    this.#predecessor = undefined;
+    return undefined;
+  }
+
+  /**
+   * Spawns `worker`'s successor ahead of its drain when `shouldPrewarm` says so: once per
+   * worker, never for a retired version or during a crash-loop backoff, and through the same
+   * path as any spawn (reserveWorker, the spawn gate). If it is never used, idleTimeout ends it.
+   */
+  #maybePrewarm(worker: WorkerInstance): void {
+    if (this.#retired || worker.prewarmed || this.#heldSuccessor() !== undefined || this.#inBackoff()) return;
+    const limits = { from: this.#prewarmFrom, maxRequests: this.app.config.maxRequests };
+    if (!shouldPrewarm(worker, this.#live(), this.#queue.length, limits)) return;
+    worker.prewarmed = true;
+    this.#predecessor = worker;
+    this.#successor = undefined; // liveCount: the predecessor counts as gone while room is made
+    const successor = this.#spawn();
+    this.#successor = successor;
+    this.#deps.logger.debug("prewarming successor", {
+      app: this.key,
+      worker: successor.id,
+      replaces: worker.id,
+      requests: worker.requests,
+      maxRequests: this.app.config.maxRequests,
+    });
   }
 
   #wait(forward: ForwardedRequest): Promise<Response> {
@@ -116,7 +193,10 @@ export class VersionPool {
     const backoff = this.#backoffError();
     if (backoff) return Promise.reject(backoff);
     const { maxQueue, timeout } = this.app.config;
-    if (!canQueue(this.#queue.length, maxQueue, incomingSlots(this.#live(), this.app.config))) {
+    // A held successor is no slot on its way: what it may take, it takes from #takeFree.
+    const held = this.#heldSuccessor();
+    const live = held ? this.#live().filter((w) => w !== held) : this.#live();
+    if (!canQueue(this.#queue.length, maxQueue, incomingSlots(live, this.app.config))) {
       return Promise.reject(
         new BuntimeError("APP_OVERLOADED", `${this.key} has ${maxQueue} requests waiting`, {
           "retry-after": String(retryAfterSeconds(timeout)),
@@ -151,18 +231,35 @@ export class VersionPool {
     return new BuntimeError("WORKER_START_FAILED", message);
   }
 
+  /** Whether the last start failed and its backoff has not passed yet. */
+  #inBackoff(): boolean {
+    return this.#failures > 0 && this.#retryAt > this.#deps.clock.now();
+  }
+
   #maybeSpawn(): void {
     if (this.#retired || this.#backoffError()) return;
     if (!shouldSpawn(this.#live(), this.#queue.length, this.app.config)) return;
+    this.#spawn();
+  }
+
+  /**
+   * Makes room in the pool-wide budget and starts one worker (it spawns once the gate lets it).
+   * Once it is ready, the requests that arrived meanwhile set how early the next successor is
+   * prewarmed (`prewarmFrom`).
+   */
+  #spawn(): WorkerInstance {
     this.#deps.reserveWorker(this);
     const worker = new WorkerInstance(this.app, { ...this.#deps, onChange: () => this.pump() });
     this.workers.push(worker);
+    const arrivals = this.#arrivals;
     worker.ready.then(
       () => {
         this.#failures = 0;
+        this.#prewarmFrom = prewarmFrom(this.app.config.maxRequests, this.#arrivals - arrivals);
       },
       (error: BuntimeError) => this.#onStartFailed(error),
     );
+    return worker;
   }
 
   #onStartFailed(error: BuntimeError): void {
