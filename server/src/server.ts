@@ -93,6 +93,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     timing: options.timing,
     counters,
     preload: options.preload,
+    reload: (app) => catalog.load(app.name, app.version),
   });
   const stats = new StatsCollector(counters, pool.events);
   await plugins.init(pool, {
@@ -164,7 +165,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     plugins,
     deployer,
     stats: () => statsJson({ pool, stats, catalog }),
-    fetch: (request) => handle(request),
+    fetch: (request) => Promise.resolve(handle(request)),
     stop,
   };
 }

@@ -13,6 +13,8 @@ export interface ForwardedRequest {
   headers: HeaderRecord;
   /** Clock time the request reached the pool: its `timeout` counts from here, queueing included. */
   arrivedAt?: number;
+  /** Times it was dispatched again because its version was replaced while it waited. */
+  retries?: number;
 }
 
 /** Sends a message to the worker; byte fields are transferred, not copied. */

@@ -21,7 +21,16 @@ export interface WorkerPoolOptions {
   counters?: PoolCounters;
   /** Modules every worker loads before the app (the emulator's outbound mocks). */
   preload?: string[];
+  /**
+   * Loads a version again (the catalogue's `load`): a request that waited for a version
+   * replaced under it is served by what is on disk now. Without it, such a request fails with
+   * the ReplacedError (503 with Retry-After).
+   */
+  reload?: (app: AppVersion) => Promise<AppVersion>;
 }
+
+/** Dispatches of one request after its version was replaced, before it fails instead. */
+const MAX_REDISPATCHES = 2;
 
 /** One live worker, as `/_/stats` shows it: the SDK's `WorkerInfo`, so plugins see the same shape. */
 export type WorkerSnapshot = WorkerInfo;
@@ -67,6 +76,12 @@ export class WorkerPool {
       preload: this.#preload,
       spawnPermit: () => this.#spawnGate.acquire(),
       reserveWorker: (p) => this.#reserveWorker(p),
+      redispatch: (app, forward, error) => {
+        forward.retries = (forward.retries ?? 0) + 1;
+        const { reload } = options;
+        if (!reload || forward.retries > MAX_REDISPATCHES) return Promise.reject(error);
+        return reload(app).then((next) => this.dispatch(next, forward));
+      },
     };
   }
 

@@ -30,6 +30,8 @@ export interface VersionPoolDeps extends Omit<InstanceDeps, "onChange"> {
   clock: Clock;
   /** Makes room in the pool-wide budget for one more worker (may evict other versions). */
   reserveWorker: (pool: VersionPool) => void;
+  /** Serves a waiting request whose version was replaced under it (see ReplacedError). */
+  redispatch: (app: AppVersion, forward: ForwardedRequest, error: ReplacedError) => Promise<Response>;
   counters: PoolCounters;
 }
 
@@ -188,7 +190,18 @@ export class VersionPool {
     });
   }
 
+  /**
+   * Queues a request for a free slot. A request that was waiting when its version was replaced
+   * (changed or removed on disk, evicted) is served by the new version instead: none is lost.
+   * Only this path can meet a replacement, so only it pays for the retry.
+   */
   #wait(forward: ForwardedRequest): Promise<Response> {
+    return this.#enqueue(forward).catch((error) =>
+      error instanceof ReplacedError ? this.#deps.redispatch(this.app, forward, error) : Promise.reject(error),
+    );
+  }
+
+  #enqueue(forward: ForwardedRequest): Promise<Response> {
     if (this.#retired) return Promise.reject(this.#retired);
     const backoff = this.#backoffError();
     if (backoff) return Promise.reject(backoff);
@@ -280,7 +293,7 @@ export class VersionPool {
 
 /**
  * A request that waited on a version retired under it (changed or removed on disk, evicted).
- * The HTTP layer resolves such a request again instead of answering it, so none is lost.
+ * The pool serves such a request again (`redispatch`) instead of answering it, so none is lost.
  */
 export class ReplacedError extends BuntimeError {
   constructor(key: VersionKey) {
