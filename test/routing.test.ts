@@ -128,6 +128,17 @@ describe("what the app sees", () => {
     expect(seen.headers.authorization).toBe("Bearer abc");
   });
 
+  test("repeated request headers arrive as Bun.serve gives them: set-cookie apart, others joined", async () => {
+    const headers = new Headers();
+    headers.append("set-cookie", "a=1");
+    headers.append("set-cookie", "b=2");
+    headers.append("x-multi", "one");
+    headers.append("x-multi", "two");
+    const echoed = (await (await fetch(server.at("/echo/"), { headers })).json()) as Echoed & { setCookie: string[] };
+    expect(echoed.setCookie).toEqual(["a=1", "b=2"]);
+    expect(echoed.headers["x-multi"]).toBe("one, two");
+  });
+
   test.each(["PUT", "PATCH", "DELETE"])("%s with a text body passes unchanged", async (method) => {
     const { seen } = await echo("/echo/item/7", { method, body: `body of ${method}` });
     expect(seen.method).toBe(method);
@@ -176,6 +187,15 @@ describe("an app's own responses pass through untouched", () => {
     const res = await fetch(server.at(`/plain-text/?repeat=${repeat}`));
     expect(res.headers.get("content-type")?.toLowerCase()).toBe("text/plain;charset=utf-8");
     expect(await res.text()).toBe("héllo wörld ✓ 🚀 ".repeat(repeat));
+  });
+
+  test.each([
+    ["blob", "text/html;charset=utf-8", "<p>blob</p>"],
+    ["params", "application/x-www-form-urlencoded;charset=utf-8", "a=1"],
+  ])("a %s body keeps the type it implies", async (as, type, text) => {
+    const res = await fetch(server.at(`/plain-text/?as=${as}`));
+    expect(res.headers.get("content-type")?.toLowerCase()).toBe(type);
+    expect(await res.text()).toBe(text);
   });
 
   test("a bare string body keeps its implied text/plain type, as Bun.serve would send it", async () => {

@@ -2,7 +2,8 @@
  * CONTRACT §4 (bodies stream both ways) and §5 BODY_TOO_LARGE, through a real server.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { startTestServer, type TestServer } from "./_setup.ts";
+import { writeAppCode } from "./_pool-helpers.ts";
+import { startTestServer, type TestServer, tempAppsDir } from "./_setup.ts";
 
 const MB = 1024 * 1024;
 
@@ -154,5 +155,61 @@ describe("with MAX_BODY_SIZE=1mb", () => {
     await expectTooLarge(await fetch(server.at("/echo/hash"), streamed(streamOf(overLimit))));
     const res = await fetch(server.at("/echo/hash"), { method: "POST", body: "small" });
     expect(await res.json()).toEqual({ sha256: sha256(new TextEncoder().encode("small")), size: 5 });
+  });
+});
+
+/**
+ * Chunks belong to whoever wrote them: an app may enqueue one constant on every request, a
+ * caller may send the same buffer twice. Moving their buffers across threads would empty them.
+ */
+describe("a chunk written more than once", () => {
+  let apps: ReturnType<typeof tempAppsDir>;
+  let server: TestServer;
+  const REPEATING = `const PING = new TextEncoder().encode("ping\\n");
+export default {
+  fetch() {
+    let sent = 0;
+    return new Response(new ReadableStream({
+      async pull(controller) {
+        await Bun.sleep(1); // a stream still being written: it crosses chunk by chunk
+        controller.enqueue(PING);
+        if (++sent === 3) controller.close();
+      },
+    }));
+  },
+};
+`;
+
+  beforeAll(async () => {
+    apps = tempAppsDir("echo");
+    writeAppCode(apps.dir, "repeating", REPEATING);
+    server = await startTestServer({ APPS_DIR: apps.dir });
+  });
+  afterAll(async () => {
+    await server.stop();
+    apps.remove();
+  });
+
+  test("an app's constant chunk arrives every time, request after request", async () => {
+    for (let i = 0; i < 3; i++) {
+      const res = await fetch(server.at("/repeating/"));
+      expect(res.status).toBe(200);
+      expect(await res.text()).toBe("ping\nping\nping\n");
+    }
+  });
+
+  test("a caller's chunk sent twice reaches the app twice, and stays the caller's", async () => {
+    const chunk = new TextEncoder().encode("chunk-");
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        await Bun.sleep(1);
+        controller.enqueue(chunk);
+        if (++sent === 2) controller.close();
+      },
+    });
+    const res = await server.fetch(new Request(server.at("/echo/stream"), streamed(body)));
+    expect(await res.text()).toBe("chunk-chunk-");
+    expect(new TextDecoder().decode(chunk)).toBe("chunk-");
   });
 });

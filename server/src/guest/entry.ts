@@ -5,13 +5,14 @@
  */
 import type { AppModule } from "@buntime/sdk";
 import {
+  copyBytes,
   createSender,
   type GuestMessage,
+  type HeaderRecord,
   type HostMessage,
   type InitMessage,
   type RequestMessage,
   receive,
-  toTransferable,
   unreachable,
   type Wire,
 } from "../pool/protocol.ts";
@@ -122,8 +123,7 @@ async function serve(message: RequestMessage): Promise<void> {
     const hasBody = message.body !== null && message.method !== "GET" && message.method !== "HEAD";
     const request = new Request(message.url, {
       method: message.method,
-      // A repeated header (only set-cookie arrives as a list) becomes one comma-joined value.
-      headers: message.headers as Record<string, string>,
+      headers: requestHeaders(message.headers),
       body: hasBody ? (message.body === "stream" ? pullRequestBody(id) : message.body) : null,
       signal: controller.signal,
       // @ts-expect-error: Bun accepts the streaming-body flag of the fetch spec
@@ -133,9 +133,10 @@ async function serve(message: RequestMessage): Promise<void> {
     if (!(response instanceof Response)) {
       throw new Error(`fetch returned ${typeof response}, not a Response`);
     }
+    // Headers first: Bun drops the type a body implies (a Blob's, a form's) once it is read.
+    const headers = [...response.headers] as [string, string][];
     const text = inlineText(response);
     const body = text === undefined ? await readBody(id, response) : null;
-    const headers = [...response.headers] as [string, string][];
     const { status, statusText } = response;
     post({ type: "response-head", id, status, statusText, headers, body, ...(text !== undefined && { text }) });
   } catch (error) {
@@ -148,6 +149,19 @@ async function serve(message: RequestMessage): Promise<void> {
       afterRequest();
     }
   }
+}
+
+/**
+ * The request's headers for `new Request`: the record as it is, unless a header came as a list
+ * (`Headers.toJSON()` keeps only `set-cookie` apart), whose values are then appended one by one.
+ */
+function requestHeaders(record: HeaderRecord): HeadersInit {
+  if (!Array.isArray(record["set-cookie"])) return record as Record<string, string>;
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(record)) {
+    for (const one of Array.isArray(value) ? value : [value]) headers.append(name, one);
+  }
+  return headers;
 }
 
 /**
@@ -231,7 +245,7 @@ class ResponseStream {
     try {
       const next = this.#buffered.shift();
       if (next) {
-        const chunk = toTransferable(next);
+        const chunk = copyBytes(next);
         post({ type: "response-chunk", id: this.id, chunk });
         return;
       }
@@ -242,7 +256,7 @@ class ResponseStream {
         post({ type: "response-chunk", id: this.id, chunk: null });
         return;
       }
-      const chunk = toTransferable(result.value);
+      const chunk = copyBytes(result.value);
       post({ type: "response-chunk", id: this.id, chunk });
     } catch (error) {
       this.#forget();
@@ -264,7 +278,7 @@ class ResponseStream {
 }
 
 function concat(chunks: Uint8Array[], size: number): ArrayBuffer {
-  if (chunks.length === 1) return toTransferable(chunks[0] as Uint8Array);
+  if (chunks.length === 1) return copyBytes(chunks[0] as Uint8Array);
   const out = new Uint8Array(size);
   let offset = 0;
   for (const chunk of chunks) {

@@ -1,6 +1,6 @@
 import { BuntimeError, errorResponse } from "../errors.ts";
 import type { HeaderList, HeaderRecord, HostMessage, ResponseChunkMessage, ResponseHeadMessage } from "./protocol.ts";
-import { toTransferable } from "./protocol.ts";
+import { copyBytes } from "./protocol.ts";
 
 /** Bodies up to this size with a known length are read whole and sent with the request. */
 const INLINE_BODY_LIMIT = 64 * 1024;
@@ -105,7 +105,7 @@ export class Exchange {
       this.#send({ type: "request-chunk", id: this.id, chunk: null });
       return;
     }
-    const chunk = toTransferable(result.value);
+    const chunk = copyBytes(result.value);
     this.#send({ type: "request-chunk", id: this.id, chunk });
   }
 

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { createSender, type HostMessage, receive, toTransferable, type Wire } from "./protocol.ts";
+import { copyBytes, createSender, type HostMessage, receive, type Wire } from "./protocol.ts";
 
 /** A sender whose posts are recorded; `turn()` resolves after the batch of this turn is flushed. */
 function recorder() {
@@ -58,7 +58,7 @@ test("the next turn is a new post", async () => {
   expect(posts.map((p) => p.data)).toEqual(['{"type":"ping","seq":1}', '{"type":"ping","seq":2}']);
 });
 
-test("a buffer that cannot be transferred (listed twice) goes as copies instead of failing", async () => {
+test("a batch whose transfer fails (a buffer listed twice) goes as copies instead of failing", async () => {
   const posts: Wire[] = [];
   const send = createSender((data, transfer) => {
     if (transfer && new Set(transfer).size !== transfer.length) throw new DOMException("duplicate", "DataCloneError");
@@ -75,11 +75,12 @@ test("a buffer that cannot be transferred (listed twice) goes as copies instead 
   expect(chunks).toEqual([new Uint8Array([9, 9]), new Uint8Array([9, 9])]);
 });
 
-test("toTransferable moves a whole buffer and copies a view of part of one", () => {
+test("copyBytes gives a fresh buffer: the writer's bytes stay theirs", () => {
   const whole = new Uint8Array([1, 2, 3]);
-  expect(toTransferable(whole)).toBe(whole.buffer);
-  const part = whole.subarray(1);
-  const moved = toTransferable(part);
-  expect(moved).not.toBe(whole.buffer);
-  expect(new Uint8Array(moved)).toEqual(new Uint8Array([2, 3]));
+  const copy = copyBytes(whole);
+  expect(copy).not.toBe(whole.buffer);
+  expect(new Uint8Array(copy)).toEqual(whole);
+  structuredClone(copy, { transfer: [copy] });
+  expect(whole).toEqual(new Uint8Array([1, 2, 3]));
+  expect(new Uint8Array(copyBytes(whole.subarray(1)))).toEqual(new Uint8Array([2, 3]));
 });

@@ -211,8 +211,9 @@ export function createSender(
     try {
       post([text, sent], sent);
     } catch {
-      // A buffer listed twice, or already moved (an app that wrote one chunk twice): send copies.
-      post([text, sent.map((buffer) => (buffer.detached ? new ArrayBuffer(0) : buffer.slice(0)))]);
+      // Unreachable by construction (every buffer here is fresh, see copyBytes); should one be
+      // listed twice, the batch goes as copies rather than failing inside setImmediate.
+      post([text, sent]);
     }
   };
   return (message) => {
@@ -248,13 +249,13 @@ export function receive<T extends HostMessage | GuestMessage>(data: Wire, handle
 }
 
 /**
- * Returns a transferable `ArrayBuffer` holding exactly `bytes`: the view's own buffer when it
- * spans it whole (no copy), else a copy of the viewed range.
+ * A fresh `ArrayBuffer` holding a copy of `bytes`, safe to transfer. Chunks of a stream belong
+ * to whoever wrote them (an app may enqueue one constant on every request, a caller may reuse
+ * its buffer): transferring their buffer would empty it under them. Only buffers the runtime
+ * made itself (`arrayBuffer()` results) cross without a copy.
  */
-export function toTransferable(bytes: Uint8Array): ArrayBuffer {
-  const { buffer, byteOffset, byteLength } = bytes;
-  if (buffer instanceof ArrayBuffer && byteOffset === 0 && byteLength === buffer.byteLength) return buffer;
-  return buffer.slice(byteOffset, byteOffset + byteLength) as ArrayBuffer;
+export function copyBytes(bytes: Uint8Array): ArrayBuffer {
+  return bytes.slice().buffer as ArrayBuffer;
 }
 
 /** Compile-time exhaustiveness for protocol switches. */
