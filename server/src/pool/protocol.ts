@@ -2,9 +2,9 @@
  * The one host ↔ worker protocol. Every message is a discriminated union member on `type`;
  * senders use `satisfies`, receivers switch exhaustively. See `pool/README.md` for the flows.
  *
- * Bodies move as transferred `ArrayBuffer`s (stream chunks copied first, see `copyBytes`), pulled
- * by the reader (one chunk per pull),
- * so neither side buffers more than a chunk or two of a stream it cannot pass on yet.
+ * Bodies move as transferred `ArrayBuffer`s (stream chunks copied first, see `copyBytes`),
+ * pulled by the reader (one chunk per pull), so neither side buffers more than a chunk or two
+ * of a stream it cannot pass on yet.
  */
 
 /** Response headers as a list of pairs: keeps repeats (several `set-cookie`). */
