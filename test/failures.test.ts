@@ -6,9 +6,22 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { call, type EventLog, percentile, recordEvents, whenInFlight, writeApp } from "./_pool-helpers.ts";
+import {
+  call,
+  type EventLog,
+  percentile,
+  recordEvents,
+  whenInFlight,
+  writeApp,
+  writeAppCode,
+} from "./_pool-helpers.ts";
 import { killServerProcesses, startServerProcess } from "./_server-process.ts";
 import { eventually, FIXTURE_APPS, startTestServer, type TestServer, tempAppsDir } from "./_setup.ts";
+
+/** An app whose module never finishes evaluating: a top-level await that never settles. */
+const NEVER_LOADS = `await new Promise(() => {});
+export default { fetch: () => new Response("unreachable") };
+`;
 
 let apps: ReturnType<typeof tempAppsDir>;
 let server: TestServer;
@@ -21,6 +34,7 @@ beforeAll(async () => {
   writeApp(apps.dir, "load-fails", "crash-on-import", { timeout: 3 });
   writeApp(apps.dir, "spin-briefly", "spin", { timeout: 2, concurrency: 10 });
   writeApp(apps.dir, "spin-long", "spin", { timeout: 3, concurrency: 10 });
+  writeAppCode(apps.dir, "never-loads", NEVER_LOADS, { timeout: 1 });
   server = await startTestServer(
     { APPS_DIR: apps.dir },
     // A crash loop that only a change on disk can end; no heartbeat racing the timeout's probe.
@@ -106,6 +120,21 @@ describe("a worker that dies mid-request", () => {
 });
 
 // In a real server process: under `bun test` a worker's rejection handler is never called (oven-sh/bun#36445).
+describe("an app whose loading never ends", () => {
+  test("fails to start by its timeout and its thread is terminated, not kept forever", async () => {
+    const answer = await call(server.at("/never-loads/"));
+    // The request's own timeout and the start deadline are both 1 s from the same moment.
+    expect(answer.status === 504 || answer.code === "WORKER_START_FAILED").toBe(true);
+    const [spawn] = events.of("spawn", "never-loads@1.0.0");
+    const end = await events.next("terminate", (e) => e.workerId === spawn?.workerId);
+    expect(end.reason).toBe("start-failed");
+    expect(server.pool.snapshot().filter((w) => w.app === "never-loads")).toEqual([]);
+    const again = await call(server.at("/never-loads/"));
+    expect(again.code).toBe("WORKER_START_FAILED"); // backing off, answered at once
+    expect(again.body.error.message).toContain("did not finish loading within 1s");
+  });
+});
+
 test("unhandled rejections do not kill the worker", async () => {
   const real = await startServerProcess({ APPS_DIR: FIXTURE_APPS });
   const answers = [];

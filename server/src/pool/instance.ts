@@ -60,8 +60,8 @@ export class WorkerInstance {
   readonly #liveness: Liveness;
   /** Client-abort watching for slow requests (real time: it is about the socket). */
   readonly #aborts = new AbortWatch();
-  /** The onTerminate grace (real time: the worker runs in real time). */
-  readonly #grace = new Timers(realClock);
+  /** The start deadline and the onTerminate grace (real time: the thread runs in real time). */
+  readonly #threadTimers = new Timers(realClock);
   readonly #exchanges = new Map<number, Exchange>();
   /** Each exchange's timeout deadline, in arrival order (see #armTimeouts). */
   readonly #deadlines = new Map<Exchange, number>();
@@ -184,6 +184,13 @@ export class WorkerInstance {
     this.#deps.events.emit("spawn", { key: this.key, workerId: this.id });
     const { name, version, dir, entrypoint, kind } = this.app;
     this.#send({ type: "init", name, version, dir, entrypoint, kind, maxMemoryBytes: (config.maxMemory ?? 0) * MB });
+    // An app whose loading never ends (a top-level await that never settles, a loop) would
+    // hold its thread forever: past the app's `timeout` it could not answer in time anyway.
+    // (Terminating a worker stuck in the app's dynamic import is safe in Bun 1.4; one stuck in
+    // its own top-level code never closes, which is why the guest imports the app.)
+    this.#threadTimers.set("start", config.timeout * 1000, () =>
+      this.#onStartFailed(`did not finish loading within ${config.timeout}s`),
+    );
   }
 
   #onMessage(message: GuestMessage): void {
@@ -224,7 +231,9 @@ export class WorkerInstance {
   }
 
   #onReady(): void {
+    if (this.#started) return; // ready after its start deadline failed it: it is going
     this.#started = true;
+    this.#threadTimers.clear("start");
     this.#releaseSpawn?.();
     this.#setState("ready");
     this.#deps.events.emit("ready", {
@@ -247,7 +256,9 @@ export class WorkerInstance {
   }
 
   #onStartFailed(message: string): void {
+    if (this.#started) return; // a late failure after a start deadline already failed it
     this.#started = true;
+    this.#threadTimers.clear("start");
     this.#releaseSpawn?.();
     this.#stopReason = "start-failed";
     this.#deps.logger.error("app failed to start", { app: this.key, worker: this.id, error: message });
@@ -337,13 +348,13 @@ export class WorkerInstance {
   #stop(): void {
     if (this.#stopping || this.state === "terminated") return;
     this.#stopping = true;
-    this.#grace.set("stop", this.#deps.timing.stopGraceMs, () => this.#terminateNow());
+    this.#threadTimers.set("stop", this.#deps.timing.stopGraceMs, () => this.#terminateNow());
     this.#send({ type: "stop" });
   }
 
   #terminateNow(): void {
     this.#stopping = true;
-    this.#grace.clear("stop");
+    this.#threadTimers.clear("stop");
     this.#worker?.terminate();
   }
 
@@ -369,7 +380,7 @@ export class WorkerInstance {
     this.#timers.clearAll();
     this.#liveness.stop();
     this.#aborts.stop();
-    this.#grace.clearAll();
+    this.#threadTimers.clearAll();
     this.#releaseSpawn?.();
     this.#failAll(new BuntimeError("WORKER_CRASHED", `${this.key} worker exited`));
     this.#readyCallbacks.reject(new BuntimeError("WORKER_START_FAILED", `${this.key} exited while starting`));
