@@ -1,8 +1,11 @@
 /**
  * CONTRACT §3: no request is lost to a change. A request waiting in a version's queue when the
- * version changes on disk is served by the new code, not answered with an error.
+ * version changes on disk is served by the new code; when the version is removed, by what its
+ * range resolves to then.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import { rmSync } from "node:fs";
+import { join } from "node:path";
 import { writeAppCode } from "./_pool-helpers.ts";
 import { eventually, startTestServer, type TestServer, tempAppsDir } from "./_setup.ts";
 
@@ -14,6 +17,9 @@ const code = (answer: string) => `export default {
   },
 };
 `;
+
+/** One request at a time, so a second one waits in the queue; `GATE` is the test's gate server. */
+const config = () => ({ concurrency: 1, maxQueue: 10, env: { GATE: `http://127.0.0.1:${gate.port}/` } });
 
 let apps: ReturnType<typeof tempAppsDir>;
 let server: TestServer;
@@ -35,11 +41,9 @@ beforeAll(async () => {
       }),
   });
   apps = tempAppsDir();
-  writeAppCode(apps.dir, "changing", code("v1"), {
-    concurrency: 1,
-    maxQueue: 10,
-    env: { GATE: `http://127.0.0.1:${gate.port}/` },
-  });
+  writeAppCode(apps.dir, "changing", code("v1"), config());
+  writeAppCode(apps.dir, "versions", code("1.0.0"), config(), "1.0.0");
+  writeAppCode(apps.dir, "versions", code("1.1.0"), config(), "1.1.0");
   server = await startTestServer({ APPS_DIR: apps.dir });
 });
 
@@ -56,11 +60,7 @@ test("a queued request whose version changes on disk is served by the new code",
   const queued = fetch(server.at("/changing/"));
   await eventually(() => server.pool.busy() === 2); // one in flight, one waiting
 
-  writeAppCode(apps.dir, "changing", code("v2"), {
-    concurrency: 1,
-    maxQueue: 10,
-    env: { GATE: `http://127.0.0.1:${gate.port}/` },
-  });
+  writeAppCode(apps.dir, "changing", code("v2"), config());
   server.catalog.invalidate("changing@1.0.0");
 
   const answer = await queued;
@@ -68,4 +68,25 @@ test("a queued request whose version changes on disk is served by the new code",
   expect(await answer.text()).toBe("v2");
   for (const open of held) open();
   expect(await (await first).text()).toBe("v1"); // the old worker finished what it had
+});
+
+test("a queued request whose version is removed is served by what its range resolves to now", async () => {
+  const heldBefore = held.length;
+  const first = fetch(server.at("/versions/hold"));
+  await eventually(() => held.length > heldBefore); // 1.1.0's one slot is taken
+  const queued = fetch(server.at("/versions/"));
+  const exact = fetch(server.at("/versions@1.1.0/"));
+  await eventually(() => server.pool.busy() === 3);
+
+  rmSync(join(apps.dir, "versions", "1.1.0"), { recursive: true });
+  server.catalog.refresh();
+
+  const answer = await queued;
+  expect(answer.status).toBe(200);
+  expect(await answer.text()).toBe("1.0.0");
+  const gone = await exact;
+  expect(gone.status).toBe(404);
+  expect(((await gone.json()) as { error: { code: string } }).error.code).toBe("VERSION_NOT_FOUND");
+  for (const open of held) open();
+  expect(await (await first).text()).toBe("1.1.0");
 });

@@ -4,6 +4,7 @@ import { Deployer } from "./apps/deploy/deploy.ts";
 import { type BuntimeConfig, loadBuntimeConfig } from "./config/buntime-config.ts";
 import type { ServerEnv } from "./constants.ts";
 import { BuntimeError, errorResponse } from "./errors.ts";
+import { resolveRange } from "./http/app-route.ts";
 import { internalRoutes, statsJson } from "./http/internal.ts";
 import { createPipeline } from "./http/pipeline.ts";
 import { PluginHost } from "./plugins/host.ts";
@@ -93,7 +94,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     timing: options.timing,
     counters,
     preload: options.preload,
-    reload: (app) => catalog.load(app.name, app.version),
+    reload: (app, forward) => resolveRange(app.name, forward.range, catalog),
   });
   const stats = new StatsCollector(counters, pool.events);
   await plugins.init(pool, {

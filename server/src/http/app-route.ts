@@ -23,23 +23,36 @@ export function resolveAppRequest(url: URL, catalog: AppCatalog): AppResolution 
   let target: AppTarget | undefined;
   try {
     target = parseTarget(url.pathname, url.search);
-    const resolution = catalog.resolve(target.name, target.range);
-    if (resolution === undefined) throw new BuntimeError("APP_NOT_FOUND", `no app named "${target.name}"`);
-    if (!resolution.ok) {
-      throw resolution.code === "INVALID_VERSION"
-        ? new BuntimeError("INVALID_VERSION", `"${target.range}" is not a version or range`)
-        : new BuntimeError("VERSION_NOT_FOUND", `${target.name} has no version matching "${target.range ?? "*"}"`);
-    }
-    const loaded = catalog.loaded(target.name, resolution.version);
-    if (loaded) return { target, app: loaded, error: undefined };
+    const app = resolveRange(target.name, target.range, catalog);
+    if (!(app instanceof Promise)) return { target, app, error: undefined };
     const found = target;
-    return catalog.load(target.name, resolution.version).then(
-      (app) => ({ target: found, app, error: undefined }),
+    return app.then(
+      (loaded) => ({ target: found, app: loaded, error: undefined }),
       (error) => failed(found, error),
     );
   } catch (error) {
     return failed(target, error);
   }
+}
+
+/**
+ * The version of `name` that `range` (undefined: none given) resolves to on disk now, loaded;
+ * a promise while it loads.
+ * @throws BuntimeError APP_NOT_FOUND, INVALID_VERSION or VERSION_NOT_FOUND
+ */
+export function resolveRange(
+  name: string,
+  range: string | undefined,
+  catalog: AppCatalog,
+): AppVersion | Promise<AppVersion> {
+  const resolution = catalog.resolve(name, range);
+  if (resolution === undefined) throw new BuntimeError("APP_NOT_FOUND", `no app named "${name}"`);
+  if (!resolution.ok) {
+    throw resolution.code === "INVALID_VERSION"
+      ? new BuntimeError("INVALID_VERSION", `"${range}" is not a version or range`)
+      : new BuntimeError("VERSION_NOT_FOUND", `${name} has no version matching "${range ?? "*"}"`);
+  }
+  return catalog.loaded(name, resolution.version) ?? catalog.load(name, resolution.version);
 }
 
 function failed(target: AppTarget | undefined, error: unknown): AppResolution {
@@ -54,8 +67,8 @@ export function resolvedApp(app: AppVersion | undefined): ResolvedApp | undefine
 
 /**
  * Forwards a resolved request to its app: checks the body size, strips the prefix and adds the
- * contract's headers. (A request that waits while its version is replaced is served by the new
- * one: the pool retries it, see `ReplacedError`.)
+ * contract's headers. (A request that waits while its version is replaced is served by what
+ * its range resolves to then: the pool retries it, see `ReplacedError`.)
  */
 export function serveApp(
   request: Request,
@@ -71,6 +84,11 @@ export function serveApp(
   headers["x-forwarded-prefix"] = target.prefix;
   headers["x-buntime-app"] = `${target.name}@${app.version}`;
   headers["x-request-id"] = requestId;
-  const forward = { request: limitBody(request, deps.maxBodySize), url: url.origin + target.path, headers };
+  const forward = {
+    request: limitBody(request, deps.maxBodySize),
+    url: url.origin + target.path,
+    headers,
+    range: target.range,
+  };
   return deps.pool.dispatch(app, forward);
 }

@@ -13,6 +13,8 @@ export interface ForwardedRequest {
   headers: HeaderRecord;
   /** Clock time the request reached the pool: its `timeout` counts from here, queueing included. */
   arrivedAt?: number;
+  /** The range the client asked for (`/<name>@<range>`; undefined: none): resolved again on a retry. */
+  range?: string;
   /** Times it was dispatched again because its version was replaced while it waited. */
   retries?: number;
 }

@@ -22,11 +22,11 @@ export interface WorkerPoolOptions {
   /** Modules every worker loads before the app (the emulator's outbound mocks). */
   preload?: string[];
   /**
-   * Loads a version again (the catalogue's `load`): a request that waited for a version
-   * replaced under it is served by what is on disk now. Without it, such a request fails with
-   * the ReplacedError (503 with Retry-After).
+   * Resolves a request's version again (its `range` against what is on disk now): a request
+   * that waited for a version replaced or removed under it is served by that one. Without it,
+   * such a request fails with the ReplacedError (503 with Retry-After).
    */
-  reload?: (app: AppVersion) => Promise<AppVersion>;
+  reload?: (app: AppVersion, forward: ForwardedRequest) => AppVersion | Promise<AppVersion>;
 }
 
 /** Dispatches of one request after its version was replaced, before it fails instead. */
@@ -80,7 +80,9 @@ export class WorkerPool {
         forward.retries = (forward.retries ?? 0) + 1;
         const { reload } = options;
         if (!reload || forward.retries > MAX_REDISPATCHES) return Promise.reject(error);
-        return reload(app).then((next) => this.dispatch(next, forward));
+        return Promise.resolve()
+          .then(() => reload(app, forward))
+          .then((next) => this.dispatch(next, forward));
       },
     };
   }
