@@ -76,6 +76,7 @@ export class WorkerPool {
       preload: this.#preload,
       spawnPermit: () => this.#spawnGate.acquire(),
       reserveWorker: (p) => this.#reserveWorker(p),
+      hasRoom: () => this.#liveWorkers() < this.#size,
       redispatch: (app, forward, error) => {
         forward.retries = (forward.retries ?? 0) + 1;
         const { reload } = options;
@@ -195,9 +196,14 @@ export class WorkerPool {
   }
 
   /** Makes room for one more worker by evicting least recently used versions. */
-  #reserveWorker(requester: VersionPool): void {
+  #liveWorkers(): number {
     let live = 0;
     for (const pool of this.#versions.values()) live += pool.liveCount;
+    return live;
+  }
+
+  #reserveWorker(requester: VersionPool): void {
+    let live = this.#liveWorkers();
     for (const key of [...this.#recency.oldestFirst()]) {
       if (live < this.#size) return;
       const pool = this.#versions.get(key);

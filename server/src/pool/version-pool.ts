@@ -30,6 +30,8 @@ export interface VersionPoolDeps extends Omit<InstanceDeps, "onChange"> {
   clock: Clock;
   /** Makes room in the pool-wide budget for one more worker (may evict other versions). */
   reserveWorker: (pool: VersionPool) => void;
+  /** Whether the pool-wide budget has room for one more live worker without evicting. */
+  hasRoom: () => boolean;
   /** Serves a waiting request whose version was replaced under it (see ReplacedError). */
   redispatch: (app: AppVersion, forward: ForwardedRequest, error: ReplacedError) => Promise<Response>;
   counters: PoolCounters;
@@ -43,8 +45,8 @@ export interface VersionPoolDeps extends Omit<InstanceDeps, "onChange"> {
  *
  * Under load, a worker near `maxRequests` gets its successor prewarmed (`shouldPrewarm`), so
  * that requests go on to it the moment the old one drains instead of waiting for a spawn.
- * Until then the successor is held back (`successorMayServe`), and the pair counts as one
- * worker toward POOL_SIZE.
+ * Until then the successor is held back (`successorMayServe`). It is only prewarmed while
+ * POOL_SIZE has room.
  */
 export class VersionPool {
   readonly key: VersionKey;
@@ -71,17 +73,9 @@ export class VersionPool {
     this.#prewarmFrom = prewarmFrom(app.config.maxRequests);
   }
 
-  /**
-   * Workers that are not draining or gone: what counts against POOL_SIZE. A worker whose
-   * successor is prewarmed counts as gone already (it drains after its last few requests):
-   * the pair is one worker, as it is when the successor is spawned after the drain.
-   */
+  /** Workers that are not draining or gone: what counts against POOL_SIZE. */
   get liveCount(): number {
-    const live = this.#live().length;
-    const predecessor = this.#predecessor;
-    // No successor yet: it is being spawned (reserveWorker asks for room for it right now).
-    const superseded = predecessor?.live === true && (this.#successor === undefined || this.#successor.live);
-    return superseded ? live - 1 : live;
+    return this.#live().length;
   }
 
   get queued(): number {
@@ -169,16 +163,16 @@ export class VersionPool {
 
   /**
    * Spawns `worker`'s successor ahead of its drain when `shouldPrewarm` says so: once per
-   * worker, never for a retired version or during a crash-loop backoff, and through the same
-   * path as any spawn (reserveWorker, the spawn gate). If it is never used, idleTimeout ends it.
+   * worker, never for a retired version or during a crash-loop backoff, only while POOL_SIZE
+   * has room (a prewarm never evicts another version), and through the same path as any spawn
+   * (reserveWorker, the spawn gate). If it is never used, idleTimeout ends it.
    */
   #maybePrewarm(worker: WorkerInstance): void {
     if (this.#retired || worker.prewarmed || this.#heldSuccessor() !== undefined || this.#inBackoff()) return;
     const limits = { from: this.#prewarmFrom, maxRequests: this.app.config.maxRequests };
-    if (!shouldPrewarm(worker, this.#live(), this.#queue.length, limits)) return;
+    if (!shouldPrewarm(worker, this.#live(), this.#queue.length, limits) || !this.#deps.hasRoom()) return;
     worker.prewarmed = true;
     this.#predecessor = worker;
-    this.#successor = undefined; // liveCount: the predecessor counts as gone while room is made
     const successor = this.#spawn();
     this.#successor = successor;
     this.#deps.logger.debug("prewarming successor", {
