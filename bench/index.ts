@@ -22,7 +22,7 @@ let options: ReturnType<typeof parseBenchArgs>;
 let scenarios: ReturnType<typeof selectScenarios>;
 try {
   options = parseBenchArgs(Bun.argv.slice(2));
-  scenarios = selectScenarios(options.only);
+  scenarios = selectScenarios(options.only, options.against);
 } catch (error) {
   console.error((error as Error).message);
   process.exit(2);

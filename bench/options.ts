@@ -1,7 +1,8 @@
 /**
- * `bun bench [--quick] [--only <scenario>[,<scenario>…]] [--rounds N] [--seconds N]`: the run's
- * options, one schema with the defaults. `--quick` is a smoke run: fewer rounds, 1-second
- * measurements and smaller catalogues; its numbers are for checking the harness, not for comparing.
+ * `bun bench [--quick] [--only <scenario>[,<scenario>…]] [--rounds N] [--seconds N]
+ * [--against <git-ref>]`: the run's options, one schema with the defaults. `--quick` is a smoke
+ * run: fewer rounds, 1-second measurements and smaller catalogues; its numbers are for checking
+ * the harness, not for comparing. `--against` compares another commit's runtime with this one's.
  */
 import { parseArgs } from "node:util";
 import { z } from "zod";
@@ -9,6 +10,8 @@ import { z } from "zod";
 export const benchOptionsSchema = z
   .object({
     quick: z.boolean().default(false),
+    /** A git ref whose runtime is compared with the working tree's (scenario compare) instead of a full run. */
+    against: z.string().min(1).optional(),
     /** Scenario names to run; empty: all. */
     only: z.array(z.string().min(1)).default([]),
     /** Interleaved rounds per pair (A B A B …), each with fresh server processes. */
@@ -50,6 +53,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     args: argv,
     options: {
       quick: { type: "boolean" },
+      against: { type: "string" },
       only: { type: "string", multiple: true },
       rounds: { type: "string" },
       seconds: { type: "string" },
@@ -59,11 +63,14 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
   });
   if (values.help) {
     console.log("usage: bun bench [--quick] [--only <scenario>[,<scenario>…]] [--rounds N] [--seconds N]");
+    console.log(
+      "       bun bench --against <git-ref> [--rounds N] [--seconds N]   (that commit's runtime vs this tree's)",
+    );
     process.exit(0);
   }
   const only = (values.only ?? []).flatMap((entry) => entry.split(",")).filter(Boolean);
   const number = (text: string | undefined) => (text === undefined ? undefined : Number(text));
-  const given = { only, rounds: number(values.rounds), seconds: number(values.seconds) };
+  const given = { only, rounds: number(values.rounds), seconds: number(values.seconds), against: values.against };
   const result = benchOptionsSchema.safeParse({
     ...(values.quick ? { ...QUICK, quick: true } : {}),
     ...Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined)),

@@ -88,7 +88,8 @@ export function formatTable(outcomes: ScenarioOutcome[], machine: MachineFacts, 
 /** Writes (merging with the day's file) and returns the path written. */
 export function writeResults(outcomes: ScenarioOutcome[], machine: MachineFacts, options: BenchOptions): string {
   mkdirSync(RESULTS_DIR, { recursive: true });
-  const file = join(RESULTS_DIR, `${machine.date.slice(0, 10)}${options.quick ? ".quick" : ""}.json`);
+  const kind = `${options.quick ? ".quick" : ""}${options.against ? ".compare" : ""}`;
+  const file = join(RESULTS_DIR, `${machine.date.slice(0, 10)}${kind}.json`);
   let scenarios: Record<string, unknown> = {};
   if (existsSync(file)) {
     try {

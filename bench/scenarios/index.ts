@@ -2,6 +2,7 @@
 import type { Scenario } from "../scenario.ts";
 import { catalogue } from "./catalogue.ts";
 import { cold } from "./cold.ts";
+import { compare } from "./compare.ts";
 import { cpu } from "./cpu.ts";
 import { emulator } from "./emulator.ts";
 import { memory } from "./memory.ts";
@@ -30,8 +31,15 @@ const GROUPS: Record<string, string[]> = {
   throughput: ["hello", "hono", "64k", "1m"],
 };
 
-/** The scenarios named by `--only` (all when empty); throws naming an unknown one. */
-export function selectScenarios(only: readonly string[]): Scenario[] {
+/**
+ * The scenarios named by `--only` (all when empty), or just `compare` with `--against`; throws
+ * naming an unknown one.
+ */
+export function selectScenarios(only: readonly string[], against?: string): Scenario[] {
+  if (against !== undefined) {
+    if (only.length > 0) throw new Error("--against runs its own comparison: leave out --only");
+    return [compare];
+  }
   if (only.length === 0) return [...SCENARIOS];
   const wanted = new Set(only.flatMap((name) => GROUPS[name] ?? [name]));
   for (const name of wanted) {

@@ -11,13 +11,15 @@ export interface RuntimeOptions {
   config: string;
   /** More environment, such as POOL_SIZE. */
   env?: Record<string, string>;
+  /** A checkout whose runtime to start (`bench --against`); default this one. */
+  root?: string;
 }
 
 /** Starts `bun server/src/index.ts` on a free port of 127.0.0.1. */
 export function startRuntime(options: RuntimeOptions): Promise<ServerHandle> {
   return spawnServer({
     label: "runtime",
-    cmd: [process.execPath, ENTRY],
+    cmd: [process.execPath, options.root ? join(options.root, "server/src/index.ts") : ENTRY],
     env: {
       PATH: process.env.PATH ?? "/usr/bin:/bin",
       HOME: process.env.HOME ?? "/tmp",

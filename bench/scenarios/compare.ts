@@ -1,0 +1,66 @@
+/**
+ * Scenario `compare` (`bun bench --against <git-ref>`, not part of a full run): the runtime at
+ * `<ref>` (A) against the working tree's (B), hello through each, interleaved A B A B… with
+ * fresh servers: req/s and server CPU per request. Two builds in one run on one machine are
+ * what shows a change of a microsecond or two; separate runs of this noisy machine do not.
+ */
+
+import { HELLO, NO_RECYCLE, writeApp } from "../apps.ts";
+import { checkoutBaseline } from "../baseline.ts";
+import { cpuPerRequest, errorNotes, interleave, withServer } from "../measure.ts";
+import type { Scenario } from "../scenario.ts";
+import { startRuntime } from "../servers/runtime.ts";
+import { summarise } from "../stats.ts";
+
+export const compare: Scenario = {
+  name: "compare",
+  title: "the runtime at --against <ref> (A) vs the working tree (B): hello req/s and CPU per request",
+  async run(ctx) {
+    const ref = ctx.options.against;
+    if (ref === undefined) throw new Error("compare needs --against <git-ref>");
+    const baseline = checkoutBaseline(ref, ctx.workspace.root);
+    try {
+      const dir = ctx.workspace.appsDir("compare");
+      writeApp(dir, "hello", "1.0.0", HELLO, NO_RECYCLE);
+      const roots = { baseline: baseline.root, tree: undefined } as const;
+      const results = await interleave(ctx, ["baseline", "tree"] as const, async (side, round) => {
+        const start = () => startRuntime({ appsDir: dir, config: ctx.workspace.config, root: roots[side] });
+        const measured = await withServer(ctx, start, (server) =>
+          cpuPerRequest(ctx, server, server.appUrl("hello", "/")),
+        );
+        ctx.log(
+          `  round ${round + 1} ${side}: ${measured.result.requestsPerSecond.toFixed(0)} req/s, ${measured.usPerRequest.toFixed(1)} µs/request`,
+        );
+        return measured;
+      });
+      const short = baseline.commit.slice(0, 7);
+      const a = baseline.commit.startsWith(ref) ? short : `${ref} (${short})`;
+      const sides = (pick: (m: (typeof results.tree)[number]) => number) => ({
+        a: { label: a, summary: summarise(results.baseline.map(pick)) },
+        b: { label: "working tree", summary: summarise(results.tree.map(pick)) },
+      });
+      const notes = [
+        ...errorNotes(
+          a,
+          results.baseline.map((m) => m.result),
+        ),
+        ...errorNotes(
+          "working tree",
+          results.tree.map((m) => m.result),
+        ),
+      ];
+      return [
+        {
+          measure: "hello through the runtime",
+          unit: "req/s",
+          better: "higher",
+          ...sides((m) => m.result.requestsPerSecond),
+          notes,
+        },
+        { measure: "server CPU per request (hello)", unit: "µs/req", better: "lower", ...sides((m) => m.usPerRequest) },
+      ];
+    } finally {
+      baseline.remove();
+    }
+  },
+};
