@@ -38,10 +38,8 @@ export function recordingResponse(Original: typeof globalThis.Response): typeof 
 
     constructor(body?: BodyInit | null, init?: ResponseInit) {
       super(body, init);
-      if (typeof body === "string" && !this.headers.has("content-type")) {
-        this.headers.set("content-type", "text/plain;charset=utf-8");
-      }
       if (typeof body === "string") {
+        if (!this.headers.has("content-type")) this.headers.set("content-type", "text/plain;charset=utf-8");
         // A UTF-16 code unit is at most 3 bytes of UTF-8.
         if (body.length * 3 <= WHOLE_BODY_LIMIT) {
           wholeBodies.set(this, body.length <= INLINE_TEXT_LIMIT ? body : undefined);

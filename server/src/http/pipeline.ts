@@ -81,10 +81,7 @@ export function createPipeline(
   ): Promise<Response> {
     trip.resolution = await resolving;
     // The context is built only when a plugin will read it.
-    const ctx =
-      plugins.hasRequestHooks || plugins.hasResponseHooks
-        ? context(trip.url, trip.requestId, trip.resolution, clientAddress)
-        : undefined;
+    const ctx = plugins.hasRequestHooks || plugins.hasResponseHooks ? context(trip, clientAddress) : undefined;
     let answered: Response | undefined;
     if (ctx && plugins.hasRequestHooks) {
       const result = await plugins.runRequest(trip.request, ctx);
@@ -127,9 +124,7 @@ export function createPipeline(
   }
 
   function context(
-    url: URL,
-    requestId: string,
-    resolution: AppResolution | undefined,
+    { url, requestId, resolution }: Trip,
     clientAddress: (() => string | undefined) | undefined,
   ): RequestContext {
     return {

@@ -89,9 +89,7 @@ export class VersionPool {
     const worker = this.#takeFree();
     if (worker) {
       this.#deps.counters.hits++;
-      const response = worker.dispatch(forward);
-      if (worker.requests >= this.#prewarmFrom) this.#maybePrewarm(worker);
-      return response;
+      return this.#dispatchTo(worker, forward);
     }
     this.#deps.counters.misses++;
     return this.#wait(forward);
@@ -122,13 +120,19 @@ export class VersionPool {
       const waiter = this.#queue.shift() as Waiter;
       this.#deps.clock.clearTimeout(waiter.timer);
       // Dispatch here, synchronously: the slot is taken before the next waiter looks.
-      waiter.resolve(worker.dispatch(waiter.forward));
-      if (worker.requests >= this.#prewarmFrom) this.#maybePrewarm(worker);
+      waiter.resolve(this.#dispatchTo(worker, waiter.forward));
     }
     if (this.#queue.length > 0) this.#maybeSpawn();
     // In a crash-loop backoff with nothing alive to wait for, waiting requests get the failure now.
     const backoff = this.#queue.length > 0 ? this.#backoffError() : undefined;
     if (backoff) for (const waiter of this.#queue.splice(0)) this.#settle(waiter, backoff);
+  }
+
+  /** Sends a request to `worker`; one near its end may get its successor prewarmed. */
+  #dispatchTo(worker: WorkerInstance, forward: ForwardedRequest): Promise<Response> {
+    const response = worker.dispatch(forward);
+    if (worker.requests >= this.#prewarmFrom) this.#maybePrewarm(worker);
+    return response;
   }
 
   #live(): WorkerInstance[] {
@@ -231,9 +235,8 @@ export class VersionPool {
 
   /** While a crash loop backs off and no worker is alive: the last start failure, at once. */
   #backoffError(): BuntimeError | undefined {
-    if (this.#failures === 0 || this.liveCount > 0) return undefined;
+    if (!this.#inBackoff() || this.liveCount > 0) return undefined;
     const wait = this.#retryAt - this.#deps.clock.now();
-    if (wait <= 0) return undefined;
     const message = `${this.#lastFailure?.message ?? `${this.key} failed to start`} (next start in ${Math.ceil(wait / 1000)}s)`;
     return new BuntimeError("WORKER_START_FAILED", message);
   }
