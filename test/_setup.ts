@@ -48,6 +48,18 @@ export function tempAppsDir(...apps: string[]): { dir: string; remove: () => voi
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+/** Stops `server` (if it started), then removes `apps`, even when stopping failed: an afterAll. */
+export async function stopThenRemove(
+  server: { stop(): Promise<void> } | undefined,
+  apps: { remove(): void } | undefined,
+): Promise<void> {
+  try {
+    await server?.stop();
+  } finally {
+    apps?.remove();
+  }
+}
+
 /** Polls `check` until it returns true or `timeoutMs` passes (for effects with no event, such as disk watchers). */
 export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 3000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -16,7 +16,7 @@ import {
   writeAppCode,
 } from "./_pool-helpers.ts";
 import { killServerProcesses, startServerProcess } from "./_server-process.ts";
-import { eventually, FIXTURE_APPS, startTestServer, type TestServer, tempAppsDir } from "./_setup.ts";
+import { eventually, FIXTURE_APPS, startTestServer, stopThenRemove, type TestServer, tempAppsDir } from "./_setup.ts";
 
 /** An app whose module never finishes evaluating: a top-level await that never settles. */
 const NEVER_LOADS = `await new Promise(() => {});
@@ -45,11 +45,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   killServerProcesses();
-  try {
-    await server?.stop();
-  } finally {
-    apps.remove(); // even when the server failed to start or stop
-  }
+  await stopThenRemove(server, apps);
 });
 
 describe("an app that throws while loading", () => {

@@ -7,7 +7,7 @@ import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createLogger } from "../server/src/util/log.ts";
 import { call, type EventLog, recordEvents, whenInFlight, writeApp, writeAppCode } from "./_pool-helpers.ts";
-import { startTestServer, type TestServer, tempAppsDir } from "./_setup.ts";
+import { startTestServer, stopThenRemove, type TestServer, tempAppsDir } from "./_setup.ts";
 
 /** Answers how many requests its worker had in flight when this one arrived (itself included). */
 const IN_FLIGHT_APP = `
@@ -43,13 +43,7 @@ beforeAll(async () => {
   events = recordEvents(server.pool.events);
 });
 
-afterAll(async () => {
-  try {
-    await server?.stop();
-  } finally {
-    apps.remove(); // even when the server failed to start or stop
-  }
-});
+afterAll(() => stopThenRemove(server, apps));
 
 describe("timeout", () => {
   test("answers 504 APP_TIMEOUT on time and never reuses the timed-out worker", async () => {
@@ -229,13 +223,7 @@ describe("autoInstall", () => {
     installServer = await startTestServer({ APPS_DIR: install.dir }, { logger });
   });
 
-  afterAll(async () => {
-    try {
-      await installServer?.stop();
-    } finally {
-      install.remove();
-    }
-  });
+  afterAll(() => stopThenRemove(installServer, install));
 
   test("concurrent first requests all succeed with a single install", async () => {
     const spawns = recordEvents(installServer.pool.events);

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type Answer, call, type EventLog, recordEvents, writeApp } from "./_pool-helpers.ts";
-import { startTestServer, type TestServer, tempAppsDir } from "./_setup.ts";
+import { startTestServer, stopThenRemove, type TestServer, tempAppsDir } from "./_setup.ts";
 
 let apps: ReturnType<typeof tempAppsDir>;
 let server: TestServer;
@@ -23,13 +23,7 @@ beforeAll(async () => {
   events = recordEvents(server.pool.events);
 });
 
-afterAll(async () => {
-  try {
-    await server?.stop();
-  } finally {
-    apps.remove();
-  }
-});
+afterAll(() => stopThenRemove(server, apps));
 
 /** Where an event stands in the recorded order (-1: not recorded). */
 const position = (kind: "spawn" | "recycle", key: string, workerId: number) =>
@@ -142,13 +136,7 @@ describe("with POOL_SIZE reached", () => {
     log = recordEvents(full.pool.events);
   });
 
-  afterAll(async () => {
-    try {
-      await full?.stop();
-    } finally {
-      small.remove();
-    }
-  });
+  afterAll(() => stopThenRemove(full, small));
 
   test("no successor is prewarmed while POOL_SIZE is full, and nothing is evicted", async () => {
     const other = await call(full.at("/other/"));

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { writeAppCode } from "./_pool-helpers.ts";
-import { eventually, startTestServer, type TestServer, tempAppsDir } from "./_setup.ts";
+import { eventually, startTestServer, stopThenRemove, type TestServer, tempAppsDir } from "./_setup.ts";
 
 /** `/hold` waits for the test's gate before answering: the one slot stays taken until then. */
 const code = (answer: string) => `export default {
@@ -49,9 +49,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const open of held) open();
-  await server?.stop();
   gate?.stop(true);
-  apps?.remove();
+  await stopThenRemove(server, apps);
 });
 
 test("a queued request whose version changes on disk is served by the new code", async () => {

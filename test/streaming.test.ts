@@ -3,7 +3,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { writeAppCode } from "./_pool-helpers.ts";
-import { startTestServer, type TestServer, tempAppsDir } from "./_setup.ts";
+import { startTestServer, stopThenRemove, type TestServer, tempAppsDir } from "./_setup.ts";
 
 const MB = 1024 * 1024;
 
@@ -185,10 +185,7 @@ export default {
     writeAppCode(apps.dir, "repeating", REPEATING);
     server = await startTestServer({ APPS_DIR: apps.dir });
   });
-  afterAll(async () => {
-    await server.stop();
-    apps.remove();
-  });
+  afterAll(() => stopThenRemove(server, apps));
 
   test("an app's constant chunk arrives every time, request after request", async () => {
     for (let i = 0; i < 3; i++) {
