@@ -144,6 +144,7 @@ describe("an invalid environment", () => {
     ["MAX_BODY_SIZE", "lots"],
     ["POOL_SIZE", "0"],
     ["SHUTDOWN_TIMEOUT", "-1"],
+    ["LOG_LEVEL", "loud"],
   ])("%s=%s exits with status 2 and names the variable", async (name, value) => {
     const proc = spawnServer({ PORT: "0", HOST: "127.0.0.1", [name]: value });
     const [status, stdout, stderr] = await Promise.all([

@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { formatIssues } from "@buntime/sdk";
 import { z } from "zod";
+import { LOG_LEVELS } from "./util/log.ts";
 
 /** Parses `10mb`, `512kb`, `1gb` or a plain byte count. */
 export function parseByteSize(text: string): number | undefined {
@@ -33,6 +34,7 @@ export const envSchema = z.object({
   POOL_SIZE: intFrom(1, 100_000).default(100),
   MAX_BODY_SIZE: byteSize.default(10 * 1024 ** 2),
   SHUTDOWN_TIMEOUT: intFrom(0, 3600).default(10),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default("info"),
 });
 
 export type ServerEnv = z.output<typeof envSchema>;

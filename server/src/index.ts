@@ -8,16 +8,16 @@ import { EnvError, loadEnv } from "./constants.ts";
 import { PluginLoadError } from "./plugins/load.ts";
 import { type RunningServer, startServer } from "./server.ts";
 import { isServerProcess, receiveEnvironment, supervise } from "./supervisor.ts";
-import { createLogger } from "./util/log.ts";
+import { createLogger, type Logger } from "./util/log.ts";
 
 if (!isServerProcess()) process.exit(await supervise(import.meta.path));
 await receiveEnvironment();
 
-const logger = createLogger();
-
+let logger: Logger;
 let server: RunningServer;
 try {
   const env = loadEnv();
+  logger = createLogger(env.LOG_LEVEL);
   server = await startServer({ env, logger });
   console.log(`Buntime listening on ${server.url.href} (apps from ${env.APPS_DIR})`);
 } catch (error) {

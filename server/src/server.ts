@@ -77,7 +77,7 @@ const SOCKET_IDLE_SECONDS = 120;
  */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { env } = options;
-  const logger = options.logger ?? createLogger();
+  const logger = options.logger ?? createLogger(env.LOG_LEVEL);
   const config =
     options.config ??
     (env.BUNTIME_CONFIG ? await loadBuntimeConfig(env.BUNTIME_CONFIG) : { baseDir: process.cwd(), plugins: [] });

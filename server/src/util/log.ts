@@ -1,8 +1,9 @@
 import pino from "pino";
 
 /**
- * The runtime's logger: structured JSON lines (pino) on stdout, level from `LOG_LEVEL`
- * (default `info`). This small interface keeps call sites as `log.info(msg, fields)`.
+ * The runtime's logger: structured JSON lines (pino) on stdout, at the level `LOG_LEVEL` names
+ * (validated with the rest of the environment in `constants.ts`). This small interface keeps
+ * call sites as `log.info(msg, fields)`.
  */
 export interface Logger {
   debug(msg: string, fields?: Record<string, unknown>): void;
@@ -15,17 +16,18 @@ export interface Logger {
   isLevelEnabled(level: "debug" | "info" | "warn" | "error"): boolean;
 }
 
-const LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
+/** The levels `LOG_LEVEL` may name (pino's), least severe first; `silent` writes nothing. */
+export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
-/** A pino logger writing JSON lines to `destination` (default stdout). */
+/** A pino logger writing JSON lines at `level` and above to `destination` (default stdout). */
 export function createLogger(
-  level: string = process.env.LOG_LEVEL ?? "info",
+  level: LogLevel = "info",
   destination: pino.DestinationStream = pino.destination({ fd: 1, sync: false }),
 ): Logger {
-  const lvl = (LEVELS as readonly string[]).includes(level) ? level : "info";
   const base = pino(
     {
-      level: lvl,
+      level,
       base: undefined,
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },

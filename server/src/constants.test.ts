@@ -1,0 +1,34 @@
+import { describe, expect, test } from "bun:test";
+import { EnvError, loadEnv } from "./constants.ts";
+
+/** The environment schema's rules, one test each (the child-process exit 2 is in test/server-process.test.ts). */
+describe("loadEnv", () => {
+  test("fills every default", () => {
+    const env = loadEnv({});
+    expect(env).toMatchObject({
+      PORT: 8000,
+      HOST: "0.0.0.0",
+      POOL_SIZE: 100,
+      MAX_BODY_SIZE: 10 * 1024 ** 2,
+      SHUTDOWN_TIMEOUT: 10,
+      LOG_LEVEL: "info",
+    });
+  });
+
+  test.each(["trace", "debug", "info", "warn", "error", "fatal", "silent"])("LOG_LEVEL=%s is taken", (level) => {
+    expect(loadEnv({ LOG_LEVEL: level }).LOG_LEVEL).toBe(level);
+  });
+
+  test.each(["loud", "INFO", "warning", "0"])("LOG_LEVEL=%s is refused, naming the variable", (level) => {
+    expect(() => loadEnv({ LOG_LEVEL: level })).toThrow(EnvError);
+    expect(() => loadEnv({ LOG_LEVEL: level })).toThrow(/LOG_LEVEL/);
+  });
+
+  test("an empty LOG_LEVEL counts as unset", () => {
+    expect(loadEnv({ LOG_LEVEL: "" }).LOG_LEVEL).toBe("info");
+  });
+
+  test("every invalid variable is named at once", () => {
+    expect(() => loadEnv({ PORT: "abc", LOG_LEVEL: "loud" })).toThrow(/PORT.*LOG_LEVEL|LOG_LEVEL.*PORT/);
+  });
+});
