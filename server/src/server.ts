@@ -6,6 +6,7 @@ import type { ServerEnv } from "./constants.ts";
 import { BuntimeError, errorResponse } from "./errors.ts";
 import { resolveRange } from "./http/app-route.ts";
 import { internalRoutes, statsJson } from "./http/internal.ts";
+import { INTERNAL_PREFIX } from "./http/internal-path.ts";
 import { createPipeline } from "./http/pipeline.ts";
 import { PluginHost } from "./plugins/host.ts";
 import { loadPlugins } from "./plugins/load.ts";
@@ -109,9 +110,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   let draining = false;
 
   const internal = new Hono();
-  internal.route("/_", internalRoutes({ isDraining: () => draining, pool, stats, catalog, deployer }));
+  internal.route(INTERNAL_PREFIX, internalRoutes({ isDraining: () => draining, pool, stats, catalog, deployer }));
   plugins.mountRoutes(internal);
-  internal.all("/_/*", (c) => errorResponse(new BuntimeError("NOT_FOUND", `no internal route ${c.req.path}`)));
+  internal.all(`${INTERNAL_PREFIX}/*`, (c) =>
+    errorResponse(new BuntimeError("NOT_FOUND", `no internal route ${c.req.path}`)),
+  );
   internal.onError((error) => {
     logger.error("internal route failed", { error: String(error) });
     return errorResponse(new BuntimeError("INTERNAL_ERROR", "internal error"));

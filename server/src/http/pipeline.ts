@@ -7,6 +7,7 @@ import type { WorkerPool } from "../pool/pool.ts";
 import type { StatsCollector } from "../stats/collector.ts";
 import type { Logger } from "../util/log.ts";
 import { type AppResolution, resolveAppRequest, resolvedApp, serveApp } from "./app-route.ts";
+import { isInternalPath } from "./internal-path.ts";
 
 export interface PipelineDeps {
   catalog: AppCatalog;
@@ -51,7 +52,7 @@ export function createPipeline(
     const requestId = clientId && REQUEST_ID.test(clientId) ? clientId : crypto.randomUUID();
     const trip: Trip = { request, url, requestId, started, resolution: undefined };
     stats.requestStarted();
-    const internal = url.pathname === "/_" || url.pathname.startsWith("/_/");
+    const internal = isInternalPath(url.pathname);
     let answer: Response | Promise<Response>;
     try {
       const resolving = internal ? undefined : resolveAppRequest(url, deps.catalog);

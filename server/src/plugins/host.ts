@@ -10,15 +10,11 @@ import type {
 import type { Hono } from "hono";
 import { splitKey } from "../apps/catalog.ts";
 import { BuntimeError } from "../errors.ts";
+import { pluginRoutePrefix } from "../http/internal-path.ts";
 import type { PoolEmitter, WorkerRef } from "../pool/events.ts";
 import type { WorkerPool } from "../pool/pool.ts";
 import type { Logger } from "../util/log.ts";
 import { type LoadedPlugins, PluginLoadError } from "./load.ts";
-
-/** The route prefix of a plugin: `/_/<name without its npm scope>`. */
-export function shortName(name: string): string {
-  return name.replace(/^@[^/]+\//, "");
-}
 
 /**
  * Runs the plugins' hooks in order. A hook that throws fails closed: the request is answered
@@ -99,7 +95,7 @@ export class PluginHost {
   /** Mounts each plugin's `routes` at `/_/<short name>`. */
   mountRoutes(app: Hono): void {
     for (const plugin of this.plugins) {
-      if (plugin.routes) app.route(`/_/${shortName(plugin.name)}`, plugin.routes);
+      if (plugin.routes) app.route(pluginRoutePrefix(plugin.name), plugin.routes);
     }
   }
 

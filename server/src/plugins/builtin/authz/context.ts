@@ -3,6 +3,7 @@
  * attributes the PDP reads: the identity authn verified, the app and path, the method and the
  * client's address. The environment's current time is added by the PDP.
  */
+import { isInternalPath } from "../../../http/internal-path.ts";
 import type { Identity } from "../identity.ts";
 import {
   ATTRIBUTE,
@@ -72,7 +73,7 @@ export function accessRequest(access: HttpAccess): PdpRequest {
 
 /** The app a path names (`/echo@1/x` → `echo`), for requests that did not go through routing. */
 export function appOfPath(path: string): string | undefined {
-  if (path === "/_" || path.startsWith("/_/")) return undefined;
+  if (isInternalPath(path)) return undefined;
   const name = (path.split("/")[1] ?? "").split("@")[0] ?? "";
   let decoded = name;
   try {

@@ -5,6 +5,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { BuntimeError, errorResponse } from "../../../errors.ts";
+import { pluginRoutePrefix } from "../../../http/internal-path.ts";
 import { accessRequest, appOfPath } from "./context.ts";
 import {
   type AuthzDecision,
@@ -118,7 +119,7 @@ export function authzRoutes({ store, root }: RouteDeps): Hono {
   routes.post("/policies", async (c) => {
     const entry = await policyBody(c.req.raw);
     await store.add(entry);
-    c.header("location", `/_/authz/policies/${encodeURIComponent(entry.id)}`);
+    c.header("location", `${pluginRoutePrefix("@buntime/authz")}/policies/${encodeURIComponent(entry.id)}`);
     return c.json(entry.source, 201);
   });
 
