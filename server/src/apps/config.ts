@@ -5,6 +5,7 @@ import { BuntimeError } from "../errors.ts";
 import { CONFIG_LOADER } from "../guest/paths.ts";
 import { isInside } from "../util/paths.ts";
 import { parseJsonc } from "./jsonc.ts";
+import { versionKey } from "./version-key.ts";
 
 /** One app version, ready to start: its config and where its code is. */
 export interface AppVersion {
@@ -43,14 +44,14 @@ export async function loadAppVersion(
   if (!parsed.success) {
     throw new BuntimeError(
       "APP_CONFIG_INVALID",
-      `${name}@${version}: invalid worker config: ${formatIssues(parsed.error)}`,
+      `${versionKey(name, version)}: invalid worker config: ${formatIssues(parsed.error)}`,
     );
   }
   const config = parsed.data;
   const entrypoint = findEntrypoint(dir, config.entrypoint);
   if (entrypoint === undefined) {
     const tried = config.entrypoint ?? AUTO_ENTRYPOINTS.join(", ");
-    throw new BuntimeError("ENTRYPOINT_NOT_FOUND", `${name}@${version}: no entrypoint (tried ${tried})`);
+    throw new BuntimeError("ENTRYPOINT_NOT_FOUND", `${versionKey(name, version)}: no entrypoint (tried ${tried})`);
   }
   const kind = entrypoint.endsWith(".html") ? "static" : "module";
   return { name, version, dir, config, entrypoint, kind };

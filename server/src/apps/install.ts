@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { BuntimeError } from "../errors.ts";
 import type { Logger } from "../util/log.ts";
 import type { AppVersion } from "./config.ts";
+import { versionKey } from "./version-key.ts";
 
 const INSTALL_TIMEOUT_MS = 5 * 60_000;
 
@@ -39,7 +40,7 @@ export class Installer {
     const frozen = ["bun.lock", "bun.lockb"].some((file) => existsSync(join(app.dir, file)));
     const cmd = [bunBinary(), "install", ...(frozen ? ["--frozen-lockfile"] : []), "--no-progress"];
     const started = performance.now();
-    this.#logger.info("installing app dependencies", { app: `${app.name}@${app.version}`, frozen });
+    this.#logger.info("installing app dependencies", { app: versionKey(app.name, app.version), frozen });
     const child = Bun.spawn(cmd, {
       cwd: app.dir,
       // An explicit, minimal environment: the server's own variables never reach the installer.
@@ -61,14 +62,14 @@ export class Installer {
     ]);
     const ms = Math.round(performance.now() - started);
     if (code === 0) {
-      this.#logger.info("installed app dependencies", { app: `${app.name}@${app.version}`, ms });
+      this.#logger.info("installed app dependencies", { app: versionKey(app.name, app.version), ms });
       return;
     }
     const tail = `${stdout}\n${stderr}`.trim().slice(-TAIL_BYTES);
-    this.#logger.error("bun install failed", { app: `${app.name}@${app.version}`, code, ms, output: tail });
+    this.#logger.error("bun install failed", { app: versionKey(app.name, app.version), code, ms, output: tail });
     throw new BuntimeError(
       "WORKER_START_FAILED",
-      `${app.name}@${app.version}: bun install exited with ${code ?? "a signal"}: ${tail}`,
+      `${versionKey(app.name, app.version)}: bun install exited with ${code ?? "a signal"}: ${tail}`,
     );
   }
 }

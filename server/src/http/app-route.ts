@@ -1,6 +1,7 @@
 import type { ResolvedApp } from "@buntime/sdk";
 import type { AppCatalog } from "../apps/catalog.ts";
 import type { AppVersion } from "../apps/config.ts";
+import { versionKey } from "../apps/version-key.ts";
 import { BuntimeError } from "../errors.ts";
 import type { WorkerPool } from "../pool/pool.ts";
 import type { HeaderRecord } from "../pool/protocol.ts";
@@ -82,7 +83,7 @@ export function serveApp(
   // headers arrive combined either way (as the Fetch spec's iteration does), set-cookie aside.
   const headers = request.headers.toJSON() as HeaderRecord;
   headers["x-forwarded-prefix"] = target.prefix;
-  headers["x-buntime-app"] = `${target.name}@${app.version}`;
+  headers["x-buntime-app"] = versionKey(app.name, app.version);
   headers["x-request-id"] = requestId;
   const forward = {
     request: limitBody(request, deps.maxBodySize),

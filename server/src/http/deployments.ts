@@ -1,6 +1,7 @@
 import { Hono } from "hono";
-import type { AppCatalog, VersionKey } from "../apps/catalog.ts";
+import type { AppCatalog } from "../apps/catalog.ts";
 import type { Deployer } from "../apps/deploy/deploy.ts";
+import { versionKey } from "../apps/version-key.ts";
 import { BuntimeError, errorResponse, toBuntimeError } from "../errors.ts";
 import type { WorkerPool } from "../pool/pool.ts";
 
@@ -26,7 +27,7 @@ export function deploymentRoutes(deps: { catalog: AppCatalog; pool: WorkerPool; 
   routes.get("/:name/:version", async (c) => {
     const { name, version } = c.req.param();
     if (!catalog.versions(name)?.includes(version)) {
-      return errorResponse(new BuntimeError("VERSION_NOT_FOUND", `${name}@${version} is not deployed`));
+      return errorResponse(new BuntimeError("VERSION_NOT_FOUND", `${versionKey(name, version)} is not deployed`));
     }
     return c.json(await describe(catalog, name, version));
   });
@@ -35,9 +36,8 @@ export function deploymentRoutes(deps: { catalog: AppCatalog; pool: WorkerPool; 
     const { name = "", version = "" } = c.req.param();
     const { raw } = c.req;
     const { created } = await deployer.deploy(name, version, raw.body, raw.headers.get("content-type"), replace);
-    const key: VersionKey = `${name}@${version}`;
     catalog.refresh();
-    if (!created) pool.retire(key, "changed");
+    if (!created) pool.retire(versionKey(name, version), "changed");
     return Response.json(await describe(catalog, name, version), { status: created ? 201 : 200 });
   };
   routes.post("/:name/:version", upload(false));
@@ -46,7 +46,7 @@ export function deploymentRoutes(deps: { catalog: AppCatalog; pool: WorkerPool; 
   routes.delete("/:name/:version", async (c) => {
     const { name, version } = c.req.param();
     await deployer.remove(name, version);
-    pool.retire(`${name}@${version}`, "removed");
+    pool.retire(versionKey(name, version), "removed");
     catalog.refresh();
     return c.body(null, 204);
   });

@@ -1,6 +1,7 @@
 import type { RequestContext } from "@buntime/sdk";
 import type { Hono } from "hono";
 import type { AppCatalog } from "../apps/catalog.ts";
+import { versionKey } from "../apps/version-key.ts";
 import { errorCodeOf, errorResponse, toBuntimeError } from "../errors.ts";
 import type { PluginHost } from "../plugins/host.ts";
 import type { WorkerPool } from "../pool/pool.ts";
@@ -156,7 +157,7 @@ function stamp(response: Response, requestId: string, resolution: AppResolution 
   const app = resolution?.app;
   try {
     response.headers.set("x-request-id", requestId);
-    if (app) response.headers.set("x-buntime-app", `${app.name}@${app.version}`);
+    if (app) response.headers.set("x-buntime-app", versionKey(app.name, app.version));
     return response;
   } catch {
     // Responses from fetch() have immutable headers: copy.

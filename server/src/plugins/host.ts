@@ -8,7 +8,7 @@ import type {
   WorkerEventType,
 } from "@buntime/sdk";
 import type { Hono } from "hono";
-import { splitKey } from "../apps/catalog.ts";
+import { splitKey } from "../apps/version-key.ts";
 import { BuntimeError } from "../errors.ts";
 import { pluginRoutePrefix } from "../http/internal-path.ts";
 import type { PoolEmitter, WorkerRef } from "../pool/events.ts";

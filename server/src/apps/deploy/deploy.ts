@@ -2,9 +2,9 @@ import { existsSync } from "node:fs";
 import { mkdir, readdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { BuntimeError } from "../../errors.ts";
-import { type VersionKey, versionKey } from "../catalog.ts";
 import { loadAppVersion } from "../config.ts";
 import { isAppName, isVersionFolder } from "../resolve.ts";
+import { type VersionKey, versionKey } from "../version-key.ts";
 import { DeployError, type ExtractLimits, extractArchive } from "./extract.ts";
 
 /** Where deployments stage their work, inside APPS_DIR (same filesystem, so rename is atomic). */
@@ -77,7 +77,7 @@ export class Deployer {
       const target = join(this.#appsDir, name, version);
       const exists = existsSync(target);
       if (exists && !replace)
-        throw new BuntimeError("DEPLOYMENT_EXISTS", `${name}@${version} already exists; PUT replaces it`);
+        throw new BuntimeError("DEPLOYMENT_EXISTS", `${versionKey(name, version)} already exists; PUT replaces it`);
       const staging = await this.#stagingFolder();
       try {
         let root: string;
@@ -116,7 +116,8 @@ export class Deployer {
     checkNames(name, version);
     return this.#serialise(versionKey(name, version), async () => {
       const target = join(this.#appsDir, name, version);
-      if (!existsSync(target)) throw new BuntimeError("VERSION_NOT_FOUND", `${name}@${version} is not deployed`);
+      if (!existsSync(target))
+        throw new BuntimeError("VERSION_NOT_FOUND", `${versionKey(name, version)} is not deployed`);
       const staging = await this.#stagingFolder();
       try {
         await rename(target, join(staging, "removed"));
