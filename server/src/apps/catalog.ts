@@ -1,11 +1,18 @@
 import { existsSync, type FSWatcher, readdirSync, statSync, watch } from "node:fs";
 import { join, sep } from "node:path";
+import QuickLRU from "quick-lru";
 import type { Logger } from "../util/log.ts";
 import { type AppVersion, loadAppVersion } from "./config.ts";
-import { isAppName, isVersionFolder, type Resolution, resolveVersion } from "./resolve.ts";
+import { isAppName, isVersionFolder, MAX_RANGE_LENGTH, type Resolution, resolveVersion } from "./resolve.ts";
 
 /** `name@version`, the key of an app version everywhere in the runtime. */
 export type VersionKey = `${string}@${string}`;
+
+/**
+ * The most range resolutions the catalogue holds. Clients choose the range strings, so the cache
+ * is an LRU: a flood of distinct ranges evicts old ones instead of growing memory.
+ */
+export const RESOLUTIONS_KEPT = 1000;
 
 export const versionKey = (name: string, version: string): VersionKey => `${name}@${version}`;
 
@@ -38,7 +45,8 @@ export class AppCatalog {
   readonly #override: CatalogOptions["configOverride"];
   #apps = new Map<string, string[]>();
   #signature = "";
-  #resolutions = new Map<string, Resolution>();
+  // quick-lru holds between maxSize and twice maxSize entries (two generations): half the bound.
+  #resolutions = new QuickLRU<string, Resolution>({ maxSize: RESOLUTIONS_KEPT / 2 });
   #loads = new Map<VersionKey, LoadEntry>();
   #warned = new Set<string>();
   #listeners = new Set<Listener>();
@@ -93,12 +101,14 @@ export class AppCatalog {
   }
 
   /**
-   * Resolves a range against `name`'s versions (undefined: no such app); cached until the
-   * catalogue changes.
+   * Resolves a range against `name`'s versions (undefined: no such app); cached (for names on
+   * disk only, at most RESOLUTIONS_KEPT, recently used first) until the catalogue changes.
    */
   resolve(name: string, range: string | undefined): Resolution | undefined {
     const versions = this.#apps.get(name);
     if (versions === undefined) return undefined;
+    // Over-long ranges are refused without parsing: not cached, so a cached key stays small.
+    if (range !== undefined && range.length > MAX_RANGE_LENGTH) return resolveVersion(versions, range);
     // "No range" and an empty range differ (the second is INVALID_VERSION): distinct keys.
     const cacheKey = range === undefined ? `${name}\u0001` : `${name}\u0000${range}`;
     let resolution = this.#resolutions.get(cacheKey);
@@ -107,6 +117,14 @@ export class AppCatalog {
       this.#resolutions.set(cacheKey, resolution);
     }
     return resolution;
+  }
+
+  /** How many range resolutions the cache holds now, at most RESOLUTIONS_KEPT (for tests). */
+  get resolutionsHeld(): number {
+    // quick-lru's `size` is capped at maxSize; counting its entries tells what it really holds.
+    let held = 0;
+    for (const _ of this.#resolutions.keys()) held++;
+    return held;
   }
 
   /** Loads (once, until it changes on disk) a version's config and entrypoint. */

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { isAppName, isVersionFolder, resolveVersion } from "./resolve.ts";
+import { isAppName, isVersionFolder, MAX_RANGE_LENGTH, resolveVersion } from "./resolve.ts";
 
 const versions = ["1.0.0", "1.1.0", "1.2.0", "1.2.5", "2.0.0", "2.1.0-beta.1", "3.0.0-rc.1"];
 
@@ -28,6 +28,15 @@ describe("resolveVersion", () => {
 
   test.each([["latest"], ["abc"], [""], ["1.2.3.4"], ["^^1"], ["../1"]])("%p is not a version or range", (range) => {
     expect(resolveVersion(versions, range)).toEqual({ ok: false, code: "INVALID_VERSION" });
+  });
+
+  test("a range longer than MAX_RANGE_LENGTH is refused, even one semver would accept", () => {
+    const long = `>=1.0.0 ${"|| 1.2.0 ".repeat(40)}`.trim();
+    expect(long.length).toBeGreaterThan(MAX_RANGE_LENGTH);
+    expect(resolveVersion(versions, long)).toEqual({ ok: false, code: "INVALID_VERSION" });
+    const fits = `>=1.0.0 ${"|| 1.2.0 ".repeat(20)}`.trim();
+    expect(fits.length).toBeLessThanOrEqual(MAX_RANGE_LENGTH);
+    expect(resolveVersion(versions, fits)).toEqual({ ok: true, version: "2.0.0" });
   });
 
   test("a prerelease serves only when no stable version exists", () => {
