@@ -24,7 +24,7 @@ export type {
   WorkerInfo,
 } from "./plugin.ts";
 // Plugins
-export { definePlugin, PluginOptionsError } from "./plugin.ts";
+export { definePlugin, PluginOptionsError, pluginSchema } from "./plugin.ts";
 export type { WorkerConfig, WorkerConfigInput } from "./worker-config.ts";
 // Worker config
 export {

@@ -1,5 +1,5 @@
 import type { Hono } from "hono";
-import type { z } from "zod";
+import { z } from "zod";
 import { formatIssues, type WorkerConfig } from "./worker-config.ts";
 
 /** The app version a request resolved to. */
@@ -91,25 +91,38 @@ export interface RequestEndEvent {
 
 type MaybePromise<T> = T | Promise<T>;
 
-/** A plugin: a plain object with a name, ordering and hooks. */
-export interface Plugin {
+/** A hook: any function of that signature (the schema checks that it is a function). */
+const hook = <F extends (...args: never[]) => unknown>() =>
+  z.custom<F>((value) => typeof value === "function", "expected a function");
+
+/**
+ * A plugin: a plain object with a name, ordering and hooks. This schema is the one source of
+ * the plugin's shape: the runtime checks every loaded plugin against it, and `Plugin` is its type.
+ */
+export const pluginSchema = z.object({
   /** e.g. `@buntime/metrics` or `audit`; routes mount at `/_/<name without scope>`. */
-  name: string;
+  name: z.string().min(1),
   /** Lower runs first. Default 100. */
-  priority?: number;
+  priority: z.number().optional(),
   /** Names of plugins that must load (and run) before this one. */
-  dependencies?: string[];
-  onInit?(ctx: InitContext): MaybePromise<void>;
+  dependencies: z.array(z.string()).optional(),
+  onInit: hook<(ctx: InitContext) => MaybePromise<void>>().optional(),
   /** Return a `Response` to answer, a `Request` to replace the request, or nothing to pass on. */
-  onRequest?(request: Request, ctx: RequestContext): MaybePromise<Response | Request | undefined | void>;
+  onRequest:
+    hook<(request: Request, ctx: RequestContext) => MaybePromise<Response | Request | undefined | void>>().optional(),
   /** Return a `Response` to replace the response. */
-  onResponse?(response: Response, ctx: RequestContext): MaybePromise<Response | undefined | void>;
-  onWorkerSpawn?(event: WorkerEvent): MaybePromise<void>;
-  onWorkerTerminate?(event: WorkerEvent): MaybePromise<void>;
-  onShutdown?(): MaybePromise<void>;
-  /** Mounted at `/_/<short name>`. */
-  routes?: Hono;
-}
+  onResponse: hook<(response: Response, ctx: RequestContext) => MaybePromise<Response | undefined | void>>().optional(),
+  onWorkerSpawn: hook<(event: WorkerEvent) => MaybePromise<void>>().optional(),
+  onWorkerTerminate: hook<(event: WorkerEvent) => MaybePromise<void>>().optional(),
+  onShutdown: hook<() => MaybePromise<void>>().optional(),
+  /** A Hono app, mounted at `/_/<short name>`. */
+  routes: z
+    .custom<Hono>((value) => typeof (value as { fetch?: unknown } | null)?.fetch === "function", "expected a Hono app")
+    .optional(),
+});
+
+/** A plugin: a plain object with a name, ordering and hooks (the type of `pluginSchema`). */
+export type Plugin = z.output<typeof pluginSchema>;
 
 /** What `definePlugin` takes: a plugin whose hooks come from `setup(options)`. */
 export interface PluginDefinition<S extends z.ZodType> {

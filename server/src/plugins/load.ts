@@ -1,6 +1,5 @@
 import { isAbsolute, resolve } from "node:path";
-import { formatIssues, type Plugin } from "@buntime/sdk";
-import { z } from "zod";
+import { formatIssues, type Plugin, pluginSchema } from "@buntime/sdk";
 import { type BuntimeConfig, type PluginSpec, substituteEnv } from "../config/buntime-config.ts";
 import type { Logger } from "../util/log.ts";
 import { BUILTIN_PLUGINS } from "./builtin/index.ts";
@@ -16,20 +15,6 @@ export interface LoadedPlugins {
 export class PluginLoadError extends Error {
   override readonly name = "PluginLoadError";
 }
-
-const hook = z.custom<(...args: unknown[]) => unknown>((v) => typeof v === "function", "expected a function");
-const pluginShape = z.object({
-  name: z.string().min(1),
-  priority: z.number().optional(),
-  dependencies: z.array(z.string()).optional(),
-  onInit: hook.optional(),
-  onRequest: hook.optional(),
-  onResponse: hook.optional(),
-  onWorkerSpawn: hook.optional(),
-  onWorkerTerminate: hook.optional(),
-  onShutdown: hook.optional(),
-  routes: z.custom((v) => typeof (v as { fetch?: unknown })?.fetch === "function", "expected a Hono app").optional(),
-});
 
 /**
  * Loads every plugin of a config: built-ins by name, anything else as a module resolved from the
@@ -64,10 +49,12 @@ async function loadOne(spec: PluginSpec, baseDir: string, env: Record<string, st
   const options = substituteEnv(spec.options, env, spec.specifier);
   const exported = BUILTIN_PLUGINS[spec.specifier] ?? (await importPlugin(spec.specifier, baseDir));
   const candidate: unknown = typeof exported === "function" ? await exported(options) : exported;
-  const result = pluginShape.safeParse(candidate);
+  const result = pluginSchema.safeParse(candidate);
   if (!result.success) {
     throw new Error(`not a plugin: ${formatIssues(result.error, "(plugin)")}`);
   }
+  // The object itself, not `result.data`: parsing copies known keys only, and a plugin's hooks
+  // may rely on `this` or on fields of their own.
   return candidate as Plugin;
 }
 
