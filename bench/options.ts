@@ -5,6 +5,7 @@
  * the harness, not for comparing. `--against` compares another commit's runtime with this one's.
  */
 import { parseArgs } from "node:util";
+import { formatIssues } from "@buntime/sdk";
 import { z } from "zod";
 
 export const benchOptionsSchema = z
@@ -76,8 +77,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     ...Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined)),
   });
   if (!result.success) {
-    const detail = result.error.issues.map((i) => `--${i.path.join(".")}: ${i.message}`).join("; ");
-    throw new Error(`bench: ${detail}`);
+    throw new Error(`bench: ${formatIssues(result.error, "(options)", (flag) => `--${flag}`)}`);
   }
   return result.data;
 }

@@ -9,6 +9,8 @@
 export type { AppHandler, AppModule, AppRoute } from "./app.ts";
 // Apps
 export { defineApp } from "./app.ts";
+// Validation messages
+export { formatIssues } from "./format-issues.ts";
 export type {
   InitContext,
   Plugin,
@@ -29,6 +31,5 @@ export type { WorkerConfig, WorkerConfigInput } from "./worker-config.ts";
 // Worker config
 export {
   defineWorker,
-  formatIssues,
   workerConfigSchema,
 } from "./worker-config.ts";

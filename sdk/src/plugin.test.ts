@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { Hono } from "hono";
+import { formatIssues } from "./format-issues.ts";
 import { definePlugin, pluginSchema } from "./plugin.ts";
-import { formatIssues } from "./worker-config.ts";
 
 const problems = (value: unknown) => {
   const result = pluginSchema.safeParse(value);

@@ -1,6 +1,7 @@
 import type { Hono } from "hono";
 import { z } from "zod";
-import { formatIssues, type WorkerConfig } from "./worker-config.ts";
+import { formatIssues } from "./format-issues.ts";
+import type { WorkerConfig } from "./worker-config.ts";
 
 /** The app version a request resolved to. */
 export interface ResolvedApp {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { formatIssues } from "./format-issues.ts";
 
 /**
  * The one schema for an app version's config (`worker.jsonc` or `worker.config.ts`).
@@ -51,19 +52,6 @@ export const workerConfigSchema = z
 export type WorkerConfigInput = z.input<typeof workerConfigSchema>;
 /** What the runtime uses: defaults filled in. */
 export type WorkerConfig = z.output<typeof workerConfigSchema>;
-
-/**
- * Formats a zod error as `field: message; field: message`, naming every failing field;
- * `root` names an issue about the whole value.
- *
- * @example
- * formatIssues(schema.safeParse(raw).error, "(options)"); // "timeout: Too small: expected number to be >0"
- */
-export function formatIssues(error: z.ZodError, root = "(root)"): string {
-  return error.issues
-    .map((issue) => `${issue.path.length > 0 ? issue.path.join(".") : root}: ${issue.message}`)
-    .join("; ");
-}
 
 /**
  * Validates a worker config and fills in defaults; throws a `TypeError` naming the field.
