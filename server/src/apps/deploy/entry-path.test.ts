@@ -52,6 +52,23 @@ describe("entrySegments", () => {
     expect(refusal("a\0/../b").code).toBe("UNSAFE_PATH");
   });
 
+  test("refuses a control character anywhere: C0, DEL and C1", () => {
+    for (const name of ["evil\nname.ts", "a/b\r", "\x1b[31mred", "tab\there", "del\x7f", "c1\x85next", "csi\x9b2J"]) {
+      expect(refusal(name).code).toBe("UNSAFE_PATH");
+    }
+  });
+
+  test("keeps printable non-ASCII names", () => {
+    expect(entrySegments("café/ünïcode-日本.ts")).toEqual(["café", "ünïcode-日本.ts"]);
+    expect(entrySegments("nbsp\u00a0name")).toEqual(["nbsp\u00a0name"]);
+  });
+
+  test("a refused name's controls are escaped in the message", () => {
+    const message = refusal("a\nb\x7fc\x9bd").message;
+    expect(message).toContain('"a\\nb\\u007fc\\u009bd"');
+    expect(message).not.toMatch(/\p{Cc}/u);
+  });
+
   test("the message names the entry", () => {
     expect(refusal("a/../../x").message).toContain('"a/../../x"');
   });

@@ -37,6 +37,20 @@ describe("extractArchive(tar.gz) refuses", () => {
     expect(await sandbox.box.refusal(await tarGz([{ name: "..\\x", content: "x" }]), "tar.gz")).toBe("UNSAFE_PATH");
   });
 
+  test("a control character in a name (newline, escape, DEL, C1), in a folder or a pax name: UNSAFE_PATH", async () => {
+    for (const name of ["evil\nname.ts", "dir\x1b[2J/x", "del\x7f", "c1\x85", `long/${"a".repeat(150)}\n`]) {
+      const archive = await tarGz([
+        { name: "index.ts", content: "x" },
+        { name, content: "x" },
+      ]);
+      expect(await sandbox.box.refusal(archive, "tar.gz")).toBe("UNSAFE_PATH");
+      await sandbox.fresh();
+    }
+    expect(await sandbox.box.refusal(await tarGz([{ name: "folder\r/", type: "directory" }]), "tar.gz")).toBe(
+      "UNSAFE_PATH",
+    );
+  });
+
   test("the same file twice, or a file where a folder is: UNSAFE_PATH", async () => {
     const twice = await tarGz([
       { name: "a", content: "1" },

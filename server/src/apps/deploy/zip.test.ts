@@ -36,6 +36,14 @@ describe("extractArchive(zip) refuses", () => {
     expect(await sandbox.box.refusal(zip([{ name: "a\0/../../evil", content: "x" }]), "zip")).toBe("UNSAFE_PATH");
   });
 
+  test("a control character in a UTF-8 name (newline, escape, DEL, C1), in a file or a folder: UNSAFE_PATH", async () => {
+    for (const name of ["evil\nname.ts", "dir\x1b[2J/x", "del\x7f", "c1\x85", "folder\r/"]) {
+      const archive = zip([{ name: "index.ts", content: "x" }, { name }]);
+      expect(await sandbox.box.refusal(archive, "zip")).toBe("UNSAFE_PATH");
+      await sandbox.fresh();
+    }
+  });
+
   test("a symlink entry (S_IFLNK in the external attributes): LINK, and it is not created", async () => {
     const archive = zip([{ name: "link", content: sandbox.box.base, mode: 0o120777 }]);
     expect(await sandbox.box.refusal(archive, "zip")).toBe("LINK");
