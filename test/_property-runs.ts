@@ -15,7 +15,7 @@
  * const outcome = await runner.exercise(config, [{ at: 0, ms: 0, after: false }]);
  * await runner.dispose();
  */
-import { createEmulator, type LifecycleEvent } from "../emulator/src/index.ts";
+import { createEmulator, type LifecycleEvent } from "buntime-emulator";
 import { type Answer, call, recordEvents, writeAppCode } from "./_pool-helpers.ts";
 import { startTestServer, tempAppsDir } from "./_setup.ts";
 

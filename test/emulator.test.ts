@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { VirtualClock } from "@buntime/server/testing";
 import {
   createEmulator,
   type Emulator,
@@ -14,8 +15,7 @@ import {
   type EmulatorOptions,
   emulatorTest,
   type LifecycleEvent,
-} from "../emulator/src/index.ts";
-import { VirtualClock } from "../server/src/pool/virtual-clock.ts";
+} from "buntime-emulator";
 import { FIXTURE_APPS, ROOT } from "./_setup.ts";
 
 const HELLO = resolve(FIXTURE_APPS, "hello/1.0.0");

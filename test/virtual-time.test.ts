@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { resolve } from "node:path";
-import { createEmulator, type Emulator, type LifecycleEvent } from "../emulator/src/index.ts";
+import { createEmulator, type Emulator, type LifecycleEvent } from "buntime-emulator";
 import { FIXTURE_APPS } from "./_setup.ts";
 
 const SLOW = resolve(FIXTURE_APPS, "slow/1.0.0");

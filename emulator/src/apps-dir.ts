@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { splitKey, type VersionKey } from "../../server/src/apps/catalog.ts";
+import { splitKey, type VersionKey } from "@buntime/server";
 import { EmulatorError } from "./options.ts";
 
 /**

@@ -1,10 +1,16 @@
 import type { WorkerConfigInput } from "@buntime/sdk";
-import { type BuntimeConfig, loadBuntimeConfig, normaliseConfig } from "../../server/src/config/buntime-config.ts";
-import { loadEnv } from "../../server/src/constants.ts";
-import { realClock } from "../../server/src/pool/clock.ts";
-import { VirtualClock } from "../../server/src/pool/virtual-clock.ts";
-import { type RunningServer, startServer } from "../../server/src/server.ts";
-import { createLogger, silentLogger } from "../../server/src/util/log.ts";
+import {
+  type BuntimeConfig,
+  createLogger,
+  loadBuntimeConfig,
+  loadEnv,
+  normaliseConfig,
+  type RunningServer,
+  realClock,
+  silentLogger,
+  startServer,
+} from "@buntime/server";
+import { VirtualClock } from "@buntime/server/testing";
 import { AppsDir } from "./apps-dir.ts";
 import { type LifecycleEvent, lifecycleEvents } from "./events.ts";
 import { writeMocksPreload } from "./mocks.ts";

@@ -1,4 +1,4 @@
-import type { PoolEmitter, PoolEvents } from "../../server/src/pool/events.ts";
+import type { PoolEmitter, PoolEvents } from "@buntime/server";
 
 /** A lifecycle event as the emulator reports it. */
 export type LifecycleEvent = {

@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 
-const GUEST_INSTALLER = resolve(import.meta.dir, "../../sdk/src/testing/outbound-guest.ts");
+const GUEST_INSTALLER = resolve(import.meta.dir, "testing/outbound-guest.ts");
 
 /**
  * Writes the preload module that installs msw inside every worker: it imports the user's

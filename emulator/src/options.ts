@@ -1,5 +1,5 @@
+import { envSchema, isAppName, isVersionFolder, LOG_LEVELS } from "@buntime/server";
 import { z } from "zod";
-import { isAppName, isVersionFolder } from "../../server/src/apps/resolve.ts";
 
 /** `name@version` as the runtime reads app folders (names cannot contain `@`). */
 function isAppKey(key: string): boolean {
@@ -7,7 +7,12 @@ function isAppKey(key: string): boolean {
   return at > 0 && isAppName(key.slice(0, at)) && isVersionFolder(key.slice(at + 1));
 }
 
-/** `createEmulator` options: one schema, defaults here only. */
+/** The server's default for one of its variables, read from its schema (never restated here). */
+function serverDefault<K extends "POOL_SIZE" | "MAX_BODY_SIZE">(name: K): number {
+  return envSchema.shape[name].parse(undefined);
+}
+
+/** `createEmulator` options: one schema; the runtime's limits default to the server's own. */
 export const emulatorOptionsSchema = z
   .object({
     /** A folder laid out like APPS_DIR, or a map `"name@version"` → app folder. */
@@ -26,17 +31,13 @@ export const emulatorOptionsSchema = z
     /** `virtual`: the pool's lifecycle time moves only with `emu.clock.advance()`. */
     clock: z.enum(["real", "virtual"]).default("real"),
     /** Most live workers, as POOL_SIZE. */
-    poolSize: z.number().int().positive().default(100),
+    poolSize: z.number().int().positive().default(serverDefault("POOL_SIZE")),
     /** Request body limit in bytes, as MAX_BODY_SIZE. */
-    maxBodySize: z
-      .number()
-      .int()
-      .positive()
-      .default(10 * 1024 * 1024),
+    maxBodySize: z.number().int().positive().default(serverDefault("MAX_BODY_SIZE")),
     /** Start-up must finish within this, or `createEmulator` rejects naming what it waited for. */
     startTimeoutMs: z.number().int().positive().default(10_000),
-    /** Log level of the runtime's JSON lines; default silent. */
-    logLevel: z.enum(["debug", "info", "warn", "error", "silent"]).default("silent"),
+    /** Log level of the runtime's JSON lines (the server's LOG_LEVEL values); default silent, unlike the server. */
+    logLevel: z.enum(LOG_LEVELS).default("silent"),
   })
   .strict();
 

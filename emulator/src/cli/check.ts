@@ -1,6 +1,6 @@
 import { readdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { isAppName, isVersionFolder } from "../../../server/src/apps/resolve.ts";
+import { isAppName, isVersionFolder } from "@buntime/server";
 import { createEmulator } from "../emulator.ts";
 import { colours, table } from "./format.ts";
 

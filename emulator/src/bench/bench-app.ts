@@ -1,16 +1,8 @@
-/**
- * @buntime/sdk/bench: how much the pool costs an app. Measures the app's `fetch` called
- * directly in this process, and the same request through the Buntime pool (a real worker),
- * with tinybench, and prints both with their ratio.
- *
- * @example
- * import { benchApp } from "@buntime/sdk/bench";
- * await benchApp("./apps/hello/1.0.0", { path: "/users" });
- */
 import { resolve } from "node:path";
-import { createEmulator } from "buntime-emulator";
 import { Bench } from "tinybench";
+import { createEmulator } from "../emulator.ts";
 
+/** `benchApp` options. */
 export interface BenchAppOptions {
   /** Path requested (default `/`). */
   path?: string;
@@ -20,6 +12,7 @@ export interface BenchAppOptions {
   print?: boolean;
 }
 
+/** Both measurements, throughput in requests per second and the median latency in µs. */
 export interface BenchAppResult {
   direct: { opsPerSec: number; medianUs: number };
   pool: { opsPerSec: number; medianUs: number };
@@ -29,6 +22,14 @@ export interface BenchAppResult {
 
 const ENTRYPOINTS = ["index.ts", "index.js", "index.mjs"];
 
+/**
+ * How much the pool costs an app: measures the app's `fetch` called directly in this process,
+ * and the same request through the Buntime pool (a real worker), with tinybench, and prints
+ * both with their ratio.
+ *
+ * @example
+ * const { ratio } = await benchApp("./apps/hello/1.0.0", { path: "/users", time: 500 });
+ */
 export async function benchApp(appDir: string, options: BenchAppOptions = {}): Promise<BenchAppResult> {
   const dir = resolve(appDir);
   const path = options.path ?? "/";

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { createEmulator, type Emulator } from "buntime-emulator";
 import fc from "fast-check";
+import { createEmulator, type Emulator } from "../emulator.ts";
 
 /** One step of a schedule: a request, or time passing. */
 export type Step = { request: true } | { waitMs: number };

@@ -1,0 +1,34 @@
+/**
+ * @buntime/server: the runtime as a library, for the emulator, operators embedding it and
+ * plugin authors. Everything else under `src/` is internal and may change without notice.
+ *
+ * @example
+ * import { loadEnv, startServer } from "@buntime/server";
+ * const server = await startServer({ env: loadEnv({ PORT: "0", APPS_DIR: "./apps" }) });
+ * await fetch(new URL("/hello/", server.url));
+ * await server.stop();
+ */
+
+// App names and versions, as the runtime reads app folders
+export type { VersionKey } from "../apps/catalog.ts";
+export { splitKey, versionKey } from "../apps/catalog.ts";
+export { isAppName, isVersionFolder } from "../apps/resolve.ts";
+// The extension config (buntime.jsonc)
+export type { BuntimeConfig } from "../config/buntime-config.ts";
+export { ConfigError, loadBuntimeConfig, normaliseConfig } from "../config/buntime-config.ts";
+// The environment: the one schema of the server's settings and their defaults
+export type { ServerEnv } from "../constants.ts";
+export { EnvError, envSchema, loadEnv } from "../constants.ts";
+// A required plugin that failed to load
+export { PluginLoadError } from "../plugins/load.ts";
+// Time: every lifecycle timer of the pool goes through a Clock
+export type { Clock } from "../pool/clock.ts";
+export { realClock } from "../pool/clock.ts";
+// Worker lifecycle events (`server.pool.events`)
+export type { PoolEmitter, PoolEvents, StopReason } from "../pool/events.ts";
+// The server
+export type { RunningServer, ServerOptions } from "../server.ts";
+export { startServer } from "../server.ts";
+// Logging
+export type { Logger, LogLevel } from "../util/log.ts";
+export { createLogger, LOG_LEVELS, silentLogger } from "../util/log.ts";
