@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # System packages the tests need, installed only when missing (CI runs as root).
+# None today: the metrics test fetches promtool itself, without root, when it is not on PATH
+# (test/support/promtool.ts), so CI takes the same path as a fresh machine.
 set -euo pipefail
 need=()
-command -v promtool >/dev/null || need+=(prometheus)   # promtool checks /_/metrics/prometheus
 if [ "${#need[@]}" -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}"

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { normaliseConfig } from "../server/src/config/buntime-config.ts";
 import type { RunningServer } from "../server/src/server.ts";
 import { ROOT, startTestServer } from "./_setup.ts";
+import { obtainPromtool } from "./support/promtool.ts";
 
 let server: RunningServer;
 const at = (path: string) => new URL(path, server.url);
@@ -21,8 +22,14 @@ beforeAll(async () => {
 });
 afterAll(() => server.stop());
 
+let promtoolPath: string;
+// On a machine without promtool this downloads Debian's prometheus package once (about 20 MB).
+beforeAll(async () => {
+  promtoolPath = await obtainPromtool();
+}, 300_000);
+
 async function promtool(text: string): Promise<{ code: number; output: string }> {
-  const child = Bun.spawn(["promtool", "check", "metrics"], { stdin: "pipe", stdout: "pipe", stderr: "pipe" });
+  const child = Bun.spawn([promtoolPath, "check", "metrics"], { stdin: "pipe", stdout: "pipe", stderr: "pipe" });
   child.stdin.write(text);
   await child.stdin.end();
   const [out, err, code] = await Promise.all([
