@@ -5,9 +5,9 @@
 import { afterAll, expect, test } from "bun:test";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { tarGz } from "../server/src/apps/deploy/test-archives.ts";
 import { killServerProcesses, startServerProcess } from "./_server-process.ts";
 import { eventually, tempAppsDir } from "./_setup.ts";
+import { tarGz } from "./support/archives.ts";
 
 const apps = tempAppsDir("hello");
 afterAll(() => {

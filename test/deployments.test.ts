@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { lstatSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
-import { tarGz, zip } from "../server/src/apps/deploy/test-archives.ts";
 import { startTestServer, type TestServer, tempAppsDir } from "./_setup.ts";
+import { tarGz, zip } from "./support/archives.ts";
 
 const APP = `export default { fetch: (r) => new Response("deployed " + new URL(r.url).pathname) };\n`;
 const APP_V2 = `export default { fetch: () => new Response("replaced") };\n`;

@@ -3,9 +3,9 @@ import { existsSync, readdirSync } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
+import { bodyOf, LIMITS, makeSandbox, pythonZip, type Sandbox, tarGz, zip } from "../../../../test/support/archives.ts";
 import { loadAppVersion } from "../config.ts";
 import { extractArchive } from "./extract.ts";
-import { bodyOf, LIMITS, makeSandbox, pythonZip, type Sandbox, tarGz, zip } from "./test-archives.ts";
 
 const APP = { "index.ts": "export default { fetch: () => new Response('hi') };", "worker.jsonc": "{}" };
 

@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { tarGz, useSandbox, zip } from "./test-archives.ts";
+import { tarGz, useSandbox, zip } from "../../../../test/support/archives.ts";
 
 const MB = 1 << 20;
 

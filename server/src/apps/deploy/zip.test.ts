@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
-import { tarGz, useSandbox, zip } from "./test-archives.ts";
+import { tarGz, useSandbox, zip } from "../../../../test/support/archives.ts";
 
 const MB = 1 << 20;
 

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { PluginLogger } from "@buntime/sdk";
 import { base64url, type JWK, SignJWT } from "jose";
+import { serveLocally, signingKey } from "../../../../../test/support/authn-keys.ts";
 import { Authenticator } from "./authenticator.ts";
 import { DiscoveryError } from "./discovery.ts";
 import { AuthnFailure } from "./failure.ts";
 import { authnOptionsSchema } from "./options.ts";
-import { serveLocally, signingKey } from "./test-keys.ts";
 
 const logger: PluginLogger = { debug() {}, info() {}, warn() {}, error() {} };
 

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type JWK, jwtVerify, SignJWT } from "jose";
+import { serveLocally, signingKey } from "../../../../../test/support/authn-keys.ts";
 import { AuthnFailure } from "./failure.ts";
 import { remoteKeys } from "./keys.ts";
-import { serveLocally, signingKey } from "./test-keys.ts";
 
 /** A JWKS endpoint whose answer the tests switch. */
 let mode: "ok" | "error" | "hang" = "ok";

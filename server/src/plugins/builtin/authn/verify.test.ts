@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, mock, test } from "bun:test";
 import { base64url, exportJWK, exportSPKI, generateKeyPair, type JWTPayload, SignJWT } from "jose";
+import { signingKey } from "../../../../../test/support/authn-keys.ts";
 import { AuthnFailure } from "./failure.ts";
 import { type KeyResolver, staticKeys } from "./keys.ts";
-import { signingKey } from "./test-keys.ts";
 import { type TokenRules, verifyToken } from "./verify.ts";
 
 const ISSUER = "https://sso.example.com/realms/acme";

@@ -1,10 +1,10 @@
 import { describe, expect, test } from "bun:test";
+import { context, FN, request } from "../../../../../../test/support/pdp.ts";
 import { ATTRIBUTE, CATEGORY } from "./attributes.ts";
 import { atom, DATA_TYPES } from "./datatypes.ts";
 import { EvaluationError, STATUS } from "./decision.ts";
 import { evaluate, evaluateCondition } from "./expression.ts";
 import type { Expression } from "./model.ts";
-import { context, FN, request } from "./testing.ts";
 
 const value = (v: Parameters<typeof atom.string>[0]): Expression => ({ kind: "value", value: atom.string(v) });
 const apply = (functionId: string, ...args: Expression[]): Expression => ({ kind: "apply", functionId, args });

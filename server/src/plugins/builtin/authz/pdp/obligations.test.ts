@@ -1,9 +1,9 @@
 import { describe, expect, test } from "bun:test";
+import { context, request } from "../../../../../../test/support/pdp.ts";
 import { ATTRIBUTE, CATEGORY } from "./attributes.ts";
 import { atom, DATA_TYPES } from "./datatypes.ts";
 import type { DirectiveExpression } from "./model.ts";
 import { evaluateDirectives } from "./obligations.ts";
-import { context, request } from "./testing.ts";
 
 describe("obligation expressions", () => {
   const ctx = context(request({ subject: { role: ["reader", "writer"] } }));

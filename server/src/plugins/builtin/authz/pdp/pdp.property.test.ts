@@ -5,6 +5,15 @@
  */
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
+import {
+  applyJson,
+  context,
+  designatorJson,
+  FN,
+  policy,
+  request,
+  valueJson,
+} from "../../../../../../test/support/pdp.ts";
 import { ALGORITHM_NAMES, algorithmUrn } from "./combining.ts";
 import { atom } from "./datatypes.ts";
 import { parseEntry, rootPolicySet } from "./entries.ts";
@@ -12,7 +21,6 @@ import { globMatcher } from "./glob.ts";
 import type { PolicyTree } from "./model.ts";
 import { decide } from "./pdp.ts";
 import { evaluatePolicy } from "./policy.ts";
-import { applyJson, context, designatorJson, FN, policy, request, valueJson } from "./testing.ts";
 
 const ROLES = ["a", "b", "c"] as const;
 

@@ -1,9 +1,9 @@
 import { describe, expect, test } from "bun:test";
+import { request } from "../../../../../../test/support/pdp.ts";
 import { ATTRIBUTE, CATEGORY } from "./attributes.ts";
 import { atom, formatAtom } from "./datatypes.ts";
 import { parseEntries, ROOT_POLICY_ID, rootPolicySet } from "./entries.ts";
 import { clockAtoms, decide, withEnvironment } from "./pdp.ts";
-import { request } from "./testing.ts";
 
 function root(policies: unknown[], algorithm?: string) {
   const r = parseEntries(policies);

@@ -1,9 +1,17 @@
 import { describe, expect, test } from "bun:test";
+import {
+  applyJson,
+  context,
+  designatorJson,
+  FN,
+  policy,
+  request,
+  valueJson,
+} from "../../../../../../test/support/pdp.ts";
 import { algorithmUrn } from "./combining.ts";
 import type { Decision } from "./decision.ts";
 import type { PolicyRef } from "./model.ts";
 import { evaluatePolicy, indeterminateTarget } from "./policy.ts";
-import { applyJson, context, designatorJson, FN, policy, request, valueJson } from "./testing.ts";
 
 /** A rule's condition that needs the `claim:level` attribute (MustBePresent) to be above 2. */
 const needsLevel = applyJson(

@@ -1,10 +1,10 @@
 import { describe, expect, test } from "bun:test";
+import { context, FN, request, roleMatch } from "../../../../../../test/support/pdp.ts";
 import { CATEGORY } from "./attributes.ts";
 import { atom, DATA_TYPES } from "./datatypes.ts";
 import type { Effect } from "./decision.ts";
 import type { Expression, RuleNode, TraceNode } from "./model.ts";
 import { evaluateRule } from "./rule.ts";
-import { context, FN, request, roleMatch } from "./testing.ts";
 
 const level: Expression = {
   kind: "apply",

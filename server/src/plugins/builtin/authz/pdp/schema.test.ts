@@ -1,9 +1,9 @@
 import { describe, expect, test } from "bun:test";
+import { applyJson, designatorJson, FN, valueJson } from "../../../../../../test/support/pdp.ts";
 import { ATTRIBUTE, CATEGORY } from "./attributes.ts";
 import { DATA_TYPES } from "./datatypes.ts";
 import { parseEntry } from "./entries.ts";
 import type { PolicyNode, PolicySetNode } from "./model.ts";
-import { applyJson, designatorJson, FN, valueJson } from "./testing.ts";
 
 const READERS = {
   PolicyId: "readers",

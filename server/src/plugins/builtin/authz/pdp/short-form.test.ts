@@ -1,10 +1,10 @@
 import { describe, expect, test } from "bun:test";
+import { context, request } from "../../../../../../test/support/pdp.ts";
 import { atom } from "./datatypes.ts";
 import type { Decision } from "./decision.ts";
 import { parseEntry } from "./entries.ts";
 import type { PolicyNode } from "./model.ts";
 import { evaluatePolicy } from "./policy.ts";
-import { context, request } from "./testing.ts";
 
 const EXAMPLE = {
   id: "readers-get-echo",

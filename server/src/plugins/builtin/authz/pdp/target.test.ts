@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
+import { context, FN, request, roleMatch } from "../../../../../../test/support/pdp.ts";
 import type { MatchNode } from "./model.ts";
 import { evaluateMatch, evaluateTarget } from "./target.ts";
-import { context, FN, request, roleMatch } from "./testing.ts";
 
 const badRegex: MatchNode = { ...roleMatch("("), functionId: FN.regexp };
 

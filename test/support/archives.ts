@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, expect } from "bun:test";
 /**
- * Test helpers: real archives built in memory, hostile ones included, and a streaming source
- * like a request body. Not imported by the runtime.
+ * Test helpers for archive extraction and deployments: real archives built in memory, hostile
+ * ones included, and a streaming source like a request body. Lives under test/, never shipped.
  */
 import { mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -14,7 +14,7 @@ import {
   type ExtractLimits,
   type ExtractResult,
   extractArchive,
-} from "./extract.ts";
+} from "../../server/src/apps/deploy/extract.ts";
 
 /** Generous limits, so each test states only the one it is about. */
 export const LIMITS: ExtractLimits = { maxArchiveBytes: 10 << 20, maxFiles: 100, maxUncompressedBytes: 1 << 20 };

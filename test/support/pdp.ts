@@ -1,10 +1,21 @@
 /**
  * Helpers for the PDP's unit tests: requests and policies from terse JSON.
  */
-import { ATTRIBUTE, addAttribute, CATEGORY, type PdpRequest } from "./attributes.ts";
-import { type Atom, atom, DATA_TYPES, inferType, parseAtom } from "./datatypes.ts";
-import { formatIssues, parseEntry } from "./entries.ts";
-import type { EvalContext, MatchNode, PolicyTree } from "./model.ts";
+import {
+  ATTRIBUTE,
+  addAttribute,
+  CATEGORY,
+  type PdpRequest,
+} from "../../server/src/plugins/builtin/authz/pdp/attributes.ts";
+import {
+  type Atom,
+  atom,
+  DATA_TYPES,
+  inferType,
+  parseAtom,
+} from "../../server/src/plugins/builtin/authz/pdp/datatypes.ts";
+import { formatIssues, parseEntry } from "../../server/src/plugins/builtin/authz/pdp/entries.ts";
+import type { EvalContext, MatchNode, PolicyTree } from "../../server/src/plugins/builtin/authz/pdp/model.ts";
 
 type Primitive = string | number | boolean;
 type Attributes = Record<string, Primitive | Primitive[] | Atom[]>;
