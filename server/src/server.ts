@@ -4,7 +4,6 @@ import { Deployer } from "./apps/deploy/deploy.ts";
 import { type BuntimeConfig, loadBuntimeConfig } from "./config/buntime-config.ts";
 import type { ServerEnv } from "./constants.ts";
 import { BuntimeError, errorResponse } from "./errors.ts";
-import { resolveRange } from "./http/app-route.ts";
 import { internalRoutes, statsJson } from "./http/internal.ts";
 import { INTERNAL_PREFIX } from "./http/internal-path.ts";
 import { createPipeline } from "./http/pipeline.ts";
@@ -95,7 +94,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     timing: options.timing,
     counters,
     preload: options.preload,
-    reload: (app, forward) => resolveRange(app.name, forward.range, catalog),
+    reload: (app, forward) => catalog.resolveApp(app.name, forward.range),
   });
   const stats = new StatsCollector(counters, pool.events);
   await plugins.init(pool, {

@@ -1,20 +1,20 @@
 import { existsSync, type FSWatcher, readdirSync, statSync, watch } from "node:fs";
 import { join, sep } from "node:path";
 import QuickLRU from "quick-lru";
+import { BuntimeError } from "../errors.ts";
 import type { Logger } from "../util/log.ts";
 import { type AppVersion, loadAppVersion } from "./config.ts";
 import { isAppName, isVersionFolder, MAX_RANGE_LENGTH, type Resolution, resolveVersion } from "./resolve.ts";
+import { splitKey, type VersionKey, versionKey } from "./version-key.ts";
 
-/** `name@version`, the key of an app version everywhere in the runtime. */
-export type VersionKey = `${string}@${string}`;
+// Kept for the modules that still import the key from here; it is defined in version-key.ts.
+export { splitKey, type VersionKey, versionKey };
 
 /**
  * The most range resolutions the catalogue holds. Clients choose the range strings, so the cache
  * is an LRU: a flood of distinct ranges evicts old ones instead of growing memory.
  */
 export const RESOLUTIONS_KEPT = 1000;
-
-export const versionKey = (name: string, version: string): VersionKey => `${name}@${version}`;
 
 export interface CatalogOptions {
   logger: Logger;
@@ -150,6 +150,23 @@ export class AppCatalog {
     return this.#loads.get(versionKey(name, version))?.value;
   }
 
+  /**
+   * The version of `name` that `range` (undefined: none given) resolves to on disk now, loaded:
+   * synchronous when it is loaded already (the hot path), a promise while it loads. Requests
+   * resolve through it, and so does the pool when a waiting request's version was replaced.
+   * @throws BuntimeError APP_NOT_FOUND, INVALID_VERSION or VERSION_NOT_FOUND
+   */
+  resolveApp(name: string, range: string | undefined): AppVersion | Promise<AppVersion> {
+    const resolution = this.resolve(name, range);
+    if (resolution === undefined) throw new BuntimeError("APP_NOT_FOUND", `no app named "${name}"`);
+    if (!resolution.ok) {
+      throw resolution.code === "INVALID_VERSION"
+        ? new BuntimeError("INVALID_VERSION", `"${range}" is not a version or range`)
+        : new BuntimeError("VERSION_NOT_FOUND", `${name} has no version matching "${range ?? "*"}"`);
+    }
+    return this.loaded(name, resolution.version) ?? this.load(name, resolution.version);
+  }
+
   /** Forgets a version's loaded config so the next request reads it again, and tells listeners. */
   invalidate(key: VersionKey): void {
     this.#invalidate(key);
@@ -250,12 +267,6 @@ export class AppCatalog {
     this.#watcher?.close();
     this.#watcher = undefined;
   }
-}
-
-/** Splits a `name@version` key (names cannot contain `@`). */
-export function splitKey(key: VersionKey): [name: string, version: string] {
-  const at = key.indexOf("@");
-  return [key.slice(0, at), key.slice(at + 1)];
 }
 
 function statSafe(path: string) {

@@ -24,7 +24,7 @@ export function resolveAppRequest(url: URL, catalog: AppCatalog): AppResolution 
   let target: AppTarget | undefined;
   try {
     target = parseTarget(url.pathname, url.search);
-    const app = resolveRange(target.name, target.range, catalog);
+    const app = catalog.resolveApp(target.name, target.range);
     if (!(app instanceof Promise)) return { target, app, error: undefined };
     const found = target;
     return app.then(
@@ -34,26 +34,6 @@ export function resolveAppRequest(url: URL, catalog: AppCatalog): AppResolution 
   } catch (error) {
     return failed(target, error);
   }
-}
-
-/**
- * The version of `name` that `range` (undefined: none given) resolves to on disk now, loaded;
- * a promise while it loads.
- * @throws BuntimeError APP_NOT_FOUND, INVALID_VERSION or VERSION_NOT_FOUND
- */
-export function resolveRange(
-  name: string,
-  range: string | undefined,
-  catalog: AppCatalog,
-): AppVersion | Promise<AppVersion> {
-  const resolution = catalog.resolve(name, range);
-  if (resolution === undefined) throw new BuntimeError("APP_NOT_FOUND", `no app named "${name}"`);
-  if (!resolution.ok) {
-    throw resolution.code === "INVALID_VERSION"
-      ? new BuntimeError("INVALID_VERSION", `"${range}" is not a version or range`)
-      : new BuntimeError("VERSION_NOT_FOUND", `${name} has no version matching "${range ?? "*"}"`);
-  }
-  return catalog.loaded(name, resolution.version) ?? catalog.load(name, resolution.version);
 }
 
 function failed(target: AppTarget | undefined, error: unknown): AppResolution {
