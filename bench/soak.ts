@@ -10,10 +10,10 @@
  * Prints the outcome of each kind, throughput, healthy latency and RSS; exits 1 if a healthy
  * request was not answered 200 or RSS grew more than SOAK_MAX_RSS_GROWTH_MB (200) over the run.
  */
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { writeAppCode } from "../test/_pool-helpers.ts";
-import { startTestServer, tempAppsDir } from "../test/_setup.ts";
+import { cpSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { loadEnv, silentLogger, startServer } from "@buntime/server";
+import { Workspace, writeApp } from "./apps.ts";
 import { percentile } from "./stats.ts";
 
 const TOTAL = Number(process.env.SOAK_REQUESTS ?? 20_000);
@@ -52,20 +52,37 @@ function plan(count: number): { kind: Kind; path: string }[] {
   });
 }
 
-const apps = tempAppsDir("hello", "echo", "hono-api", "slow", "exit-in-handler", "throws", "spin");
+// The fixture apps, copied into the bench's scratch folder (so `hono` resolves from the workspace).
+const FIXTURE_APPS = resolve(import.meta.dir, "../fixtures/apps");
+const workspace = new Workspace();
+const appsDir = workspace.appsDir("apps");
+for (const app of ["hello", "echo", "hono-api", "slow", "exit-in-handler", "throws", "spin"]) {
+  cpSync(join(FIXTURE_APPS, app), join(appsDir, app), { recursive: true });
+}
 // The hang app: short timeout and room for many hanging requests, so hangs stay cheap.
 writeFileSync(
-  join(apps.dir, "spin/1.0.0/worker.jsonc"),
+  join(appsDir, "spin/1.0.0/worker.jsonc"),
   JSON.stringify({ timeout: 0.5, concurrency: 100, maxWorkers: 2 }),
 );
-writeAppCode(
-  apps.dir,
+writeApp(
+  appsDir,
   "recycler",
+  "1.0.0",
   "const worker = crypto.randomUUID();\nlet served = 0;\nexport default { fetch: () => Response.json({ worker, served: ++served }) };\n",
   { maxRequests: 25, ttl: 2 },
 );
 
-const server = await startTestServer({ APPS_DIR: apps.dir, SHUTDOWN_TIMEOUT: "5" });
+const server = await startServer({
+  logger: silentLogger,
+  env: loadEnv({
+    APPS_DIR: appsDir,
+    HOST: "127.0.0.1",
+    PORT: "0",
+    SHUTDOWN_TIMEOUT: "5",
+    // The runtime's data (the admin store) stays inside the scratch folder too.
+    BUNTIME_DATA_DIR: join(workspace.root, "data"),
+  }),
+});
 const lifecycle = new Map<string, number>();
 const bump = (key: string) => lifecycle.set(key, (lifecycle.get(key) ?? 0) + 1);
 server.pool.events.on("spawn", () => bump("spawn"));
@@ -114,7 +131,7 @@ const rssAfter = process.memoryUsage().rss;
 const live = server.pool.snapshot().length;
 await server.stop();
 const left = server.pool.snapshot().length;
-apps.remove();
+workspace.remove();
 
 const pct = (p: number) => percentile(healthyMs, p).toFixed(1);
 const growthMb = (rssAfter - rssBefore) / MB;
