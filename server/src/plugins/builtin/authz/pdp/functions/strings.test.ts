@@ -3,6 +3,7 @@ import { atom } from "../datatypes.ts";
 import { EvaluationError } from "../decision.ts";
 import type { Value } from "../values.ts";
 import { callFunction, F1, F2, F3 } from "./index.ts";
+import { PATTERNS_KEPT, patternsHeld } from "./strings.ts";
 
 const call = (id: string, ...args: Value[]) => callFunction(id, args, { defaultOffset: 0 });
 const value = (id: string, ...args: Value[]) => (call(id, ...args) as { value: unknown }).value;
@@ -32,5 +33,14 @@ describe("string functions", () => {
     expect(value(`${F2}string-concatenate`, atom.string("a"), atom.string("b"), atom.string("c"))).toBe("abc");
     expect(value(`${F1}string-normalize-space`, atom.string("  a b  "))).toBe("a b");
     expect(value(`${F1}string-normalize-to-lower-case`, atom.string("ReAdEr"))).toBe("reader");
+  });
+
+  test("100,000 distinct patterns (a request attribute can supply one) leave the compiled cache at its bound", () => {
+    for (let n = 0; n < 100_000; n++) {
+      expect(value(`${F1}string-regexp-match`, atom.string(`^/p${n}$`), atom.string(`/p${n}`))).toBe(true);
+      if (n % 1000 === 0) expect(patternsHeld()).toBeLessThanOrEqual(PATTERNS_KEPT);
+    }
+    expect(patternsHeld()).toBeLessThanOrEqual(PATTERNS_KEPT);
+    expect(patternsHeld()).toBeGreaterThanOrEqual(PATTERNS_KEPT / 2);
   });
 });

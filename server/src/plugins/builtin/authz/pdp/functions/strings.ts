@@ -6,6 +6,7 @@
  * so `^…$` anchors. JavaScript's `RegExp` with the `u` flag reads the same syntax for every
  * construct policies use in practice (classes, quantifiers, alternation, anchors).
  */
+import QuickLRU from "quick-lru";
 import { type Atom, DATA_TYPES, type DataType } from "../datatypes.ts";
 import { EvaluationError, STATUS } from "../decision.ts";
 import { expectAtom } from "../values.ts";
@@ -14,8 +15,22 @@ import { eager, F1, F2, F3, type FunctionDef } from "./types.ts";
 const bool = (value: boolean): Atom => ({ type: DATA_TYPES.boolean, value });
 const text = (value: string): Atom => ({ type: DATA_TYPES.string, value });
 
-const MAX_CACHED = 500;
-const compiled = new Map<string, RegExp>();
+/**
+ * The most compiled patterns kept. A pattern may come from a request attribute (clients choose
+ * it), so the cache is an LRU: a flood of distinct patterns evicts, and the policies' own few,
+ * used on every request, stay.
+ */
+export const PATTERNS_KEPT = 500;
+// quick-lru holds between maxSize and twice maxSize entries (two generations): half the bound.
+const compiled = new QuickLRU<string, RegExp>({ maxSize: PATTERNS_KEPT / 2 });
+
+/** How many compiled patterns are held now, at most PATTERNS_KEPT (for tests). */
+export function patternsHeld(): number {
+  // quick-lru's `size` is capped at maxSize; counting its entries tells what it really holds.
+  let held = 0;
+  for (const _ of compiled.keys()) held++;
+  return held;
+}
 
 /**
  * The compiled pattern, cached (policies repeat the same few on every request).
@@ -32,7 +47,6 @@ function compilePattern(pattern: string): RegExp {
       `invalid regular expression ${JSON.stringify(pattern)}: ${(error as Error).message}`,
     );
   }
-  if (compiled.size >= MAX_CACHED) compiled.delete(compiled.keys().next().value as string);
   compiled.set(pattern, regex);
   return regex;
 }
