@@ -18,23 +18,59 @@ export const ROOT = resolve(import.meta.dir, "..");
 export interface TestServer extends RunningServer {
   /** `new URL(path, url)` as a string. */
   at(path: string): string;
+  /** `fetch(at(path), init)` with the test admin token (admin routes, CONTRACT §10). */
+  admin(path: string, init?: RequestInit): Promise<Response>;
+}
+
+/** The BUNTIME_ADMIN_TOKEN every test server gets unless `env` overrides it ("" = none). */
+export const TEST_ADMIN_TOKEN = "test-admin-token-for-buntime-tests";
+
+/** Headers that carry the test admin token. */
+export const ADMIN_HEADERS: Readonly<Record<string, string>> = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
+
+/** `init` with the test admin token added to its headers. */
+export function asAdmin(init: RequestInit = {}): RequestInit {
+  const headers = new Headers(init.headers);
+  headers.set("authorization", ADMIN_HEADERS.authorization as string);
+  return { ...init, headers };
 }
 
 /**
- * Starts the server in this process with `env` over the defaults (APPS_DIR: the fixtures) and
- * `options` passed through (a silent logger unless given): `timing` shrinks the pool's knobs
- * (heartbeat, probe, crash-loop backoff), `config` lists the plugins.
+ * Starts the server in this process with `env` over the defaults (APPS_DIR: the fixtures;
+ * BUNTIME_ADMIN_TOKEN: TEST_ADMIN_TOKEN; BUNTIME_DATA_DIR: a fresh folder under `.tmp/`, removed
+ * by `stop()`) and `options` passed through (a silent logger unless given): `timing` shrinks the
+ * pool's knobs (heartbeat, probe, crash-loop backoff), `config` lists the plugins.
  */
 export async function startTestServer(
   env: Record<string, string> = {},
   options: Omit<ServerOptions, "env"> = {},
 ): Promise<TestServer> {
+  const dataDir = env.BUNTIME_DATA_DIR ? undefined : join(ROOT, ".tmp", `data-${crypto.randomUUID()}`);
   const server = await startServer({
     logger: silentLogger,
     ...options,
-    env: loadEnv({ APPS_DIR: FIXTURE_APPS, HOST: "127.0.0.1", PORT: "0", ...env }),
+    env: loadEnv({
+      APPS_DIR: FIXTURE_APPS,
+      HOST: "127.0.0.1",
+      PORT: "0",
+      BUNTIME_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+      ...(dataDir ? { BUNTIME_DATA_DIR: dataDir } : {}),
+      ...env,
+    }),
   });
-  return Object.assign(server, { at: (path: string) => new URL(path, server.url).href });
+  const stop = server.stop;
+  const at = (path: string) => new URL(path, server.url).href;
+  return Object.assign(server, {
+    at,
+    admin: (path: string, init?: RequestInit) => fetch(at(path), asAdmin(init)),
+    stop: async (graceMs?: number) => {
+      try {
+        return await stop(graceMs);
+      } finally {
+        if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+      }
+    },
+  });
 }
 
 /**

@@ -35,6 +35,13 @@ export const envSchema = z.object({
   MAX_BODY_SIZE: byteSize.default(10 * 1024 ** 2),
   SHUTDOWN_TIMEOUT: intFrom(0, 3600).default(10),
   LOG_LEVEL: z.enum(LOG_LEVELS).default("info"),
+  /** A bearer token with role admin (CONTRACT §10). Never logged, never passed to apps. */
+  BUNTIME_ADMIN_TOKEN: z
+    .string()
+    .min(16, "must be at least 16 characters (e.g. the output of openssl rand -base64 32)")
+    .optional(),
+  /** Where the key store's file lives (CONTRACT §10, §11). */
+  BUNTIME_DATA_DIR: z.string().min(1).default("./.buntime"),
 });
 
 export type ServerEnv = z.output<typeof envSchema>;
@@ -62,5 +69,5 @@ export function loadEnv(env: Record<string, string | undefined> = process.env): 
   if (parsed.BUNTIME_CONFIG === undefined && existsSync("buntime.jsonc")) {
     parsed.BUNTIME_CONFIG = resolve("buntime.jsonc");
   }
-  return { ...parsed, APPS_DIR: resolve(parsed.APPS_DIR) };
+  return { ...parsed, APPS_DIR: resolve(parsed.APPS_DIR), BUNTIME_DATA_DIR: resolve(parsed.BUNTIME_DATA_DIR) };
 }

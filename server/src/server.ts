@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { adminAccess } from "./admin/access.ts";
 import { AppCatalog } from "./apps/catalog.ts";
 import { Deployer } from "./apps/deploy/deploy.ts";
 import { type BuntimeConfig, loadBuntimeConfig } from "./config/buntime-config.ts";
@@ -13,6 +14,7 @@ import type { Clock } from "./pool/clock.ts";
 import { WorkerPool } from "./pool/pool.ts";
 import type { PoolTiming } from "./pool/timing.ts";
 import { newPoolCounters, StatsCollector } from "./stats/collector.ts";
+import type { KeyStore } from "./store/keys.ts";
 import { createLogger, type Logger } from "./util/log.ts";
 
 export interface ServerOptions {
@@ -28,6 +30,8 @@ export interface ServerOptions {
   preload?: string[];
   /** Config fields that win over a version's file (the emulator's per-version overrides). */
   configOverride?: (name: string, version: string) => Record<string, unknown> | undefined;
+  /** Where API keys live; default the file store in `env.BUNTIME_DATA_DIR`. */
+  keyStore?: KeyStore;
 }
 
 /** A running Buntime server. */
@@ -38,6 +42,7 @@ export interface RunningServer {
   readonly pool: WorkerPool;
   readonly plugins: PluginHost;
   readonly deployer: Deployer;
+  readonly keys: KeyStore;
   /** What `/_/stats` answers: metrics, live workers and apps. */
   stats(): ReturnType<typeof statsJson>;
   /** Serves one request in-process, through the same pipeline as the socket. */
@@ -107,9 +112,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   catalog.watch();
   const unwatch = catalog.onChange((key) => pool.retire(key, "changed"));
   let draining = false;
+  let serving = false;
+  const admin = adminAccess(env, plugins, logger, options.keyStore);
 
   const internal = new Hono();
-  internal.route(INTERNAL_PREFIX, internalRoutes({ isDraining: () => draining, pool, stats, catalog, deployer }));
+  const isReady = () => serving && !draining;
+  const own = internalRoutes({ isDraining: () => draining, isReady, pool, stats, catalog, deployer });
+  internal.route(INTERNAL_PREFIX, own);
+  internal.route(`${INTERNAL_PREFIX}/keys`, admin.routes);
   plugins.mountRoutes(internal);
   internal.all(`${INTERNAL_PREFIX}/*`, (c) =>
     errorResponse(new BuntimeError("NOT_FOUND", `no internal route ${c.req.path}`)),
@@ -118,7 +128,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     logger.error("internal route failed", { error: String(error) });
     return errorResponse(new BuntimeError("INTERNAL_ERROR", "internal error"));
   });
-  const handle = createPipeline({ catalog, pool, plugins, stats, logger, internal, maxBodySize: env.MAX_BODY_SIZE });
+  const handle = createPipeline({
+    catalog,
+    pool,
+    plugins,
+    stats,
+    logger,
+    internal,
+    maxBodySize: env.MAX_BODY_SIZE,
+    guard: admin.guard,
+  });
 
   let server: ReturnType<typeof Bun.serve>;
   try {
@@ -142,6 +161,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     await plugins.shutdown();
     throw error;
   }
+  serving = true;
 
   let stopping: Promise<void> | undefined;
   const stop = (graceMs = env.SHUTDOWN_TIMEOUT * 1000) => {
@@ -167,6 +187,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     pool,
     plugins,
     deployer,
+    keys: admin.keys,
     stats: () => statsJson({ pool, stats, catalog }),
     fetch: (request) => Promise.resolve(handle(request)),
     stop,

@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { redactConfig } from "../admin/redact.ts";
 import type { AppCatalog } from "../apps/catalog.ts";
 import type { Deployer } from "../apps/deploy/deploy.ts";
 import { versionKey } from "../apps/version-key.ts";
@@ -57,7 +58,8 @@ async function describe(catalog: AppCatalog, name: string, version: string) {
   try {
     const app = await catalog.load(name, version);
     const entrypoint = app.entrypoint.slice(app.dir.length + 1);
-    return { name, version, kind: app.kind, entrypoint, config: app.config };
+    // App secrets: env names only, never values (admin/redact.ts).
+    return { name, version, kind: app.kind, entrypoint, config: redactConfig(app.config) };
   } catch (error) {
     const { code, message } = toBuntimeError(error);
     return { name, version, error: { code, message } };

@@ -8,6 +8,8 @@ import { sseRoute } from "./sse.ts";
 
 export interface InternalDeps {
   isDraining: () => boolean;
+  /** Whether the server serves: listening and not draining (the cluster issue adds "synced"). */
+  isReady: () => boolean;
   pool: WorkerPool;
   stats: StatsCollector;
   catalog: AppCatalog;
@@ -18,6 +20,7 @@ export interface InternalDeps {
 export function internalRoutes(deps: InternalDeps): Hono {
   const routes = new Hono();
   routes.get("/health", (c) => (deps.isDraining() ? c.json({ status: "draining" }, 503) : c.json({ status: "ok" })));
+  routes.get("/ready", (c) => (deps.isReady() ? c.json({ status: "ready" }) : c.json({ status: "not ready" }, 503)));
   routes.get("/metrics", (c) => c.json(metricsJson(deps)));
   routes.get("/stats", (c) => c.json(statsJson(deps)));
   routes.get("/sse", sseRoute({ pool: deps.pool, stats: () => metricsJson(deps) }));

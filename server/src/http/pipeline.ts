@@ -1,5 +1,6 @@
 import type { RequestContext } from "@buntime/sdk";
 import type { Hono } from "hono";
+import type { AdminGuard } from "../admin/guard.ts";
 import type { AppCatalog } from "../apps/catalog.ts";
 import { versionKey } from "../apps/version-key.ts";
 import { errorCodeOf, errorResponse, toBuntimeError } from "../errors.ts";
@@ -19,6 +20,8 @@ export interface PipelineDeps {
   /** The `/_/` routes: the runtime's own and the plugins'. */
   internal: Hono;
   maxBodySize: number;
+  /** The admin guard around the hooks of `/_/` admin routes (CONTRACT §10). */
+  guard: AdminGuard;
 }
 
 const REQUEST_ID = /^[\w.:@/+=-]{1,200}$/;
@@ -30,6 +33,8 @@ interface Trip {
   requestId: string;
   started: number;
   resolution: AppResolution | undefined;
+  /** An admin route: the guard runs before and after the hooks. */
+  admin: boolean;
 }
 
 /**
@@ -51,13 +56,14 @@ export function createPipeline(
     const url = new URL(request.url);
     const clientId = request.headers.get("x-request-id");
     const requestId = clientId && REQUEST_ID.test(clientId) ? clientId : crypto.randomUUID();
-    const trip: Trip = { request, url, requestId, started, resolution: undefined };
-    stats.requestStarted();
     const internal = isInternalPath(url.pathname);
+    const admin = internal && deps.guard.protects(request.method, url.pathname);
+    const trip: Trip = { request, url, requestId, started, resolution: undefined, admin };
+    stats.requestStarted();
     let answer: Response | Promise<Response>;
     try {
       const resolving = internal ? undefined : resolveAppRequest(url, deps.catalog);
-      if (resolving instanceof Promise || plugins.hasRequestHooks || plugins.hasResponseHooks) {
+      if (admin || resolving instanceof Promise || plugins.hasRequestHooks || plugins.hasResponseHooks) {
         answer = answerAsync(trip, resolving, clientAddress);
       } else {
         trip.resolution = resolving;
@@ -75,21 +81,24 @@ export function createPipeline(
     return finish(answer, trip);
   };
 
-  /** The async path: a version still loading, and the plugins' hooks. */
+  /** The async path: a version still loading, the plugins' hooks, and the admin guard. */
   async function answerAsync(
     trip: Trip,
     resolving: AppResolution | Promise<AppResolution> | undefined,
     clientAddress: (() => string | undefined) | undefined,
   ): Promise<Response> {
     trip.resolution = await resolving;
-    // The context is built only when a plugin will read it.
-    const ctx = plugins.hasRequestHooks || plugins.hasResponseHooks ? context(trip, clientAddress) : undefined;
+    // The context is built only when a plugin or the guard will read it.
+    const ctx =
+      trip.admin || plugins.hasRequestHooks || plugins.hasResponseHooks ? context(trip, clientAddress) : undefined;
     let answered: Response | undefined;
-    if (ctx && plugins.hasRequestHooks) {
+    if (ctx && trip.admin) answered = await deps.guard.before(trip.request, ctx);
+    if (!answered && ctx && plugins.hasRequestHooks) {
       const result = await plugins.runRequest(trip.request, ctx);
       if (result instanceof Response) answered = result;
       else trip = { ...trip, request: result };
     }
+    if (!answered && ctx && trip.admin) answered = deps.guard.after(trip.request, ctx);
     let response = answered ?? (await route(trip));
     if (ctx && plugins.hasResponseHooks) response = await plugins.runResponse(response, ctx);
     return response;

@@ -1,10 +1,13 @@
 import { expect, test } from "bun:test";
 import { exemptions } from "./paths.ts";
 
-test("GET /_/health needs no token; other methods on it do", () => {
+test("GET and HEAD of /_/health and /_/ready need no token; other methods on them do", () => {
   const exempt = exemptions([]);
-  expect(exempt("GET", "/_/health")).toBe(true);
-  expect(exempt("POST", "/_/health")).toBe(false);
+  for (const path of ["/_/health", "/_/ready"]) {
+    expect(exempt("GET", path)).toBe(true);
+    expect(exempt("HEAD", path)).toBe(true);
+    expect(exempt("POST", path)).toBe(false);
+  }
 });
 
 test("/_/authn/well-known needs no token; /_/authn/me does", () => {

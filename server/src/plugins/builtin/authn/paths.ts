@@ -1,10 +1,8 @@
-/** The route that tells clients where to get tokens; it never needs one. */
-const WELL_KNOWN_PATH = "/_/authn/well-known";
-const HEALTH_PATH = "/_/health";
+import { isPublicRoute } from "../../../admin/public-routes.ts";
 
 /**
- * Decides which requests need no token: `GET /_/health`, `/_/authn/well-known` and the
- * configured `excludePaths`. Globs use `Bun.Glob`: `*` stays within a segment, `**` crosses
+ * Decides which requests need no token: the public routes (CONTRACT §6: `GET`/`HEAD` of
+ * `/_/health`, `/_/ready`, `/_/authn/well-known`) and the configured `excludePaths`. Globs use `Bun.Glob`: `*` stays within a segment, `**` crosses
  * segments (`/public/**` matches `/public/a/b`, not `/public`).
  *
  * The path is matched as the URL parser left it (dot segments resolved, percent-escapes kept),
@@ -16,6 +14,5 @@ const HEALTH_PATH = "/_/health";
  */
 export function exemptions(excludePaths: readonly string[]): (method: string, path: string) => boolean {
   const globs = excludePaths.map((pattern) => new Bun.Glob(pattern));
-  return (method, path) =>
-    (path === HEALTH_PATH && method === "GET") || path === WELL_KNOWN_PATH || globs.some((glob) => glob.match(path));
+  return (method, path) => isPublicRoute(method, path) || globs.some((glob) => glob.match(path));
 }

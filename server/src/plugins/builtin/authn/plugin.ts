@@ -1,5 +1,5 @@
 import { definePlugin } from "@buntime/sdk";
-import { IDENTITY_HEADER, type Identity, setIdentity } from "../identity.ts";
+import { getIdentity, IDENTITY_HEADER, type Identity, setIdentity } from "../identity.ts";
 import { Authenticator } from "./authenticator.ts";
 import { encodeIdentity } from "./claims.ts";
 import { AuthnFailure, failureResponse } from "./failure.ts";
@@ -8,8 +8,8 @@ import { exemptions } from "./paths.ts";
 import { authnRoutes } from "./routes.ts";
 
 /**
- * `@buntime/authn` (CONTRACT §7.3): every request needs a valid bearer token, except
- * `GET /_/health`, `/_/authn/well-known` and `excludePaths` (and, with `optional`, requests
+ * `@buntime/authn` (CONTRACT §7.3): every request needs a valid bearer token (or, on admin
+ * routes, an API key the admin guard verified), except the public routes and `excludePaths` (and, with `optional`, requests
  * that send none). The verified identity is shared with later plugins (`getIdentity`) and
  * reaches apps in `x-buntime-identity`; a client's own `x-buntime-identity` never does.
  *
@@ -30,6 +30,8 @@ export const authnPlugin = definePlugin({
       onInit: (ctx) => authenticator.start(ctx.logger),
       async onRequest(request, ctx) {
         if (isExempt(request.method, ctx.path)) return forward(request, undefined);
+        // The admin guard already verified an API key or the admin token (admin routes only).
+        if (getIdentity(ctx)) return forward(request, undefined);
         let identity: Identity | undefined;
         try {
           identity = await authenticator.authenticate(request);

@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import { definePlugin, type RequestContext } from "@buntime/sdk";
+import { isPublicRoute } from "../../../admin/public-routes.ts";
 import { BuntimeError, errorResponse } from "../../../errors.ts";
 import { getIdentity } from "../identity.ts";
 import { accessRequest } from "./context.ts";
@@ -14,12 +15,10 @@ import { PolicyStore } from "./store/store.ts";
 /** Response headers an obligation asked for, kept from onRequest to onResponse. */
 const RESPONSE_HEADERS = "buntime.authz.response-headers";
 
-const isHealth = (method: string, path: string) => (method === "GET" || method === "HEAD") && path === "/_/health";
-
 /**
  * `@buntime/authz` (CONTRACT §7.4): a XACML 3.0 PDP and PEP. Every request, the runtime's own
  * `/_/` routes and this plugin's `/_/authz/*` included, is denied with 403 FORBIDDEN unless a
- * policy permits it; `GET /_/health` and `excludePaths` are never checked. It runs after
+ * policy permits it; the public routes (CONTRACT §6) and `excludePaths` are never checked. It runs after
  * `@buntime/authn` (priority 10) and reads the identity authn verified, without depending on it:
  * with no authn, requests simply have no subject.
  *
@@ -63,7 +62,7 @@ export const authzPlugin = definePlugin({
         ctx.logger.info("authz policies loaded", { policies: store.list().length, algorithm: options.algorithm });
       },
       onRequest(request, ctx) {
-        if (isHealth(request.method, ctx.path) || excluded.some((matches) => matches(ctx.path))) return;
+        if (isPublicRoute(request.method, ctx.path) || excluded.some((matches) => matches(ctx.path))) return;
         const identity = getIdentity(ctx);
         const app = ctx.app?.name ?? ctx.target?.name;
         const result = decide(

@@ -3,7 +3,7 @@
  */
 import { mkdir, readFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import { removeStaleTemps, writeFileAtomic } from "./atomic-write.ts";
+import { removeStaleTemps, writeFileAtomic } from "../../../../util/atomic-write.ts";
 import type { StoreBackend } from "./store.ts";
 
 export interface FileStoreOptions {

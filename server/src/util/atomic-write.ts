@@ -1,6 +1,6 @@
 /**
  * Crash-safe file replacement: a reader (or the next start) sees the old content or the new,
- * never a mix or a truncated file. Written here because the well-known package for it
+ * never a mix or a truncated file. Shared by the policy file and the key store. Written here because the well-known package for it
  * (write-file-atomic) is not a dependency, and the steps are few:
  * temp file in the same folder → write → fsync → rename over the target → fsync the folder.
  */
@@ -13,14 +13,19 @@ function tempPrefix(path: string): string {
   return `.${basename(path)}.`;
 }
 
-/** Replaces `path` with `data` atomically and durably. */
-export async function writeFileAtomic(path: string, data: string): Promise<void> {
+/**
+ * Replaces `path` with `data` atomically and durably. The file keeps its permissions, or gets
+ * `options.mode` (default `0644`); a given `mode` always wins (a secrets file stays `0600`).
+ */
+export async function writeFileAtomic(path: string, data: string, options: { mode?: number } = {}): Promise<void> {
   const dir = dirname(path);
   const temp = join(dir, `${tempPrefix(path)}${process.pid}.${randomUUID().slice(0, 8)}.tmp`);
-  const mode = await stat(path).then(
-    (s) => s.mode & 0o777,
-    () => 0o644,
-  );
+  const mode =
+    options.mode ??
+    (await stat(path).then(
+      (s) => s.mode & 0o777,
+      () => 0o644,
+    ));
   const handle = await open(temp, "wx", mode);
   try {
     await handle.writeFile(data, "utf8");

@@ -1,0 +1,70 @@
+/**
+ * The admin guard's rules (CONTRACT §10) as pure functions: which requests are refused before
+ * the plugins' hooks run, and which after. The guard (`guard.ts`) gathers the facts.
+ */
+import type { ErrorCode } from "../errors.ts";
+import { highestRole, type Role, roleAtLeast } from "./roles.ts";
+
+export type Refusal = { code: Extract<ErrorCode, "UNAUTHENTICATED" | "FORBIDDEN" | "ADMIN_LOCKED">; message: string };
+
+/** The one message that says how to unlock admin writes. */
+export const LOCKED_MESSAGE =
+  "admin writes are locked: no admin credential is configured. Set BUNTIME_ADMIN_TOKEN " +
+  "(e.g. BUNTIME_ADMIN_TOKEN=$(openssl rand -base64 32)) and restart, or create a key with " +
+  "`buntime keys create --name admin --role admin`; then send it as `Authorization: Bearer <token>`";
+
+/** What the guard knows before the hooks. */
+export interface BeforeFacts {
+  stateChanging: boolean;
+  /** An admin token, a stored key or authn: any way to authenticate at all. */
+  configured: boolean;
+  authn: boolean;
+  /** The presented credential: none, one the guard verified, one it refused, or one left to authn. */
+  credential: "none" | "verified" | "invalid" | "for-authn";
+}
+
+/**
+ * Before the hooks: the locked default, and a credential that is missing or wrong. A missing one
+ * is left to authn when it is on (it answers with its own challenge, or lets `optional` through,
+ * which `after` then refuses).
+ */
+export function refuseBefore(f: BeforeFacts): Refusal | undefined {
+  if (!f.configured) {
+    if (f.stateChanging) return { code: "ADMIN_LOCKED", message: LOCKED_MESSAGE };
+    if (f.credential === "none") return undefined;
+  }
+  if (f.credential === "invalid") return { code: "UNAUTHENTICATED", message: "the API key or token is invalid" };
+  if (f.credential === "none" && !f.authn) {
+    return { code: "UNAUTHENTICATED", message: "an admin credential is required (Authorization: Bearer <key>)" };
+  }
+  return undefined;
+}
+
+/** What the guard knows after the hooks. */
+export interface AfterFacts {
+  required: Role;
+  configured: boolean;
+  /** `@buntime/authz` is on: its policies have decided already. */
+  authz: boolean;
+  /** The verified caller's roles (a key's role, the token's roles), or undefined for none. */
+  roles: readonly string[] | undefined;
+}
+
+/**
+ * After the hooks: the caller must be known, and (without authz) hold the route's role. With
+ * authz on, a request that got here was permitted by the policies.
+ */
+export function refuseAfter(f: AfterFacts): Refusal | undefined {
+  if (!f.configured) return undefined;
+  if (f.roles === undefined) {
+    return { code: "UNAUTHENTICATED", message: "an admin credential is required (Authorization: Bearer <key>)" };
+  }
+  if (f.authz) return undefined;
+  const held = highestRole(f.roles);
+  if (held === undefined)
+    return { code: "FORBIDDEN", message: `this route needs role ${f.required}; the caller holds no admin role` };
+  if (!roleAtLeast(held, f.required)) {
+    return { code: "FORBIDDEN", message: `this route needs role ${f.required}; the caller is ${held}` };
+  }
+  return undefined;
+}

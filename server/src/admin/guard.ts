@@ -1,0 +1,154 @@
+/**
+ * The admin guard (CONTRACT §10): every `/_/` route but the public ones needs an admin
+ * credential and role. It runs in the pipeline around the plugins' hooks:
+ *
+ * - `before` (ahead of the hooks): verifies an API key or the admin token and records it as the
+ *   request's identity (`setIdentity`), so `@buntime/authn` accepts it and `@buntime/authz` sees
+ *   it as a subject (`id` = the key's name, `role` = its role); refuses a wrong or missing
+ *   credential and, with nothing configured, every state-changing request (ADMIN_LOCKED);
+ * - `after` (once every hook has let the request through): the route's role, unless authz's
+ *   policies decided.
+ *
+ * Keys count on admin routes only: app routes never reach the guard, and a key never skips a hook.
+ */
+import type { RequestContext } from "@buntime/sdk";
+import { BuntimeError, errorResponse } from "../errors.ts";
+import { getIdentity, type Identity, setIdentity } from "../plugins/builtin/identity.ts";
+import type { KeyRecord, KeyStore } from "../store/keys.ts";
+import { StoreError } from "../store/keys.ts";
+import type { Logger } from "../util/log.ts";
+import { presentedCredential } from "./credential.ts";
+import { type Refusal, refuseAfter, refuseBefore } from "./decide.ts";
+import { hashSecret, sameHash } from "./key-format.ts";
+import { isStateChanging, type Role, requiredRole } from "./roles.ts";
+
+/** The subject id the admin token appears as (authz policies, history). */
+export const ADMIN_TOKEN_SUBJECT = "admin-token";
+
+/** lastUsed is written at most this often per key: a request must not cost a file write. */
+export const LAST_USED_INTERVAL_MS = 60_000;
+
+export interface AdminGuardOptions {
+  /** BUNTIME_ADMIN_TOKEN; undefined when unset. Only its hash is kept. */
+  adminToken: string | undefined;
+  keys: KeyStore;
+  /** Whether `@buntime/authn` / `@buntime/authz` are on (read after the plugins' onInit). */
+  authn: () => boolean;
+  authz: () => boolean;
+  logger: Logger;
+  /** Wall-clock milliseconds (expiry and lastUsed are calendar times). Default `Date.now`. */
+  now?: () => number;
+}
+
+/** Whether any credential was configured, as `before` saw it (read again by `after`). */
+const CONFIGURED = "buntime.admin.configured";
+
+function identityOf(sub: string, role: Role, credential: "api-key" | "admin-token"): Identity {
+  return { sub, username: sub, roles: [role], groups: [], claims: { sub, "buntime:credential": credential } };
+}
+
+function refusal(r: Refusal): Response {
+  const headers: Record<string, string> =
+    r.code === "UNAUTHENTICATED" ? { "www-authenticate": 'Bearer realm="buntime"' } : {};
+  return errorResponse(new BuntimeError(r.code, r.message, headers));
+}
+
+/** See the file's comment. One per server. */
+export class AdminGuard {
+  readonly #tokenHash: string | undefined;
+  readonly #keys: KeyStore;
+  readonly #options: AdminGuardOptions;
+  readonly #now: () => number;
+  /** Key name → when its lastUsed was last written (bounded by the stored keys: pruned on use). */
+  readonly #touched = new Map<string, number>();
+
+  constructor(options: AdminGuardOptions) {
+    this.#tokenHash = options.adminToken ? hashSecret(options.adminToken) : undefined;
+    this.#keys = options.keys;
+    this.#options = options;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Whether the guard handles `method path` (an admin route: `/_/`, not public). */
+  protects(method: string, path: string): boolean {
+    const role = requiredRole(method, path);
+    return role !== undefined && role !== "public";
+  }
+
+  /** Ahead of the hooks: a Response refuses the request; undefined lets it go on. */
+  async before(request: Request, ctx: RequestContext): Promise<Response | undefined> {
+    let keys: readonly KeyRecord[];
+    try {
+      keys = await this.#keys.list();
+    } catch (error) {
+      return this.#storeFailure(error);
+    }
+    const presented = presentedCredential(request.headers);
+    const authn = this.#options.authn();
+    const configured = this.#tokenHash !== undefined || keys.length > 0 || authn;
+    let credential: "none" | "verified" | "invalid" | "for-authn" = "none";
+    if (presented.kind !== "none") {
+      const hash = hashSecret(presented.secret);
+      const identity =
+        presented.kind === "bearer" && this.#tokenHash && sameHash(hash, this.#tokenHash)
+          ? identityOf(ADMIN_TOKEN_SUBJECT, "admin", "admin-token")
+          : presented.kind === "key"
+            ? this.#matchKey(keys, hash)
+            : undefined;
+      if (identity) {
+        setIdentity(ctx, identity);
+        credential = "verified";
+      } else {
+        credential = presented.kind === "bearer" && authn ? "for-authn" : "invalid";
+      }
+    }
+    ctx.vars.set(CONFIGURED, configured);
+    const refused = refuseBefore({ stateChanging: isStateChanging(request.method), configured, authn, credential });
+    return refused && refusal(refused);
+  }
+
+  /** After every hook let the request through: the route's role. */
+  after(request: Request, ctx: RequestContext): Response | undefined {
+    const required = requiredRole(request.method, ctx.path);
+    if (required === undefined || required === "public") return undefined;
+    const refused = refuseAfter({
+      required,
+      configured: ctx.vars.get(CONFIGURED) !== false,
+      authz: this.#options.authz(),
+      roles: getIdentity(ctx)?.roles,
+    });
+    return refused && refusal(refused);
+  }
+
+  /** The key whose hash matches, compared in constant time against every stored key. */
+  #matchKey(keys: readonly KeyRecord[], hash: string): Identity | undefined {
+    let found: KeyRecord | undefined;
+    for (const key of keys) {
+      // No early exit: the time taken does not say which key (or whether one) matched.
+      if (sameHash(hash, key.hash)) found = key;
+    }
+    const now = this.#now();
+    if (!found || (found.expires !== null && Date.parse(found.expires) <= now)) return undefined;
+    this.#noteUse(found.name, now, keys);
+    return identityOf(found.name, found.role, "api-key");
+  }
+
+  /** Writes lastUsed at most once per LAST_USED_INTERVAL_MS per key, in the background. */
+  #noteUse(name: string, now: number, keys: readonly KeyRecord[]): void {
+    const last = this.#touched.get(name);
+    if (last !== undefined && now - last < LAST_USED_INTERVAL_MS) return;
+    if (this.#touched.size >= keys.length) {
+      for (const known of this.#touched.keys()) if (!keys.some((k) => k.name === known)) this.#touched.delete(known);
+    }
+    this.#touched.set(name, now);
+    this.#keys.touch(new Map([[name, new Date(now).toISOString()]])).catch((error) => {
+      this.#options.logger.warn("could not record a key's last use", { key: name, error: String(error) });
+    });
+  }
+
+  #storeFailure(error: unknown): Response {
+    const message = error instanceof StoreError ? error.message : String(error);
+    this.#options.logger.error("key store unreadable; admin routes refused", { error: message });
+    return errorResponse(new BuntimeError("STORE_UNAVAILABLE", "the key store cannot be read"));
+  }
+}

@@ -1,0 +1,66 @@
+import { describe, expect, test } from "bun:test";
+import { highestRole, requiredRole, roleAtLeast } from "./roles.ts";
+
+describe("requiredRole: the route → role table", () => {
+  const table: [string, string, ReturnType<typeof requiredRole>][] = [
+    ["GET", "/_/health", "public"],
+    ["HEAD", "/_/health", "public"],
+    ["GET", "/_/ready", "public"],
+    ["HEAD", "/_/ready", "public"],
+    ["GET", "/_/authn/well-known", "public"],
+    ["POST", "/_/health", "admin"],
+    ["POST", "/_/authn/well-known", "admin"],
+    ["GET", "/_/health/x", "viewer"],
+    ["GET", "/_", "viewer"],
+    ["GET", "/_/stats", "viewer"],
+    ["HEAD", "/_/stats", "viewer"],
+    ["GET", "/_/metrics", "viewer"],
+    ["GET", "/_/metrics/prometheus", "viewer"],
+    ["GET", "/_/sse", "viewer"],
+    ["GET", "/_/deployments", "viewer"],
+    ["GET", "/_/deployments/hello/1.0.0", "viewer"],
+    ["GET", "/_/authz/policies", "viewer"],
+    ["GET", "/_/no-such-route", "viewer"],
+    ["POST", "/_/deployments/hello/1.0.0", "deployer"],
+    ["PUT", "/_/deployments/hello/1.0.0", "deployer"],
+    ["DELETE", "/_/deployments/hello/1.0.0", "deployer"],
+    ["PUT", "/_/apps/hello/tags/latest", "deployer"],
+    ["DELETE", "/_/apps/hello/tags/beta", "deployer"],
+    ["PUT", "/_/apps/hello/traffic", "deployer"],
+    ["DELETE", "/_/apps/hello/traffic", "deployer"],
+    ["POST", "/_/apps/hello/rollback", "deployer"],
+    ["PUT", "/_/apps/hello/other", "admin"],
+    ["GET", "/_/keys", "admin"],
+    ["POST", "/_/keys", "admin"],
+    ["DELETE", "/_/keys/ci", "admin"],
+    ["GET", "/_/keysx", "viewer"],
+    ["POST", "/_/authz/policies", "admin"],
+    ["PUT", "/_/authz/policies/p1", "admin"],
+    ["DELETE", "/_/authz/policies/p1", "admin"],
+    ["POST", "/_/authz/explain", "admin"],
+    ["POST", "/_/deploymentsx/a", "admin"],
+    ["OPTIONS", "/_/stats", "admin"],
+    ["POST", "/_/no-such-route", "admin"],
+    ["GET", "/hello/", undefined],
+    ["POST", "/_x/deployments", undefined],
+  ];
+  for (const [method, path, role] of table) {
+    test(`${method} ${path} → ${role}`, () => expect(requiredRole(method, path)).toBe(role));
+  }
+  test("methods are case-insensitive", () => expect(requiredRole("get", "/_/health")).toBe("public"));
+});
+
+describe("roles", () => {
+  test("each role includes the ones below it", () => {
+    expect(roleAtLeast("admin", "deployer")).toBe(true);
+    expect(roleAtLeast("deployer", "deployer")).toBe(true);
+    expect(roleAtLeast("deployer", "admin")).toBe(false);
+    expect(roleAtLeast("viewer", "deployer")).toBe(false);
+  });
+  test("highestRole picks the highest admin role and ignores others", () => {
+    expect(highestRole(["user", "deployer", "viewer"])).toBe("deployer");
+    expect(highestRole(["admin", "viewer"])).toBe("admin");
+    expect(highestRole(["user", "reader"])).toBeUndefined();
+    expect(highestRole([])).toBeUndefined();
+  });
+});

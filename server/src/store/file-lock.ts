@@ -1,0 +1,50 @@
+/**
+ * A lock file for read-modify-write of one file by several processes on one machine (the server
+ * and the `buntime` CLI). Hand-written: the steps are few (create with O_EXCL, write our pid,
+ * remove when done) and the usual packages (proper-lockfile) poll mtimes where a dead owner's pid
+ * says it at once. A lock whose owner is gone (killed mid-write) is taken over.
+ */
+import { open, readFile, rm } from "node:fs/promises";
+
+const RETRY_MS = 10;
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+async function acquire(lockPath: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const handle = await open(lockPath, "wx", 0o600);
+      await handle.writeFile(String(process.pid));
+      await handle.close();
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
+    const owner = Number.parseInt(await readFile(lockPath, "utf8").catch(() => ""), 10);
+    // An empty file is a lock being written right now; only a named, dead owner is stale.
+    if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && !alive(owner)) {
+      await rm(lockPath, { force: true });
+      continue;
+    }
+    if (Date.now() > deadline) throw new Error(`${lockPath} is held by process ${owner || "?"}`);
+    await Bun.sleep(RETRY_MS);
+  }
+}
+
+/** Runs `task` holding the lock at `lockPath`. @throws when the lock is not free within `timeoutMs` */
+export async function withFileLock<T>(lockPath: string, task: () => Promise<T>, timeoutMs = 5000): Promise<T> {
+  await acquire(lockPath, timeoutMs);
+  try {
+    return await task();
+  } finally {
+    await rm(lockPath, { force: true });
+  }
+}
