@@ -111,11 +111,15 @@ export class Exchange {
     this.#send({ type: "request-chunk", id: this.id, chunk });
   }
 
-  /** The worker answered with a status and headers. */
+  /**
+   * The worker answered with a status and headers.
+   * @throws TypeError when `Headers` refuses a header (the worker is then treated as crashed):
+   * thrown before anything is answered, so the exchange can still fail with the crash's 502.
+   */
   onHead(message: ResponseHeadMessage): void {
     if (this.#ended || this.#headSeen) return;
-    this.#headSeen = true;
     const init = { status: message.status, statusText: message.statusText, headers: toHeaders(message.headers) };
+    this.#headSeen = true;
     if (message.text !== undefined) {
       this.#resolve(new Response(message.text, init));
       this.#end();

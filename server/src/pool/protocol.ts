@@ -5,10 +5,25 @@
  * Bodies move as transferred `ArrayBuffer`s (stream chunks copied first, see `copyBytes`),
  * pulled by the reader (one chunk per pull), so neither side buffers more than a chunk or two
  * of a stream it cannot pass on yet.
+ *
+ * Worker → host messages are zod schemas in `guest-messages.ts` (the host checks every one: a
+ * worker runs app code, which can post anything); their types are re-exported here. Only types
+ * cross that import, so workers never load zod.
  */
+import type { GuestMessage } from "./guest-messages.ts";
 
-/** Response headers as a list of pairs: keeps repeats (several `set-cookie`). */
-export type HeaderList = [name: string, value: string][];
+export type {
+  AppErrorMessage,
+  GuestMessage,
+  HeaderList,
+  PongMessage,
+  ReadyMessage,
+  RequestPullMessage,
+  ResponseChunkMessage,
+  ResponseHeadMessage,
+  StartFailedMessage,
+  StoppedMessage,
+} from "./guest-messages.ts";
 
 /** Request headers by lower-case name (`Headers.toJSON()`: repeats combined, `set-cookie` a list). */
 export type HeaderRecord = Record<string, string | string[]>;
@@ -89,80 +104,6 @@ export type HostMessage =
   | PingMessage
   | StopMessage;
 
-/** The app is loaded and can take requests; `onIdle`: whether it wants `idle` messages. */
-export interface ReadyMessage {
-  type: "ready";
-  onIdle: boolean;
-}
-
-/** The app threw while loading; the worker will take nothing. */
-export interface StartFailedMessage {
-  type: "start-failed";
-  message: string;
-}
-
-/**
- * The head of a response. `body` is the whole body when the worker had it at once (null for
- * none), or `"stream"` when the host must pull it with `response-pull`. A short string body
- * the app gave crosses as `text` instead (`body` null).
- */
-export interface ResponseHeadMessage {
-  type: "response-head";
-  id: number;
-  status: number;
-  statusText: string;
-  headers: HeaderList;
-  body: ArrayBuffer | "stream" | null;
-  text?: string;
-}
-
-/** The next chunk of a streamed response (`chunk` null: the body is complete). */
-export interface ResponseChunkMessage {
-  type: "response-chunk";
-  id: number;
-  chunk: ArrayBuffer | null;
-}
-
-/** The app's `fetch` threw or rejected, or its body stream failed. */
-export interface AppErrorMessage {
-  type: "app-error";
-  id: number;
-  message: string;
-  /** True when the head was already sent: the host can only cut the stream. */
-  midStream: boolean;
-}
-
-/** The worker wants the next chunk of request body `id`. */
-export interface RequestPullMessage {
-  type: "request-pull";
-  id: number;
-}
-
-/** Memory use: the answer to `ping` (its `seq`), or unsolicited (`seq` 0) when over `maxMemoryBytes`. */
-export interface PongMessage {
-  type: "pong";
-  seq: number;
-  /** Bytes of JS heap in use, read inside the worker. */
-  heapUsed: number;
-  rss: number;
-}
-
-/** `onTerminate` has run; the host may terminate now. */
-export interface StoppedMessage {
-  type: "stopped";
-}
-
-/** Worker → host. */
-export type GuestMessage =
-  | ReadyMessage
-  | StartFailedMessage
-  | ResponseHeadMessage
-  | ResponseChunkMessage
-  | AppErrorMessage
-  | RequestPullMessage
-  | PongMessage
-  | StoppedMessage;
-
 /**
  * What crosses `postMessage`: the messages of one event-loop turn as JSON lines, plus, when
  * some carry bytes (`body` or `chunk`), their buffers, transferred, not copied. A line whose
@@ -230,25 +171,84 @@ export function createSender(
   };
 }
 
-/** Calls `handle` for every message in what a `createSender` posted, in order. */
-export function receive<T extends HostMessage | GuestMessage>(data: Wire, handle: (message: T) => void): void {
+/**
+ * What a worker posted that is not the protocol: not a wire, a line that is not JSON, a byte
+ * line without its buffer, a message no schema accepts. Not a `BuntimeError`: it never becomes
+ * an answer by itself; the host treats the worker that sent it as crashed (`instance.ts`).
+ */
+export class ProtocolError extends Error {
+  override readonly name = "ProtocolError";
+}
+
+/**
+ * Calls `handle` for every message in what a `createSender` posted, in order.
+ * @throws ProtocolError when `data` is not a wire (checked as it goes: messages before the fault
+ * are handled). Messages are only JSON-parsed here; the receiver checks them (`guest-messages.ts`).
+ */
+export function receive<T = unknown>(data: unknown, handle: (message: T) => void): void {
   if (typeof data === "string") {
-    if (!data.includes("\n")) handle(JSON.parse(data) as T);
-    else for (const line of data.split("\n")) handle(JSON.parse(line) as T);
+    if (!data.includes("\n")) handle(parseLine(data) as T);
+    else for (const line of data.split("\n")) handle(parseLine(line) as T);
     return;
   }
+  if (!isWireWithBuffers(data)) throw new ProtocolError(`a post that is not a wire: ${sketch(data)}`);
   const [text, buffers] = data;
+  const lines = text.split("\n");
+  // Counted before any is handled: a post whose buffers do not match its lines is refused whole.
+  let byteLines = 0;
+  for (const line of lines) if (BYTE_FIELDS[line[0] as keyof typeof BYTE_FIELDS] !== undefined) byteLines++;
+  if (byteLines !== buffers.length) {
+    throw new ProtocolError(`${buffers.length} buffers for ${byteLines} byte lines`);
+  }
   let next = 0;
-  for (const line of text.split("\n")) {
-    const field = BYTE_FIELDS[line[0] as keyof typeof BYTE_FIELDS];
+  for (const line of lines) {
+    const mark = line[0] as keyof typeof BYTE_FIELDS;
+    const field = BYTE_FIELDS[mark];
     if (field === undefined) {
-      handle(JSON.parse(line) as T);
+      handle(parseLine(line) as T);
       continue;
     }
-    const message = JSON.parse(line.slice(1)) as Record<string, unknown>;
-    message[field] = buffers[next++];
-    handle(message as unknown as T);
+    const message = parseLine(line.slice(1));
+    if (typeof message !== "object" || message === null || Array.isArray(message)) {
+      throw new ProtocolError(`a ${mark} line that is not an object: ${sketch(message)}`);
+    }
+    (message as Record<string, unknown>)[field] = buffers[next++];
+    handle(message as T);
   }
+}
+
+/** `[lines, buffers]`: the other shape `createSender` posts. */
+function isWireWithBuffers(data: unknown): data is [string, ArrayBuffer[]] {
+  if (!Array.isArray(data) || data.length !== 2 || typeof data[0] !== "string" || !Array.isArray(data[1])) {
+    return false;
+  }
+  for (const buffer of data[1]) if (!(buffer instanceof ArrayBuffer)) return false;
+  return true;
+}
+
+function parseLine(line: string): unknown {
+  try {
+    return JSON.parse(line);
+  } catch {
+    throw new ProtocolError(`a line that is not JSON: ${sketch(line)}`);
+  }
+}
+
+/** Characters of a worker's own text that a `ProtocolError` quotes (it reaches logs and answers). */
+const SKETCH_CHARS = 80;
+
+/**
+ * A short description of any value a worker may post (a string quoted and cut, else its kind),
+ * for `ProtocolError` messages: never throws, whatever structured clone produced.
+ */
+export function sketch(value: unknown): string {
+  if (typeof value === "string") {
+    const cut = value.length > SKETCH_CHARS ? `${value.slice(0, SKETCH_CHARS)}…` : value;
+    return JSON.stringify(cut);
+  }
+  if (value === null || typeof value !== "object") return String(value);
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  return Object.prototype.toString.call(value);
 }
 
 /**
