@@ -6,6 +6,7 @@ import { loadAppVersion } from "../config.ts";
 import { isAppName, isVersionFolder } from "../resolve.ts";
 import { type VersionKey, versionKey } from "../version-key.ts";
 import { DeployError, type ExtractLimits, extractArchive } from "./extract.ts";
+import { WatchedUpload } from "./upload.ts";
 
 /** Where deployments stage their work, inside APPS_DIR (same filesystem, so rename is atomic). */
 const STAGING_DIR = ".buntime-staging";
@@ -34,8 +35,8 @@ function archiveKind(contentType: string | null): "tar.gz" | "zip" | undefined {
  * Makes app versions live from archives, atomically: the archive is extracted into a staging
  * folder inside APPS_DIR, validated (paths, links, limits, config, entrypoint), and only then
  * renamed into place. A refusal or a crash at any point leaves APPS_DIR as it was (staging
- * leftovers are hidden from the catalogue and swept at start). Deployments of one version are
- * serialised.
+ * leftovers are hidden from the catalogue and swept at start). Uploads are staged side by side;
+ * only the moves into place (and removals) of one version are serialised.
  */
 export class Deployer {
   readonly #appsDir: string;
@@ -54,45 +55,52 @@ export class Deployer {
 
   /**
    * Deploys `body` as `name@version`. `replace` false answers 409 when it exists.
+   *
+   * The upload is read, extracted and validated in a staging folder of its own before the
+   * version's lock is taken: the lock covers only the existence check and the renames, so a slow
+   * upload never holds up a DELETE or another deployment of the same version (the last to finish
+   * wins). A POST onto an existing version is refused before its body is read, and again under the
+   * lock in case the version appeared meanwhile.
    * @returns whether the version is new (201) or replaced one (200)
-   * @throws BuntimeError DEPLOYMENT_INVALID (400), DEPLOYMENT_EXISTS (409), UNSUPPORTED_MEDIA_TYPE (415)
+   * @throws BuntimeError DEPLOYMENT_INVALID (400: a refused archive, or an upload cut off before its
+   *   end), DEPLOYMENT_EXISTS (409), UNSUPPORTED_MEDIA_TYPE (415), BODY_TOO_LARGE (413, from the
+   *   HTTP layer's limit)
    */
-  deploy(
+  async deploy(
     name: string,
     version: string,
     body: ReadableStream<Uint8Array> | null,
     contentType: string | null,
     replace: boolean,
-  ) {
+  ): Promise<{ created: boolean }> {
     checkNames(name, version);
-    return this.#serialise(versionKey(name, version), async (): Promise<{ created: boolean }> => {
-      const kind = archiveKind(contentType);
-      if (!kind) {
-        throw new BuntimeError(
-          "UNSUPPORTED_MEDIA_TYPE",
-          "send the archive as application/gzip (.tar.gz) or application/zip",
-        );
+    const kind = archiveKind(contentType);
+    if (!kind) {
+      throw new BuntimeError(
+        "UNSUPPORTED_MEDIA_TYPE",
+        "send the archive as application/gzip (.tar.gz) or application/zip",
+      );
+    }
+    if (!body) throw new BuntimeError("DEPLOYMENT_INVALID", "the request has no body");
+    const target = join(this.#appsDir, name, version);
+    const refuseExisting = () => {
+      if (!replace && existsSync(target)) {
+        throw new BuntimeError("DEPLOYMENT_EXISTS", `${name}@${version} already exists; PUT replaces it`);
       }
-      if (!body) throw new BuntimeError("DEPLOYMENT_INVALID", "the request has no body");
-      const target = join(this.#appsDir, name, version);
-      const exists = existsSync(target);
-      if (exists && !replace)
-        throw new BuntimeError("DEPLOYMENT_EXISTS", `${versionKey(name, version)} already exists; PUT replaces it`);
-      const staging = await this.#stagingFolder();
+    };
+    refuseExisting();
+    const staging = await this.#stagingFolder();
+    try {
+      const root = await this.#extract(body, kind, staging);
       try {
-        let root: string;
-        try {
-          ({ root } = await extractArchive({ source: body, kind, stagingDir: staging, limits: this.#limits }));
-        } catch (error) {
-          if (error instanceof DeployError) throw new BuntimeError("DEPLOYMENT_INVALID", error.message);
-          throw error;
-        }
-        try {
-          await loadAppVersion(name, version, root);
-        } catch (error) {
-          if (error instanceof BuntimeError) throw new BuntimeError("DEPLOYMENT_INVALID", error.message);
-          throw error;
-        }
+        await loadAppVersion(name, version, root);
+      } catch (error) {
+        if (error instanceof BuntimeError) throw new BuntimeError("DEPLOYMENT_INVALID", error.message);
+        throw error;
+      }
+      return await this.#serialise(versionKey(name, version), async () => {
+        refuseExisting();
+        const exists = existsSync(target);
         await mkdir(join(this.#appsDir, name), { recursive: true });
         if (exists) {
           // Move the old version aside first: two renames, each atomic; the gap between them is
@@ -101,11 +109,27 @@ export class Deployer {
         }
         await rename(root, target);
         return { created: !exists };
-      } finally {
-        await rm(staging, { recursive: true, force: true });
-        await rm(`${staging}.old`, { recursive: true, force: true });
+      });
+    } finally {
+      await rm(staging, { recursive: true, force: true });
+      await rm(`${staging}.old`, { recursive: true, force: true });
+    }
+  }
+
+  /** Extracts the upload into `staging`; every failure that is the client's becomes a 400. */
+  async #extract(body: ReadableStream<Uint8Array>, kind: "tar.gz" | "zip", staging: string): Promise<string> {
+    const upload = new WatchedUpload(body);
+    try {
+      const { root } = await extractArchive({ source: upload.stream, kind, stagingDir: staging, limits: this.#limits });
+      return root;
+    } catch (error) {
+      if (error instanceof DeployError) throw new BuntimeError("DEPLOYMENT_INVALID", error.message);
+      if (error instanceof BuntimeError) throw error; // the HTTP layer's own refusal (BODY_TOO_LARGE)
+      if (upload.failedWith(error)) {
+        throw new BuntimeError("DEPLOYMENT_INVALID", "the upload ended before the archive was complete");
       }
-    });
+      throw error; // the server's own trouble (a full disk): 500
+    }
   }
 
   /**

@@ -1,0 +1,182 @@
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { existsSync, readdirSync } from "node:fs";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { tarGz } from "../../../../test/support/archives.ts";
+import { BuntimeError } from "../../errors.ts";
+import { Deployer } from "./deploy.ts";
+
+const APP = (text: string) => `export default { fetch: () => new Response(${JSON.stringify(text)}) };\n`;
+const STAGING = ".buntime-staging";
+/** How long a request that must not wait for an upload may take on a loaded machine (it takes ms). */
+const BOUND_MS = 10_000;
+const TEST_TIMEOUT_MS = 20_000;
+
+let appsDir: string;
+let deployer: Deployer;
+beforeEach(async () => {
+  appsDir = await mkdtemp(join(tmpdir(), "buntime-deployer-"));
+  deployer = new Deployer(appsDir);
+});
+afterEach(() => rm(appsDir, { recursive: true, force: true }));
+
+/** A stream of `bytes` in one chunk: a whole upload. */
+function whole(bytes: Uint8Array): ReadableStream<Uint8Array> {
+  return new ReadableStream({
+    start(controller) {
+      controller.enqueue(bytes);
+      controller.close();
+    },
+  });
+}
+
+/**
+ * An upload that sends its first `head` bytes, then waits for `finish()` before the rest:
+ * `stalled` resolves once the reader has taken the head and asked for more.
+ */
+function trickle(bytes: Uint8Array, head: number) {
+  const stalled = Promise.withResolvers<void>();
+  const release = Promise.withResolvers<void>();
+  let sentHead = false;
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        if (!sentHead) {
+          sentHead = true;
+          controller.enqueue(bytes.subarray(0, head));
+          return;
+        }
+        stalled.resolve();
+        await release.promise;
+        controller.enqueue(bytes.subarray(head));
+        controller.close();
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  return { stream, stalled: stalled.promise, finish: () => release.resolve() };
+}
+
+/** An upload that sends `head` bytes, then fails as Bun fails a body whose client closed the connection. */
+function cutOff(bytes: Uint8Array, head: number, failure: unknown): ReadableStream<Uint8Array> {
+  let sent = false;
+  return new ReadableStream<Uint8Array>(
+    {
+      pull(controller) {
+        if (sent) return controller.error(failure);
+        sent = true;
+        controller.enqueue(bytes.subarray(0, head));
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
+
+/** `promise`, or a rejection naming `what` once `ms` pass: a bound, so a deadlock fails instead of hanging. */
+function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const bound = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, bound]).finally(() => clearTimeout(timer));
+}
+
+/** Everything under APPS_DIR, staging leftovers included. */
+const tree = () => readdirSync(appsDir, { recursive: true }).map(String).sort();
+
+async function deployed(name: string, version: string, text: string): Promise<void> {
+  const archive = await tarGz([{ name: "index.ts", content: APP(text) }]);
+  await deployer.deploy(name, version, whole(archive), "application/gzip", false);
+}
+
+describe("Deployer: an upload cut off before its end", () => {
+  test("is the client's fault: DEPLOYMENT_INVALID (400), and nothing on disk changes", async () => {
+    await deployed("kept", "1.0.0", "kept");
+    const before = tree();
+    const archive = await tarGz([{ name: "index.ts", content: APP("x".repeat(50_000)) }]);
+    const closed = new DOMException("The connection was closed.", "AbortError");
+    for (const replace of [false, true]) {
+      const name = replace ? "kept" : "new-app";
+      const deploying = deployer.deploy(name, "1.0.0", cutOff(archive, 100, closed), "application/gzip", replace);
+      const error = await deploying.catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(BuntimeError);
+      expect(error).toMatchObject({ code: "DEPLOYMENT_INVALID", status: 400 });
+      expect(tree()).toEqual(before);
+    }
+    expect(readdirSync(join(appsDir, STAGING))).toEqual([]);
+    expect(await readFile(join(appsDir, "kept/1.0.0/index.ts"), "utf8")).toContain("kept");
+  });
+
+  test("the HTTP layer's own refusal of the body keeps its code (413 BODY_TOO_LARGE)", async () => {
+    const archive = await tarGz([{ name: "index.ts", content: APP("big") }]);
+    const tooLarge = new BuntimeError("BODY_TOO_LARGE", "request body over 10 bytes");
+    const deploying = deployer.deploy("big", "1.0.0", cutOff(archive, 10, tooLarge), "application/gzip", false);
+    await expect(deploying).rejects.toBe(tooLarge);
+    expect(existsSync(join(appsDir, "big"))).toBe(false);
+  });
+});
+
+describe("Deployer: a slow upload holds no lock while it is read", () => {
+  test(
+    "a DELETE of the same version answers at once, before the upload finishes; the upload then lands",
+    async () => {
+      await deployed("slowpoke", "1.0.0", "old");
+      const upload = trickle(await tarGz([{ name: "index.ts", content: APP("new") }]), 20);
+      const putting = deployer.deploy("slowpoke", "1.0.0", upload.stream, "application/gzip", true);
+      await upload.stalled; // the deployer is reading the body, and waits for more
+      await within(deployer.remove("slowpoke", "1.0.0"), BOUND_MS, "the DELETE");
+      expect(existsSync(join(appsDir, "slowpoke/1.0.0"))).toBe(false);
+      upload.finish();
+      // The version was removed meanwhile, so the PUT creates it.
+      expect(await putting).toEqual({ created: true });
+      expect(await readFile(join(appsDir, "slowpoke/1.0.0/index.ts"), "utf8")).toContain("new");
+      expect(readdirSync(join(appsDir, STAGING))).toEqual([]);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  test(
+    "another deployment of the same version is not held up either: the last to finish wins",
+    async () => {
+      const slow = trickle(await tarGz([{ name: "index.ts", content: APP("slow") }]), 20);
+      const slowPut = deployer.deploy("race", "1.0.0", slow.stream, "application/gzip", true);
+      await slow.stalled;
+      const fast = await tarGz([{ name: "index.ts", content: APP("fast") }]);
+      const fastPut = deployer.deploy("race", "1.0.0", whole(fast), "application/gzip", true);
+      expect(await within(fastPut, BOUND_MS, "the second PUT")).toEqual({ created: true });
+      slow.finish();
+      expect(await slowPut).toEqual({ created: false });
+      expect(await readFile(join(appsDir, "race/1.0.0/index.ts"), "utf8")).toContain("slow");
+      expect(readdirSync(join(appsDir, STAGING))).toEqual([]);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  test("a POST onto an existing version is refused (409) without reading its body", async () => {
+    await deployed("taken", "1.0.0", "first");
+    let pulled = false;
+    const body = new ReadableStream<Uint8Array>(
+      {
+        pull() {
+          pulled = true;
+        },
+      },
+      { highWaterMark: 0 },
+    );
+    const posting = deployer.deploy("taken", "1.0.0", body, "application/gzip", false);
+    await expect(posting).rejects.toMatchObject({ code: "DEPLOYMENT_EXISTS" });
+    expect(pulled).toBe(false);
+  });
+
+  test("a POST whose version appeared while it was uploading is refused (409) and leaves the other in place", async () => {
+    const slow = trickle(await tarGz([{ name: "index.ts", content: APP("second") }]), 20);
+    const slowPost = deployer.deploy("late", "1.0.0", slow.stream, "application/gzip", false);
+    await slow.stalled;
+    await deployed("late", "1.0.0", "first");
+    slow.finish();
+    await expect(slowPost).rejects.toMatchObject({ code: "DEPLOYMENT_EXISTS" });
+    expect(await readFile(join(appsDir, "late/1.0.0/index.ts"), "utf8")).toContain("first");
+    expect(readdirSync(join(appsDir, STAGING))).toEqual([]);
+  });
+});
