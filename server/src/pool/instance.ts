@@ -2,17 +2,31 @@ import { type VersionKey, versionKey } from "../apps/catalog.ts";
 import type { AppVersion } from "../apps/config.ts";
 import { BuntimeError } from "../errors.ts";
 import { GUEST_ENTRY } from "../guest/paths.ts";
+import { bounded } from "../util/bounded.ts";
 import type { Logger } from "../util/log.ts";
 import { AbortWatch } from "./abort-watch.ts";
 import { type Clock, realClock } from "./clock.ts";
 import type { PoolEmitter, StopReason } from "./events.ts";
 import { Exchange, type ForwardedRequest } from "./exchange.ts";
 import { Liveness } from "./liveness.ts";
-import { createSender, type GuestMessage, type HostMessage, receive, unreachable, type Wire } from "./protocol.ts";
+import { parseGuestMessage } from "./guest-messages.ts";
+import {
+  createSender,
+  type GuestMessage,
+  type HostMessage,
+  ProtocolError,
+  receive,
+  sketch,
+  unreachable,
+} from "./protocol.ts";
 import { accepts, transition, type WorkerState } from "./state.ts";
 import { type PoolTiming, Timers } from "./timing.ts";
 
 const MB = 1024 * 1024;
+/** Characters of an app's error message kept for the client and the log (CONTRACT §5 APP_ERROR). */
+export const APP_MESSAGE_CHARS = 1024;
+/** Characters of a protocol fault's description kept for the log and the 502. */
+const PROTOCOL_FAULT_CHARS = 300;
 
 export interface InstanceDeps {
   clock: Clock;
@@ -176,9 +190,7 @@ export class WorkerInstance {
     this.#post = createSender((data, transfer) =>
       transfer ? worker.postMessage(data, transfer) : worker.postMessage(data),
     );
-    worker.addEventListener("message", (event: MessageEvent<Wire>) =>
-      receive<GuestMessage>(event.data, (message) => this.#onMessage(message)),
-    );
+    worker.addEventListener("message", (event: MessageEvent<unknown>) => this.#onWire(event.data));
     worker.addEventListener("error", (event) => this.#onCrash(`uncaught ${summarise(event)}`));
     worker.addEventListener("close", () => this.#onClose());
     this.#deps.events.emit("spawn", { key: this.key, workerId: this.id });
@@ -193,6 +205,33 @@ export class WorkerInstance {
     );
   }
 
+  /**
+   * Everything the worker posts arrives here. App code shares the thread and can post anything,
+   * so every message is checked at this edge: one that is not the protocol, or that the host
+   * cannot use (a header `Headers` refuses), means the worker no longer speaks it, and it is
+   * treated as crashed, never the host (nothing thrown here may escape: it would end the
+   * process). Messages before the fault in the same post are handled.
+   */
+  #onWire(data: unknown): void {
+    if (this.#stopReason === "crashed" || this.state === "terminated") return; // the rest is noise
+    try {
+      receive(data, (value) => this.#onMessage(parseGuestMessage(value)));
+    } catch (error) {
+      const what =
+        error instanceof ProtocolError ? error.message : `a message the host could not use: ${describe(error)}`;
+      this.#onCrash(`protocol violation: ${bounded(what, PROTOCOL_FAULT_CHARS)}`);
+    }
+  }
+
+  /**
+   * The exchange a message from the worker is about: undefined when it already ended (an answer
+   * racing its timeout or its client's abort is normal); an id it was never sent is a fault.
+   */
+  #exchangeFor(id: number): Exchange | undefined {
+    if (id >= this.#nextExchangeId) throw new ProtocolError(`a message about request ${id}, never sent to it`);
+    return this.#exchanges.get(id);
+  }
+
   #onMessage(message: GuestMessage): void {
     switch (message.type) {
       case "ready":
@@ -200,29 +239,33 @@ export class WorkerInstance {
         this.#onReady();
         return;
       case "start-failed":
-        this.#onStartFailed(message.message);
+        this.#onStartFailed(bounded(message.message, APP_MESSAGE_CHARS));
         return;
       case "response-head":
-        this.#exchanges.get(message.id)?.onHead(message);
+        this.#exchangeFor(message.id)?.onHead(message);
         return;
       case "response-chunk":
-        this.#exchanges.get(message.id)?.onChunk(message);
+        this.#exchangeFor(message.id)?.onChunk(message);
         return;
       case "app-error": {
-        const exchange = this.#exchanges.get(message.id);
+        const exchange = this.#exchangeFor(message.id);
         if (!exchange) return;
         this.errors++;
-        this.#deps.logger.warn("app error", { app: this.key, worker: this.id, error: message.message });
-        exchange.fail(new BuntimeError("APP_ERROR", message.message));
+        // The app's own text: bounded for the log and the client (an app may throw megabytes).
+        const error = bounded(message.message, APP_MESSAGE_CHARS);
+        this.#deps.logger.warn("app error", { app: this.key, worker: this.id, error });
+        exchange.fail(new BuntimeError("APP_ERROR", error));
         return;
       }
       case "request-pull":
-        void this.#exchanges.get(message.id)?.pullRequestBody();
+        void this.#exchangeFor(message.id)?.pullRequestBody();
         return;
       case "pong":
         this.#onPong(message.seq, message.heapUsed, message.rss);
         return;
       case "stopped":
+        // The answer to `stop`; unasked, a worker could have itself terminated before `ready`.
+        if (!this.#stopping) throw new ProtocolError("stopped without being asked to stop");
         this.#terminateNow();
         return;
       default:
@@ -411,4 +454,9 @@ function summarise(event: ErrorEvent): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   const line = event.message.split("\n").find((l) => /^\w*error: /i.test(l.trim()));
   return (line ?? event.message).trim().slice(0, 500);
+}
+
+/** A thrown value as `Name: message`, never its stack. */
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : sketch(error);
 }
