@@ -8,10 +8,11 @@ import { RESOLUTIONS_KEPT } from "../server/src/apps/catalog.ts";
 import { normaliseConfig } from "../server/src/config/buntime-config.ts";
 import { ROOT, startTestServer, type TestServer } from "./_setup.ts";
 
+const ADMIN_TOKEN = "hostile-keys-test-admin-token";
 let server: TestServer;
 beforeAll(async () => {
   server = await startTestServer(
-    {},
+    { BUNTIME_ADMIN_TOKEN: ADMIN_TOKEN },
     { config: normaliseConfig({ required: ["@buntime/metrics"], plugins: ["@buntime/metrics"] }, ROOT) },
   );
 });
@@ -47,7 +48,11 @@ describe("hostile keys through a real server", () => {
     // Still served, and still one cached answer for a range used again.
     expect((await fetch(server.at("/hello@1/"))).status).toBe(200);
 
-    const text = await (await fetch(server.at("/_/metrics/prometheus"))).text();
+    const metrics = await fetch(server.at("/_/metrics/prometheus"), {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    expect(metrics.status).toBe(200);
+    const text = await metrics.text();
     expect(text).not.toContain("nope-");
     expect(text).not.toContain("1.0.0-x");
     // Series by app and version exist only for versions that served: hello@1.1.0 here.

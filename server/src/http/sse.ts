@@ -4,10 +4,16 @@ import type { PoolEvents } from "../pool/events.ts";
 import type { WorkerPool } from "../pool/pool.ts";
 
 const LIFECYCLE: (keyof PoolEvents)[] = ["spawn", "ready", "recycle", "terminate", "crash"];
+/**
+ * Worker events held for one client that is not reading (its socket full), past which it is cut
+ * off (an EventSource reconnects). Stats are snapshots: only the newest unsent one is held.
+ */
+export const MAX_QUEUED_EVENTS = 1000;
 
 /**
  * `GET /_/sse`: a `stats` event every second and a `worker` event per lifecycle change. The
- * listeners and the timer go away with the client (no leak), whichever way it leaves.
+ * listeners and the timer go away with the client (no leak), whichever way it leaves; a client
+ * that stops reading holds at most MAX_QUEUED_EVENTS worker events and one stats snapshot.
  */
 export function sseRoute(deps: { pool: WorkerPool; stats: () => unknown; intervalMs?: number }) {
   const intervalMs = deps.intervalMs ?? 1000;
@@ -15,20 +21,30 @@ export function sseRoute(deps: { pool: WorkerPool; stats: () => unknown; interva
     streamSSE(c, async (stream) => {
       const { pool } = deps;
       const queue: { event: string; data: string }[] = [];
+      let stats: string | undefined;
       let wake: (() => void) | undefined;
-      const push = (event: string, data: unknown) => {
-        queue.push({ event, data: JSON.stringify(data) });
+      const pushWorker = (data: unknown) => {
+        if (queue.length >= MAX_QUEUED_EVENTS) return stream.abort();
+        queue.push({ event: "worker", data: JSON.stringify(data) });
         wake?.();
       };
       const listeners = LIFECYCLE.map((type) => {
-        const listener = (payload: object) => push("worker", { type, ...payload });
+        const listener = (payload: object) => pushWorker({ type, ...payload });
         pool.events.on(type, listener);
         return () => pool.events.off(type, listener);
       });
       let timer = pool.clock.setTimeout(function tick() {
-        push("stats", deps.stats());
+        stats = JSON.stringify(deps.stats());
+        wake?.();
         timer = pool.clock.setTimeout(tick, intervalMs);
       }, 0);
+      const next = () => {
+        const event = queue.shift();
+        if (event || stats === undefined) return event;
+        const data = stats;
+        stats = undefined;
+        return { event: "stats", data };
+      };
       let open = true;
       stream.onAbort(() => {
         open = false;
@@ -36,9 +52,9 @@ export function sseRoute(deps: { pool: WorkerPool; stats: () => unknown; interva
       });
       try {
         while (open) {
-          const next = queue.shift();
-          if (next) {
-            await stream.writeSSE(next);
+          const event = next();
+          if (event) {
+            await stream.writeSSE(event);
             continue;
           }
           await new Promise<void>((resolve) => {
