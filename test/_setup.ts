@@ -86,7 +86,7 @@ export function tempAppsDir(...apps: string[]): { dir: string; remove: () => voi
 
 /** Stops `server` (if it started), then removes `apps`, even when stopping failed: an afterAll. */
 export async function stopThenRemove(
-  server: { stop(): Promise<void> } | undefined,
+  server: { stop(): Promise<unknown> } | undefined,
   apps: { remove(): void } | undefined,
 ): Promise<void> {
   try {

@@ -11,7 +11,7 @@ import { createPipeline } from "./http/pipeline.ts";
 import { PluginHost } from "./plugins/host.ts";
 import { loadPlugins } from "./plugins/load.ts";
 import type { Clock } from "./pool/clock.ts";
-import { WorkerPool } from "./pool/pool.ts";
+import { type CloseReport, WorkerPool } from "./pool/pool.ts";
 import type { PoolTiming } from "./pool/timing.ts";
 import { newPoolCounters, StatsCollector } from "./stats/collector.ts";
 import type { KeyStore } from "./store/keys.ts";
@@ -49,9 +49,12 @@ export interface RunningServer {
   fetch(request: Request): Promise<Response>;
   /**
    * Stops accepting, lets in-flight requests finish for up to `graceMs` (default
-   * SHUTDOWN_TIMEOUT), calls plugins' `onShutdown`, then terminates every worker. Idempotent.
+   * SHUTDOWN_TIMEOUT), terminates every worker, calls plugins' `onShutdown`. Resolves with
+   * what could not be ended cleanly: threads blocked in a system call are abandoned (the
+   * process's exit ends them), so it resolves within `graceMs` plus the pool's `closeWaitMs`
+   * and the plugins' shutdown. Idempotent.
    */
-  stop(graceMs?: number): Promise<void>;
+  stop(graceMs?: number): Promise<CloseReport>;
 }
 
 /** One JSON line per worker lifecycle event (crashes and start failures are logged where they happen). */
@@ -163,17 +166,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   }
   serving = true;
 
-  let stopping: Promise<void> | undefined;
+  let stopping: Promise<CloseReport> | undefined;
   const stop = (graceMs = env.SHUTDOWN_TIMEOUT * 1000) => {
     stopping ??= (async () => {
       draining = true;
       unwatch();
       catalog.close();
       const closed = server.stop(false);
-      await pool.close(graceMs);
+      const report = await pool.close(graceMs);
       await plugins.shutdown();
       await Promise.race([closed, Bun.sleep(100)]);
       server.stop(true);
+      return report;
     })();
     return stopping;
   };

@@ -2,14 +2,15 @@ import { type VersionKey, versionKey } from "../apps/catalog.ts";
 import type { AppVersion } from "../apps/config.ts";
 import { BuntimeError } from "../errors.ts";
 import { GUEST_ENTRY } from "../guest/paths.ts";
+import type { PoolCounters } from "../stats/collector.ts";
 import { bounded } from "../util/bounded.ts";
 import type { Logger } from "../util/log.ts";
 import { AbortWatch } from "./abort-watch.ts";
 import { type Clock, realClock } from "./clock.ts";
 import type { PoolEmitter, StopReason } from "./events.ts";
 import { Exchange, type ForwardedRequest } from "./exchange.ts";
-import { Liveness } from "./liveness.ts";
 import { parseGuestMessage } from "./guest-messages.ts";
+import { Liveness } from "./liveness.ts";
 import {
   createSender,
   type GuestMessage,
@@ -33,6 +34,8 @@ export interface InstanceDeps {
   logger: Logger;
   events: PoolEmitter;
   timing: PoolTiming;
+  /** The pool's counters: this worker bumps `abandoned` and `leakedThreads`. */
+  counters: PoolCounters;
   /** Modules the worker loads before the app. */
   preload: string[];
   /** Resolves with a release once this worker may start (caps concurrent spawns). */
@@ -47,7 +50,10 @@ let nextWorkerId = 1;
  * One Bun Worker running one app version, on the host side: its lifecycle (`state.ts`), its
  * exchanges in flight, and every timer that recycles it (ttl, idle, heartbeat). All time comes
  * from the injected clock. Never terminates a worker before it reported `ready` or
- * `start-failed` (that has crashed Bun); `closed` resolves on the thread's `close` event.
+ * `start-failed` (that has crashed Bun); `closed` resolves on the thread's `close` event, or
+ * when the thread is abandoned: a thread blocked in a system call ignores `terminate()`, so
+ * one that has not closed `closeWaitMs` after it (or after a shutdown's kill) is given up on
+ * (see #abandon).
  */
 export class WorkerInstance {
   readonly id = nextWorkerId++;
@@ -66,6 +72,11 @@ export class WorkerInstance {
   rss = 0;
   /** Its pool already prewarmed a successor for it (once per worker). */
   prewarmed = false;
+  /**
+   * Set when the thread was given up on (see #abandon): how many requests it had in flight
+   * when it was killed. Its thread may still be running, blocked, until the process exits.
+   */
+  abandoned: { requests: number } | undefined;
 
   readonly #deps: InstanceDeps;
   /** Lifecycle timers (ttl, idle, request timeouts) on the injected clock. */
@@ -89,6 +100,8 @@ export class WorkerInstance {
   #started = false;
   #stopReason: StopReason | undefined;
   #stopping = false;
+  /** Requests in flight when `kill` cut them off (reported if the thread is abandoned). */
+  #killedInFlight = 0;
   #closedResolve!: () => void;
 
   constructor(app: AppVersion, deps: InstanceDeps) {
@@ -166,11 +179,18 @@ export class WorkerInstance {
     if (this.#exchanges.size === 0) this.#stop();
   }
 
-  /** Fails every exchange now and terminates (shutdown, an unresponsive event loop). */
+  /**
+   * Fails every exchange now and terminates (shutdown, an unresponsive event loop). A worker
+   * still loading is not terminated (that has crashed Bun): it gets `closeWaitMs` to report,
+   * then is abandoned like a thread that ignores `terminate()`.
+   */
   kill(reason: StopReason, error: BuntimeError): void {
+    if (this.state === "terminated") return;
     this.#stopReason ??= reason;
+    this.#killedInFlight += this.#exchanges.size;
     this.#failAll(error);
     if (this.#started) this.#terminateNow();
+    else this.#threadTimers.set("close-wait", this.#deps.timing.closeWaitMs, () => this.#abandon());
   }
 
   #spawn(release: () => void): void {
@@ -274,7 +294,8 @@ export class WorkerInstance {
   }
 
   #onReady(): void {
-    if (this.#started) return; // ready after its start deadline failed it: it is going
+    // Ready after its start deadline failed it, or after it was abandoned: it is going.
+    if (this.#started || this.state === "terminated") return;
     this.#started = true;
     this.#threadTimers.clear("start");
     this.#releaseSpawn?.();
@@ -299,7 +320,8 @@ export class WorkerInstance {
   }
 
   #onStartFailed(message: string): void {
-    if (this.#started) return; // a late failure after a start deadline already failed it
+    // A late failure after a start deadline already failed it, or after it was abandoned.
+    if (this.#started || this.state === "terminated") return;
     this.#started = true;
     this.#threadTimers.clear("start");
     this.#releaseSpawn?.();
@@ -395,10 +417,41 @@ export class WorkerInstance {
     this.#send({ type: "stop" });
   }
 
+  /**
+   * Terminates the thread; `close` should follow within milliseconds. A thread blocked in a
+   * system call cannot be interrupted, so past `closeWaitMs` it is abandoned. Liveness stops
+   * here: a terminated thread's silence is expected, not a new crash every heartbeat.
+   */
   #terminateNow(): void {
     this.#stopping = true;
     this.#threadTimers.clear("stop");
-    this.#worker?.terminate();
+    this.#liveness.stop();
+    if (!this.#worker || this.#threadTimers.has("close-wait")) return;
+    this.#worker.terminate();
+    this.#threadTimers.set("close-wait", this.#deps.timing.closeWaitMs, () => this.#abandon());
+  }
+
+  /**
+   * Gives up on a thread that did not close after `terminate()` (or, still loading, after a
+   * shutdown's kill): it is blocked where JavaScript cannot reach it (`Bun.sleepSync`,
+   * `execSync`, a read on a FIFO, a write to a full pipe). It ends in the pool's eyes: no
+   * request reaches it, it counts against nothing, `closed` resolves; `counters.leakedThreads`
+   * shows it until its `close` does come, or the process exits and ends it. (Thread isolation
+   * cannot do more; the process isolation mode kills what a thread cannot be forced out of.)
+   */
+  #abandon(): void {
+    if (this.state === "terminated") return;
+    this.abandoned = { requests: this.#killedInFlight };
+    this.#deps.counters.abandoned++;
+    this.#deps.counters.leakedThreads++;
+    this.#deps.logger.error("worker thread did not close after terminate (blocked in a system call?); abandoned", {
+      app: this.key,
+      worker: this.id,
+      reason: this.#stopReason,
+      requests: this.#killedInFlight,
+      closeWaitMs: this.#deps.timing.closeWaitMs,
+    });
+    this.#finish();
   }
 
   #onCrash(message: string): void {
@@ -417,9 +470,21 @@ export class WorkerInstance {
   }
 
   #onClose(): void {
+    if (this.abandoned && this.#worker) {
+      // An abandoned thread came back from its system call and ended after all.
+      this.#worker = undefined;
+      this.#deps.counters.leakedThreads--;
+      this.#deps.logger.info("abandoned worker thread closed", { app: this.key, worker: this.id });
+      return;
+    }
     if (this.state === "terminated") return;
     // Nobody asked it to stop: the app exited (process.exit) or the thread died.
     if (!this.#stopping && this.#stopReason !== "crashed" && this.#worker) this.#onCrash("the worker exited");
+    this.#finish();
+  }
+
+  /** The end, once: every timer stopped, everything pending failed, `terminated`, `closed`. */
+  #finish(): void {
     this.#timers.clearAll();
     this.#liveness.stop();
     this.#aborts.stop();

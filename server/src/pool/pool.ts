@@ -35,6 +35,19 @@ const MAX_REDISPATCHES = 2;
 /** One live worker, as `/_/stats` shows it: the SDK's `WorkerInfo`, so plugins see the same shape. */
 export type WorkerSnapshot = WorkerInfo;
 
+/** What `close` could not end cleanly (both empty: everything drained within the grace). */
+export interface CloseReport {
+  /** Requests still in flight when the grace ran out: they were answered 503 `SHUTTING_DOWN`. */
+  cutOff: number;
+  /**
+   * Workers whose thread did not close when terminated (blocked in a system call), with the
+   * requests each had in flight. Only the process's exit ends such a thread.
+   */
+  abandoned: { app: VersionKey; worker: number; requests: number }[];
+  /** Threads still running, blocked: those just abandoned and any abandoned earlier that never returned. */
+  leakedThreads: number;
+}
+
 /**
  * All workers of all app versions. Keyed by `name@version`; versions are kept in exact LRU
  * order, and when a new worker would pass `size`, the least recently used other version is
@@ -161,9 +174,11 @@ export class WorkerPool {
 
   /**
    * Stops everything: waits up to `graceMs` for in-flight requests to finish, then fails the
-   * rest and terminates every worker, resolving once all threads are gone. Idempotent.
+   * rest and terminates every worker, resolving once every thread closed or was abandoned
+   * (`closeWaitMs` after its terminate), so at most `graceMs + closeWaitMs` after the call
+   * (real time). Logs and reports what it cut off and abandoned. Idempotent.
    */
-  async close(graceMs = 0): Promise<void> {
+  async close(graceMs = 0): Promise<CloseReport> {
     this.#closed = true;
     const pools = this.#allVersionPools();
     const shuttingDown = new BuntimeError("SHUTTING_DOWN", "the server is shutting down");
@@ -175,10 +190,28 @@ export class WorkerPool {
       await Promise.race([allClosed, new Promise((r) => (timer = setTimeout(r, graceMs)))]);
       clearTimeout(timer);
     }
+    const cutOff = this.busy();
+    if (cutOff > 0) {
+      const apps = [...new Set(workers.filter((w) => w.inFlight > 0).map((w) => w.key))];
+      this.#logger.warn("shutdown grace over; cutting off requests", { requests: cutOff, apps, graceMs });
+    }
     for (const pool of pools) pool.kill("shutdown", shuttingDown);
     await allClosed;
     this.#versions.clear();
     this.#retiring.clear();
+    const abandoned = workers.flatMap((w) =>
+      w.abandoned ? [{ app: w.key, worker: w.id, requests: w.abandoned.requests }] : [],
+    );
+    const { leakedThreads } = this.counters;
+    if (leakedThreads > 0) {
+      const requests = abandoned.reduce((sum, w) => sum + w.requests, 0);
+      this.#logger.error("shutdown leaves worker threads blocked in apps", {
+        workers: abandoned,
+        requests,
+        leakedThreads,
+      });
+    }
+    return { cutOff, abandoned, leakedThreads };
   }
 
   #allVersionPools(): VersionPool[] {

@@ -8,6 +8,13 @@ export interface PoolTiming {
   probeMs: number;
   /** How long `onTerminate` may run before the worker is terminated anyway. Default 2000 ms. */
   stopGraceMs: number;
+  /**
+   * How long a terminated thread has to close before it is abandoned. `terminate()` cannot stop
+   * a thread blocked in a system call (a sleep, a child process, a read on a pipe): such a
+   * thread is dropped from the pool's accounting and counted as leaked until it does close, or
+   * the process exits. Default 1000 ms (a thread running JavaScript closes in milliseconds).
+   */
+  closeWaitMs: number;
   /** Most workers starting at once, pool-wide (bursts of spawns have crashed Bun). Default 4. */
   maxConcurrentSpawns: number;
   /** First crash-loop backoff after a failed start; doubles per failure. Default 1000 ms. */
@@ -20,6 +27,7 @@ export const DEFAULT_TIMING: PoolTiming = {
   heartbeatMs: 1000,
   probeMs: 500,
   stopGraceMs: 2000,
+  closeWaitMs: 1000,
   maxConcurrentSpawns: 4,
   backoffBaseMs: 1000,
   backoffMaxMs: 30_000,

@@ -1,7 +1,6 @@
 import { type VersionKey, versionKey } from "../apps/catalog.ts";
 import type { AppVersion } from "../apps/config.ts";
 import { BuntimeError } from "../errors.ts";
-import type { PoolCounters } from "../stats/collector.ts";
 import type { Clock, TimerHandle } from "./clock.ts";
 import type { StopReason } from "./events.ts";
 import type { ForwardedRequest } from "./exchange.ts";
@@ -34,7 +33,6 @@ export interface VersionPoolDeps extends Omit<InstanceDeps, "onChange"> {
   hasRoom: () => boolean;
   /** Serves a waiting request whose version was replaced under it (see ReplacedError). */
   redispatch: (app: AppVersion, forward: ForwardedRequest, error: ReplacedError) => Promise<Response>;
-  counters: PoolCounters;
 }
 
 /**

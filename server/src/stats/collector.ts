@@ -10,9 +10,19 @@ export interface PoolCounters {
   misses: number;
   /** Versions evicted to keep within POOL_SIZE. */
   evictions: number;
+  /** Workers whose thread did not close after `terminate()` and was given up on (blocked in a system call). */
+  abandoned: number;
+  /** Abandoned threads still running now: threads leaked until they return or the process exits. */
+  leakedThreads: number;
 }
 
-export const newPoolCounters = (): PoolCounters => ({ hits: 0, misses: 0, evictions: 0 });
+export const newPoolCounters = (): PoolCounters => ({
+  hits: 0,
+  misses: 0,
+  evictions: 0,
+  abandoned: 0,
+  leakedThreads: 0,
+});
 
 /**
  * The runtime's own numbers behind `/_/metrics` (JSON): requests by status class, runtime
