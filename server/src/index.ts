@@ -2,15 +2,21 @@
 /**
  * `npm start`: reads the environment (CONTRACT §2), starts the server, prints where it
  * listens, and drains on SIGTERM/SIGINT. Exit 2: an invalid environment, config or required plugin.
+ * After a signal: exit 0 once everything ended, 1 when worker threads blocked in apps had to be
+ * abandoned or the shutdown deadline passed (`shutdown.ts`).
  */
 import { ConfigError } from "./config/buntime-config.ts";
 import { EnvError, loadEnv } from "./constants.ts";
 import { PluginLoadError } from "./plugins/load.ts";
 import { type RunningServer, startServer } from "./server.ts";
+import { exitStatus, shutdownDeadlineMs } from "./shutdown.ts";
 import { isServerProcess, receiveEnvironment, supervise } from "./supervisor.ts";
 import { createLogger, type Logger } from "./util/log.ts";
 
-if (!isServerProcess()) process.exit(await supervise(import.meta.path));
+/** The supervisor's deadline is the server's plus this, so that the server's own exit comes first. */
+const SUPERVISOR_GRACE_MS = 2000;
+
+if (!isServerProcess()) process.exit(await supervise(import.meta.path, shutdownDeadlineMs() + SUPERVISOR_GRACE_MS));
 await receiveEnvironment();
 
 let logger: Logger;
@@ -32,8 +38,14 @@ let signals = 0;
 const shutdown = async (signal: string) => {
   if (++signals > 1) return;
   logger.info("shutting down", { signal });
-  await server.stop();
-  process.exit(0);
+  // SHUTDOWN_TIMEOUT is a promise: whatever still hangs at the deadline (a plugin's
+  // onShutdown), the process exits. Threads blocked in apps are abandoned before that.
+  const deadlineMs = shutdownDeadlineMs();
+  setTimeout(() => {
+    logger.error("shutdown deadline passed; exiting", { deadlineMs });
+    process.exit(1);
+  }, deadlineMs).unref();
+  process.exit(exitStatus(await server.stop()));
 };
 process.on("SIGTERM", () => void shutdown("SIGTERM"));
 process.on("SIGINT", () => void shutdown("SIGINT"));
