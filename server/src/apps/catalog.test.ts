@@ -1,8 +1,8 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { silentLogger } from "../util/log.ts";
+import { type Logger, silentLogger } from "../util/log.ts";
 import { AppCatalog, RESOLUTIONS_KEPT } from "./catalog.ts";
 
 const root = mkdtempSync(join(tmpdir(), "catalog-"));
@@ -48,5 +48,30 @@ describe("AppCatalog.resolve's cache", () => {
     const catalog = new AppCatalog(root, { logger: silentLogger });
     for (let n = 0; n < 10_000; n++) expect(catalog.resolve(`nope${n}`, "1")).toBeUndefined();
     expect(catalog.resolutionsHeld).toBe(0);
+  });
+});
+
+describe("AppCatalog's warnings about what it ignores", () => {
+  test("each wrong path is warned once while it stays, and forgotten once it goes (bounded by the disk)", () => {
+    const dir = mkdtempSync(join(tmpdir(), "catalog-warn-"));
+    try {
+      const warnings: string[] = [];
+      const logger: Logger = { ...silentLogger, warn: (message) => warnings.push(message) };
+      const names = Array.from({ length: 50 }, (_, n) => `Bad_${n}`);
+      for (const name of names) writeFileSync(join(dir, name), "");
+      const catalog = new AppCatalog(dir, { logger });
+      expect(warnings).toHaveLength(50);
+      catalog.refresh();
+      expect(warnings).toHaveLength(50); // still there: not warned again
+      for (const name of names) rmSync(join(dir, name));
+      catalog.refresh();
+      writeFileSync(join(dir, "Bad_0"), "");
+      catalog.refresh();
+      // Forgotten when it went, so warned again when it came back.
+      expect(warnings).toHaveLength(51);
+      expect(warnings.at(-1)).toBe('ignoring "Bad_0" in APPS_DIR: not a valid app name');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -48,7 +48,10 @@ export class AppCatalog {
   // quick-lru holds between maxSize and twice maxSize entries (two generations): half the bound.
   #resolutions = new QuickLRU<string, Resolution>({ maxSize: RESOLUTIONS_KEPT / 2 });
   #loads = new Map<VersionKey, LoadEntry>();
+  /** Paths the last listing warned about: each is warned once while it stays on disk. */
   #warned = new Set<string>();
+  /** Paths the listing in progress finds wrong; replaces `#warned`, so a removed path is forgotten. */
+  #wrongNow = new Set<string>();
   #listeners = new Set<Listener>();
   #watcher: FSWatcher | undefined;
   #poll: ReturnType<typeof setInterval> | undefined;
@@ -175,6 +178,7 @@ export class AppCatalog {
   /** Re-reads the directory listing now; notifies listeners of versions that went away. */
   refresh(): void {
     const next = new Map<string, string[]>();
+    this.#wrongNow = new Set();
     for (const name of this.#list(this.root)) {
       if (name.startsWith(".")) continue; // dotfiles, deployments' staging folder
       const appDir = join(this.root, name);
@@ -198,6 +202,7 @@ export class AppCatalog {
       }
       if (versions.length > 0) next.set(name, versions);
     }
+    this.#warned = this.#wrongNow;
     const signature = JSON.stringify([...next]);
     if (signature === this.#signature) return;
     const gone: VersionKey[] = [];
@@ -258,8 +263,8 @@ export class AppCatalog {
   }
 
   #warnOnce(path: string, message: string): void {
+    this.#wrongNow.add(path);
     if (this.#warned.has(path)) return;
-    this.#warned.add(path);
     this.#logger.warn(message, { path });
   }
 
