@@ -1,11 +1,9 @@
-import { envSchema, isAppName, isVersionFolder, LOG_LEVELS } from "@buntime/server";
+import { formatIssues } from "@buntime/sdk";
+import { envSchema, LOG_LEVELS, parseVersionKey } from "@buntime/server";
 import { z } from "zod";
 
-/** `name@version` as the runtime reads app folders (names cannot contain `@`). */
-function isAppKey(key: string): boolean {
-  const at = key.indexOf("@");
-  return at > 0 && isAppName(key.slice(0, at)) && isVersionFolder(key.slice(at + 1));
-}
+/** `name@version` as the runtime reads app folders. */
+const isAppKey = (key: string): boolean => parseVersionKey(key) !== undefined;
 
 /** The server's default for one of its variables, read from its schema (never restated here). */
 function serverDefault<K extends "POOL_SIZE" | "MAX_BODY_SIZE">(name: K): number {
@@ -59,33 +57,7 @@ export class EmulatorError extends Error {
 export function parseEmulatorOptions(options: unknown): ResolvedEmulatorOptions {
   const result = emulatorOptionsSchema.safeParse(options);
   if (!result.success) {
-    throw new EmulatorError("INVALID_OPTIONS", `createEmulator: ${describeIssues(result.error.issues).join("; ")}`);
+    throw new EmulatorError("INVALID_OPTIONS", `createEmulator: ${formatIssues(result.error, "(options)")}`);
   }
   return result.data;
-}
-
-type Issue = z.core.$ZodIssue;
-
-/**
- * `field: message` per issue. A union (`apps`, `config`) reports the branch that matched the
- * value's type, and a bad record key names the key, where zod alone says "Invalid input".
- */
-function describeIssues(issues: readonly Issue[], prefix: PropertyKey[] = []): string[] {
-  return issues.flatMap((issue) => {
-    const path = [...prefix, ...issue.path];
-    if (issue.code === "invalid_union") {
-      const typed = issue.errors.filter((branch) => !branch.every((i) => i.code === "invalid_type" && !i.path.length));
-      if (typed.length === 1) return describeIssues(typed[0] as Issue[], path);
-      const expected = issue.errors.flatMap((branch) =>
-        branch.flatMap((i) => (i.code === "invalid_type" ? [i.expected] : [])),
-      );
-      if (typed.length === 0 && expected.length > 0) return [`${label(path)}: expected ${expected.join(" or ")}`];
-    }
-    if (issue.code === "invalid_key") return describeIssues(issue.issues, path);
-    return [`${label(path)}: ${issue.message}`];
-  });
-}
-
-function label(path: PropertyKey[]): string {
-  return path.map(String).join(".") || "(options)";
 }

@@ -10,9 +10,9 @@
  */
 
 // App names and versions, as the runtime reads app folders
-export type { VersionKey } from "../apps/catalog.ts";
-export { splitKey, versionKey } from "../apps/catalog.ts";
 export { isAppName, isVersionFolder } from "../apps/resolve.ts";
+export type { VersionKey } from "../apps/version-key.ts";
+export { parseVersionKey, splitKey, versionKey } from "../apps/version-key.ts";
 // The extension config (buntime.jsonc)
 export type { BuntimeConfig } from "../config/buntime-config.ts";
 export { ConfigError, loadBuntimeConfig, normaliseConfig } from "../config/buntime-config.ts";
