@@ -11,7 +11,7 @@
  * expect(await server.proc.exited).toBe(0);
  */
 import type { Subprocess } from "bun";
-import { ROOT } from "./_setup.ts";
+import { ROOT, TEST_ADMIN_TOKEN } from "./_setup.ts";
 
 export interface ServerProcess {
   proc: Subprocess<"ignore", "pipe", "pipe">;
@@ -24,11 +24,21 @@ export interface ServerProcess {
 
 const running = new Set<Subprocess>();
 
-/** Starts the server with `env` (PORT=0, HOST=127.0.0.1 by default) and waits for its first stdout line. */
+/**
+ * Starts the server with `env` (PORT=0, HOST=127.0.0.1, BUNTIME_ADMIN_TOKEN=TEST_ADMIN_TOKEN by
+ * default) and waits for its first stdout line.
+ */
 export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
   const proc = Bun.spawn([process.execPath, "server/src/index.ts"], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", PORT: "0", HOST: "127.0.0.1", ...env },
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? "/tmp",
+      PORT: "0",
+      HOST: "127.0.0.1",
+      BUNTIME_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+      ...env,
+    },
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",

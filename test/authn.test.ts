@@ -162,10 +162,14 @@ describe("with a Keycloak realm (a real OpenID provider)", () => {
   });
 
   test("/_/authn/me answers the caller's identity; 401 without a token", async () => {
-    const res = await withToken("/_/authn/me");
+    // An admin route (CONTRACT §10): the caller needs an admin role, viewer at least.
+    const viewer = await idp.sign({ sub: "ana", realm_access: { roles: ["user", "viewer"] } });
+    const res = await withToken("/_/authn/me", viewer);
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ sub: "buntime-app", roles: ["user", "reader"] });
+    expect(await res.json()).toMatchObject({ sub: "ana", roles: ["user", "viewer"] });
     expect((await get("/_/authn/me")).status).toBe(401);
+    // The provider's own token holds no admin role: 403.
+    expect((await withToken("/_/authn/me")).status).toBe(403);
   });
 
   describe("attacks: each is 401 invalid_token", () => {

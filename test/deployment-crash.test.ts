@@ -6,7 +6,7 @@ import { afterAll, expect, test } from "bun:test";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { killServerProcesses, startServerProcess } from "./_server-process.ts";
-import { eventually, tempAppsDir } from "./_setup.ts";
+import { ADMIN_HEADERS, eventually, tempAppsDir } from "./_setup.ts";
 import { tarGz } from "./support/archives.ts";
 
 const apps = tempAppsDir("hello");
@@ -47,7 +47,7 @@ test("SIGKILL during an upload: nothing half-visible, and the next start sweeps 
   const upload = fetch(server.at("/_/deployments/partial/1.0.0"), {
     method: "POST",
     body,
-    headers: { "content-type": "application/gzip" },
+    headers: { ...ADMIN_HEADERS, "content-type": "application/gzip" },
     duplex: "half",
   } as RequestInit).catch(() => undefined);
   const staging = join(apps.dir, ".buntime-staging");

@@ -34,7 +34,7 @@ function snapshot(dir = apps.dir, prefix = ""): Record<string, string> {
 }
 
 const deploy = (method: string, path: string, body: Uint8Array, type = "application/gzip") =>
-  fetch(server.at(`/_/deployments/${path}`), {
+  server.admin(`/_/deployments/${path}`, {
     method,
     body: new Blob([body as Uint8Array<ArrayBuffer>]),
     headers: { "content-type": type },
@@ -81,24 +81,24 @@ describe("a good archive", () => {
   });
 
   test("GET lists versions with configs and entrypoints", async () => {
-    const list = (await (await fetch(server.at("/_/deployments"))).json()) as {
+    const list = (await (await server.admin("/_/deployments")).json()) as {
       apps: { name: string; versions: { version: string }[] }[];
     };
     expect(list.apps.find((a) => a.name === "fresh")?.versions.map((v) => v.version)).toEqual(["1.0.0"]);
-    const one = await fetch(server.at("/_/deployments/hello/2.0.0"));
+    const one = await server.admin("/_/deployments/hello/2.0.0");
     expect(await one.json()).toMatchObject({ name: "hello", version: "2.0.0", kind: "module", entrypoint: "index.ts" });
-    expect((await fetch(server.at("/_/deployments/hello/9.9.9"))).status).toBe(404);
+    expect((await server.admin("/_/deployments/hello/9.9.9")).status).toBe(404);
   });
 
   test("DELETE: 204, its workers drain, and the version is gone", async () => {
     const terminated = new Promise((resolve) =>
       server.pool.events.on("recycle", (e) => e.key === "fresh@1.0.0" && resolve(e.reason)),
     );
-    const res = await fetch(server.at("/_/deployments/fresh/1.0.0"), { method: "DELETE" });
+    const res = await server.admin("/_/deployments/fresh/1.0.0", { method: "DELETE" });
     expect(res.status).toBe(204);
     expect(await terminated).toBe("removed");
     expect((await fetch(server.at("/fresh/"))).status).toBe(404);
-    expect((await fetch(server.at("/_/deployments/fresh/1.0.0"), { method: "DELETE" })).status).toBe(404);
+    expect((await server.admin("/_/deployments/fresh/1.0.0", { method: "DELETE" })).status).toBe(404);
   });
 });
 

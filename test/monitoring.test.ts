@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { normaliseConfig } from "../server/src/config/buntime-config.ts";
 import type { RunningServer } from "../server/src/server.ts";
-import { ROOT, startTestServer } from "./_setup.ts";
+import { asAdmin, ROOT, startTestServer } from "./_setup.ts";
 import { obtainPromtool } from "./support/promtool.ts";
 
 let server: RunningServer;
@@ -42,7 +42,7 @@ async function promtool(text: string): Promise<{ code: number; output: string }>
 
 describe("@buntime/metrics", () => {
   test("text format 0.0.4 passes the real promtool", async () => {
-    const res = await fetch(at("/_/metrics/prometheus"));
+    const res = await fetch(at("/_/metrics/prometheus"), asAdmin());
     expect(res.headers.get("content-type")).toContain("text/plain; version=0.0.4");
     const text = await res.text();
     expect(text).toContain('buntime_requests_total{app="hello",version="2.0.0",status="2xx"} 5');
@@ -55,7 +55,10 @@ describe("@buntime/metrics", () => {
   });
 
   test("OpenMetrics when the Accept header asks for it", async () => {
-    const res = await fetch(at("/_/metrics/prometheus"), { headers: { accept: "application/openmetrics-text" } });
+    const res = await fetch(
+      at("/_/metrics/prometheus"),
+      asAdmin({ headers: { accept: "application/openmetrics-text" } }),
+    );
     expect(res.headers.get("content-type")).toContain("application/openmetrics-text");
     const text = await res.text();
     // promtool lints only the 0.0.4 text format; check OpenMetrics' own markers instead.
@@ -67,7 +70,10 @@ describe("@buntime/metrics", () => {
 
 describe("/_/metrics and /_/stats", () => {
   test("metrics: workers by state, requests, errors by code, latency, pool counters", async () => {
-    const metrics = (await (await fetch(at("/_/metrics"))).json()) as Record<string, Record<string, unknown>>;
+    const metrics = (await (await fetch(at("/_/metrics"), asAdmin())).json()) as Record<
+      string,
+      Record<string, unknown>
+    >;
     expect(metrics.workers?.total).toBeGreaterThanOrEqual(2);
     expect((metrics.requests?.byStatus as Record<string, number> | undefined)?.["2xx"]).toBeGreaterThanOrEqual(6);
     expect(metrics.errors?.byCode).toMatchObject({ VERSION_NOT_FOUND: 1, APP_NOT_FOUND: 1 });
@@ -85,7 +91,7 @@ describe("/_/metrics and /_/stats", () => {
   });
 
   test("stats: one entry per live worker, with memory read inside it", async () => {
-    const stats = (await (await fetch(at("/_/stats"))).json()) as {
+    const stats = (await (await fetch(at("/_/stats"), asAdmin())).json()) as {
       workers: { app: string; version: string; requests: number; memory: { heapUsed: number } }[];
       apps: { name: string }[];
     };
@@ -102,7 +108,7 @@ describe("/_/sse", () => {
   test("a stats event, a worker event on spawn, and no listener left after the client goes", async () => {
     const listenersBefore = server.pool.events.listenerCount("spawn");
     const controller = new AbortController();
-    const res = await fetch(at("/_/sse"), { signal: controller.signal });
+    const res = await fetch(at("/_/sse"), asAdmin({ signal: controller.signal }));
     expect(res.headers.get("content-type")).toContain("text/event-stream");
     const reader = (res.body as ReadableStream<Uint8Array>).getReader();
     const decoder = new TextDecoder();

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { normaliseConfig } from "../server/src/config/buntime-config.ts";
 import type { RunningServer } from "../server/src/server.ts";
-import { FIXTURE_APPS, ROOT, startTestServer } from "./_setup.ts";
+import { ADMIN_HEADERS, FIXTURE_APPS, ROOT, startTestServer } from "./_setup.ts";
 
 const RECORDER = resolve(ROOT, "fixtures/plugins/recorder.ts");
 
@@ -13,7 +13,9 @@ async function serverWith(plugins: unknown[], configEnv: Record<string, string> 
 
 /** The shared hook log, without the entries that reading it adds. */
 const calls = async (server: RunningServer, name: string): Promise<string[]> => {
-  const log = (await (await fetch(new URL(`/_/${name}/calls`, server.url))).json()) as string[];
+  const log = (await (
+    await fetch(new URL(`/_/${name}/calls`, server.url), { headers: ADMIN_HEADERS })
+  ).json()) as string[];
   return log.filter((line) => !line.includes("/calls"));
 };
 
@@ -71,12 +73,14 @@ describe("plugin hooks", () => {
   });
 
   test("${VAR} in options is replaced from the environment", async () => {
-    const options = (await (await fetch(new URL("/_/vars/options", server.url))).json()) as { echo: unknown };
+    const options = (await (
+      await fetch(new URL("/_/vars/options", server.url), { headers: ADMIN_HEADERS })
+    ).json()) as { echo: unknown };
     expect(options.echo).toEqual({ issuer: "http://127.0.0.1:9/realms/test" });
   });
 
   test("onInit gets the runtime's settings", async () => {
-    const runtime = await (await fetch(new URL("/_/first/runtime", server.url))).json();
+    const runtime = await (await fetch(new URL("/_/first/runtime", server.url), { headers: ADMIN_HEADERS })).json();
     expect(runtime).toEqual({
       appsDir: FIXTURE_APPS,
       poolSize: 100,
@@ -119,7 +123,7 @@ describe("a throwing hook fails closed", () => {
       [RECORDER, { name: "b", priority: 2 }],
     ]);
     const url = server.url;
-    const before = (await (await fetch(new URL("/_/a/calls", url))).json()) as string[];
+    const before = (await (await fetch(new URL("/_/a/calls", url), { headers: ADMIN_HEADERS })).json()) as string[];
     await server.stop();
     const { default: recorder } = await import(RECORDER);
     // The log is shared by every instance: a new one reads it without a server.

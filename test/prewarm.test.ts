@@ -49,7 +49,7 @@ test("under concurrent load the successor is spawned and ready before the old wo
   const successor = await events.next("ready", (e) => e.key === key && e.workerId !== old, 10_000);
 
   // Both live: the old one serving its 19 requests, the successor waiting, nothing recycled yet.
-  const stats = (await (await fetch(server.at("/_/stats"))).json()) as {
+  const stats = (await (await server.admin("/_/stats")).json()) as {
     workers: { id: number; app: string; state: string; requests: number; inFlight: number }[];
   };
   const mine = stats.workers.filter((w) => w.app === "loaded");

@@ -252,6 +252,6 @@ describe("internal routes", () => {
   });
 
   test("an unknown /_/ route is a JSON 404", async () => {
-    await expectError(await fetch(server.at("/_/no-such-route")), 404, "NOT_FOUND");
+    await expectError(await server.admin("/_/no-such-route"), 404, "NOT_FOUND");
   });
 });

@@ -18,25 +18,18 @@ export interface BeforeFacts {
   stateChanging: boolean;
   /** An admin token, a stored key or authn: any way to authenticate at all. */
   configured: boolean;
-  authn: boolean;
   /** The presented credential: none, one the guard verified, one it refused, or one left to authn. */
   credential: "none" | "verified" | "invalid" | "for-authn";
 }
 
 /**
- * Before the hooks: the locked default, and a credential that is missing or wrong. A missing one
- * is left to authn when it is on (it answers with its own challenge, or lets `optional` through,
- * which `after` then refuses).
+ * Before the hooks: the locked default, and a credential that is wrong. A missing one is not
+ * refused yet: an identity plugin (authn) may still establish the caller, and `after` refuses
+ * a request that reaches it with no caller.
  */
 export function refuseBefore(f: BeforeFacts): Refusal | undefined {
-  if (!f.configured) {
-    if (f.stateChanging) return { code: "ADMIN_LOCKED", message: LOCKED_MESSAGE };
-    if (f.credential === "none") return undefined;
-  }
+  if (!f.configured && f.stateChanging) return { code: "ADMIN_LOCKED", message: LOCKED_MESSAGE };
   if (f.credential === "invalid") return { code: "UNAUTHENTICATED", message: "the API key or token is invalid" };
-  if (f.credential === "none" && !f.authn) {
-    return { code: "UNAUTHENTICATED", message: "an admin credential is required (Authorization: Bearer <key>)" };
-  }
   return undefined;
 }
 
@@ -51,8 +44,9 @@ export interface AfterFacts {
 }
 
 /**
- * After the hooks: the caller must be known, and (without authz) hold the route's role. With
- * authz on, a request that got here was permitted by the policies.
+ * After the hooks: the caller must be known (with nothing configured, reads are open), and
+ * (without authz) hold the route's role. With authz on, a request that got here was permitted
+ * by the policies.
  */
 export function refuseAfter(f: AfterFacts): Refusal | undefined {
   if (!f.configured) return undefined;

@@ -103,7 +103,7 @@ export class AdminGuard {
       }
     }
     ctx.vars.set(CONFIGURED, configured);
-    const refused = refuseBefore({ stateChanging: isStateChanging(request.method), configured, authn, credential });
+    const refused = refuseBefore({ stateChanging: isStateChanging(request.method), configured, credential });
     return refused && refusal(refused);
   }
 
