@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import type { WorkerConfigInput } from "@buntime/sdk";
 import {
   type BuntimeConfig,
@@ -65,6 +66,9 @@ async function startWith(
         MAX_BODY_SIZE: String(options.maxBodySize),
         SHUTDOWN_TIMEOUT: "0",
         BUNTIME_CONFIG: undefined,
+        // The runtime's own data (the admin key store) lives and dies with the emulator, never in
+        // the user's tree; a dotfolder, which the catalogue skips.
+        BUNTIME_DATA_DIR: join(apps.path, ".buntime-data"),
       }),
       config,
       configEnv: options.env ?? process.env,
