@@ -2,8 +2,8 @@ import { existsSync, realpathSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { formatIssues, type WorkerConfig, workerConfigSchema } from "@buntime/sdk";
 import { BuntimeError } from "../errors.ts";
-import { CONFIG_LOADER } from "../guest/paths.ts";
 import { isInside } from "../util/paths.ts";
+import { evaluateConfigModule } from "./config-module.ts";
 import { parseJsonc } from "./jsonc.ts";
 import { versionKey } from "./version-key.ts";
 
@@ -21,7 +21,6 @@ export interface AppVersion {
 }
 
 const AUTO_ENTRYPOINTS = ["index.ts", "index.js", "index.mjs", "index.html", "public/index.html"];
-const CONFIG_LOAD_TIMEOUT_MS = 10_000;
 
 /**
  * Reads and validates `<dir>/worker.jsonc` or `<dir>/worker.config.ts`, then finds the
@@ -69,29 +68,6 @@ async function readRawConfig(dir: string): Promise<unknown> {
   }
   if (existsSync(ts)) return evaluateConfigModule(ts);
   return {};
-}
-
-/** Runs `worker.config.ts` in a throwaway worker with an empty environment. */
-function evaluateConfigModule(file: string): Promise<unknown> {
-  return new Promise((resolvePromise, reject) => {
-    const worker = new Worker(CONFIG_LOADER, { env: {} });
-    const fail = (message: string) => {
-      reject(new BuntimeError("APP_CONFIG_INVALID", `worker.config.ts: ${message}`));
-    };
-    const timer = setTimeout(() => fail(`not evaluated within ${CONFIG_LOAD_TIMEOUT_MS} ms`), CONFIG_LOAD_TIMEOUT_MS);
-    worker.onmessage = (event: MessageEvent<{ ok: boolean; config?: unknown; message?: string }>) => {
-      clearTimeout(timer);
-      // The loader has answered, so it is past start-up and safe to terminate.
-      worker.terminate();
-      if (event.data.ok) resolvePromise(event.data.config);
-      else fail(event.data.message ?? "failed to load");
-    };
-    worker.onerror = (event) => {
-      clearTimeout(timer);
-      fail(event.message);
-    };
-    worker.postMessage({ file });
-  });
 }
 
 function findEntrypoint(dir: string, configured: string | undefined): string | undefined {
