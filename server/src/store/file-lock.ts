@@ -4,7 +4,7 @@
  * remove when done) and the usual packages (proper-lockfile) poll mtimes where a dead owner's pid
  * says it at once. A lock whose owner is gone (killed mid-write) is taken over.
  */
-import { open, readFile, rm } from "node:fs/promises";
+import { open, readFile, rm, stat } from "node:fs/promises";
 
 const RETRY_MS = 10;
 
@@ -15,6 +15,19 @@ function alive(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === "EPERM";
   }
+}
+
+/** How long a lock file may stay empty (its owner between create and writing its pid). */
+const EMPTY_GRACE_MS = 1000;
+
+/** A lock whose owner is dead, or that has stayed without an owner longer than a write takes. */
+async function stale(lockPath: string, owner: number): Promise<boolean> {
+  if (Number.isInteger(owner) && owner > 0) return owner !== process.pid && !alive(owner);
+  const made = await stat(lockPath).then(
+    (s) => s.mtimeMs,
+    () => Date.now(),
+  );
+  return Date.now() - made > EMPTY_GRACE_MS;
 }
 
 async function acquire(lockPath: string, timeoutMs: number): Promise<void> {
@@ -29,8 +42,7 @@ async function acquire(lockPath: string, timeoutMs: number): Promise<void> {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
     }
     const owner = Number.parseInt(await readFile(lockPath, "utf8").catch(() => ""), 10);
-    // An empty file is a lock being written right now; only a named, dead owner is stale.
-    if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && !alive(owner)) {
+    if (await stale(lockPath, owner)) {
       await rm(lockPath, { force: true });
       continue;
     }
