@@ -11,9 +11,10 @@ import { createPipeline } from "./http/pipeline.ts";
 import { PluginHost } from "./plugins/host.ts";
 import { loadPlugins } from "./plugins/load.ts";
 import type { Clock } from "./pool/clock.ts";
+import { newPoolCounters } from "./pool/counters.ts";
 import { type CloseReport, WorkerPool } from "./pool/pool.ts";
 import type { PoolTiming } from "./pool/timing.ts";
-import { newPoolCounters, StatsCollector } from "./stats/collector.ts";
+import { StatsCollector } from "./stats/collector.ts";
 import type { KeyStore } from "./store/keys.ts";
 import { createLogger, type Logger } from "./util/log.ts";
 
