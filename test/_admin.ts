@@ -48,7 +48,7 @@ export const ADMIN_ROUTES: readonly AdminRoute[] = [
     passes: 400,
   },
   { method: "DELETE", path: "/_/deployments/guarded/9.9.9", role: "deployer", passes: 404 },
-  // Tags (§15): 404 until they exist, 400 for this body once they do.
+  // Tags (releases, not built yet): 404 until they exist, 400 for this body once they do.
   { method: "PUT", path: "/_/apps/hello/tags/latest", role: "deployer", body: "{}", passes: [400, 404] },
   { method: "GET", path: "/_/keys", role: "admin", passes: 200 },
   { method: "POST", path: "/_/keys", role: "admin", body: "{}", passes: 400 },

@@ -18,7 +18,7 @@ export const ROOT = resolve(import.meta.dir, "..");
 export interface TestServer extends RunningServer {
   /** `new URL(path, url)` as a string. */
   at(path: string): string;
-  /** `fetch(at(path), init)` with the test admin token (admin routes, CONTRACT §10). */
+  /** `fetch(at(path), init)` with the test admin token (admin routes, docs/admin.md). */
   admin(path: string, init?: RequestInit): Promise<Response>;
 }
 

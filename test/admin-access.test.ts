@@ -1,5 +1,5 @@
 /**
- * The admin guard (CONTRACT §10), table-driven: every admin route × every credential (none, a
+ * The admin guard (docs/admin.md), table-driven: every admin route × every credential (none, a
  * viewer, deployer and admin key, the admin token, a revoked, an expired and a wrong key) in
  * three configurations: no plugins, `@buntime/authn` (a real OpenID provider), and authn +
  * `@buntime/authz` (policies that grant what the roles grant). Plus the public routes in each.
@@ -20,7 +20,7 @@ import {
 import { ROOT, startTestServer, type TestServer } from "./_setup.ts";
 import { type OidcProvider, startOidcProvider } from "./support/oidc.ts";
 
-/** Policies that grant what the roles of §10 grant, so the expectations are the same table. */
+/** Policies that grant what the roles of docs/admin.md grant, so the expectations are the same table. */
 const ROLE_POLICIES = [
   {
     id: "readers",

@@ -1,6 +1,6 @@
 /**
  * APP_ERROR carries the app's exception message, bounded: a 10 MB message reaches neither the
- * client nor the log whole, and no stack goes with it (issue 12, fault 6; CONTRACT §5).
+ * client nor the log whole, and no stack goes with it (issue 12, fault 6; docs/errors.md).
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { APP_MESSAGE_CHARS } from "../server/src/pool/instance.ts";

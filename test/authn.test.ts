@@ -162,7 +162,7 @@ describe("with a Keycloak realm (a real OpenID provider)", () => {
   });
 
   test("/_/authn/me answers the caller's identity; 401 without a token", async () => {
-    // An admin route (CONTRACT §10): the caller needs an admin role, viewer at least.
+    // An admin route (docs/admin.md): the caller needs an admin role, viewer at least.
     const viewer = await idp.sign({ sub: "ana", realm_access: { roles: ["user", "viewer"] } });
     const res = await withToken("/_/authn/me", viewer);
     expect(res.status).toBe(200);

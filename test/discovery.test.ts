@@ -1,6 +1,6 @@
 /**
- * CONTRACT §3: apps added, removed or changed on disk are seen without a restart, within two
- * seconds; anything in APPS_DIR that is not `<name>/<semver>/` is ignored.
+ * docs/configuration.md#apps-on-disk: apps added, removed or changed on disk are seen without a
+ * restart, within two seconds; anything in APPS_DIR that is not `<name>/<semver>/` is ignored.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { cpSync, mkdirSync, rmSync, writeFileSync } from "node:fs";

@@ -1,6 +1,7 @@
 /**
- * CONTRACT §5: what the runtime answers when an app throws, fails to load, or has a broken
- * config; and §3: a `worker.config.ts` made with `defineWorker` is honoured.
+ * docs/errors.md: what the runtime answers when an app throws, fails to load, or has a broken
+ * config; and (docs/configuration.md#worker-config) a `worker.config.ts` made with `defineWorker`
+ * is honoured.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { startTestServer, type TestServer } from "./_setup.ts";

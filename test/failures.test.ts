@@ -1,5 +1,5 @@
 /**
- * Crash isolation (CONTRACT §5): an app that fails to load, exits, throws from a timer, leaves
+ * Crash isolation (docs/errors.md): an app that fails to load, exits, throws from a timer, leaves
  * rejections unhandled or blocks its event loop is answered for, replaced by a fresh worker, and
  * never slows another app.
  */

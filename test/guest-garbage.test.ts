@@ -2,7 +2,7 @@
  * A worker that posts anything but the protocol (app code shares its thread and can call
  * `postMessage`) is treated as crashed: its request in flight gets 502 `WORKER_CRASHED`, it is
  * terminated and replaced, the event is logged with the app's name, and the server and every
- * other app go on (issue 12, fault 1; CONTRACT §5).
+ * other app go on (issue 12, fault 1; docs/errors.md).
  */
 
 import { serialize } from "bun:jsc";

@@ -1,6 +1,7 @@
 /**
- * One integration test per lifecycle option of `worker.jsonc` (CONTRACT §3): each app below is
- * a copy of a fixture with its own config, served by one real server on 127.0.0.1.
+ * One integration test per lifecycle option of `worker.jsonc`
+ * (docs/configuration.md#worker-config): each app below is a copy of a fixture with its own config,
+ * served by one real server on 127.0.0.1.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, writeFileSync } from "node:fs";

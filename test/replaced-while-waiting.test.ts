@@ -1,7 +1,7 @@
 /**
- * CONTRACT §3: no request is lost to a change. A request waiting in a version's queue when the
- * version changes on disk is served by the new code; when the version is removed, by what its
- * range resolves to then.
+ * docs/configuration.md#worker-config: no request is lost to a change. A request waiting in a
+ * version's queue when the version changes on disk is served by the new code; when the version is
+ * removed, by what its range resolves to then.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { rmSync } from "node:fs";

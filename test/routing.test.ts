@@ -1,6 +1,6 @@
 /**
- * CONTRACT §4 (routing) and the runtime's error shape of §5, through a real server on
- * 127.0.0.1 serving fixtures/apps.
+ * docs/routes.md#app-routes (routing) and the runtime's error shape (docs/errors.md), through a
+ * real server on 127.0.0.1 serving fixtures/apps.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { startTestServer, type TestServer } from "./_setup.ts";

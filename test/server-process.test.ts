@@ -1,6 +1,7 @@
 /**
- * CONTRACT §2: the real entry, `bun server/src/index.ts`, as a child process: it prints its URL,
- * serves, drains and exits 0 on SIGTERM/SIGINT, and exits 2 naming the variable on a bad env.
+ * docs/configuration.md#environment: the real entry, `bun server/src/index.ts`, as a child process:
+ * it prints its URL, serves, drains and exits 0 on SIGTERM/SIGINT, and exits 2 naming the variable
+ * on a bad env.
  */
 import { afterEach, describe, expect, test } from "bun:test";
 import type { Subprocess } from "bun";

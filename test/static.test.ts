@@ -1,7 +1,7 @@
 /**
- * CONTRACT §3: an `.html` entrypoint serves its folder statically, with SPA fallback, the right
- * content types, and nothing outside the app. The spa fixture serves `public/`; its
- * `secret.json` sits beside `public/` and must never be served.
+ * docs/configuration.md#the-entrypoint-module: an `.html` entrypoint serves its folder statically,
+ * with SPA fallback, the right content types, and nothing outside the app. The spa fixture serves
+ * `public/`; its `secret.json` sits beside `public/` and must never be served.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";

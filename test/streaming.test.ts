@@ -1,5 +1,6 @@
 /**
- * CONTRACT §4 (bodies stream both ways) and §5 BODY_TOO_LARGE, through a real server.
+ * docs/routes.md#app-routes (bodies stream both ways) and BODY_TOO_LARGE (docs/errors.md), through
+ * a real server.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { writeAppCode } from "./_pool-helpers.ts";

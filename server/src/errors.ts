@@ -1,5 +1,5 @@
 /**
- * The runtime's own errors. Every code here is a row of CONTRACT §5; the status lives beside
+ * The runtime's own errors. Every code here is a row of docs/errors.md; the status lives beside
  * the code, once, and `toResponse` is the one place an error becomes HTTP.
  */
 export const ERROR_STATUS = {

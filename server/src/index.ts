@@ -1,6 +1,6 @@
 #!/usr/bin/env bun
 /**
- * `npm start`: reads the environment (CONTRACT §2), starts the server, prints where it
+ * `npm start`: reads the environment (docs/configuration.md#environment), starts the server, prints where it
  * listens, and drains on SIGTERM/SIGINT. Exit 2: an invalid environment, config or required plugin.
  * After a signal: exit 0 once everything ended, 1 when worker threads blocked in apps had to be
  * abandoned or the shutdown deadline passed (`shutdown.ts`).

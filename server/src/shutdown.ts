@@ -1,8 +1,9 @@
 /**
- * The process's side of SHUTDOWN_TIMEOUT (CONTRACT §2), a promise: after SIGTERM/SIGINT,
- * in-flight requests get up to SHUTDOWN_TIMEOUT to finish, then the process exits whatever is
- * left. A worker thread blocked in a system call (`Bun.sleepSync`, `execSync`, a read on a
- * FIFO, a write to a full pipe) ignores `terminate()`; the pool abandons it and the exit ends it.
+ * The process's side of SHUTDOWN_TIMEOUT (docs/configuration.md#environment), a promise: after
+ * SIGTERM/SIGINT, in-flight requests get up to SHUTDOWN_TIMEOUT to finish, then the process exits
+ * whatever is left. A worker thread blocked in a system call (`Bun.sleepSync`, `execSync`, a read
+ * on a FIFO, a write to a full pipe) ignores `terminate()`; the pool abandons it and the exit ends
+ * it.
  */
 import { envSchema } from "./constants.ts";
 import type { CloseReport } from "./pool/pool.ts";

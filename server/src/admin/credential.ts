@@ -1,6 +1,6 @@
 /**
  * What a client presents on an admin route: `Authorization: Bearer <secret>` or
- * `X-API-Key: <key>` (CONTRACT §10). Only read here, so both headers are handled alike.
+ * `X-API-Key: <key>` (docs/admin.md). Only read here, so both headers are handled alike.
  */
 import { KEY_PREFIX } from "./key-format.ts";
 

@@ -1,5 +1,5 @@
 /**
- * The admin guard's rules (CONTRACT §10) as pure functions: which requests are refused before
+ * The admin guard's rules (docs/admin.md) as pure functions: which requests are refused before
  * the plugins' hooks run, and which after. The guard (`guard.ts`) gathers the facts.
  */
 import type { ErrorCode } from "../errors.ts";

@@ -1,5 +1,5 @@
 /**
- * The admin guard (CONTRACT §10): every `/_/` route but the public ones needs an admin
+ * The admin guard (docs/admin.md): every `/_/` route but the public ones needs an admin
  * credential and role. It runs in the pipeline around the plugins' hooks:
  *
  * - `before` (ahead of the hooks): verifies an API key or the admin token and records it as the

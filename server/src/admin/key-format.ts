@@ -1,5 +1,5 @@
 /**
- * The API key format (CONTRACT §10): `btk_` + 32 random bytes, base64url. Only the sha256 of a
+ * The API key format (docs/admin.md): `btk_` + 32 random bytes, base64url. Only the sha256 of a
  * key is stored. A fast hash is enough here, unlike for passwords: a key has 256 bits of
  * randomness, so there is no dictionary to try and brute force is out of reach whatever the hash
  * costs; a slow KDF would only add its cost to every admin request.

@@ -1,5 +1,5 @@
 /**
- * `/_/keys` (CONTRACT §10): create, list and revoke API keys. Role `admin`, enforced by the
+ * `/_/keys` (docs/admin.md): create, list and revoke API keys. Role `admin`, enforced by the
  * guard before these handlers run. The key itself is in the create answer only.
  */
 

@@ -1,10 +1,11 @@
 /**
- * The public routes (CONTRACT §6): the only `/_/` requests that need no credential under any
- * configuration. Written once; `@buntime/authn`, `@buntime/authz` and the admin guard all read
- * this function, so the three can never disagree about which requests they let through.
+ * The public routes (docs/routes.md#internal-routes): the only `/_/` requests that need no
+ * credential under any configuration. Written once; `@buntime/authn`, `@buntime/authz` and the
+ * admin guard all read this function, so the three can never disagree about which requests they let
+ * through.
  */
 
-/** `GET`/`HEAD` paths that are public. The dashboard's login page joins this list with §12. */
+/** `GET`/`HEAD` paths that are public. A dashboard's login page would join this list. */
 export const PUBLIC_PATHS: readonly string[] = ["/_/health", "/_/ready", "/_/authn/well-known"];
 
 const READS = new Set(["GET", "HEAD"]);

@@ -1,5 +1,5 @@
 /**
- * Admin roles and the route → role table (CONTRACT §10). The table is a pure function of the
+ * Admin roles and the route → role table (docs/admin.md). The table is a pure function of the
  * method and the path, written once here and documented in `docs/admin.md`.
  */
 import { isPublicRoute } from "./public-routes.ts";
@@ -51,7 +51,7 @@ export const ROUTE_RULES: readonly RouteRule[] = [
     methods: "write",
     path: /^\/_\/apps\/[^/]+\/(?:tags(?:\/[^/]+)?|traffic|rollback)$/,
     role: "deployer",
-    note: "tags, traffic split, rollback (§15)",
+    note: "tags, traffic split, rollback (releases, not built yet)",
   },
   { methods: "write", path: /^\/_(?:\/.*)?$/, role: "admin", note: "anything else that changes state" },
 ];

@@ -24,7 +24,7 @@ const AUTO_ENTRYPOINTS = ["index.ts", "index.js", "index.mjs", "index.html", "pu
 
 /**
  * Reads and validates `<dir>/worker.jsonc` or `<dir>/worker.config.ts`, then finds the
- * entrypoint (CONTRACT §3).
+ * entrypoint (docs/configuration.md#the-entrypoint-module).
  * @throws BuntimeError APP_CONFIG_INVALID (naming the field) or ENTRYPOINT_NOT_FOUND
  */
 export async function loadAppVersion(

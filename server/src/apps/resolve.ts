@@ -10,7 +10,7 @@ export type Resolution = { ok: true; version: string } | { ok: false; code: "INV
 export const MAX_RANGE_LENGTH = 256;
 
 /**
- * Picks the version that serves a request (CONTRACT §4). Pure: no I/O.
+ * Picks the version that serves a request (docs/routes.md#app-routes). Pure: no I/O.
  *
  * - no range: the highest stable version, or the highest prerelease when none is stable;
  * - an exact version: that version only;
@@ -39,7 +39,7 @@ export function resolveVersion(versions: readonly string[], range?: string): Res
 
 const APP_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
-/** `<name>` as CONTRACT §3 allows it. */
+/** `<name>` as docs/configuration.md#apps-on-disk allows it. */
 export function isAppName(name: string): boolean {
   return APP_NAME.test(name);
 }

@@ -5,7 +5,7 @@ import { parseJsonc } from "../apps/jsonc.ts";
 
 const pluginEntry = z.union([z.string().min(1), z.tuple([z.string().min(1), z.record(z.string(), z.unknown())])]);
 
-/** `buntime.jsonc` (CONTRACT §7.1). */
+/** `buntime.jsonc` (docs/configuration.md#buntimejsonc). */
 export const buntimeConfigSchema = z
   .object({
     $schema: z.string().optional(),

@@ -17,7 +17,7 @@ export interface AppResolution {
 }
 
 /**
- * Resolves `/<name>[@<range>]/*` to an app version and loads its config (CONTRACT §4).
+ * Resolves `/<name>[@<range>]/*` to an app version and loads its config (docs/routes.md#app-routes).
  * Synchronous when the version is loaded already (the common case), a promise otherwise.
  */
 export function resolveAppRequest(url: URL, catalog: AppCatalog): AppResolution | Promise<AppResolution> {

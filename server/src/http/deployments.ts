@@ -7,7 +7,7 @@ import { BuntimeError, errorResponse, toBuntimeError } from "../errors.ts";
 import type { WorkerPool } from "../pool/pool.ts";
 
 /**
- * `/_/deployments` (CONTRACT §6): list, show, POST (new, 409 if it exists), PUT (replace),
+ * `/_/deployments` (docs/routes.md#deployments): list, show, POST (new, 409 if it exists), PUT (replace),
  * DELETE (drain and remove). A version is served from the moment the answer is sent.
  */
 export function deploymentRoutes(deps: { catalog: AppCatalog; pool: WorkerPool; deployer: Deployer }): Hono {

@@ -16,7 +16,7 @@ export interface InternalDeps {
   deployer: Deployer;
 }
 
-/** The runtime's own routes under `/_/` (CONTRACT §6); plugins mount theirs beside these. */
+/** The runtime's own routes under `/_/` (docs/routes.md#internal-routes); plugins mount theirs beside these. */
 export function internalRoutes(deps: InternalDeps): Hono {
   const routes = new Hono();
   routes.get("/health", (c) => (deps.isDraining() ? c.json({ status: "draining" }, 503) : c.json({ status: "ok" })));

@@ -24,7 +24,7 @@ import { accepts, transition, type WorkerState } from "./state.ts";
 import { type PoolTiming, Timers } from "./timing.ts";
 
 const MB = 1024 * 1024;
-/** Characters of an app's error message kept for the client and the log (CONTRACT §5 APP_ERROR). */
+/** Characters of an app's error message kept for the client and the log (docs/errors.md APP_ERROR). */
 export const APP_MESSAGE_CHARS = 1024;
 /** Characters of a protocol fault's description kept for the log and the 502. */
 const PROTOCOL_FAULT_CHARS = 300;

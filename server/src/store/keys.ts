@@ -1,6 +1,7 @@
 /**
- * The key store's interface (CONTRACT §10, §11): API keys as records holding only a hash of the
- * key. See README.md for why every method is async and what `subscribe` is for.
+ * The key store's interface (docs/admin.md; a shared store for several nodes can implement it too):
+ * API keys as records holding only a hash of the key. See README.md for why every method is async
+ * and what `subscribe` is for.
  */
 import { z } from "zod";
 import { ROLES } from "../admin/roles.ts";

@@ -1,6 +1,7 @@
 /**
- * Why an archive was refused. Every code is a 400 for the deployment route (CONTRACT §6: "a path
- * that leaves its folder, a link, or an archive over the size limit is refused with 400").
+ * Why an archive was refused. Every code is a 400 for the deployment route
+ * (docs/routes.md#deployments: "a path that leaves its folder, a link, or an archive over the size
+ * limit is refused with 400").
  */
 export type DeployErrorCode =
   | "ARCHIVE_TOO_LARGE"

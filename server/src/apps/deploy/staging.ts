@@ -44,7 +44,7 @@ export class StagingTree {
   }
 
   /**
-   * `dir`, or its only top-level entry when that is a folder (CONTRACT §6: "the files at the
+   * `dir`, or its only top-level entry when that is a folder (docs/routes.md#deployments: "the files at the
    * archive root, or under one top-level folder").
    */
   root(): string {

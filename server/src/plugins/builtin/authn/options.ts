@@ -39,7 +39,7 @@ const publicJwk = z
 const milliseconds = z.number().int().positive().max(60_000);
 
 /**
- * The options of `@buntime/authn` (CONTRACT §7.3). The schema checks each field and the
+ * The options of `@buntime/authn` (docs/extensions.md#buntimeauthn). The schema checks each field and the
  * combinations the provider needs, naming the field; its output fills in the issuer of a
  * Keycloak realm and the default algorithm allow-list.
  */

@@ -1,7 +1,7 @@
 import { isPublicRoute } from "../../../admin/public-routes.ts";
 
 /**
- * Decides which requests need no token: the public routes (CONTRACT §6: `GET`/`HEAD` of
+ * Decides which requests need no token: the public routes (docs/routes.md#internal-routes: `GET`/`HEAD` of
  * `/_/health`, `/_/ready`, `/_/authn/well-known`) and the configured `excludePaths`. Globs use `Bun.Glob`: `*` stays within a segment, `**` crosses
  * segments (`/public/**` matches `/public/a/b`, not `/public`).
  *

@@ -8,7 +8,7 @@ import { exemptions } from "./paths.ts";
 import { authnRoutes } from "./routes.ts";
 
 /**
- * `@buntime/authn` (CONTRACT §7.3): every request needs a valid bearer token (or, on admin
+ * `@buntime/authn` (docs/extensions.md#buntimeauthn): every request needs a valid bearer token (or, on admin
  * routes, an API key the admin guard verified), except the public routes and `excludePaths` (and, with `optional`, requests
  * that send none). The verified identity is shared with later plugins (`getIdentity`) and
  * reaches apps in `x-buntime-identity`; a client's own `x-buntime-identity` never does.

@@ -2,8 +2,8 @@ import { z } from "zod";
 import { canonicalAlgorithm, parseEntries } from "./pdp/index.ts";
 
 /**
- * The options of `@buntime/authz` (CONTRACT §7.4). Initial `policies` are validated here, so a
- * fault is reported as `policies[2].Rule[0].Effect` when the plugin is built.
+ * The options of `@buntime/authz` (docs/extensions.md#buntimeauthz). Initial `policies` are
+ * validated here, so a fault is reported as `policies[2].Rule[0].Effect` when the plugin is built.
  */
 export const authzOptionsSchema = z
   .strictObject({

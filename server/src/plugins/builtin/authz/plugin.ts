@@ -16,11 +16,12 @@ import { PolicyStore } from "./store/store.ts";
 const RESPONSE_HEADERS = "buntime.authz.response-headers";
 
 /**
- * `@buntime/authz` (CONTRACT §7.4): a XACML 3.0 PDP and PEP. Every request, the runtime's own
- * `/_/` routes and this plugin's `/_/authz/*` included, is denied with 403 FORBIDDEN unless a
- * policy permits it; the public routes (CONTRACT §6) and `excludePaths` are never checked. It runs after
- * `@buntime/authn` (priority 10) and reads the identity authn verified, without depending on it:
- * with no authn, requests simply have no subject.
+ * `@buntime/authz` (docs/extensions.md#buntimeauthz): a XACML 3.0 PDP and PEP. Every request,
+ * the runtime's own `/_/` routes and this plugin's `/_/authz/*` included, is denied with 403
+ * FORBIDDEN unless a policy permits it; the public routes (docs/routes.md#internal-routes) and
+ * `excludePaths` are never checked. It runs after `@buntime/authn` (priority 10) and reads the
+ * identity authn verified, without depending on it: with no authn, requests simply have no
+ * subject.
  *
  * @example
  * // buntime.jsonc

@@ -1,5 +1,5 @@
 /**
- * The short form of a policy (CONTRACT §7.4) and its compilation to a XACML Policy:
+ * The short form of a policy (docs/extensions.md#buntimeauthz) and its compilation to a XACML Policy:
  * a Target of up to three AnyOf (subjects, resources, actions: the entries of a list are
  * alternatives, the keys of an entry all apply, an empty list matches anything) and one rule
  * with the effect, whose Condition is the `conditions` (again alternatives).
