@@ -10,6 +10,7 @@ import {
   realClock,
   silentLogger,
   startServer,
+  versionKey,
 } from "@buntime/server";
 import { VirtualClock } from "@buntime/server/testing";
 import { AppsDir } from "./apps-dir.ts";
@@ -75,7 +76,7 @@ async function startWith(
       logger: options.logLevel === "silent" ? silentLogger : createLogger(options.logLevel),
       clock,
       preload: options.mocks ? [writeMocksPreload(apps.path, options.mocks)] : undefined,
-      configOverride: (name, version) => overrides.get(`${name}@${version}`),
+      configOverride: (name, version) => overrides.get(versionKey(name, version)),
     });
   // A port already taken falls back to a free one: tests must not fail on a clash. Probe first:
   // a startServer that fails on the port has already started its catalogue watcher and plugins,
@@ -193,7 +194,7 @@ export class Emulator {
    * the folder's own worker config, so one app can be tried under many limits.
    */
   async deploy(name: string, version: string, folder: string, config?: WorkerConfigInput): Promise<void> {
-    const key = `${name}@${version}` as const;
+    const key = versionKey(name, version);
     if (config) this.#overrides.set(key, config as Record<string, unknown>);
     else this.#overrides.delete(key);
     this.#apps.link(name, version, folder);
@@ -204,8 +205,9 @@ export class Emulator {
 
   /** Removes `name@version`; its workers drain. */
   async remove(name: string, version: string): Promise<void> {
-    if (!this.#apps.unlink(name, version)) throw new Error(`${name}@${version} is not deployed`);
-    this.#server.pool.retire(`${name}@${version}`, "removed");
+    const key = versionKey(name, version);
+    if (!this.#apps.unlink(name, version)) throw new Error(`${key} is not deployed`);
+    this.#server.pool.retire(key, "removed");
     this.#server.catalog.refresh();
   }
 

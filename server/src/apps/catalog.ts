@@ -7,9 +7,6 @@ import { type AppVersion, loadAppVersion } from "./config.ts";
 import { isAppName, isVersionFolder, MAX_RANGE_LENGTH, type Resolution, resolveVersion } from "./resolve.ts";
 import { splitKey, type VersionKey, versionKey } from "./version-key.ts";
 
-// Kept for the modules that still import the key from here; it is defined in version-key.ts.
-export { splitKey, type VersionKey, versionKey };
-
 /**
  * The most range resolutions the catalogue holds. Clients choose the range strings, so the cache
  * is an LRU: a flood of distinct ranges evicts old ones instead of growing memory.

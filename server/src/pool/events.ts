@@ -1,5 +1,5 @@
 import { EventEmitter } from "node:events";
-import type { VersionKey } from "../apps/catalog.ts";
+import type { VersionKey } from "../apps/version-key.ts";
 
 /** Why a worker was recycled (gracefully replaced) or terminated. */
 export type StopReason =

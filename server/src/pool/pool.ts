@@ -1,7 +1,7 @@
 import type { WorkerInfo } from "@buntime/sdk";
-import { type VersionKey, versionKey } from "../apps/catalog.ts";
 import type { AppVersion } from "../apps/config.ts";
 import { Installer } from "../apps/install.ts";
+import { type VersionKey, versionKey } from "../apps/version-key.ts";
 import { BuntimeError } from "../errors.ts";
 import type { Logger } from "../util/log.ts";
 import { type Clock, realClock } from "./clock.ts";

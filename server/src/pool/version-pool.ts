@@ -1,5 +1,5 @@
-import { type VersionKey, versionKey } from "../apps/catalog.ts";
 import type { AppVersion } from "../apps/config.ts";
+import { type VersionKey, versionKey } from "../apps/version-key.ts";
 import { BuntimeError } from "../errors.ts";
 import type { Clock, TimerHandle } from "./clock.ts";
 import type { StopReason } from "./events.ts";
