@@ -1,6 +1,6 @@
 import { readdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { isAppName, isVersionFolder } from "@buntime/server";
+import { isAppName, isVersionFolder, versionKey } from "@buntime/server";
 import { createEmulator } from "../emulator.ts";
 import { colours, table } from "./format.ts";
 
@@ -40,7 +40,7 @@ export async function checkApps(appsDir: string, log: (line: string) => void = (
   try {
     const results: CheckResult[] = [];
     for (const [index, { app, version }] of versions.entries()) {
-      log(`checking ${index + 1}/${versions.length}: ${app}@${version}`);
+      log(`checking ${index + 1}/${versions.length}: ${versionKey(app, version)}`);
       const started = performance.now();
       const res = await emu.fetch(`/${app}@${version}/`);
       const ms = Math.round(performance.now() - started);

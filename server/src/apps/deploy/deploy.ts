@@ -85,7 +85,7 @@ export class Deployer {
     const target = join(this.#appsDir, name, version);
     const refuseExisting = () => {
       if (!replace && existsSync(target)) {
-        throw new BuntimeError("DEPLOYMENT_EXISTS", `${name}@${version} already exists; PUT replaces it`);
+        throw new BuntimeError("DEPLOYMENT_EXISTS", `${versionKey(name, version)} already exists; PUT replaces it`);
       }
     };
     refuseExisting();
