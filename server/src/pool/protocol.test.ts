@@ -1,5 +1,7 @@
-import { expect, test } from "bun:test";
-import { copyBytes, createSender, type HostMessage, receive, type Wire } from "./protocol.ts";
+import { describe, expect, test } from "bun:test";
+import fc from "fast-check";
+import { parseGuestMessage } from "./guest-messages.ts";
+import { copyBytes, createSender, type HostMessage, ProtocolError, receive, type Wire } from "./protocol.ts";
 
 /** A sender whose posts are recorded; `turn()` resolves after the batch of this turn is flushed. */
 function recorder() {
@@ -83,4 +85,63 @@ test("copyBytes gives a fresh buffer: the writer's bytes stay theirs", () => {
   structuredClone(copy, { transfer: [copy] });
   expect(whole).toEqual(new Uint8Array([1, 2, 3]));
   expect(new Uint8Array(copyBytes(whole.subarray(1)))).toEqual(new Uint8Array([2, 3]));
+});
+
+describe("receive refuses what is not a wire, with a ProtocolError", () => {
+  test.each<[string, unknown, string]>([
+    ["a line that is not JSON", "not json", 'a line that is not JSON: "not json"'],
+    ["an empty line", '{"type":"ping","seq":1}\n', 'a line that is not JSON: ""'],
+    ["null", null, "a post that is not a wire: null"],
+    ["a number", 42, "a post that is not a wire: 42"],
+    ["an object", { type: "ping" }, "a post that is not a wire: [object Object]"],
+    ["three parts", ["{}", [], "x"], "a post that is not a wire: an array of 3"],
+    ["buffers that are not buffers", ["{}", ["x"]], "a post that is not a wire"],
+    ["a B line without its buffer", ['B{"type":"request","id":1}', []], "0 buffers for 1 byte lines"],
+    ["a buffer no line takes", ['{"type":"ping","seq":1}', [new ArrayBuffer(1)]], "1 buffers for 0 byte lines"],
+    ["a C line that is not an object", ["C5", [new ArrayBuffer(1)]], "a C line that is not an object: 5"],
+  ])("%s", (_, data, message) => {
+    expect(() => receive(data, () => {})).toThrow(ProtocolError);
+    expect(() => receive(data, () => {})).toThrow(message);
+  });
+
+  test("buffers that do not match the lines are refused before any message is handled", () => {
+    const handled: unknown[] = [];
+    expect(() => receive(['{"type":"ping","seq":1}', [new ArrayBuffer(1)]], (m) => handled.push(m))).toThrow();
+    expect(handled).toEqual([]);
+  });
+
+  test("a long line is quoted cut", () => {
+    expect(() => receive("x".repeat(100_000), () => {})).toThrow(/^a line that is not JSON: "x{80}…"$/);
+  });
+
+  test("property: whatever is posted, receiving and checking it throws nothing but a ProtocolError", () => {
+    const line = fc.oneof(fc.json(), fc.string(), fc.constantFrom("B", "C", "B{}", "C{}", "B[]", "C null", ""));
+    const lines = fc.array(line, { maxLength: 4 }).map((parts) => parts.join("\n"));
+    const buffers = fc.array(
+      fc.oneof(
+        fc.constant(null).map(() => new ArrayBuffer(2)),
+        fc.anything(),
+      ),
+      {
+        maxLength: 3,
+      },
+    );
+    const posted = fc.oneof(
+      fc.anything(),
+      fc.string(),
+      lines,
+      fc.tuple(lines, buffers),
+      fc.tuple(fc.anything(), fc.anything()),
+    );
+    fc.assert(
+      fc.property(posted, (data) => {
+        try {
+          receive(data, (value) => parseGuestMessage(value));
+        } catch (error) {
+          expect(error).toBeInstanceOf(ProtocolError);
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
 });
