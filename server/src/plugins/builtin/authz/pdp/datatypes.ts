@@ -3,7 +3,7 @@
  * formatting back to JSON. Times without a time zone are read in the PDP's default zone
  * (`offset`, minutes east of UTC), as XACML 3.0 §A.3.8 asks of `time-in-range`.
  */
-import { EvaluationError, STATUS } from "./decision.ts";
+import { EvaluationError, STATUS } from "./status.ts";
 
 const XS = "http://www.w3.org/2001/XMLSchema#";
 

@@ -3,6 +3,12 @@
  * XACML 3.0 §7.10), status codes, obligations and advice. Shared by every PDP file.
  */
 import type { Atom } from "./datatypes.ts";
+import type { Status } from "./status.ts";
+
+// Status codes and EvaluationError live in status.ts (datatypes.ts needs them, and this file
+// needs datatypes.ts's Atom); re-exported here, where every PDP file has found them.
+export type { Status, StatusCode } from "./status.ts";
+export { EvaluationError, STATUS, statusOf } from "./status.ts";
 
 /** A rule's or policy's effect. */
 export type Effect = "Permit" | "Deny";
@@ -21,21 +27,6 @@ export type Decision =
 
 /** The decisions of the XACML response: the extended Indeterminate collapses to one. */
 export type ResponseDecision = "Permit" | "Deny" | "NotApplicable" | "Indeterminate";
-
-/** XACML 3.0 §B.8 status codes. */
-export const STATUS = {
-  ok: "urn:oasis:names:tc:xacml:1.0:status:ok",
-  missingAttribute: "urn:oasis:names:tc:xacml:1.0:status:missing-attribute",
-  syntaxError: "urn:oasis:names:tc:xacml:1.0:status:syntax-error",
-  processingError: "urn:oasis:names:tc:xacml:1.0:status:processing-error",
-} as const;
-
-export type StatusCode = (typeof STATUS)[keyof typeof STATUS];
-
-export interface Status {
-  code: StatusCode;
-  message?: string;
-}
 
 /** One evaluated `AttributeAssignment` of an obligation or advice. */
 export interface AttributeAssignment {
@@ -63,26 +54,6 @@ export interface Outcome {
   policyId?: string;
   /** The rule that settled it, when one did. */
   ruleId?: string;
-}
-
-/**
- * Thrown while evaluating an expression or a designator; the element being evaluated becomes
- * Indeterminate with this status (XACML 3.0 §7.19: errors never escape as exceptions).
- */
-export class EvaluationError extends Error {
-  override readonly name = "EvaluationError";
-  readonly status: Status;
-
-  constructor(code: StatusCode, message: string) {
-    super(message);
-    this.status = { code, message };
-  }
-}
-
-/** The status of any thrown value; anything but an EvaluationError is a processing error. */
-export function statusOf(error: unknown): Status {
-  if (error instanceof EvaluationError) return error.status;
-  return { code: STATUS.processingError, message: error instanceof Error ? error.message : String(error) };
 }
 
 /** The Indeterminate an element with this effect yields when it fails (XACML 3.0 §7.11). */
