@@ -6,7 +6,6 @@ import { type BuntimeConfig, loadBuntimeConfig } from "./config/buntime-config.t
 import type { ServerEnv } from "./constants.ts";
 import { BuntimeError, errorResponse } from "./errors.ts";
 import { internalRoutes, statsJson } from "./http/internal.ts";
-import { INTERNAL_PREFIX } from "./http/internal-path.ts";
 import { createPipeline } from "./http/pipeline.ts";
 import { PluginHost } from "./plugins/host.ts";
 import { loadPlugins } from "./plugins/load.ts";
@@ -16,6 +15,7 @@ import { type CloseReport, WorkerPool } from "./pool/pool.ts";
 import type { PoolTiming } from "./pool/timing.ts";
 import { StatsCollector } from "./stats/collector.ts";
 import type { KeyStore } from "./store/keys.ts";
+import { INTERNAL_PREFIX } from "./util/internal-path.ts";
 import { createLogger, type Logger } from "./util/log.ts";
 
 export interface ServerOptions {

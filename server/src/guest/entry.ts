@@ -1,5 +1,5 @@
 /**
- * Guest side: the code every app worker runs, as a thread or as a child process (`channel.ts`). It loads the app, then turns host messages into
+ * Guest side: the code every app worker runs. It loads the app, then turns host messages into
  * `fetch` calls and responses back into messages. The message handler never throws (an uncaught
  * throw there kills a Bun worker): every path ends in a message to the host.
  */
@@ -14,12 +14,14 @@ import {
   type RequestMessage,
   receive,
   unreachable,
-} from "../protocol/protocol.ts";
+  type Wire,
+} from "../pool/protocol.ts";
 import { inlineText, isWholeBody, patchResponse, WHOLE_BODY_LIMIT } from "./app-response.ts";
-import { hostChannel } from "./channel.ts";
 import { compileRoutes } from "./routes.ts";
 import { patchSpawnEnv } from "./spawn-env.ts";
 import { createStaticHandler } from "./static.ts";
+
+declare const self: Worker;
 
 type Handler = (request: Request) => Response | Promise<Response>;
 
@@ -32,9 +34,10 @@ const bodyWaiters = new Map<number, (chunk: ArrayBuffer | null, error?: string) 
 const responses = new Map<number, ResponseStream>();
 const aborts = new Map<number, AbortController>();
 
-const channel = hostChannel();
 /** Posts a message to the host (batched per tick); byte fields are transferred, not copied. */
-const post: (message: GuestMessage) => void = createSender((data, transfer) => channel.post(data, transfer));
+const post: (message: GuestMessage) => void = createSender((data, transfer) =>
+  transfer ? self.postMessage(data, transfer) : self.postMessage(data),
+);
 
 patchSpawnEnv();
 patchResponse();
@@ -42,13 +45,13 @@ process.on("unhandledRejection", (reason) => {
   console.error("[buntime] unhandled rejection in app code:", reason);
 });
 
-channel.listen((data) => {
+self.onmessage = (event: MessageEvent<Wire>) => {
   try {
-    receive<HostMessage>(data, dispatch);
+    receive<HostMessage>(event.data, dispatch);
   } catch (error) {
     console.error("[buntime] guest failed to handle a message:", error);
   }
-});
+};
 
 function dispatch(message: HostMessage): void {
   switch (message.type) {

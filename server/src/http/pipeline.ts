@@ -7,9 +7,9 @@ import { errorCodeOf, errorResponse, toBuntimeError } from "../errors.ts";
 import type { PluginHost } from "../plugins/host.ts";
 import type { WorkerPool } from "../pool/pool.ts";
 import type { StatsCollector } from "../stats/collector.ts";
+import { isInternalPath } from "../util/internal-path.ts";
 import type { Logger } from "../util/log.ts";
 import { type AppResolution, resolveAppRequest, resolvedApp, serveApp } from "./app-route.ts";
-import { isInternalPath } from "./internal-path.ts";
 
 export interface PipelineDeps {
   catalog: AppCatalog;

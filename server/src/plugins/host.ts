@@ -10,9 +10,9 @@ import type {
 import type { Hono } from "hono";
 import { splitKey } from "../apps/version-key.ts";
 import { BuntimeError } from "../errors.ts";
-import { pluginRoutePrefix } from "../http/internal-path.ts";
 import type { PoolEmitter, WorkerRef } from "../pool/events.ts";
 import type { WorkerPool } from "../pool/pool.ts";
+import { pluginRoutePrefix } from "../util/internal-path.ts";
 import type { Logger } from "../util/log.ts";
 import { type LoadedPlugins, PluginLoadError } from "./load.ts";
 

@@ -2,7 +2,15 @@ import type { AppVersion } from "../apps/config.ts";
 import { type VersionKey, versionKey } from "../apps/version-key.ts";
 import { BuntimeError } from "../errors.ts";
 import { GUEST_ENTRY } from "../guest/paths.ts";
-import { parseGuestMessage } from "../protocol/guest-messages.ts";
+import { bounded } from "../util/bounded.ts";
+import type { Logger } from "../util/log.ts";
+import { AbortWatch } from "./abort-watch.ts";
+import { type Clock, realClock } from "./clock.ts";
+import type { PoolCounters } from "./counters.ts";
+import type { PoolEmitter, StopReason } from "./events.ts";
+import { Exchange, type ForwardedRequest } from "./exchange.ts";
+import { parseGuestMessage } from "./guest-messages.ts";
+import { Liveness } from "./liveness.ts";
 import {
   createSender,
   type GuestMessage,
@@ -11,15 +19,7 @@ import {
   receive,
   sketch,
   unreachable,
-} from "../protocol/protocol.ts";
-import { bounded } from "../util/bounded.ts";
-import type { Logger } from "../util/log.ts";
-import { AbortWatch } from "./abort-watch.ts";
-import { type Clock, realClock } from "./clock.ts";
-import type { PoolCounters } from "./counters.ts";
-import type { PoolEmitter, StopReason } from "./events.ts";
-import { Exchange, type ForwardedRequest } from "./exchange.ts";
-import { Liveness } from "./liveness.ts";
+} from "./protocol.ts";
 import { accepts, transition, type WorkerState } from "./state.ts";
 import { type PoolTiming, Timers } from "./timing.ts";
 

@@ -3,7 +3,7 @@
  * attributes the PDP reads: the identity authn verified, the app and path, the method and the
  * client's address. The environment's current time is added by the PDP.
  */
-import { isInternalPath } from "../../../http/internal-path.ts";
+import { isInternalPath } from "../../../util/internal-path.ts";
 import type { Identity } from "../identity.ts";
 import {
   ATTRIBUTE,

@@ -5,7 +5,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { BuntimeError, errorResponse } from "../../../errors.ts";
-import { pluginRoutePrefix } from "../../../http/internal-path.ts";
+import { pluginRoutePrefix } from "../../../util/internal-path.ts";
 import { accessRequest, appOfPath } from "./context.ts";
 import {
   type AuthzDecision,
