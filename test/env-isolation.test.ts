@@ -2,8 +2,9 @@
  * CONTRACT §3: an app's environment is exactly its config's `env`; the server's own
  * environment is never visible to it, nor to the processes it starts.
  */
-import { afterAll, beforeAll, expect, test } from "bun:test";
-import { startTestServer, type TestServer } from "./_setup.ts";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { killServerProcesses, type ServerProcess, startServerProcess } from "./_server-process.ts";
+import { FIXTURE_APPS, ROOT, startTestServer, type TestServer } from "./_setup.ts";
 
 const SECRET = `secret-${crypto.randomUUID()}`;
 const LATE_SECRET = `late-secret-${crypto.randomUUID()}`;
@@ -66,4 +67,68 @@ test("child processes an app starts do not get the server's environment", async 
   // Bun.spawn and Bun.spawnSync get exactly the app's env.
   expect(outputs.spawned.trim()).toBe("SPAWN_ENV_VISIBLE=from-worker-jsonc");
   expect(outputs.spawnedSync.trim()).toBe("SPAWN_ENV_VISIBLE=from-worker-jsonc");
+});
+
+describe("the server process and its supervisor (the real entry, as `npm start` runs it)", () => {
+  const CANARY = `canary-${crypto.randomUUID()}`;
+  let proc: ServerProcess;
+  beforeAll(async () => {
+    proc = await startServerProcess({ APPS_DIR: FIXTURE_APPS, SECRET_CANARY: CANARY });
+  });
+  afterAll(() => killServerProcesses());
+
+  interface Environs {
+    /** The server's pid. */
+    pid: number;
+    environ: string[];
+    ancestors: { pid: number; cmdline: string[]; environ: string[] | null }[];
+  }
+
+  test("an app finds a secret the server started with in no start-up environment: its own, its parent's, any ancestor's", async () => {
+    // The walk stops at this test runner: what started it is none of the server's business.
+    const res = await fetch(proc.at(`/proc-environ/?stop=${process.pid}`));
+    expect(res.status).toBe(200);
+    const { environ, ancestors } = (await res.json()) as Environs;
+    const holding = (list: string[] | null) => (list ?? []).some((entry) => entry.includes(CANARY));
+    expect(holding(environ)).toBe(false);
+    expect(ancestors.filter((ancestor) => holding(ancestor.environ)).map((ancestor) => ancestor.pid)).toEqual([]);
+    expect(environ.length).toBeGreaterThan(0);
+    // Not vacuous: the parent read is the supervisor, the process the canary was given to, and
+    // the walk went on past it (to this test runner, which never had the canary).
+    const [parent, ...above] = ancestors;
+    expect(parent?.pid).toBe(proc.proc.pid);
+    expect(parent?.cmdline.join(" ")).toContain("server/src/index.ts");
+    expect(parent?.environ?.length).toBeGreaterThan(0);
+    expect(above.map((ancestor) => ancestor.pid)).toEqual([process.pid]);
+  });
+
+  test("the server itself still has the whole environment it was started with", async () => {
+    // APPS_DIR came only through the environment: served fixtures prove the server received it.
+    expect((await fetch(proc.at("/hello/"))).status).toBe(200);
+  });
+
+  test("the re-executed supervisor still exits with the server's status (a server killed by SIGKILL: 137)", async () => {
+    const own = await startServerProcess({ APPS_DIR: FIXTURE_APPS, SECRET_CANARY: CANARY });
+    const { pid } = (await (await fetch(own.at("/proc-environ/"))).json()) as Environs;
+    expect(pid).not.toBe(own.proc.pid);
+    process.kill(pid, "SIGKILL");
+    expect(await own.proc.exited).toBe(137);
+  });
+});
+
+test("a supervisor told to adopt a process that is not its child refuses, and starts no server", async () => {
+  const proc = Bun.spawn([process.execPath, "server/src/index.ts"], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? "", BUNTIME_SERVER_PID: "1", BUNTIME_SUPERVISOR_DEADLINE_MS: "1000" },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [status, stdout, stderr] = await Promise.all([
+    proc.exited,
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+  ]);
+  expect(status).toBe(1);
+  expect(stderr).toContain("BUNTIME_SERVER_PID");
+  expect(stdout).not.toContain("listening");
 });
