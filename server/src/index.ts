@@ -1,7 +1,8 @@
 #!/usr/bin/env bun
 /**
- * `npm start`: reads the environment (docs/configuration.md#environment), starts the server, prints where it
- * listens, and drains on SIGTERM/SIGINT. Exit 2: an invalid environment, config or required plugin.
+ * `buntime`, `buntime start`, `npm start`: reads the environment
+ * (docs/configuration.md#environment), starts the server, prints where it listens, and drains
+ * on SIGTERM/SIGINT. Exit 2: an invalid environment, config or required plugin.
  * After a signal: exit 0 once everything ended, 1 when worker threads blocked in apps had to be
  * abandoned or the shutdown deadline passed (`shutdown.ts`).
  */
@@ -16,6 +17,16 @@ import { createLogger, type Logger } from "./util/log.ts";
 /** The supervisor's deadline is the server's plus this, so that the server's own exit comes first. */
 const SUPERVISOR_GRACE_MS = 2000;
 
+// `keys`, `deploy`, `apps`, `--help`: the CLI (cli/main.ts). No command, or `start`: serve.
+const argv = process.argv.slice(2);
+if (argv.length > 0 && argv[0] !== "start") {
+  const { runCli } = await import("./cli/main.ts");
+  const result = await runCli(argv);
+  process.stdout.write(result.stdout);
+  process.stderr.write(result.stderr);
+  process.exit(result.code);
+}
+
 if (!isServerProcess()) process.exit(await supervise(import.meta.path, shutdownDeadlineMs() + SUPERVISOR_GRACE_MS));
 await receiveEnvironment();
 
@@ -23,6 +34,8 @@ let logger: Logger;
 let server: RunningServer;
 try {
   const env = loadEnv();
+  // Read once; nothing later (a plugin, an app's thread) finds it in the environment.
+  delete process.env.BUNTIME_ADMIN_TOKEN;
   logger = createLogger(env.LOG_LEVEL);
   server = await startServer({ env, logger });
   console.log(`Buntime listening on ${server.url.href} (apps from ${env.APPS_DIR})`);

@@ -1,0 +1,35 @@
+import { stripVTControlCharacters } from "node:util";
+
+/**
+ * Terminal output, in `buntime-emulator`'s style: escape codes (colours, the progress line) only
+ * on a TTY and never with a non-empty NO_COLOR (https://no-color.org).
+ */
+export function styled(stream: { isTTY?: boolean }): boolean {
+  return Boolean(stream.isTTY) && !process.env.NO_COLOR;
+}
+
+/** Colours for `stream`, plain text where `styled` says no. */
+export function colours(stream: { isTTY?: boolean } = process.stdout) {
+  const on = styled(stream);
+  const wrap = (code: number) => (text: string) => (on ? `\x1b[${code}m${text}\x1b[0m` : text);
+  return { green: wrap(32), red: wrap(31), dim: wrap(2), bold: wrap(1) };
+}
+
+/** A plain-text table: columns padded to their widest cell (colour codes not counted). */
+export function table(head: string[], rows: string[][]): string {
+  const visible = (text: string) => stripVTControlCharacters(text).length;
+  const widths = head.map((h, i) => Math.max(visible(h), ...rows.map((r) => visible(r[i] ?? ""))));
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => cell + " ".repeat((widths[i] as number) - visible(cell)))
+      .join("  ")
+      .trimEnd();
+  return [line(head), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
+}
+
+/** `1.5 MiB`-style sizes for progress lines. */
+export function bytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${(n / 1024 ** 2).toFixed(1)} MiB`;
+}
