@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { lstatSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
-import { startTestServer, type TestServer, tempAppsDir } from "./_setup.ts";
+import type { Logger } from "../server/src/util/log.ts";
+import { ADMIN_HEADERS, eventually, startTestServer, type TestServer, tempAppsDir } from "./_setup.ts";
 import { tarGz, zip } from "./support/archives.ts";
 
 const APP = `export default { fetch: (r) => new Response("deployed " + new URL(r.url).pathname) };\n`;
@@ -10,9 +11,25 @@ const APP_V2 = `export default { fetch: () => new Response("replaced") };\n`;
 let apps: ReturnType<typeof tempAppsDir>;
 let server: TestServer;
 
+/** The pipeline's "request" log lines, for requests whose client is gone before the answer. */
+const answered = new Map<string, PromiseWithResolvers<Record<string, unknown>>>();
+const answerTo = (path: string) => {
+  const entry = answered.get(path) ?? Promise.withResolvers<Record<string, unknown>>();
+  answered.set(path, entry);
+  return entry;
+};
+const logger: Logger = {
+  debug() {},
+  info: (msg, fields = {}) => void (msg === "request" && answerTo(String(fields.path)).resolve(fields)),
+  warn() {},
+  error() {},
+  child: () => logger,
+  isLevelEnabled: () => true,
+};
+
 beforeAll(async () => {
   apps = tempAppsDir("hello");
-  server = await startTestServer({ APPS_DIR: apps.dir });
+  server = await startTestServer({ APPS_DIR: apps.dir }, { logger });
 });
 afterAll(async () => {
   await server.stop();
@@ -181,6 +198,23 @@ describe("hostile or invalid archives are refused with 400 and nothing on disk c
     ],
     ["no entrypoint", () => tarGz([{ name: "README.md", content: "nothing to run" }])],
     ["garbage bytes", () => new TextEncoder().encode("this is not a gzip file")],
+    [
+      "a newline in a name",
+      () =>
+        tarGz([
+          { name: "index.ts", content: APP },
+          { name: "forged\nline.ts", content: "x" },
+        ]),
+    ],
+    [
+      "a C1 control in a zip name",
+      () =>
+        zip([
+          { name: "index.ts", content: APP },
+          { name: "csi\x9b2J.ts", content: "x" },
+        ]),
+      "application/zip",
+    ],
   ];
   for (const [name, make, type] of cases) {
     test(name, async () => {
@@ -201,4 +235,82 @@ describe("hostile or invalid archives are refused with 400 and nothing on disk c
     expect((await deploy("POST", "Bad_Name/1.0.0", archive)).status).toBe(400);
     expect((await deploy("POST", "ok/latest", archive)).status).toBe(400);
   });
+});
+
+describe("uploads that are slow or cut off", () => {
+  /** Staging folders of uploads in progress (the deployer makes one before it reads a byte). */
+  const staged = () => {
+    const dir = join(apps.dir, ".buntime-staging");
+    return existsSync(dir) ? readdirSync(dir) : [];
+  };
+
+  test("an upload cut off mid-body is the client's fault: 400 DEPLOYMENT_INVALID, nothing written", async () => {
+    const before = snapshot();
+    const archive = await tarGz([{ name: "index.ts", content: APP + "//".repeat(100_000) }]);
+    const path = "/_/deployments/cut-off/1.0.0";
+    const head = [
+      `POST ${path} HTTP/1.1`,
+      "Host: 127.0.0.1",
+      `Authorization: ${ADMIN_HEADERS.authorization}`,
+      "Content-Type: application/gzip",
+      `Content-Length: ${archive.byteLength}`,
+    ].join("\r\n");
+    const closed = Promise.withResolvers<void>();
+    const socket = await Bun.connect({
+      hostname: "127.0.0.1",
+      port: Number(server.url.port),
+      socket: { data() {}, close: () => closed.resolve(), error: () => closed.resolve() },
+    });
+    socket.write(`${head}\r\n\r\n`);
+    socket.write(archive.subarray(0, archive.byteLength >> 1));
+    await eventually(() => staged().length > 0); // the server is reading the body
+    socket.end(); // and the client goes away
+    await closed.promise;
+    const logged = await answerTo(path).promise;
+    expect(logged).toMatchObject({ status: 400, code: "DEPLOYMENT_INVALID" });
+    expect(snapshot()).toEqual(before);
+    expect(staged()).toEqual([]);
+  });
+
+  test("a DELETE is not held up by a slow upload of the same version: it answers while the upload trickles", async () => {
+    expect((await deploy("POST", "trickle/1.0.0", await tarGz([{ name: "index.ts", content: APP }]))).status).toBe(201);
+    const archive = await tarGz([{ name: "index.ts", content: APP_V2 }]);
+    const release = Promise.withResolvers<void>();
+    let sentHead = false;
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        if (!sentHead) {
+          sentHead = true;
+          controller.enqueue(archive.subarray(0, 20));
+          return;
+        }
+        await release.promise; // a client that sends the rest only when told
+        controller.enqueue(archive.subarray(20));
+        controller.close();
+      },
+    });
+    const putting = server.admin("/_/deployments/trickle/1.0.0", {
+      method: "PUT",
+      body,
+      headers: { "content-type": "application/gzip" },
+      duplex: "half",
+    } as RequestInit);
+    try {
+      await eventually(() => staged().length > 0); // the server is reading the upload
+      const deleting = server.admin("/_/deployments/trickle/1.0.0", { method: "DELETE" });
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const bound = new Promise<string>((resolve) => {
+        timer = setTimeout(() => resolve("still waiting after 10 s"), 10_000);
+      });
+      expect(await Promise.race([deleting.then((res) => res.status), bound])).toBe(204);
+      clearTimeout(timer);
+      expect((await fetch(server.at("/trickle/"))).status).toBe(404);
+    } finally {
+      release.resolve();
+    }
+    // The upload then lands: the version was gone, so the PUT created it.
+    expect((await putting).status).toBe(201);
+    expect(await (await fetch(server.at("/trickle/"))).text()).toBe("replaced");
+    expect(staged()).toEqual([]);
+  }, 30_000);
 });
