@@ -64,3 +64,19 @@ describe("roles", () => {
     expect(highestRole([])).toBeUndefined();
   });
 });
+
+test("docs/admin.md documents every row of the table, in order", async () => {
+  const { ROUTE_RULES } = await import("./roles.ts");
+  const doc = await Bun.file(new URL("../../../docs/admin.md", import.meta.url)).text();
+  const lines = doc.split("\n");
+  let from = 0;
+  for (const rule of ROUTE_RULES) {
+    const at = lines.findIndex((line, i) => i >= from && line.startsWith("|") && line.includes(`| ${rule.note} `));
+    const row = lines[at] ?? "";
+    expect({ rule: rule.note, row: at >= 0 && row.includes(`\`${rule.role}\``) }).toEqual({
+      rule: rule.note,
+      row: true,
+    });
+    from = at + 1;
+  }
+});
