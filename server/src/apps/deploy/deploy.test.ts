@@ -3,7 +3,7 @@ import { existsSync, readdirSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { tarGz } from "../../../../test/support/archives.ts";
+import { tarGz, zip } from "../../../../test/support/archives.ts";
 import { BuntimeError } from "../../errors.ts";
 import { Deployer } from "./deploy.ts";
 
@@ -106,6 +106,15 @@ describe("Deployer: an upload cut off before its end", () => {
     }
     expect(readdirSync(join(appsDir, STAGING))).toEqual([]);
     expect(await readFile(join(appsDir, "kept/1.0.0/index.ts"), "utf8")).toContain("kept");
+  });
+
+  test("a zip cut off while it is spooled: the same 400", async () => {
+    const archive = zip([{ name: "index.ts", content: APP("zipped") }]);
+    const closed = new DOMException("The connection was closed.", "AbortError");
+    const deploying = deployer.deploy("zipped", "1.0.0", cutOff(archive, 30, closed), "application/zip", false);
+    await expect(deploying).rejects.toMatchObject({ code: "DEPLOYMENT_INVALID", status: 400 });
+    expect(existsSync(join(appsDir, "zipped"))).toBe(false);
+    expect(readdirSync(join(appsDir, STAGING))).toEqual([]);
   });
 
   test("the HTTP layer's own refusal of the body keeps its code (413 BODY_TOO_LARGE)", async () => {
