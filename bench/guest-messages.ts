@@ -4,7 +4,7 @@
  * the host parses its JSON line, then checks it (`pool/guest-messages.ts`).
  */
 import { Bench } from "tinybench";
-import { guestMessage, isGuestMessage } from "../server/src/pool/guest-messages.ts";
+import { guestMessage, isGuestMessage } from "../server/src/protocol/guest-messages.ts";
 
 const head = JSON.stringify({
   type: "response-head",

@@ -1,5 +1,5 @@
 /**
- * Guest side: the code every app worker runs. It loads the app, then turns host messages into
+ * Guest side: the code every app worker runs, as a thread or as a child process (`channel.ts`). It loads the app, then turns host messages into
  * `fetch` calls and responses back into messages. The message handler never throws (an uncaught
  * throw there kills a Bun worker): every path ends in a message to the host.
  */
@@ -14,14 +14,12 @@ import {
   type RequestMessage,
   receive,
   unreachable,
-  type Wire,
-} from "../pool/protocol.ts";
+} from "../protocol/protocol.ts";
 import { inlineText, isWholeBody, patchResponse, WHOLE_BODY_LIMIT } from "./app-response.ts";
+import { hostChannel } from "./channel.ts";
 import { compileRoutes } from "./routes.ts";
 import { patchSpawnEnv } from "./spawn-env.ts";
 import { createStaticHandler } from "./static.ts";
-
-declare const self: Worker;
 
 type Handler = (request: Request) => Response | Promise<Response>;
 
@@ -34,10 +32,9 @@ const bodyWaiters = new Map<number, (chunk: ArrayBuffer | null, error?: string) 
 const responses = new Map<number, ResponseStream>();
 const aborts = new Map<number, AbortController>();
 
+const channel = hostChannel();
 /** Posts a message to the host (batched per tick); byte fields are transferred, not copied. */
-const post: (message: GuestMessage) => void = createSender((data, transfer) =>
-  transfer ? self.postMessage(data, transfer) : self.postMessage(data),
-);
+const post: (message: GuestMessage) => void = createSender((data, transfer) => channel.post(data, transfer));
 
 patchSpawnEnv();
 patchResponse();
@@ -45,13 +42,13 @@ process.on("unhandledRejection", (reason) => {
   console.error("[buntime] unhandled rejection in app code:", reason);
 });
 
-self.onmessage = (event: MessageEvent<Wire>) => {
+channel.listen((data) => {
   try {
-    receive<HostMessage>(event.data, dispatch);
+    receive<HostMessage>(data, dispatch);
   } catch (error) {
     console.error("[buntime] guest failed to handle a message:", error);
   }
-};
+});
 
 function dispatch(message: HostMessage): void {
   switch (message.type) {

@@ -4,7 +4,7 @@ import type { AppVersion } from "../apps/config.ts";
 import { versionKey } from "../apps/version-key.ts";
 import { BuntimeError } from "../errors.ts";
 import type { WorkerPool } from "../pool/pool.ts";
-import type { HeaderRecord } from "../pool/protocol.ts";
+import type { HeaderRecord } from "../protocol/protocol.ts";
 import { limitBody } from "./body-limit.ts";
 import { type AppTarget, parseTarget } from "./target.ts";
 

@@ -1,6 +1,12 @@
 import { BuntimeError, errorResponse } from "../errors.ts";
-import type { HeaderList, HeaderRecord, HostMessage, ResponseChunkMessage, ResponseHeadMessage } from "./protocol.ts";
-import { copyBytes } from "./protocol.ts";
+import type {
+  HeaderList,
+  HeaderRecord,
+  HostMessage,
+  ResponseChunkMessage,
+  ResponseHeadMessage,
+} from "../protocol/protocol.ts";
+import { copyBytes } from "../protocol/protocol.ts";
 
 /** Bodies up to this size with a known length are read whole and sent with the request. */
 const INLINE_BODY_LIMIT = 64 * 1024;

@@ -2,15 +2,7 @@ import type { AppVersion } from "../apps/config.ts";
 import { type VersionKey, versionKey } from "../apps/version-key.ts";
 import { BuntimeError } from "../errors.ts";
 import { GUEST_ENTRY } from "../guest/paths.ts";
-import { bounded } from "../util/bounded.ts";
-import type { Logger } from "../util/log.ts";
-import { AbortWatch } from "./abort-watch.ts";
-import { type Clock, realClock } from "./clock.ts";
-import type { PoolCounters } from "./counters.ts";
-import type { PoolEmitter, StopReason } from "./events.ts";
-import { Exchange, type ForwardedRequest } from "./exchange.ts";
-import { parseGuestMessage } from "./guest-messages.ts";
-import { Liveness } from "./liveness.ts";
+import { parseGuestMessage } from "../protocol/guest-messages.ts";
 import {
   createSender,
   type GuestMessage,
@@ -19,7 +11,15 @@ import {
   receive,
   sketch,
   unreachable,
-} from "./protocol.ts";
+} from "../protocol/protocol.ts";
+import { bounded } from "../util/bounded.ts";
+import type { Logger } from "../util/log.ts";
+import { AbortWatch } from "./abort-watch.ts";
+import { type Clock, realClock } from "./clock.ts";
+import type { PoolCounters } from "./counters.ts";
+import type { PoolEmitter, StopReason } from "./events.ts";
+import { Exchange, type ForwardedRequest } from "./exchange.ts";
+import { Liveness } from "./liveness.ts";
 import { accepts, transition, type WorkerState } from "./state.ts";
 import { type PoolTiming, Timers } from "./timing.ts";
 

@@ -1,6 +1,7 @@
 /**
  * The one host ↔ worker protocol. Every message is a discriminated union member on `type`;
  * senders use `satisfies`, receivers switch exhaustively. See `pool/README.md` for the flows.
+Shared by both sides: the host (`pool/`) and the guest (`guest/`) import it, and it imports neither.
  *
  * Bodies move as transferred `ArrayBuffer`s (stream chunks copied first, see `copyBytes`),
  * pulled by the reader (one chunk per pull), so neither side buffers more than a chunk or two
@@ -11,6 +12,7 @@
  * cross that import, so workers never load zod.
  */
 import type { GuestMessage } from "./guest-messages.ts";
+import { ProtocolError } from "./protocol-error.ts";
 
 export type {
   AppErrorMessage,
@@ -24,6 +26,7 @@ export type {
   StartFailedMessage,
   StoppedMessage,
 } from "./guest-messages.ts";
+export { ProtocolError } from "./protocol-error.ts";
 
 /** Request headers by lower-case name (`Headers.toJSON()`: repeats combined, `set-cookie` a list). */
 export type HeaderRecord = Record<string, string | string[]>;
@@ -169,15 +172,6 @@ export function createSender(
       setImmediate(flush);
     }
   };
-}
-
-/**
- * What a worker posted that is not the protocol: not a wire, a line that is not JSON, a byte
- * line without its buffer, a message no schema accepts. Not a `BuntimeError`: it never becomes
- * an answer by itself; the host treats the worker that sent it as crashed (`instance.ts`).
- */
-export class ProtocolError extends Error {
-  override readonly name = "ProtocolError";
 }
 
 /**

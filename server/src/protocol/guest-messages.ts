@@ -3,13 +3,13 @@
  * `protocol.ts`) and for what the host accepts from a worker. A worker runs app code, and app
  * code can call `postMessage` itself, so what arrives is untrusted input: anything that is not
  * one of these messages means the worker no longer speaks the protocol, and the host treats it
- * as crashed (`instance.ts`).
+ * as crashed (`pool/instance.ts`).
  *
  * Only the host imports this file's values: the guest imports the types (erased), so workers
  * never load zod.
  */
 import { z } from "zod";
-import { ProtocolError } from "./protocol.ts";
+import { ProtocolError } from "./protocol-error.ts";
 
 /** A request id the host gave out: a positive safe integer. */
 const id = z.number().int().min(1);
