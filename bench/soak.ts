@@ -1,16 +1,25 @@
 /**
  * `bun run soak`: a long mixed load through a real server started in this process.
  *
- * 20,000 requests (SOAK_REQUESTS), at most 64 at once (SOAK_CONCURRENCY): 90 % go to five
+ * 20,000 requests (SOAK_REQUESTS), at most 64 at once (SOAK_CONCURRENCY): 85 % go to five
  * healthy apps (hello, echo, hono-api, slow, and `recycler`, recycled every 25 requests and every
- * 2 s); 10 % are poisoned, in equal parts crash (`process.exit`), throw (APP_ERROR) and hang
- * (a handler that never answers, and one in 50 a spinning event loop). Poison goes to apps of
- * its own, so no healthy request should be lost.
+ * 2 s); 15 % are poisoned, to apps of their own, so no healthy request should be lost:
+ * - 2.5 % each crash (`process.exit`), throw (APP_ERROR) and hang (a handler that never
+ *   answers, and one in 50 a spinning event loop);
+ * - 2.5 % garbage: the app posts what is not the protocol to the host (a string that is not
+ *   JSON, `null`, a number, an unknown type, a response for a request never sent, status 600);
+ * - 2.5 % block: the handler blocks its thread in a system call `terminate()` cannot interrupt
+ *   (`Bun.sleepSync` 3 s, `execSync("sleep 3")`: abandoned before they return; and one in 100
+ *   a read on a FIFO that never returns: a thread leaked until the process exits);
+ * - 2.5 % config: requests to apps whose `worker.config.ts` spins forever or posts garbage, a
+ *   new version of each written every 10 s (SOAK_CONFIG_EVERY_MS), so each is loaded anew.
  *
- * Prints the outcome of each kind, throughput, healthy latency and RSS; exits 1 if a healthy
- * request was not answered 200 or RSS grew more than SOAK_MAX_RSS_GROWTH_MB (200) over the run.
+ * SOAK_POISON (e.g. `block,config`) plays only the poison kinds it names, the rest of their
+ * share going to the healthy apps. Prints the outcome of each kind, throughput, healthy latency,
+ * RSS and the threads abandoned; exits 1 if a healthy request was not answered 200, RSS grew
+ * more than SOAK_MAX_RSS_GROWTH_MB (200) over the run, or a worker was left after stop().
  */
-import { cpSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { loadEnv, silentLogger, startServer } from "@buntime/server";
 import { Workspace, writeApp } from "./apps.ts";
@@ -19,15 +28,33 @@ import { percentile } from "./stats.ts";
 const TOTAL = Number(process.env.SOAK_REQUESTS ?? 20_000);
 const CONCURRENCY = Number(process.env.SOAK_CONCURRENCY ?? 64);
 const MAX_RSS_GROWTH_MB = Number(process.env.SOAK_MAX_RSS_GROWTH_MB ?? 200);
+const CONFIG_EVERY_MS = Number(process.env.SOAK_CONFIG_EVERY_MS ?? 10_000);
 const MB = 1024 * 1024;
 
-type Kind = "healthy" | "crash" | "throw" | "hang" | "spin";
+type Kind = "healthy" | "crash" | "throw" | "hang" | "spin" | "garbage" | "block" | "config";
+type Poison = Exclude<Kind, "healthy">;
 const HEALTHY = ["/hello/", "/echo/soak?x=1", "/hono-api/users/42", "/slow/?ms=5", "/recycler/"];
-const POISON: Record<Exclude<Kind, "healthy">, string> = {
-  crash: "/exit-in-handler/exit",
-  throw: "/throws/throw",
-  hang: "/spin/wait",
-  spin: "/spin/spin",
+/** Each poison kind's paths: a request of that kind takes the next one in turn. */
+const POISON: Record<Poison, string[]> = {
+  crash: ["/exit-in-handler/exit"],
+  throw: ["/throws/throw"],
+  hang: ["/spin/wait"],
+  spin: ["/spin/spin"],
+  garbage: ["not-json", "null", "number", "unknown type", "a response for a request never sent", "status 600"].map(
+    (kind) => `/post-garbage/?kind=${encodeURIComponent(kind)}`,
+  ),
+  block: [
+    ...Array.from({ length: 99 }, (_, i) => (i % 2 === 0 ? "/block-sleep/block?ms=3000" : "/block-exec/block?s=3")),
+    "/block-fifo/block",
+  ],
+  config: ["/config-spin/", "/config-garbage/"],
+};
+/** How many requests of each poison kind were planned so far (each takes the next path). */
+const turns = new Map<Poison, number>();
+const pathOf = (kind: Poison): string => {
+  const turn = turns.get(kind) ?? 0;
+  turns.set(kind, turn + 1);
+  return POISON[kind][turn % POISON[kind].length] as string;
 };
 
 /** A small seeded PRNG (mulberry32), so every soak plays the same mix. */
@@ -41,14 +68,22 @@ function random(seed: number): () => number {
   };
 }
 
+/** Each of these poison kinds has a 2.5 % share (spin takes one in 50 of hang's). */
+const SHARES: Poison[] = ["crash", "throw", "hang", "garbage", "block", "config"];
+const SHARE = 0.025;
+/** SOAK_POISON=block,config plays only those poison kinds (their requests otherwise go to healthy apps). */
+const ENABLED = new Set(process.env.SOAK_POISON?.split(",") ?? SHARES);
+
 function plan(count: number): { kind: Kind; path: string }[] {
   const next = random(42);
   return Array.from({ length: count }, () => {
     const r = next();
-    if (r >= 0.1) return { kind: "healthy" as const, path: HEALTHY[Math.floor(next() * HEALTHY.length)] as string };
-    const poison: Exclude<Kind, "healthy"> =
-      r < 0.0333 ? "crash" : r < 0.0667 ? "throw" : next() < 0.02 ? "spin" : "hang";
-    return { kind: poison, path: POISON[poison] };
+    if (r >= SHARE * SHARES.length || !ENABLED.has(SHARES[Math.floor(r / SHARE)] as Poison)) {
+      return { kind: "healthy" as const, path: HEALTHY[Math.floor(next() * HEALTHY.length)] as string };
+    }
+    let poison = SHARES[Math.floor(r / SHARE)] as Poison;
+    if (poison === "hang" && next() < 0.02) poison = "spin";
+    return { kind: poison, path: pathOf(poison) };
   });
 }
 
@@ -56,14 +91,34 @@ function plan(count: number): { kind: Kind; path: string }[] {
 const FIXTURE_APPS = resolve(import.meta.dir, "../fixtures/apps");
 const workspace = new Workspace();
 const appsDir = workspace.appsDir("apps");
-for (const app of ["hello", "echo", "hono-api", "slow", "exit-in-handler", "throws", "spin"]) {
+const FIXTURES = ["hello", "echo", "hono-api", "slow", "exit-in-handler", "throws", "spin", "post-garbage"];
+for (const app of [...FIXTURES, "block-sleep", "block-exec", "block-fifo"]) {
   cpSync(join(FIXTURE_APPS, app), join(appsDir, app), { recursive: true });
 }
-// The hang app: short timeout and room for many hanging requests, so hangs stay cheap.
-writeFileSync(
-  join(appsDir, "spin/1.0.0/worker.jsonc"),
-  JSON.stringify({ timeout: 0.5, concurrency: 100, maxWorkers: 2 }),
-);
+// The hang and block apps: short timeout and room for many hanging requests, so hangs stay cheap.
+for (const app of ["spin", "block-sleep", "block-exec", "block-fifo"]) {
+  writeFileSync(
+    join(appsDir, `${app}/1.0.0/worker.jsonc`),
+    JSON.stringify({ timeout: 0.5, concurrency: 100, maxWorkers: 2 }),
+  );
+}
+/** Hostile `worker.config.ts` files: one loops forever, one posts garbage to the host. */
+const HOSTILE_CONFIGS = {
+  "config-spin": "while (Date.now() > 0) {}\nexport default {};\n",
+  "config-garbage": "self.postMessage(null);\nself.postMessage('not json');\nexport default {};\n",
+};
+let configVersions = 0;
+/** Writes the next version of each hostile-config app: requests resolve to it, so it is loaded anew. */
+function writeHostileConfigs(): void {
+  const version = `1.0.${configVersions++}`;
+  for (const [name, config] of Object.entries(HOSTILE_CONFIGS)) {
+    const dir = join(appsDir, name, version);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, "index.ts"), 'export default { fetch: () => new Response("served") };\n');
+    writeFileSync(join(dir, "worker.config.ts"), config);
+  }
+}
+writeHostileConfigs();
 writeApp(
   appsDir,
   "recycler",
@@ -102,11 +157,12 @@ const fetchOne = async (path: string): Promise<{ outcome: string; ms: number }> 
 };
 
 // Warm up: one worker per app, so RSS "before" counts the workers and the growth is the run's own.
-for (const path of [...HEALTHY, POISON.throw]) await fetchOne(path);
+for (const path of [...HEALTHY, ...POISON.throw]) await fetchOne(path);
 Bun.gc(true);
 const rssBefore = process.memoryUsage().rss;
 
 const requests = plan(TOTAL);
+const configTimer = setInterval(writeHostileConfigs, CONFIG_EVERY_MS);
 const outcomes = new Map<string, number>();
 const healthyMs: number[] = [];
 let lostHealthy = 0;
@@ -126,11 +182,13 @@ await Promise.all(
   }),
 );
 const seconds = (performance.now() - started) / 1000;
+clearInterval(configTimer);
 Bun.gc(true);
 const rssAfter = process.memoryUsage().rss;
 const live = server.pool.snapshot().length;
-await server.stop();
+const report = await server.stop();
 const left = server.pool.snapshot().length;
+const { abandoned, leakedThreads } = server.pool.counters;
 workspace.remove();
 
 const pct = (p: number) => percentile(healthyMs, p).toFixed(1);
@@ -143,6 +201,9 @@ for (const [key, count] of [...outcomes].sort()) console.log(`  ${key.padEnd(40)
 console.log(`healthy latency ms: p50 ${pct(50)}, p95 ${pct(95)}, p99 ${pct(99)}, max ${pct(100)}`);
 console.log(`pool events: ${[...lifecycle].map(([k, v]) => `${k} ${v}`).join(", ")}`);
 console.log(`workers live at the end: ${live}; after stop(): ${left}`);
+console.log(
+  `threads abandoned (blocked in a system call): ${abandoned}, still blocked at the end ${leakedThreads}; stop(): ${report.cutOff} requests cut off, ${report.abandoned.length} workers abandoned`,
+);
 console.log(
   `rss: before ${(rssBefore / MB).toFixed(0)} MB, after ${(rssAfter / MB).toFixed(0)} MB, growth ${growthMb.toFixed(0)} MB (limit ${MAX_RSS_GROWTH_MB})`,
 );
