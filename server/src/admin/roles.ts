@@ -2,11 +2,13 @@
  * Admin roles and the route → role table (docs/admin.md). The table is a pure function of the
  * method and the path, written once here and documented in `docs/admin.md`.
  */
-import { isPublicRoute } from "./public-routes.ts";
 
-/** Roles, lowest first: each may do everything the ones before it may. */
-export const ROLES = ["viewer", "deployer", "admin"] as const;
-export type Role = (typeof ROLES)[number];
+import { ROLES, type Role } from "../store/keys.ts";
+import { isPublicRoute } from "../util/public-routes.ts";
+
+// Roles, lowest first: each may do everything the ones before it may (the list lives with the
+// key record that stores one).
+export { ROLES, type Role };
 
 /** Whether `held` is at least `needed`. */
 export function roleAtLeast(held: Role, needed: Role): boolean {

@@ -4,7 +4,14 @@
  * and what `subscribe` is for.
  */
 import { z } from "zod";
-import { ROLES } from "../admin/roles.ts";
+
+/**
+ * The admin roles a key may hold, lowest first: each may do everything the ones before it may
+ * (what each may do: `admin/roles.ts`). Defined here, with the key record that stores one, so the
+ * store needs nothing from `admin/`; `admin/roles.ts` re-exports it.
+ */
+export const ROLES = ["viewer", "deployer", "admin"] as const;
+export type Role = (typeof ROLES)[number];
 
 /** A key's name: as an app name, so it is safe in paths, logs and policies. */
 export const KEY_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;

@@ -1,4 +1,4 @@
-import { isPublicRoute } from "../../../admin/public-routes.ts";
+import { isPublicRoute } from "../../../util/public-routes.ts";
 
 /**
  * Decides which requests need no token: the public routes (docs/routes.md#internal-routes: `GET`/`HEAD` of

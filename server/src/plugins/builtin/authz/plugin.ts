@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
 import { definePlugin, type RequestContext } from "@buntime/sdk";
-import { isPublicRoute } from "../../../admin/public-routes.ts";
 import { BuntimeError, errorResponse } from "../../../errors.ts";
+import { isPublicRoute } from "../../../util/public-routes.ts";
 import { getIdentity } from "../identity.ts";
 import { accessRequest } from "./context.ts";
 import { authzOptionsSchema } from "./options.ts";
