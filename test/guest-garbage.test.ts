@@ -147,7 +147,7 @@ test("property: whatever value a guest posts, the host answers and goes on servi
     ),
     { numRuns: 60 },
   );
-});
+}, 30_000); // ~1 s here; a generous bound for a loaded machine
 
 test("in a real server process, garbage from an app does not end the process", async () => {
   const real = await startServerProcess({ APPS_DIR: FIXTURE_APPS, LOG_LEVEL: "silent" });
