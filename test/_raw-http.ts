@@ -17,7 +17,15 @@ export interface RawResponse {
 }
 
 /** Sends `requestLine` (plus `Host` and `Connection: close`) and reads the answer until the socket closes. */
-export async function rawRequest(port: number, requestLine: string, extraHeaders = ""): Promise<RawResponse> {
+export function rawRequest(port: number, requestLine: string, extraHeaders = ""): Promise<RawResponse> {
+  return rawExchange(port, `${requestLine}\r\nHost: 127.0.0.1\r\nConnection: close\r\n${extraHeaders}\r\n`);
+}
+
+/**
+ * Sends `text` byte for byte (request line, headers and all: no Host added) and reads the answer
+ * until the server closes the socket (send `Connection: close`, or HTTP/1.0).
+ */
+export async function rawExchange(port: number, text: string): Promise<RawResponse> {
   const { promise, resolve, reject } = Promise.withResolvers<string>();
   const decoder = new TextDecoder();
   let raw = "";
@@ -26,7 +34,7 @@ export async function rawRequest(port: number, requestLine: string, extraHeaders
     port,
     socket: {
       open(socket) {
-        socket.write(`${requestLine}\r\nHost: 127.0.0.1\r\nConnection: close\r\n${extraHeaders}\r\n`);
+        socket.write(text);
       },
       data(_socket, data) {
         raw += decoder.decode(data, { stream: true });
@@ -40,6 +48,90 @@ export async function rawRequest(port: number, requestLine: string, extraHeaders
     },
   });
   return parse(await promise);
+}
+
+/** A kept-alive connection: requests one after another on one socket, and the moment it closes. */
+export interface KeptAlive {
+  /** Sends `text` and resolves with the response once it is complete (Content-Length or chunked). */
+  request(text: string): Promise<RawResponse>;
+  /** Resolves when the socket closes, whichever side closed it. */
+  readonly closed: Promise<void>;
+  /** Whether the socket has closed. */
+  readonly isClosed: boolean;
+  /** Closes the socket from this side (an afterAll). */
+  end(): void;
+}
+
+/**
+ * Opens a keep-alive connection to `port` (latin1 text, so byte counts match lengths).
+ * @example
+ * const conn = await keepAlive(server.port);
+ * await conn.request("GET /hello/ HTTP/1.1\r\nHost: x\r\n\r\n");
+ * await conn.closed; // the server's idle timeout
+ */
+export async function keepAlive(port: number): Promise<KeptAlive> {
+  const closed = Promise.withResolvers<void>();
+  let isClosed = false;
+  let buffer = "";
+  let waiting: { resolve: (res: RawResponse) => void; reject: (error: Error) => void } | undefined;
+  const settle = () => {
+    const length = complete(buffer);
+    if (!waiting || length === undefined) return;
+    const done = waiting;
+    waiting = undefined;
+    const text = buffer.slice(0, length);
+    buffer = buffer.slice(length);
+    done.resolve(parse(text));
+  };
+  const socket = await Bun.connect({
+    hostname: "127.0.0.1",
+    port,
+    socket: {
+      data(_socket, data) {
+        buffer += Buffer.from(data).toString("latin1");
+        settle();
+      },
+      close() {
+        isClosed = true;
+        waiting?.reject(new Error(`connection closed mid-response after ${JSON.stringify(buffer.slice(0, 200))}`));
+        closed.resolve();
+      },
+      error() {},
+    },
+  });
+  return {
+    request(text) {
+      if (isClosed) return Promise.reject(new Error("connection closed"));
+      const { promise, resolve, reject } = Promise.withResolvers<RawResponse>();
+      waiting = { resolve, reject };
+      socket.write(text);
+      return promise;
+    },
+    closed: closed.promise,
+    get isClosed() {
+      return isClosed;
+    },
+    end: () => socket.end(),
+  };
+}
+
+/** The length of the first complete response in `text`, or undefined while it is incomplete. */
+function complete(text: string): number | undefined {
+  const split = text.indexOf("\r\n\r\n");
+  if (split === -1) return undefined;
+  const head = text.slice(0, split).toLowerCase();
+  const bodyStart = split + 4;
+  const length = /\r\ncontent-length: *(\d+)/.exec(head);
+  if (length) {
+    const end = bodyStart + Number(length[1]);
+    return text.length >= end ? end : undefined;
+  }
+  if (/\r\ntransfer-encoding: *chunked/.test(head)) {
+    if (text.startsWith("0\r\n\r\n", bodyStart)) return bodyStart + 5;
+    const last = text.indexOf("\r\n0\r\n\r\n", bodyStart);
+    return last === -1 ? undefined : last + 7;
+  }
+  return bodyStart;
 }
 
 function parse(raw: string): RawResponse {

@@ -4,6 +4,7 @@
  * is honoured.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { rawExchange } from "./_raw-http.ts";
 import { startTestServer, type TestServer } from "./_setup.ts";
 
 let server: TestServer;
@@ -121,5 +122,69 @@ describe("worker.config.ts", () => {
     const res = await fetch(server.at("/hono-api/users/7"));
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ id: "7", prefix: "/hono-api" });
+  });
+});
+
+/**
+ * Requests Bun's parser lets through but that name no URL: each gets the contract's JSON, never
+ * Bun's error page (which shows the working directory, file paths and source lines).
+ */
+describe("malformed requests (raw HTTP)", () => {
+  const close = "Connection: close\r\n";
+  const host = (value: string) => `Host: ${value}\r\n${close}`;
+  test.each([
+    ["HTTP/1.0 without Host", `GET /hello/ HTTP/1.0\r\n\r\n`],
+    ["HTTP/1.0 without Host, internal route", `GET /_/health HTTP/1.0\r\n\r\n`],
+    ["HTTP/1.0 without Host, absolute-form", `GET http://127.0.0.1/hello/ HTTP/1.0\r\n\r\n`],
+    ["CONNECT", `CONNECT example.com:443 HTTP/1.1\r\n${host("example.com:443")}\r\n`],
+    ["Host with /", `GET /hello/ HTTP/1.1\r\n${host("a/b")}\r\n`],
+    ["Host with @", `GET /hello/ HTTP/1.1\r\n${host("user@x")}\r\n`],
+    ["Host with userinfo and port", `GET /hello/ HTTP/1.1\r\n${host("a@b:80")}\r\n`],
+    ["empty Host", `GET /hello/ HTTP/1.1\r\n${host("")}\r\n`],
+    ["Host with a space", `GET /hello/ HTTP/1.1\r\n${host("a b")}\r\n`],
+    ["Host with ?", `GET /hello/ HTTP/1.1\r\n${host("a?b")}\r\n`],
+    ["Host with #", `GET /hello/ HTTP/1.1\r\n${host("a#b")}\r\n`],
+    ["Host with a backslash", `GET /hello/ HTTP/1.1\r\n${host("a\\b")}\r\n`],
+    ["Host with a bad percent-escape", `GET /hello/ HTTP/1.1\r\n${host("a%b")}\r\n`],
+    ["Host with ^ and |", `GET /hello/ HTTP/1.1\r\n${host("a^b|c")}\r\n`],
+    ["Host with a port out of range", `GET /hello/ HTTP/1.1\r\n${host("x:99999")}\r\n`],
+    ["Host with a port that is not a number", `GET /hello/ HTTP/1.1\r\n${host("x:abc")}\r\n`],
+    ["Host that is only a port", `GET /hello/ HTTP/1.1\r\n${host(":80")}\r\n`],
+    ["Host with an unclosed IPv6 bracket", `GET /hello/ HTTP/1.1\r\n${host("[::1")}\r\n`],
+    ["Host with an IPvFuture literal", `GET /hello/ HTTP/1.1\r\n${host("[v1.x]")}\r\n`],
+    ["Host with an out-of-range IPv4 address", `GET /hello/ HTTP/1.1\r\n${host("999.999.999.999")}\r\n`],
+    ["Host with five numeric labels", `GET /hello/ HTTP/1.1\r\n${host("1.2.3.4.5")}\r\n`],
+    ["Host with a bad punycode label", `GET /hello/ HTTP/1.1\r\n${host("xn--a")}\r\n`],
+    ["Host with a path, HTTP/1.0", `GET /hello/ HTTP/1.0\r\nHost: a:80/x\r\n\r\n`],
+  ])("%s → 400 REQUEST_INVALID as JSON, no page, no path", async (_name, text) => {
+    const res = await rawExchange(server.port, text);
+    expect(res.status).toBe(400);
+    expect(res.headers["content-type"]).toStartWith("application/json");
+    expect(res.headers["x-request-id"]).toBeTruthy();
+    expect(JSON.parse(res.body)).toEqual({ error: { code: "REQUEST_INVALID", message: expect.any(String) } });
+    expect(res.raw).not.toMatch(/<html|\.ts:\d|\/work\/|\n\s+at /i);
+  });
+
+  // Absolute-form targets are fine: Bun routes them by Host (RFC 9112 §3.2.2), as a proxy would.
+  test.each([
+    ["GET http://evil.example/hello/ HTTP/1.1"],
+    ["GET http://user:pw@evil.example/hello/ HTTP/1.1"],
+    ["GET https://evil.example/hello/ HTTP/1.1"],
+  ])("%s is served, by Host", async (line) => {
+    const res = await rawExchange(server.port, `${line}\r\nHost: 127.0.0.1\r\n${close}\r\n`);
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.body)).toMatchObject({ app: "hello", path: "/" });
+  });
+
+  test("HTTP/1.0 with a Host is served", async () => {
+    const res = await rawExchange(server.port, "GET /hello/ HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n");
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.body)).toMatchObject({ app: "hello" });
+  });
+
+  test("the server serves on after all of them", async () => {
+    const res = await fetch(server.at("/hello/"));
+    expect(res.status).toBe(200);
+    await res.arrayBuffer();
   });
 });

@@ -11,6 +11,7 @@ describe("loadEnv", () => {
       POOL_SIZE: 100,
       MAX_BODY_SIZE: 10 * 1024 ** 2,
       SHUTDOWN_TIMEOUT: 10,
+      HTTP_IDLE_TIMEOUT: 75,
       LOG_LEVEL: "info",
     });
   });
@@ -26,6 +27,15 @@ describe("loadEnv", () => {
 
   test("an empty LOG_LEVEL counts as unset", () => {
     expect(loadEnv({ LOG_LEVEL: "" }).LOG_LEVEL).toBe("info");
+  });
+
+  test.each(["1", "255"])("HTTP_IDLE_TIMEOUT=%s is taken", (seconds) => {
+    expect(loadEnv({ HTTP_IDLE_TIMEOUT: seconds }).HTTP_IDLE_TIMEOUT).toBe(Number(seconds));
+  });
+
+  // 0 would mean never: an idle connection must always be closed. Bun's limit is 255.
+  test.each(["0", "256", "1.5", "-1"])("HTTP_IDLE_TIMEOUT=%s is refused, naming the variable", (seconds) => {
+    expect(() => loadEnv({ HTTP_IDLE_TIMEOUT: seconds })).toThrow(/HTTP_IDLE_TIMEOUT/);
   });
 
   test("every invalid variable is named at once", () => {

@@ -34,6 +34,12 @@ export const envSchema = z.object({
   POOL_SIZE: intFrom(1, 100_000).default(100),
   MAX_BODY_SIZE: byteSize.default(10 * 1024 ** 2),
   SHUTDOWN_TIMEOUT: intFrom(0, 3600).default(10),
+  /**
+   * Seconds a client connection may sit with no request in progress before the server closes
+   * it. 75 (nginx's keepalive_timeout) outlasts the 60 s idle timeout of common load balancers,
+   * so the balancer, not the runtime, closes a connection it pools. At most 255: Bun's limit.
+   */
+  HTTP_IDLE_TIMEOUT: intFrom(1, 255).default(75),
   LOG_LEVEL: z.enum(LOG_LEVELS).default("info"),
   /** A bearer token with role admin (CONTRACT §10). Never logged, never passed to apps. */
   BUNTIME_ADMIN_TOKEN: z

@@ -72,9 +72,6 @@ function logLifecycle(pool: WorkerPool, logger: Logger): void {
   );
 }
 
-/** Bun.serve's default `idleTimeout` is 10 s; apps' own `timeout` bounds their requests instead. */
-const SOCKET_IDLE_SECONDS = 120;
-
 /**
  * Starts Buntime: the app catalogue, the worker pool, the plugins and the HTTP server.
  * @throws ConfigError / PluginLoadError when the extension config or a required plugin fails
@@ -141,6 +138,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     internal,
     maxBodySize: env.MAX_BODY_SIZE,
     guard: admin.guard,
+    idleTimeoutSeconds: env.HTTP_IDLE_TIMEOUT,
   });
 
   let server: ReturnType<typeof Bun.serve>;
@@ -148,13 +146,19 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     server = Bun.serve({
       port: env.PORT,
       hostname: env.HOST,
-      idleTimeout: SOCKET_IDLE_SECONDS,
+      // Idle keep-alive connections are closed; the pipeline lifts it while an answer is
+      // pending or an app's body streams (apps' own `timeout` bounds those): http/idle-timeout.ts.
+      idleTimeout: env.HTTP_IDLE_TIMEOUT,
       // Our own limit (http/body-limit.ts) answers 413 as JSON; Bun's would answer first, bare.
       maxRequestBodySize: Number.MAX_SAFE_INTEGER,
-      fetch(request, bunServer) {
-        // Long responses (slow apps, event streams) are bounded by the app's timeout, not the socket's.
-        bunServer.timeout(request, 0);
-        return handle(request, () => bunServer.requestIP(request)?.address);
+      // Bun's development error page shows paths and source lines; never, whatever NODE_ENV says.
+      development: false,
+      fetch: (request, bunServer) => handle(request, bunServer),
+      // Nothing should reach it (the pipeline answers every error); if something does, the
+      // client gets the contract's JSON, not Bun's page.
+      error(error) {
+        logger.error("request failed outside the pipeline", { error: String(error) });
+        return errorResponse(new BuntimeError("INTERNAL_ERROR", "internal error"));
       },
     });
   } catch (error) {

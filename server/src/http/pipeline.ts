@@ -4,12 +4,15 @@ import type { AdminGuard } from "../admin/guard.ts";
 import type { AppCatalog } from "../apps/catalog.ts";
 import { versionKey } from "../apps/version-key.ts";
 import { errorCodeOf, errorResponse, toBuntimeError } from "../errors.ts";
+import { IDENTITY_HEADER } from "../plugins/builtin/identity.ts";
 import type { PluginHost } from "../plugins/host.ts";
 import type { WorkerPool } from "../pool/pool.ts";
 import type { StatsCollector } from "../stats/collector.ts";
 import { isInternalPath } from "../util/internal-path.ts";
 import type { Logger } from "../util/log.ts";
 import { type AppResolution, resolveAppRequest, resolvedApp, serveApp } from "./app-route.ts";
+import { liftIdleTimeout, type RequestSocket, restoreIdleTimeout } from "./idle-timeout.ts";
+import { requestUrl } from "./target.ts";
 
 export interface PipelineDeps {
   catalog: AppCatalog;
@@ -22,6 +25,8 @@ export interface PipelineDeps {
   maxBodySize: number;
   /** The admin guard around the hooks of `/_/` admin routes (CONTRACT §10). */
   guard: AdminGuard;
+  /** HTTP_IDLE_TIMEOUT: what a connection's idle timeout goes back to after a lifted answer. */
+  idleTimeoutSeconds: number;
 }
 
 const REQUEST_ID = /^[\w.:@/+=-]{1,200}$/;
@@ -45,26 +50,40 @@ interface Trip {
  * Without hooks and for a loaded version (the hot path) it is synchronous up to the worker's
  * answer and adds one reaction to it (`then`), no promise layers of its own. Hooks and a
  * version still loading take the async path, `answerAsync`.
+ *
+ * A request whose target or Host makes no URL is answered 400 REQUEST_INVALID before anything
+ * else runs. While an answer is pending, `socket`'s idle timeout is lifted (see idle-timeout.ts);
+ * requests made in-process have no socket.
  */
 export function createPipeline(
   deps: PipelineDeps,
-): (request: Request, clientAddress?: () => string | undefined) => Response | Promise<Response> {
-  const { plugins, stats, logger } = deps;
+): (request: Request, socket?: RequestSocket) => Response | Promise<Response> {
+  const { plugins, stats, logger, idleTimeoutSeconds: idle } = deps;
   const logsRequests = logger.isLevelEnabled("info");
-  return (request, clientAddress) => {
+  return (request, socket) => {
     const started = performance.now();
-    const url = new URL(request.url);
+    // Only the runtime sets it (authn, after verifying a token: its hook runs after this), so an
+    // app can trust it (CONTRACT §7.3), with or without authn.
+    request.headers.delete(IDENTITY_HEADER);
     const clientId = request.headers.get("x-request-id");
     const requestId = clientId && REQUEST_ID.test(clientId) ? clientId : crypto.randomUUID();
+    stats.requestStarted();
+    let url: URL;
+    try {
+      url = requestUrl(request);
+    } catch (error) {
+      const response = stamp(errorResponse(toBuntimeError(error)), requestId, undefined);
+      record(response, request, requestId, started, undefined, undefined);
+      return response;
+    }
     const internal = isInternalPath(url.pathname);
     const admin = internal && deps.guard.protects(request.method, url.pathname);
     const trip: Trip = { request, url, requestId, started, resolution: undefined, admin };
-    stats.requestStarted();
     let answer: Response | Promise<Response>;
     try {
       const resolving = internal ? undefined : resolveAppRequest(url, deps.catalog);
       if (admin || resolving instanceof Promise || plugins.hasRequestHooks || plugins.hasResponseHooks) {
-        answer = answerAsync(trip, resolving, clientAddress);
+        answer = answerAsync(trip, resolving, socket);
       } else {
         trip.resolution = resolving;
         answer = route(trip);
@@ -73,9 +92,10 @@ export function createPipeline(
       answer = errorResponse(toBuntimeError(error));
     }
     if (answer instanceof Promise) {
+      if (socket) liftIdleTimeout(socket, request);
       return answer.then(
-        (response) => finish(response, trip),
-        (error) => finish(errorResponse(toBuntimeError(error)), trip),
+        (response) => restoreIdleTimeout(socket, request, finish(response, trip), idle),
+        (error) => restoreIdleTimeout(socket, request, finish(errorResponse(toBuntimeError(error)), trip), idle),
       );
     }
     return finish(answer, trip);
@@ -85,12 +105,11 @@ export function createPipeline(
   async function answerAsync(
     trip: Trip,
     resolving: AppResolution | Promise<AppResolution> | undefined,
-    clientAddress: (() => string | undefined) | undefined,
+    socket: RequestSocket | undefined,
   ): Promise<Response> {
     trip.resolution = await resolving;
     // The context is built only when a plugin or the guard will read it.
-    const ctx =
-      trip.admin || plugins.hasRequestHooks || plugins.hasResponseHooks ? context(trip, clientAddress) : undefined;
+    const ctx = trip.admin || plugins.hasRequestHooks || plugins.hasResponseHooks ? context(trip, socket) : undefined;
     let answered: Response | undefined;
     if (ctx && trip.admin) answered = await deps.guard.before(trip.request, ctx);
     if (!answered && ctx && plugins.hasRequestHooks) {
@@ -108,8 +127,20 @@ export function createPipeline(
   function finish(answer: Response, trip: Trip): Response {
     const { resolution, requestId, request } = trip;
     const response = stamp(answer, requestId, resolution);
-    const durationMs = performance.now() - trip.started;
-    const app = resolution?.app;
+    record(response, request, requestId, trip.started, resolution?.app, trip.url.pathname);
+    return response;
+  }
+
+  /** The metrics, the plugins' `onRequestEnd` and the log line of an answered request. */
+  function record(
+    response: Response,
+    request: Request,
+    requestId: string,
+    started: number,
+    app: AppResolution["app"],
+    path: string | undefined,
+  ): void {
+    const durationMs = performance.now() - started;
     const event = {
       app: app?.name,
       version: app?.version,
@@ -124,27 +155,24 @@ export function createPipeline(
       logger.info("request", {
         requestId,
         method: request.method,
-        path: trip.url.pathname,
+        path,
         app: app?.name,
         version: app?.version,
         status: response.status,
         ms: Math.round(durationMs * 100) / 100,
         code: event.code,
       });
-    return response;
   }
 
-  function context(
-    { url, requestId, resolution }: Trip,
-    clientAddress: (() => string | undefined) | undefined,
-  ): RequestContext {
+  function context({ request, url, requestId, resolution }: Trip, socket: RequestSocket | undefined): RequestContext {
     return {
       requestId,
       app: resolvedApp(resolution?.app),
       target: resolution?.target && { name: resolution.target.name, range: resolution.target.range },
       path: url.pathname,
       get clientAddress() {
-        return clientAddress?.();
+        // The request Bun handed over: a plugin's replacement is not known to the socket.
+        return socket?.requestIP(request)?.address;
       },
       vars: new Map(),
       logger,

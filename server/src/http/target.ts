@@ -34,6 +34,22 @@ export function parseTarget(pathname: string, search: string): AppTarget {
   return { name, range, prefix: `/${segment}`, path: rest + search };
 }
 
+/**
+ * The URL of a request as Bun.serve hands it over, checked: Bun builds `request.url` from the
+ * `Host` header without validating it (no Host, as HTTP/1.0 allows, or one it cannot use leaves
+ * a bare path; one that is not a host makes an unparsable URL) and passes CONNECT's `host:port`
+ * through as the URL.
+ * @throws BuntimeError REQUEST_INVALID for those; the message does not repeat the client's text
+ */
+export function requestUrl(request: Request): URL {
+  const url = URL.parse(request.url);
+  if (!url) throw new BuntimeError("REQUEST_INVALID", "a Host header with a valid host[:port] is required");
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new BuntimeError("REQUEST_INVALID", "the request target must be a path (CONNECT is not served)");
+  }
+  return url;
+}
+
 function safe(text: string): string {
   return text.length > 80 ? `${text.slice(0, 80)}…` : text;
 }

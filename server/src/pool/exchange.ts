@@ -25,6 +25,17 @@ export interface ForwardedRequest {
   retries?: number;
 }
 
+/** The responses whose body the app is still streaming when their head arrives. */
+const streamed = new WeakSet<Response>();
+
+/**
+ * Whether `response` is an app's streamed answer: its end is not known from its head (an event
+ * stream, a large or unknown-length body). The HTTP server keeps such a connection open until it ends.
+ */
+export function isStreamedResponse(response: Response): boolean {
+  return streamed.has(response);
+}
+
 /** Sends a message to the worker; byte fields are transferred, not copied. */
 type Send = (message: HostMessage) => void;
 
@@ -150,7 +161,9 @@ export class Exchange {
         this.#end();
       },
     });
-    this.#resolve(new Response(body, init));
+    const response = new Response(body, init);
+    streamed.add(response);
+    this.#resolve(response);
   }
 
   /** A chunk of a streamed response (null: the end). */

@@ -1,0 +1,54 @@
+/**
+ * The client connection's idle timeout around one request (HTTP_IDLE_TIMEOUT, Bun.serve's
+ * `idleTimeout`).
+ *
+ * Bun keeps one idle timeout per connection, and `server.timeout(request, s)` replaces it for
+ * the rest of the connection, not for the request; once a response is written the call does
+ * nothing. A `timeout(request, 0)` left in place keeps an idle keep-alive connection open for
+ * ever. So, for an answer that is not ready at once:
+ *
+ * - `liftIdleTimeout` sets 0 while it is pending: a slow app must not be cut at the socket's
+ *   idle timeout (the app's own `timeout` bounds it, with a 504);
+ * - `restoreIdleTimeout` sets it back before the response is written: at once for a body the
+ *   runtime has whole, and at the end of the stream for a body the app streams (an event
+ *   stream may be silent for longer than the idle timeout; the app's `timeout` bounds it too).
+ *
+ * The runtime's own streams (`/_/sse`) write at least every second and are not lifted.
+ */
+import { isStreamedResponse } from "../pool/exchange.ts";
+
+/** The connection a request came on, as Bun's server exposes it (the server object qualifies). */
+export interface RequestSocket {
+  requestIP(request: Request): { address: string } | null;
+  timeout(request: Request, seconds: number): void;
+}
+
+/** No idle timeout on `request`'s connection until `restoreIdleTimeout`. */
+export function liftIdleTimeout(socket: RequestSocket, request: Request): void {
+  socket.timeout(request, 0);
+}
+
+/**
+ * Puts `idleSeconds` back on `request`'s connection once `response` is written: now, or for an
+ * app's streamed body when the stream ends. Returns the response to send (as it is when there
+ * is no socket: a request made in-process).
+ */
+export function restoreIdleTimeout(
+  socket: RequestSocket | undefined,
+  request: Request,
+  response: Response,
+  idleSeconds: number,
+): Response {
+  if (!socket) return response;
+  if (!isStreamedResponse(response) || response.body === null) {
+    socket.timeout(request, idleSeconds);
+    return response;
+  }
+  // `flush` runs when the app's stream has ended and before Bun writes the last chunk: the
+  // response is still Bun's, so the call takes (after it, it would do nothing). A client that
+  // leaves cancels the stream, and its connection closes anyway.
+  const restoring = new TransformStream<Uint8Array, Uint8Array>({
+    flush: () => socket.timeout(request, idleSeconds),
+  });
+  return new Response(response.body.pipeThrough(restoring), response);
+}
