@@ -4,7 +4,7 @@
  * lastUsed, env values never shown, and neither keys nor the token ever in the log.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { LOCKED_MESSAGE } from "../server/src/admin/decide.ts";
 import { REDACTED } from "../server/src/admin/redact.ts";
@@ -13,7 +13,15 @@ import { fileKeyStore } from "../server/src/store/file-key-store.ts";
 import { createLogger } from "../server/src/util/log.ts";
 import { ADMIN_ROUTES } from "./_admin.ts";
 import { killServerProcesses, startServerProcess } from "./_server-process.ts";
-import { ADMIN_HEADERS, FIXTURE_APPS, ROOT, startTestServer, TEST_ADMIN_TOKEN, type TestServer } from "./_setup.ts";
+import {
+  ADMIN_HEADERS,
+  eventually,
+  FIXTURE_APPS,
+  ROOT,
+  startTestServer,
+  TEST_ADMIN_TOKEN,
+  type TestServer,
+} from "./_setup.ts";
 
 type ErrorBody = { error: { code: string; message: string } };
 const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
@@ -116,11 +124,12 @@ describe("keys through /_/keys", () => {
     expect((await del()).status).toBe(404);
     expect((await fetch(server.at("/_/stats"), { headers: { "x-api-key": body.key } })).status).toBe(200);
 
-    const list = (await (await server.admin("/_/keys")).json()) as Record<string, unknown>[];
-    expect(list).toHaveLength(1);
-    expect(Object.keys(list[0] ?? {}).sort()).toEqual(["created", "expires", "lastUsed", "name", "role"]);
-    expect(typeof list[0]?.lastUsed).toBe("string");
-    expect(JSON.stringify(list)).not.toContain(body.key);
+    const list = async () => (await (await server.admin("/_/keys")).json()) as Record<string, unknown>[];
+    expect(await list()).toHaveLength(1);
+    expect(Object.keys((await list())[0] ?? {}).sort()).toEqual(["created", "expires", "lastUsed", "name", "role"]);
+    // lastUsed is written in the background, off the request's path.
+    await eventually(async () => typeof (await list())[0]?.lastUsed === "string");
+    expect(JSON.stringify(await list())).not.toContain(body.key);
 
     expect((await server.admin("/_/keys/ci", { method: "DELETE" })).status).toBe(204);
     const after = await del();
@@ -168,6 +177,24 @@ describe("keys through /_/keys", () => {
       expect(log).not.toContain(secret);
     }
   });
+});
+
+test("an unreadable key store refuses admin routes with 503 STORE_UNAVAILABLE, never lets them through", async () => {
+  const dir = join(dataDir, "corrupt");
+  const server = await startTestServer({ BUNTIME_DATA_DIR: dir });
+  try {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, "keys.json"), "{ torn");
+    for (const headers of [{}, ADMIN_HEADERS]) {
+      const res = await fetch(server.at("/_/stats"), { headers });
+      expect(res.status).toBe(503);
+      expect(((await res.json()) as ErrorBody).error.code).toBe("STORE_UNAVAILABLE");
+    }
+    expect((await fetch(server.at("/_/health"))).status).toBe(200);
+    expect((await fetch(server.at("/hello/"))).status).toBe(200);
+  } finally {
+    await server.stop();
+  }
 });
 
 test("the admin token never reaches an app (the real server process)", async () => {
