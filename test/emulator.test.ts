@@ -7,12 +7,14 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { envSchema } from "@buntime/server";
 import { VirtualClock } from "@buntime/server/testing";
 import {
   createEmulator,
   type Emulator,
   EmulatorError,
   type EmulatorOptions,
+  emulatorOptionsSchema,
   emulatorTest,
   type LifecycleEvent,
 } from "buntime-emulator";
@@ -85,6 +87,13 @@ describe("options", () => {
     const error = await rejection(createEmulator(options as EmulatorOptions));
     expect(error.code).toBe("INVALID_OPTIONS");
     expect(error.message).toContain(field);
+  });
+
+  test("the runtime's limits default to the server's own (POOL_SIZE, MAX_BODY_SIZE), read from its schema", () => {
+    const server = envSchema.parse({});
+    const emulator = emulatorOptionsSchema.parse({ apps });
+    expect(emulator.poolSize).toBe(server.POOL_SIZE);
+    expect(emulator.maxBodySize).toBe(server.MAX_BODY_SIZE);
   });
 
   test("an apps folder that does not exist is INVALID_OPTIONS, and no temp folder is left", async () => {
