@@ -1,7 +1,7 @@
 /**
  * Micro-benchmark: what checking a guest message costs the host per message
  * (`bun bench/guest-messages.ts`). A proxied request's answer is usually one `response-head`;
- * the host parses its JSON line, then checks it (`pool/guest-messages.ts`).
+ * the host parses its JSON line, then checks it (`protocol/guest-messages.ts`).
  */
 import { Bench } from "tinybench";
 import { guestMessage, isGuestMessage } from "../server/src/protocol/guest-messages.ts";
