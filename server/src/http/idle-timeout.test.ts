@@ -1,0 +1,74 @@
+import { describe, expect, test } from "bun:test";
+import { Exchange } from "../pool/exchange.ts";
+import { liftIdleTimeout, type RequestSocket, restoreIdleTimeout } from "./idle-timeout.ts";
+
+/** A socket that records every timeout set on it (the real one is Bun's server: test/connections.test.ts). */
+function fakeSocket(): RequestSocket & { timeouts: number[] } {
+  const timeouts: number[] = [];
+  return { timeouts, requestIP: () => null, timeout: (_request, seconds) => timeouts.push(seconds) };
+}
+
+const request = new Request("http://localhost/");
+const IDLE = 75;
+
+/** An app's response the way the pool makes it, whole (`body`) or streamed; `chunk` feeds it. */
+async function appResponse(body: ArrayBuffer | "stream") {
+  const exchange = new Exchange(
+    1,
+    () => {},
+    () => {},
+  );
+  exchange.onHead({
+    type: "response-head",
+    id: 1,
+    status: 200,
+    statusText: "OK",
+    headers: [["content-type", "text/event-stream"]],
+    body,
+  });
+  const chunk = (text: string | null) =>
+    exchange.onChunk({
+      type: "response-chunk",
+      id: 1,
+      chunk: text === null ? null : new TextEncoder().encode(text).buffer,
+    });
+  return { response: await exchange.response, chunk };
+}
+
+describe("the idle timeout around one request", () => {
+  test("lifting sets 0", () => {
+    const socket = fakeSocket();
+    liftIdleTimeout(socket, request);
+    expect(socket.timeouts).toEqual([0]);
+  });
+
+  test("a whole body (the runtime's, or an app's) gets it back at once, the response untouched", async () => {
+    const socket = fakeSocket();
+    const own = Response.json({ ok: true });
+    expect(restoreIdleTimeout(socket, request, own, IDLE)).toBe(own);
+    const { response } = await appResponse(new TextEncoder().encode("hi").buffer);
+    expect(restoreIdleTimeout(socket, request, response, IDLE)).toBe(response);
+    expect(socket.timeouts).toEqual([IDLE, IDLE]);
+  });
+
+  test("an app's streamed body gets it back only when its stream ends, every byte passed on", async () => {
+    const socket = fakeSocket();
+    const { response, chunk } = await appResponse("stream");
+    const sent = restoreIdleTimeout(socket, request, response, IDLE);
+    expect([sent.status, sent.headers.get("content-type")]).toEqual([200, "text/event-stream"]);
+    const reader = (sent.body as ReadableStream<Uint8Array>).getReader();
+    chunk("a");
+    expect(new TextDecoder().decode((await reader.read()).value)).toBe("a");
+    expect(socket.timeouts).toEqual([]);
+    chunk("b");
+    chunk(null);
+    expect(new TextDecoder().decode((await reader.read()).value)).toBe("b");
+    expect((await reader.read()).done).toBe(true);
+    expect(socket.timeouts).toEqual([IDLE]);
+  });
+
+  test("with no socket (a request made in-process) nothing is set and nothing wrapped", async () => {
+    const { response } = await appResponse("stream");
+    expect(restoreIdleTimeout(undefined, request, response, IDLE)).toBe(response);
+  });
+});
