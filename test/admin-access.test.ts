@@ -83,7 +83,15 @@ const CONFIGURATIONS: { name: string; plugins: () => unknown[]; routes: readonly
     name: "authn + authz",
     plugins: () => [
       ["@buntime/authn", authnOptions()],
-      ["@buntime/authz", { store: "memory", algorithm: "deny-overrides", policies: ROLE_POLICIES }],
+      [
+        "@buntime/authz",
+        {
+          store: "memory",
+          algorithm: "deny-overrides",
+          policies: ROLE_POLICIES,
+          excludePaths: ["/_/deployments/unchecked/**"],
+        },
+      ],
     ],
     routes: [...ADMIN_ROUTES, ...AUTHZ_ROUTES],
     authn: true,
@@ -143,6 +151,20 @@ for (const configuration of CONFIGURATIONS) {
     }
 
     if (configuration.name === "authn + authz") {
+      test("a path authz does not check (excludePaths) still needs the route's role", async () => {
+        const post = (headers: Record<string, string>) =>
+          fetch(new URL("/_/deployments/unchecked/1.0.0", server.url), {
+            method: "POST",
+            headers: { ...headers, "content-type": "application/gzip" },
+            body: "not gzip",
+          });
+        const asViewer = await post(credentials.viewer);
+        expect(asViewer.status).toBe(403);
+        expect(((await asViewer.json()) as { error: { code: string } }).error.code).toBe("FORBIDDEN");
+        expect((await post(credentials.deployer)).status).toBe(400);
+        expect((await post({})).status).toBe(401);
+      });
+
       test("the policies decide: one naming a key's name as subject lets a viewer key deploy there", async () => {
         const res = await fetch(new URL("/_/deployments/granted/1.0.0", server.url), {
           method: "POST",

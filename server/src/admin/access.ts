@@ -30,7 +30,6 @@ export function adminAccess(
     adminToken: env.BUNTIME_ADMIN_TOKEN,
     keys,
     authn: on("@buntime/authn"),
-    authz: on("@buntime/authz"),
     logger,
   });
   return { keys, guard, routes: keyRoutes(keys) };

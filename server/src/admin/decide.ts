@@ -37,7 +37,7 @@ export function refuseBefore(f: BeforeFacts): Refusal | undefined {
 export interface AfterFacts {
   required: Role;
   configured: boolean;
-  /** `@buntime/authz` is on: its policies have decided already. */
+  /** `@buntime/authz`'s policies permitted this request (not merely: authz is on). */
   authz: boolean;
   /** The verified caller's roles (a key's role, the token's roles), or undefined for none. */
   roles: readonly string[] | undefined;

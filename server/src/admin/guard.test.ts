@@ -40,7 +40,6 @@ describe("AdminGuard", () => {
       adminToken: undefined,
       keys: store,
       authn: () => false,
-      authz: () => false,
       logger: silentLogger,
     });
     const c = ctx("/_/stats");
@@ -57,7 +56,6 @@ describe("AdminGuard", () => {
       adminToken: undefined,
       keys: store,
       authn: () => false,
-      authz: () => false,
       logger: silentLogger,
       now: () => now,
     });
@@ -79,7 +77,6 @@ describe("AdminGuard", () => {
       adminToken: undefined,
       keys: store,
       authn: () => false,
-      authz: () => false,
       logger: silentLogger,
       now: () => Date.parse("2026-01-02T00:00:00.000Z"),
     });

@@ -14,6 +14,7 @@
 import type { RequestContext } from "@buntime/sdk";
 import { BuntimeError, errorResponse } from "../errors.ts";
 import { getIdentity, type Identity, setIdentity } from "../plugins/builtin/identity.ts";
+import { permittedByPolicy } from "../plugins/builtin/policy-mark.ts";
 import type { KeyRecord, KeyStore } from "../store/keys.ts";
 import { StoreError } from "../store/keys.ts";
 import type { Logger } from "../util/log.ts";
@@ -32,9 +33,8 @@ export interface AdminGuardOptions {
   /** BUNTIME_ADMIN_TOKEN; undefined when unset. Only its hash is kept. */
   adminToken: string | undefined;
   keys: KeyStore;
-  /** Whether `@buntime/authn` / `@buntime/authz` are on (read after the plugins' onInit). */
+  /** Whether `@buntime/authn` is on (read after the plugins' onInit). */
   authn: () => boolean;
-  authz: () => boolean;
   logger: Logger;
   /** Wall-clock milliseconds (expiry and lastUsed are calendar times). Default `Date.now`. */
   now?: () => number;
@@ -114,7 +114,7 @@ export class AdminGuard {
     const refused = refuseAfter({
       required,
       configured: ctx.vars.get(CONFIGURED) !== false,
-      authz: this.#options.authz(),
+      authz: permittedByPolicy(ctx),
       roles: getIdentity(ctx)?.roles,
     });
     return refused && refusal(refused);

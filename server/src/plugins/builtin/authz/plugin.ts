@@ -3,6 +3,7 @@ import { definePlugin, type RequestContext } from "@buntime/sdk";
 import { BuntimeError, errorResponse } from "../../../errors.ts";
 import { isPublicRoute } from "../../../util/public-routes.ts";
 import { getIdentity } from "../identity.ts";
+import { markPermittedByPolicy } from "../policy-mark.ts";
 import { accessRequest } from "./context.ts";
 import { authzOptionsSchema } from "./options.ts";
 import { decide, globMatcher, type PolicyTree, rootPolicySet } from "./pdp/index.ts";
@@ -79,7 +80,10 @@ export const authzPlugin = definePlugin({
         );
         const enforcement = enforce(result);
         act(enforcement.actions, ctx, result.policyId);
-        if (enforcement.allow) return;
+        if (enforcement.allow) {
+          markPermittedByPolicy(ctx);
+          return;
+        }
         ctx.logger.warn("authz denied", {
           requestId: ctx.requestId,
           subject: identity?.sub,
