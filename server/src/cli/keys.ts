@@ -4,6 +4,7 @@
  */
 import { resolve } from "node:path";
 import { createKey, publicKey, storeError } from "../admin/keys-routes.ts";
+import { envSchema } from "../constants.ts";
 import { BuntimeError } from "../errors.ts";
 import { fileKeyStore } from "../store/file-key-store.ts";
 import { call, namesRemote, remoteFrom } from "./client.ts";
@@ -21,10 +22,17 @@ export interface KeysFlags {
 
 type Listed = ReturnType<typeof publicKey>;
 
+/** BUNTIME_DATA_DIR as the server reads it (its default from the one env schema). */
+function localDataDir(): string {
+  const parsed = envSchema.shape.BUNTIME_DATA_DIR.safeParse(process.env.BUNTIME_DATA_DIR || undefined);
+  if (!parsed.success) throw new CliError("BUNTIME_DATA_DIR must be a folder path", 2);
+  return resolve(parsed.data);
+}
+
 /** Runs `keys <action>`; resolves with the text to print. */
 export async function keysCommand(action: string | undefined, rest: string[], flags: KeysFlags): Promise<string> {
   const remote = namesRemote(flags) ? remoteFrom(flags) : undefined;
-  const store = remote ? undefined : fileKeyStore(resolve(process.env.BUNTIME_DATA_DIR || ".buntime"));
+  const store = remote ? undefined : fileKeyStore(localDataDir());
   try {
     switch (action) {
       case "create": {
