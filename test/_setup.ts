@@ -6,7 +6,7 @@
  * afterAll(() => server.stop());
  * const res = await fetch(new URL("/hello/", server.url));
  */
-import { cpSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { loadEnv } from "../server/src/constants.ts";
 import { type RunningServer, type ServerOptions, startServer } from "../server/src/server.ts";
@@ -80,6 +80,8 @@ export async function startTestServer(
 export function tempAppsDir(...apps: string[]): { dir: string; remove: () => void } {
   mkdirSync(join(ROOT, ".tmp"), { recursive: true });
   const dir = mkdtempSync(join(ROOT, ".tmp", "apps-"));
+  // Enterable by others: process-isolated apps run as another user (docs/isolation.md).
+  chmodSync(dir, 0o711);
   for (const app of apps) cpSync(join(FIXTURE_APPS, app), join(dir, app), { recursive: true });
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }

@@ -23,185 +23,191 @@ export default {
 };
 `;
 
-let apps: ReturnType<typeof tempAppsDir>;
-let server: TestServer;
-let events: EventLog;
+// The same suite in both isolation modes (CONTRACT §17: lifecycle options behave the same).
+describe.each(["thread", "process"] as const)("isolation %s", (isolation) => {
+  let apps: ReturnType<typeof tempAppsDir>;
+  let server: TestServer;
+  let events: EventLog;
 
-beforeAll(async () => {
-  apps = tempAppsDir();
-  writeApp(apps.dir, "timeout", "slow", { timeout: 1 });
-  writeApp(apps.dir, "queued-timeout", "slow", { timeout: 1, concurrency: 1 });
-  writeApp(apps.dir, "behind-timeout", "slow", { timeout: 1, concurrency: 1 });
-  writeApp(apps.dir, "ttl", "slow", { ttl: 1, timeout: 5 });
-  writeApp(apps.dir, "idle", "slow", { idleTimeout: 1 });
-  writeApp(apps.dir, "max-requests", "whoami", { maxRequests: 3 });
-  writeApp(apps.dir, "small-heap", "hello", { lowMemory: true });
-  writeApp(apps.dir, "max-memory", "memory-hog", { maxMemory: 64 });
-  writeAppCode(apps.dir, "one-at-a-time", IN_FLIGHT_APP, { concurrency: 1, maxQueue: 10, timeout: 5 });
-  writeApp(apps.dir, "overload", "slow", { concurrency: 1, maxWorkers: 2, maxQueue: 1, timeout: 5 });
-  writeApp(apps.dir, "overload-warm", "slow", { concurrency: 1, maxWorkers: 2, maxQueue: 1, timeout: 5 });
-  server = await startTestServer({ APPS_DIR: apps.dir });
-  events = recordEvents(server.pool.events);
-});
+  beforeAll(async () => {
+    apps = tempAppsDir();
+    writeApp(apps.dir, "timeout", "slow", { timeout: 1 });
+    writeApp(apps.dir, "queued-timeout", "slow", { timeout: 1, concurrency: 1 });
+    writeApp(apps.dir, "behind-timeout", "slow", { timeout: 1, concurrency: 1 });
+    writeApp(apps.dir, "ttl", "slow", { ttl: 1, timeout: 5 });
+    writeApp(apps.dir, "idle", "slow", { idleTimeout: 1 });
+    writeApp(apps.dir, "max-requests", "whoami", { maxRequests: 3 });
+    writeApp(apps.dir, "small-heap", "hello", { lowMemory: true });
+    writeApp(apps.dir, "max-memory", "memory-hog", { maxMemory: 64 });
+    writeAppCode(apps.dir, "one-at-a-time", IN_FLIGHT_APP, { concurrency: 1, maxQueue: 10, timeout: 5 });
+    writeApp(apps.dir, "overload", "slow", { concurrency: 1, maxWorkers: 2, maxQueue: 1, timeout: 5 });
+    writeApp(apps.dir, "overload-warm", "slow", { concurrency: 1, maxWorkers: 2, maxQueue: 1, timeout: 5 });
+    server = await startTestServer({ APPS_DIR: apps.dir, BUNTIME_ISOLATION: isolation });
+    events = recordEvents(server.pool.events);
+  });
 
-afterAll(() => stopThenRemove(server, apps));
+  afterAll(() => stopThenRemove(server, apps));
 
-describe("timeout", () => {
-  test("answers 504 APP_TIMEOUT on time and never reuses the timed-out worker", async () => {
-    // Two rounds: a load spike on the machine may delay one answer, a late timer delays both.
-    const late: number[] = [];
-    for (let round = 0; round < 2; round++) {
-      const before = await call(server.at("/timeout/?ms=0"));
-      const worker = events.of("ready", "timeout@1.0.0").at(-1)?.workerId;
-      const timedOut = await call(server.at("/timeout/?ms=3000"));
-      expect(timedOut.status).toBe(504);
-      expect(timedOut.code).toBe("APP_TIMEOUT");
-      expect(timedOut.ms).toBeGreaterThanOrEqual(990);
-      late.push(timedOut.ms - 1000);
-      const after = await call(server.at("/timeout/?ms=0"));
-      expect(after.status).toBe(200);
-      expect(after.body.worker).not.toBe(before.body.worker);
-      expect((await events.next("terminate", (e) => e.workerId === worker)).reason).toBe("timeout");
+  describe("timeout", () => {
+    test("answers 504 APP_TIMEOUT on time and never reuses the timed-out worker", async () => {
+      // Two rounds: a load spike on the machine may delay one answer, a late timer delays both.
+      const late: number[] = [];
+      for (let round = 0; round < 2; round++) {
+        const before = await call(server.at("/timeout/?ms=0"));
+        const worker = events.of("ready", "timeout@1.0.0").at(-1)?.workerId;
+        const timedOut = await call(server.at("/timeout/?ms=3000"));
+        expect(timedOut.status).toBe(504);
+        expect(timedOut.code).toBe("APP_TIMEOUT");
+        expect(timedOut.ms).toBeGreaterThanOrEqual(990);
+        late.push(timedOut.ms - 1000);
+        const after = await call(server.at("/timeout/?ms=0"));
+        expect(after.status).toBe(200);
+        expect(after.body.worker).not.toBe(before.body.worker);
+        expect((await events.next("terminate", (e) => e.workerId === worker)).reason).toBe("timeout");
+      }
+      expect(Math.min(...late)).toBeLessThanOrEqual(100); // 10 % or 100 ms, whichever is larger
+      expect(Math.max(...late)).toBeLessThanOrEqual(500);
+    });
+
+    test("a request queued behind the timed-out one is served by a fresh worker", async () => {
+      const before = await call(server.at("/behind-timeout/?ms=0"));
+      const late = call(server.at("/behind-timeout/?ms=3000"));
+      await whenInFlight(server.pool, "behind-timeout");
+      // Queued half its timeout after the other: a fresh worker must start and answer in that
+      // margin (a process takes ~50–100 ms to start on a loaded machine, a thread a few).
+      await Bun.sleep(500);
+      const queued = await call(server.at("/behind-timeout/?ms=0"));
+      expect((await late).code).toBe("APP_TIMEOUT");
+      expect(queued.code).toBeUndefined();
+      expect(queued.status).toBe(200);
+      expect(queued.body.worker).not.toBe(before.body.worker);
+    });
+
+    test("counts from the request's arrival, time spent queued included", async () => {
+      await call(server.at("/queued-timeout/?ms=0"));
+      const first = call(server.at("/queued-timeout/?ms=600"));
+      await whenInFlight(server.pool, "queued-timeout");
+      const queued = await call(server.at("/queued-timeout/?ms=5000")); // waits ~600 ms for the only slot
+      expect((await first).status).toBe(200);
+      expect(queued.code).toBe("APP_TIMEOUT");
+      expect(queued.ms).toBeLessThanOrEqual(1300); // not 1 s after it reached the worker (~1.6 s)
+    });
+  });
+
+  test("ttl recycles gracefully: the request in flight at expiry completes, the next gets a new worker", async () => {
+    const warm = await call(server.at("/ttl/?ms=0"));
+    const worker = events.of("ready", "ttl@1.0.0")[0]?.workerId;
+    const recycled = events.next("recycle", (e) => e.workerId === worker);
+    const spanning = await call(server.at("/ttl/?ms=1600")); // spans the expiry at ~1 s
+    expect(spanning.status).toBe(200);
+    expect(spanning.body.worker).toBe(warm.body.worker);
+    const recycle = await recycled;
+    expect(recycle.reason).toBe("ttl");
+    expect(recycle.at).toBeLessThan(spanning.doneAt);
+    const terminated = await events.next("terminate", (e) => e.workerId === worker);
+    expect(terminated.reason).toBe("ttl");
+    const next = await call(server.at("/ttl/?ms=0"));
+    expect(next.status).toBe(200);
+    expect(next.body.worker).not.toBe(warm.body.worker);
+  });
+
+  test("idleTimeout terminates an idle worker, and not while it keeps being used", async () => {
+    const first = await call(server.at("/idle/?ms=0"));
+    const worker = events.of("ready", "idle@1.0.0")[0]?.workerId;
+    // Busy for 2 s (twice the idle timeout) with gaps of 400 ms: the same worker throughout.
+    let last = first;
+    for (let i = 0; i < 5; i++) {
+      await Bun.sleep(400);
+      last = await call(server.at("/idle/?ms=0"));
+      expect(last.body.worker).toBe(first.body.worker);
     }
-    expect(Math.min(...late)).toBeLessThanOrEqual(100); // 10 % or 100 ms, whichever is larger
-    expect(Math.max(...late)).toBeLessThanOrEqual(500);
+    expect(events.of("terminate", "idle@1.0.0")).toHaveLength(0);
+    const terminated = await events.next("terminate", (e) => e.workerId === worker, 4000);
+    expect(terminated.reason).toBe("idle");
+    const idleFor = terminated.at - last.doneAt;
+    expect(idleFor).toBeGreaterThanOrEqual(950);
+    expect(idleFor).toBeLessThan(2500);
   });
 
-  test("a request queued behind the timed-out one is served by a fresh worker", async () => {
-    const before = await call(server.at("/behind-timeout/?ms=0"));
-    const late = call(server.at("/behind-timeout/?ms=3000"));
-    await whenInFlight(server.pool, "behind-timeout");
-    const queued = await call(server.at("/behind-timeout/?ms=0"));
-    expect((await late).code).toBe("APP_TIMEOUT");
-    expect(queued.code).toBeUndefined();
-    expect(queued.status).toBe(200);
-    expect(queued.body.worker).not.toBe(before.body.worker);
+  describe("maxRequests", () => {
+    test("the 4th request goes to a new worker", async () => {
+      const answers = [];
+      for (let i = 0; i < 6; i++) answers.push(await call(server.at("/max-requests/")));
+      const [a, b] = [answers[0]?.body.worker, answers[3]?.body.worker];
+      expect(answers.map((r) => r.body.worker)).toEqual([a, a, a, b, b, b]);
+      expect(b).not.toBe(a);
+      expect(answers.map((r) => r.body.served)).toEqual([1, 2, 3, 1, 2, 3]);
+      expect((await events.next("recycle", (e) => e.key === "max-requests@1.0.0")).reason).toBe("max-requests");
+    });
+
+    test("loses no request under 20 concurrent ones, and no worker serves more than 3", async () => {
+      const answers = await Promise.all(Array.from({ length: 20 }, () => call(server.at("/max-requests/?ms=50"))));
+      expect(answers.map((r) => r.status)).toEqual(Array(20).fill(200));
+      const perWorker = Map.groupBy(answers, (r) => r.body.worker as string);
+      for (const served of perWorker.values()) {
+        expect(served.length).toBeLessThanOrEqual(3);
+        expect(Math.max(...served.map((r) => r.body.served))).toBeLessThanOrEqual(3);
+      }
+      expect(perWorker.size).toBeGreaterThanOrEqual(7);
+    });
   });
 
-  test("counts from the request's arrival, time spent queued included", async () => {
-    await call(server.at("/queued-timeout/?ms=0"));
-    const first = call(server.at("/queued-timeout/?ms=600"));
-    await whenInFlight(server.pool, "queued-timeout");
-    const queued = await call(server.at("/queued-timeout/?ms=5000")); // waits ~600 ms for the only slot
-    expect((await first).status).toBe(200);
-    expect(queued.code).toBe("APP_TIMEOUT");
-    expect(queued.ms).toBeLessThanOrEqual(1300); // not 1 s after it reached the worker (~1.6 s)
-  });
-});
-
-test("ttl recycles gracefully: the request in flight at expiry completes, the next gets a new worker", async () => {
-  const warm = await call(server.at("/ttl/?ms=0"));
-  const worker = events.of("ready", "ttl@1.0.0")[0]?.workerId;
-  const recycled = events.next("recycle", (e) => e.workerId === worker);
-  const spanning = await call(server.at("/ttl/?ms=1600")); // spans the expiry at ~1 s
-  expect(spanning.status).toBe(200);
-  expect(spanning.body.worker).toBe(warm.body.worker);
-  const recycle = await recycled;
-  expect(recycle.reason).toBe("ttl");
-  expect(recycle.at).toBeLessThan(spanning.doneAt);
-  const terminated = await events.next("terminate", (e) => e.workerId === worker);
-  expect(terminated.reason).toBe("ttl");
-  const next = await call(server.at("/ttl/?ms=0"));
-  expect(next.status).toBe(200);
-  expect(next.body.worker).not.toBe(warm.body.worker);
-});
-
-test("idleTimeout terminates an idle worker, and not while it keeps being used", async () => {
-  const first = await call(server.at("/idle/?ms=0"));
-  const worker = events.of("ready", "idle@1.0.0")[0]?.workerId;
-  // Busy for 2 s (twice the idle timeout) with gaps of 400 ms: the same worker throughout.
-  let last = first;
-  for (let i = 0; i < 5; i++) {
-    await Bun.sleep(400);
-    last = await call(server.at("/idle/?ms=0"));
-    expect(last.body.worker).toBe(first.body.worker);
-  }
-  expect(events.of("terminate", "idle@1.0.0")).toHaveLength(0);
-  const terminated = await events.next("terminate", (e) => e.workerId === worker, 4000);
-  expect(terminated.reason).toBe("idle");
-  const idleFor = terminated.at - last.doneAt;
-  expect(idleFor).toBeGreaterThanOrEqual(950);
-  expect(idleFor).toBeLessThan(2500);
-});
-
-describe("maxRequests", () => {
-  test("the 4th request goes to a new worker", async () => {
-    const answers = [];
-    for (let i = 0; i < 6; i++) answers.push(await call(server.at("/max-requests/")));
-    const [a, b] = [answers[0]?.body.worker, answers[3]?.body.worker];
-    expect(answers.map((r) => r.body.worker)).toEqual([a, a, a, b, b, b]);
-    expect(b).not.toBe(a);
-    expect(answers.map((r) => r.body.served)).toEqual([1, 2, 3, 1, 2, 3]);
-    expect((await events.next("recycle", (e) => e.key === "max-requests@1.0.0")).reason).toBe("max-requests");
-  });
-
-  test("loses no request under 20 concurrent ones, and no worker serves more than 3", async () => {
-    const answers = await Promise.all(Array.from({ length: 20 }, () => call(server.at("/max-requests/?ms=50"))));
-    expect(answers.map((r) => r.status)).toEqual(Array(20).fill(200));
-    const perWorker = Map.groupBy(answers, (r) => r.body.worker as string);
-    for (const served of perWorker.values()) {
-      expect(served.length).toBeLessThanOrEqual(3);
-      expect(Math.max(...served.map((r) => r.body.served))).toBeLessThanOrEqual(3);
-    }
-    expect(perWorker.size).toBeGreaterThanOrEqual(7);
-  });
-});
-
-test("lowMemory (smol) starts and serves", async () => {
-  const answer = await call(server.at("/small-heap/"));
-  expect(answer.status).toBe(200);
-  expect(answer.body.app).toBe("hello");
-  expect(server.pool.snapshot().some((w) => w.app === "small-heap")).toBe(true);
-});
-
-test("maxMemory recycles a worker over its heap limit, and the next request is served", async () => {
-  const recycled = events.next("recycle", (e) => e.key === "max-memory@1.0.0", 20_000);
-  let first: string | undefined;
-  for (let i = 0; i < 12 && events.of("recycle", "max-memory@1.0.0").length === 0; i++) {
-    const answer = await call(server.at("/max-memory/?mb=20"));
+  test("lowMemory (smol) starts and serves", async () => {
+    const answer = await call(server.at("/small-heap/"));
     expect(answer.status).toBe(200);
-    first ??= answer.body.worker;
-  }
-  expect((await recycled).reason).toBe("max-memory");
-  const next = await call(server.at("/max-memory/?mb=1"));
-  expect(next.status).toBe(200);
-  expect(next.body.worker).not.toBe(first);
-  // A fresh heap (a request sent while the recycle was on its way may have reached it first).
-  expect(next.body.kept).toBeLessThanOrEqual(2);
-}, 30_000);
+    expect(answer.body.app).toBe("hello");
+    expect(server.pool.snapshot().some((w) => w.app === "small-heap")).toBe(true);
+  });
 
-describe("concurrency, maxWorkers and maxQueue", () => {
-  test("concurrency 1: a worker takes one request at a time, queued ones included", async () => {
-    const cold = await Promise.all([0, 1, 2].map(() => call(server.at("/one-at-a-time/"))));
-    const warm = await Promise.all([0, 1, 2].map(() => call(server.at("/one-at-a-time/"))));
-    for (const answer of [...cold, ...warm]) {
+  test("maxMemory recycles a worker over its heap limit, and the next request is served", async () => {
+    const recycled = events.next("recycle", (e) => e.key === "max-memory@1.0.0", 20_000);
+    let first: string | undefined;
+    for (let i = 0; i < 12 && events.of("recycle", "max-memory@1.0.0").length === 0; i++) {
+      const answer = await call(server.at("/max-memory/?mb=20"));
       expect(answer.status).toBe(200);
-      expect(answer.body.concurrent).toBe(1);
+      first ??= answer.body.worker;
     }
-  });
+    expect((await recycled).reason).toBe("max-memory");
+    const next = await call(server.at("/max-memory/?mb=1"));
+    expect(next.status).toBe(200);
+    expect(next.body.worker).not.toBe(first);
+    // A fresh heap (a request sent while the recycle was on its way may have reached it first).
+    expect(next.body.kept).toBeLessThanOrEqual(2);
+  }, 30_000);
 
-  // concurrency 1 × maxWorkers 2 + maxQueue 1: three requests fit, a fourth does not.
-  const four = (app: string) => Promise.all([0, 1, 2, 3].map(() => call(server.at(`/${app}/?ms=400`))));
-  const expectThreeServedOneOverloaded = (answers: Awaited<ReturnType<typeof four>>) => {
-    expect(answers.map((r) => r.status).sort()).toEqual([200, 200, 200, 503]);
-    const overloaded = answers.find((r) => r.status === 503);
-    expect(overloaded?.code).toBe("APP_OVERLOADED");
-    expect(Number(overloaded?.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
-  };
+  describe("concurrency, maxWorkers and maxQueue", () => {
+    test("concurrency 1: a worker takes one request at a time, queued ones included", async () => {
+      const cold = await Promise.all([0, 1, 2].map(() => call(server.at("/one-at-a-time/"))));
+      const warm = await Promise.all([0, 1, 2].map(() => call(server.at("/one-at-a-time/"))));
+      for (const answer of [...cold, ...warm]) {
+        expect(answer.status).toBe(200);
+        expect(answer.body.concurrent).toBe(1);
+      }
+    });
 
-  test("from cold: the 4th concurrent request gets 503 with Retry-After, two workers spawn", async () => {
-    const answers = await four("overload");
-    expectThreeServedOneOverloaded(answers);
-    expect(events.of("spawn", "overload@1.0.0")).toHaveLength(2);
-  });
+    // concurrency 1 × maxWorkers 2 + maxQueue 1: three requests fit, a fourth does not.
+    const four = (app: string) => Promise.all([0, 1, 2, 3].map(() => call(server.at(`/${app}/?ms=400`))));
+    const expectThreeServedOneOverloaded = (answers: Awaited<ReturnType<typeof four>>) => {
+      expect(answers.map((r) => r.status).sort()).toEqual([200, 200, 200, 503]);
+      const overloaded = answers.find((r) => r.status === 503);
+      expect(overloaded?.code).toBe("APP_OVERLOADED");
+      expect(Number(overloaded?.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    };
 
-  test("with both workers up: the 4th concurrent request gets 503 with Retry-After", async () => {
-    await call(server.at("/overload-warm/?ms=0"));
-    const pair = await Promise.all([0, 1].map(() => call(server.at("/overload-warm/?ms=300"))));
-    expect(pair.map((r) => r.status)).toEqual([200, 200]);
-    expect(events.of("ready", "overload-warm@1.0.0")).toHaveLength(2);
-    expectThreeServedOneOverloaded(await four("overload-warm"));
-    expect(events.of("spawn", "overload-warm@1.0.0")).toHaveLength(2);
+    test("from cold: the 4th concurrent request gets 503 with Retry-After, two workers spawn", async () => {
+      const answers = await four("overload");
+      expectThreeServedOneOverloaded(answers);
+      expect(events.of("spawn", "overload@1.0.0")).toHaveLength(2);
+    });
+
+    test("with both workers up: the 4th concurrent request gets 503 with Retry-After", async () => {
+      await call(server.at("/overload-warm/?ms=0"));
+      const pair = await Promise.all([0, 1].map(() => call(server.at("/overload-warm/?ms=300"))));
+      expect(pair.map((r) => r.status)).toEqual([200, 200]);
+      expect(events.of("ready", "overload-warm@1.0.0")).toHaveLength(2);
+      expectThreeServedOneOverloaded(await four("overload-warm"));
+      expect(events.of("spawn", "overload-warm@1.0.0")).toHaveLength(2);
+    });
   });
 });
 

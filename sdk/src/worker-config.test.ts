@@ -12,6 +12,7 @@ describe("worker config schema", () => {
       lowMemory: false,
       autoInstall: false,
       env: {},
+      isolation: "thread",
       concurrency: 100,
       maxWorkers: 1,
       maxQueue: 100,

@@ -37,6 +37,12 @@ export const workerConfigSchema = z
       .record(z.string(), z.string())
       .default({})
       .describe("The app's environment. The server's own environment is never visible to apps"),
+    isolation: z
+      .enum(["thread", "process"])
+      .default("thread")
+      .describe(
+        "thread: a worker thread in the server's process (fast; for code you trust). process: each worker is its own sandboxed OS process (docs/isolation.md)",
+      ),
     concurrency: z.number().int().positive().default(100).describe("Most in-flight requests per worker"),
     maxWorkers: z.number().int().positive().default(1).describe("Most workers of this version at once"),
     maxQueue: z.number().int().min(0).default(100).describe("Requests waiting for a worker slot; beyond it, 503"),

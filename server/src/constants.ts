@@ -46,6 +46,13 @@ export const envSchema = z.object({
     .string()
     .min(16, "must be at least 16 characters (e.g. the output of openssl rand -base64 32)")
     .optional(),
+  /**
+   * The least isolation every app gets (CONTRACT §17): `process` runs every app's workers as
+   * sandboxed processes, whatever their config says; `thread` lets each app choose.
+   */
+  BUNTIME_ISOLATION: z.enum(["thread", "process"]).default("thread"),
+  /** The unprivileged user app processes run as when the server is root (CONTRACT §17). */
+  BUNTIME_APP_USER: z.string().min(1).default("nobody"),
   /** Where the key store's file lives (CONTRACT §10, §11). */
   BUNTIME_DATA_DIR: z.string().min(1).default("./.buntime"),
 });

@@ -7,6 +7,7 @@ import type { ServerEnv } from "./constants.ts";
 import { BuntimeError, errorResponse } from "./errors.ts";
 import { internalRoutes, statsJson } from "./http/internal.ts";
 import { createPipeline } from "./http/pipeline.ts";
+import { createIsolation, secretPaths } from "./isolation/isolation.ts";
 import { PluginHost } from "./plugins/host.ts";
 import { loadPlugins } from "./plugins/load.ts";
 import type { Clock } from "./pool/clock.ts";
@@ -89,6 +90,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     (env.BUNTIME_CONFIG ? await loadBuntimeConfig(env.BUNTIME_CONFIG) : { baseDir: process.cwd(), plugins: [] });
   const plugins = new PluginHost(await loadPlugins(config, { env: options.configEnv ?? process.env, logger }), logger);
 
+  const isolation = createIsolation({
+    floor: env.BUNTIME_ISOLATION,
+    appUser: env.BUNTIME_APP_USER,
+    appsDir: env.APPS_DIR,
+    secrets: secretPaths(env.BUNTIME_DATA_DIR, env.BUNTIME_CONFIG, config),
+    logger,
+  });
   const deployer = new Deployer(env.APPS_DIR);
   await deployer.sweep();
   const catalog = new AppCatalog(env.APPS_DIR, { logger, configOverride: options.configOverride });
@@ -100,6 +108,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     timing: options.timing,
     counters,
     preload: options.preload,
+    openTransport: (app) => isolation.transportFor(app),
     reload: (app, forward) => catalog.resolveApp(app.name, forward.range),
   });
   const stats = new StatsCollector(counters, pool.events);
@@ -118,7 +127,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   const internal = new Hono();
   const isReady = () => serving && !draining;
-  const own = internalRoutes({ isDraining: () => draining, isReady, pool, stats, catalog, deployer });
+  const own = internalRoutes({
+    isDraining: () => draining,
+    isReady,
+    pool,
+    stats,
+    catalog,
+    deployer,
+    isolation: isolation.report,
+  });
   internal.route(INTERNAL_PREFIX, own);
   internal.route(`${INTERNAL_PREFIX}/keys`, admin.routes);
   plugins.mountRoutes(internal);
@@ -166,6 +183,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     unwatch();
     catalog.close();
     await pool.close(0);
+    isolation.close();
     await plugins.shutdown();
     throw error;
   }
@@ -179,6 +197,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       catalog.close();
       const closed = server.stop(false);
       const report = await pool.close(graceMs);
+      isolation.close();
       await plugins.shutdown();
       await Promise.race([closed, Bun.sleep(100)]);
       server.stop(true);
@@ -197,7 +216,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     plugins,
     deployer,
     keys: admin.keys,
-    stats: () => statsJson({ pool, stats, catalog }),
+    stats: () => statsJson({ pool, stats, catalog, isolation: isolation.report }),
     fetch: (request) => Promise.resolve(handle(request)),
     stop,
   };

@@ -16,7 +16,7 @@ import {
   unreachable,
 } from "../protocol/protocol.ts";
 import { inlineText, isWholeBody, patchResponse, WHOLE_BODY_LIMIT } from "./app-response.ts";
-import { hostChannel } from "./channel.ts";
+import { hostChannel, isChildProcess } from "./channel.ts";
 import { compileRoutes } from "./routes.ts";
 import { patchSpawnEnv } from "./spawn-env.ts";
 import { createStaticHandler } from "./static.ts";
@@ -294,9 +294,18 @@ async function stop(): Promise<void> {
   post({ type: "stopped" });
 }
 
+/**
+ * In a process of its own, the app's memory is what the process grew by since it started: the
+ * main thread's `heapUsed` is only updated by a collection (measured: 41 MB reported for 160 MB
+ * of live objects), so the larger of the two counts. In a thread, `heapUsed` is the measure.
+ */
+const startRss = isChildProcess() ? process.memoryUsage().rss : undefined;
+
 /** Posts memory use: as the answer to ping `seq`, or (seq 0) only when over the app's limit. */
 function reportMemory(seq: number): void {
-  const { heapUsed, rss } = process.memoryUsage();
+  const usage = process.memoryUsage();
+  const { rss } = usage;
+  const heapUsed = startRss === undefined ? usage.heapUsed : Math.max(usage.heapUsed, rss - startRss);
   if (seq !== 0 || heapUsed > maxMemoryBytes) post({ type: "pong", seq, heapUsed, rss });
 }
 

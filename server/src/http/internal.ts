@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import type { AppCatalog } from "../apps/catalog.ts";
 import type { Deployer } from "../apps/deploy/deploy.ts";
+import type { IsolationReport } from "../isolation/isolation.ts";
 import type { WorkerPool } from "../pool/pool.ts";
 import type { StatsCollector } from "../stats/collector.ts";
 import { deploymentRoutes } from "./deployments.ts";
@@ -14,6 +15,8 @@ export interface InternalDeps {
   stats: StatsCollector;
   catalog: AppCatalog;
   deployer: Deployer;
+  /** What isolation this server enforces (CONTRACT §17), shown in `/_/stats`. */
+  isolation?: IsolationReport;
 }
 
 /** The runtime's own routes under `/_/` (docs/routes.md#internal-routes); plugins mount theirs beside these. */
@@ -36,8 +39,13 @@ export function metricsJson(deps: Pick<InternalDeps, "pool" | "stats">) {
 }
 
 /** `/_/stats`: metrics, one entry per live worker, and the apps on disk. */
-export function statsJson(deps: Pick<InternalDeps, "pool" | "stats" | "catalog">) {
-  return { metrics: metricsJson(deps), workers: deps.pool.snapshot(), apps: appsSummary(deps.catalog) };
+export function statsJson(deps: Pick<InternalDeps, "pool" | "stats" | "catalog" | "isolation">) {
+  return {
+    metrics: metricsJson(deps),
+    workers: deps.pool.snapshot(),
+    apps: appsSummary(deps.catalog),
+    ...(deps.isolation && { isolation: deps.isolation }),
+  };
 }
 
 function appsSummary(catalog: AppCatalog) {

@@ -1,7 +1,6 @@
 import type { AppVersion } from "../apps/config.ts";
 import { type VersionKey, versionKey } from "../apps/version-key.ts";
 import { BuntimeError } from "../errors.ts";
-import { GUEST_ENTRY } from "../guest/paths.ts";
 import { parseGuestMessage } from "../protocol/guest-messages.ts";
 import {
   createSender,
@@ -22,6 +21,7 @@ import { Exchange, type ForwardedRequest } from "./exchange.ts";
 import { Liveness } from "./liveness.ts";
 import { accepts, transition, type WorkerState } from "./state.ts";
 import { type PoolTiming, Timers } from "./timing.ts";
+import { type OpenTransport, openThread, type Transport } from "./transport.ts";
 
 const MB = 1024 * 1024;
 /** Characters of an app's error message kept for the client and the log (docs/errors.md APP_ERROR). */
@@ -38,6 +38,11 @@ export interface InstanceDeps {
   counters: PoolCounters;
   /** Modules the worker loads before the app. */
   preload: string[];
+  /**
+   * How this app's workers run (a thread, a child process: `isolation/`). Default: a thread.
+   * The pool picks it per app version (`isolation` in its config and the server's floor).
+   */
+  openTransport?: (app: AppVersion) => OpenTransport;
   /** Resolves with a release once this worker may start (caps concurrent spawns). */
   spawnPermit: () => Promise<() => void>;
   /** Called when a slot frees up or the state changes, so the pool can hand out work. */
@@ -90,7 +95,7 @@ export class WorkerInstance {
   readonly #exchanges = new Map<number, Exchange>();
   /** Each exchange's timeout deadline, in arrival order (see #armTimeouts). */
   readonly #deadlines = new Map<Exchange, number>();
-  #worker: Worker | undefined;
+  #worker: Transport | undefined;
   #post: ((message: HostMessage) => void) | undefined;
   #nextExchangeId = 1;
   #readyCallbacks!: { resolve: () => void; reject: (error: BuntimeError) => void };
@@ -201,18 +206,26 @@ export class WorkerInstance {
       return;
     }
     const { config } = this.app;
-    this.#worker = new Worker(GUEST_ENTRY, {
-      env: { ...config.env },
-      smol: config.lowMemory,
-      ...(this.#deps.preload.length > 0 ? { preload: this.#deps.preload } : {}),
-    });
-    const worker = this.#worker;
-    this.#post = createSender((data, transfer) =>
-      transfer ? worker.postMessage(data, transfer) : worker.postMessage(data),
-    );
-    worker.addEventListener("message", (event: MessageEvent<unknown>) => this.#onWire(event.data));
-    worker.addEventListener("error", (event) => this.#onCrash(`uncaught ${summarise(event)}`));
-    worker.addEventListener("close", () => this.#onClose());
+    const open = this.#deps.openTransport?.(this.app) ?? openThread;
+    let worker: Transport;
+    try {
+      worker = open(
+        this.app,
+        {
+          onMessage: (data) => this.#onWire(data),
+          onError: (message) => this.#onCrash(message),
+          onClose: (how) => this.#onClose(how),
+        },
+        this.#deps.preload,
+      );
+    } catch (error) {
+      // A process that could not be spawned (a missing user, an exhausted pid table).
+      this.#onStartFailed(`could not start its worker: ${describe(error)}`);
+      this.#onClose();
+      return;
+    }
+    this.#worker = worker;
+    this.#post = createSender((data, transfer) => worker.post(data, transfer));
     this.#deps.events.emit("spawn", { key: this.key, workerId: this.id });
     const { name, version, dir, entrypoint, kind } = this.app;
     this.#send({ type: "init", name, version, dir, entrypoint, kind, maxMemoryBytes: (config.maxMemory ?? 0) * MB });
@@ -469,7 +482,7 @@ export class WorkerInstance {
     this.#terminateNow();
   }
 
-  #onClose(): void {
+  #onClose(how?: string): void {
     if (this.abandoned && this.#worker) {
       // An abandoned thread came back from its system call and ended after all.
       this.#worker = undefined;
@@ -479,7 +492,7 @@ export class WorkerInstance {
     }
     if (this.state === "terminated") return;
     // Nobody asked it to stop: the app exited (process.exit) or the thread died.
-    if (!this.#stopping && this.#stopReason !== "crashed" && this.#worker) this.#onCrash("the worker exited");
+    if (!this.#stopping && this.#stopReason !== "crashed" && this.#worker) this.#onCrash(how ?? "the worker exited");
     this.#finish();
   }
 
@@ -511,14 +524,6 @@ export class WorkerInstance {
     if (this.state === "terminated") return;
     this.#post?.(message);
   }
-}
-
-/** The `error: message` line of a worker's ErrorEvent, without Bun's source excerpt. */
-function summarise(event: ErrorEvent): string {
-  const error = event.error as unknown;
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
-  const line = event.message.split("\n").find((l) => /^\w*error: /i.test(l.trim()));
-  return (line ?? event.message).trim().slice(0, 500);
 }
 
 /** A thrown value as `Name: message`, never its stack. */

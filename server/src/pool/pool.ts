@@ -10,6 +10,7 @@ import { PoolEmitter, type StopReason } from "./events.ts";
 import type { ForwardedRequest } from "./exchange.ts";
 import { RecencyList } from "./lru.ts";
 import { DEFAULT_TIMING, Gate, type PoolTiming } from "./timing.ts";
+import type { OpenTransport } from "./transport.ts";
 import { VersionPool, type VersionPoolDeps } from "./version-pool.ts";
 
 export interface WorkerPoolOptions {
@@ -21,6 +22,8 @@ export interface WorkerPoolOptions {
   counters?: PoolCounters;
   /** Modules every worker loads before the app (the emulator's outbound mocks). */
   preload?: string[];
+  /** The transport of an app version's workers (`isolation/`); default: threads for all. */
+  openTransport?: (app: AppVersion) => OpenTransport;
   /**
    * Resolves a request's version again (its `range` against what is on disk now): a request
    * that waited for a version replaced or removed under it is served by that one. Without it,
@@ -87,6 +90,7 @@ export class WorkerPool {
       timing: this.timing,
       counters: this.counters,
       preload: this.#preload,
+      ...(options.openTransport ? { openTransport: options.openTransport } : {}),
       spawnPermit: () => this.#spawnGate.acquire(),
       reserveWorker: (p) => this.#reserveWorker(p),
       hasRoom: () => this.#liveWorkers() < this.#size,

@@ -30,7 +30,8 @@ export function fileStore(path: string, options: FileStoreOptions): StoreBackend
           throw new Error(`policy file ${path} does not exist (set createIfMissing: true to start with no policies)`);
         }
         await mkdir(dirname(path), { recursive: true });
-        await writeFileAtomic(path, serialise([]));
+        // Never readable by others: an app process running as another user must not read policies.
+        await writeFileAtomic(path, serialise([]), { mode: 0o600 });
         return [];
       }
       try {

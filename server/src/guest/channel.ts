@@ -1,0 +1,43 @@
+/**
+ * The guest's one line to its host, whichever runs it: a Worker thread (`postMessage`) or a
+ * child process (`isolation: "process"`: Bun's IPC channel, structured-clone serialisation, so
+ * the same `Wire` crosses, its buffers copied instead of transferred). `entry.ts` is the same
+ * code in both.
+ */
+import type { Wire } from "../protocol/protocol.ts";
+
+declare const self: Worker;
+
+export interface HostChannel {
+  /** Sends one post of a `createSender`. */
+  post(data: Wire, transfer?: ArrayBuffer[]): void;
+  /** Calls `handler` with every post of the host. One handler. */
+  listen(handler: (data: unknown) => void): void;
+}
+
+/** A child process started by the host with an IPC channel (not a Worker thread). */
+export function isChildProcess(): boolean {
+  return Bun.isMainThread && typeof process.send === "function";
+}
+
+export function hostChannel(): HostChannel {
+  if (!isChildProcess()) {
+    return {
+      post: (data, transfer) => (transfer ? self.postMessage(data, transfer) : self.postMessage(data)),
+      listen: (handler) => {
+        self.onmessage = (event: MessageEvent<unknown>) => handler(event.data);
+      },
+    };
+  }
+  // The host gone (its end of the channel closed): nothing can reach this process any more.
+  process.on("disconnect", () => process.exit(0));
+  const send = process.send?.bind(process) as (data: unknown) => boolean;
+  return {
+    post: (data) => {
+      send(data);
+    },
+    listen: (handler) => {
+      process.on("message", handler);
+    },
+  };
+}

@@ -1,0 +1,154 @@
+/**
+ * The isolation set-up of one server (CONTRACT §17): which transport each app version's workers
+ * get (`isolation` in its config, raised to the server's floor `BUNTIME_ISOLATION`), and, for
+ * process workers, the sandbox this machine allows. What it cannot enforce is worked out once at
+ * start, logged once, and shown in `/_/stats` (`report`), never left silent.
+ */
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import type { AppVersion } from "../apps/config.ts";
+import type { BuntimeConfig } from "../config/buntime-config.ts";
+import { type OpenTransport, openThread } from "../pool/transport.ts";
+import type { Logger } from "../util/log.ts";
+import { createMemoryLimiter, type MemoryLimiter } from "./memory.ts";
+import { makeNonDumpable } from "./non-dumpable.ts";
+import { type ProcessSandbox, processTransport } from "./process-transport.ts";
+import { type AppUser, appGroup, lookupUser, protect, shareWithApp } from "./sandbox.ts";
+
+export type IsolationMode = "thread" | "process";
+
+/** What `/_/stats` shows under `isolation`. */
+export interface IsolationReport {
+  /** `BUNTIME_ISOLATION`: the least every app gets. */
+  floor: IsolationMode;
+  process: {
+    /** The user app processes run as; null: the server's own (it is not root). */
+    user: string | null;
+    /** How `maxMemory` is enforced for process workers. */
+    memory: MemoryLimiter["kind"];
+    /** What this machine leaves open, in words. */
+    warnings: string[];
+  };
+}
+
+export interface IsolationOptions {
+  floor: IsolationMode;
+  /** `BUNTIME_APP_USER`: who app processes run as when the server is root. */
+  appUser: string;
+  /** `APPS_DIR`: with the floor at `process`, every app folder is given to its group at start. */
+  appsDir: string;
+  /** Files and folders app processes must not read (the data dir, configs, the policy file). */
+  secrets: string[];
+  logger: Logger;
+  /** Where cgroup filesystems are mounted (tests). */
+  cgroupRoot?: string;
+}
+
+/** A server's isolation: a transport per app version, and what it enforces. */
+export interface Isolation {
+  /** The transport `app`'s workers run on. */
+  transportFor(app: AppVersion): OpenTransport;
+  readonly report: IsolationReport;
+  /** Removes what it created (the server's cgroup folder). */
+  close(): void;
+}
+
+/** Gives every app folder under `appsDir` to its app's group. */
+function shareAll(appsDir: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(appsDir);
+  } catch {
+    return; // no APPS_DIR yet: the catalogue warns
+  }
+  for (const name of names) {
+    if (name.startsWith(".")) continue;
+    const dir = join(appsDir, name);
+    if (statSync(dir, { throwIfNoEntry: false })?.isDirectory()) shareWithApp(dir, appGroup(name));
+  }
+}
+
+/** Thrown when the sandbox cannot be what was asked for (a missing app user): never fail open. */
+export class IsolationError extends Error {
+  override readonly name = "IsolationError";
+}
+
+/** The mode `app` runs in: its own choice, raised to the floor. */
+export function modeOf(app: AppVersion, floor: IsolationMode): IsolationMode {
+  return floor === "process" || app.config.isolation === "process" ? "process" : "thread";
+}
+
+/**
+ * Secret paths of a server: its data dir, its extension config, and the authz plugin's policy
+ * file when it keeps one (`store: "file"`, the default).
+ */
+export function secretPaths(dataDir: string, configFile: string | undefined, config: BuntimeConfig): string[] {
+  const paths = [dataDir];
+  if (configFile) paths.push(resolve(configFile));
+  for (const plugin of config.plugins) {
+    if (!/(^|\/)authz$/.test(plugin.specifier)) continue;
+    const { store, path } = plugin.options as { store?: unknown; path?: unknown };
+    if (store !== undefined && store !== "file") continue;
+    const file = resolve(typeof path === "string" ? path : "./data/policies.json");
+    paths.push(file, dirname(file));
+  }
+  return paths;
+}
+
+/**
+ * Sets up isolation for a server. As root: resolves the app user (an IsolationError when it
+ * does not exist), takes "other" permissions off the secrets. Not root: marks the server
+ * non-dumpable so same-uid workers cannot read its `/proc` files.
+ * @throws IsolationError when `appUser` does not exist
+ */
+export function createIsolation(options: IsolationOptions): Isolation {
+  const { floor, logger } = options;
+  const warnings: string[] = [];
+  const root = process.getuid?.() === 0;
+  let user: AppUser | undefined;
+  if (root) {
+    user = lookupUser(options.appUser, readFileSync("/etc/passwd", "utf8"));
+    if (!user) throw new IsolationError(`BUNTIME_APP_USER ${options.appUser} does not exist on this machine`);
+    if (user.uid === 0) throw new IsolationError(`BUNTIME_APP_USER ${options.appUser} is root`);
+    const changed = protect(options.secrets);
+    if (changed.length > 0) logger.info("secrets closed to app users", { paths: changed });
+    // Before the catalogue watches: a folder's new owner and mode are changes the watcher would
+    // see, and it would recycle the version's first worker. (An app that chooses `process`
+    // under a `thread` floor is given its folder at its first worker, which that recycles once.)
+    if (floor === "process") shareAll(options.appsDir);
+  } else {
+    warnings.push(
+      "the server is not root: process workers run as its own user, so they can read the files it can (other apps' folders, the key store, the policy file)",
+    );
+    const failed = makeNonDumpable();
+    if (failed) warnings.push(`the server's /proc/<pid>/environ and mem stay readable by its workers: ${failed}`);
+  }
+  const memory = createMemoryLimiter(options.cgroupRoot);
+  if (memory.warning) warnings.push(memory.warning);
+  const report: IsolationReport = {
+    floor,
+    process: { user: user?.name ?? null, memory: memory.kind, warnings },
+  };
+  for (const warning of warnings) logger.warn("process isolation: cannot enforce", { warning });
+
+  /** App folders already given to their group, by version (a change on disk is a new AppVersion). */
+  const shared = new WeakSet<AppVersion>();
+  const sandbox: ProcessSandbox = {
+    memory,
+    identity: (app) => {
+      if (!user) return undefined;
+      const gid = appGroup(app.name);
+      if (!shared.has(app)) {
+        shareWithApp(dirname(app.dir), gid);
+        shared.add(app);
+      }
+      return { uid: user.uid, gid };
+    },
+  };
+  const inProcess = processTransport(sandbox);
+  return {
+    transportFor: (app) => (modeOf(app, floor) === "process" ? inProcess : openThread),
+    report,
+    close: () => memory.close(),
+  };
+}

@@ -1,0 +1,119 @@
+/**
+ * `isolation: "process"`: a worker is a Bun child process running the same guest entry as a
+ * thread, over Bun's IPC channel with structured-clone serialisation (`"advanced"`), so the
+ * host's `Wire` crosses as it is (its buffers copied, not transferred). Measured against a pipe
+ * of length-prefixed frames: see docs/isolation.md.
+ *
+ * The child starts with exactly the app's `env`, its version folder as working directory, in a
+ * process group of its own (`detached`), as the sandbox's user when there is one, in a memory
+ * cgroup when `maxMemory` is set and the machine offers one. Terminating it kills its whole
+ * process group (and every process left in its cgroup), so nothing it started outlives it.
+ */
+import { fileURLToPath } from "node:url";
+import type { AppVersion } from "../apps/config.ts";
+import { GUEST_ENTRY } from "../guest/paths.ts";
+import type { OpenTransport, Transport, TransportHandlers } from "../pool/transport.ts";
+import type { Wire } from "../protocol/protocol.ts";
+import { hardLimitBytes, type MemoryCage, type MemoryLimiter } from "./memory.ts";
+
+/** What a process worker needs from the isolation set-up (`isolation.ts`). */
+export interface ProcessSandbox {
+  /** The uid and gid for `app`'s processes (undefined: the server's own). Prepares its folder. */
+  identity(app: AppVersion): { uid: number; gid: number } | undefined;
+  memory: MemoryLimiter;
+}
+
+let nextCage = 1;
+
+/** Sends SIGKILL to process group `pgid` and to `pids`; gone already is fine. */
+function killAll(pgid: number, pids: number[]): void {
+  for (const target of [-pgid, ...pids]) {
+    try {
+      process.kill(target, "SIGKILL");
+    } catch {
+      // ESRCH: already gone
+    }
+  }
+}
+
+/** How a child ended, for the crash's log line and 502 message. */
+function describeExit(code: number | null, signal: NodeJS.Signals | number | null, oom: boolean): string {
+  if (oom) return "the worker process was killed by the kernel at its memory limit (maxMemory)";
+  if (signal) return `the worker process was killed by ${signal}`;
+  return `the worker process exited with code ${code}`;
+}
+
+export function processTransport(sandbox: ProcessSandbox): OpenTransport {
+  if (GUEST_ENTRY.startsWith("./")) {
+    // A compiled binary embeds the guest: there is no file a child `bun` could run.
+    return () => {
+      throw new Error('isolation "process" needs the server run by bun from its sources, not a compiled binary');
+    };
+  }
+  const entry = fileURLToPath(GUEST_ENTRY);
+  return (app, handlers, preload) => open(app, handlers, preload, entry, sandbox);
+}
+
+function open(
+  app: AppVersion,
+  handlers: TransportHandlers,
+  preload: string[],
+  entry: string,
+  sandbox: ProcessSandbox,
+): Transport {
+  const { config } = app;
+  const identity = sandbox.identity(app);
+  const cage: MemoryCage | undefined =
+    config.maxMemory === undefined
+      ? undefined
+      : sandbox.memory.cage(`w${nextCage++}`, hardLimitBytes(config.maxMemory));
+  let exited = false;
+  const args = [process.execPath, ...(config.lowMemory ? ["--smol"] : [])];
+  for (const module of preload) args.push("--preload", module);
+  args.push(entry);
+  let child: ReturnType<typeof Bun.spawn>;
+  try {
+    child = Bun.spawn(args, {
+      env: { ...config.env },
+      cwd: app.dir,
+      detached: true,
+      stdio: ["ignore", "inherit", "inherit"],
+      serialization: "advanced",
+      ...(identity ?? {}),
+      ipc: (message) => {
+        if (!exited) handlers.onMessage(message);
+      },
+      onExit: (_subprocess, code, signal) => {
+        exited = true;
+        const oom = cage?.oomKilled() ?? false;
+        // What it started may live on in its group (or, detached again, in its cgroup).
+        killAll(child.pid, cage?.members() ?? []);
+        cage?.release();
+        handlers.onClose(describeExit(code, signal, oom));
+      },
+    });
+  } catch (error) {
+    cage?.release();
+    throw error;
+  }
+  // Caged before the app is loaded: the guest imports it only on `init`, posted after this.
+  try {
+    cage?.enter(child.pid);
+  } catch (error) {
+    killAll(child.pid, []);
+    throw new Error(`could not put the worker in its memory cgroup: ${(error as Error).message}`);
+  }
+  return {
+    post: (data: Wire) => {
+      if (exited) return;
+      try {
+        child.send(data);
+      } catch {
+        // the channel closed under it: onExit follows
+      }
+    },
+    terminate: () => {
+      if (!exited) killAll(child.pid, cage?.members() ?? []);
+    },
+  };
+}

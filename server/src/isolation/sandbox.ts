@@ -1,0 +1,94 @@
+/**
+ * Who a process-isolated worker runs as, and what it may read. When the server runs as root,
+ * workers run as `BUNTIME_APP_USER` (default `nobody`) with a group of their app's own, so:
+ *
+ * - `/proc/<server>/environ` and `/mem` are closed to them: the kernel allows those only to the
+ *   same uid (or a ptrace-capable one);
+ * - an app's folder (`APPS_DIR/<name>`) belongs to `root:<its group>`, mode 0750, files inside
+ *   group-readable, none group-writable: its workers read it, cannot change it, and no other
+ *   app's workers can enter it;
+ * - the server's secrets (the data dir with the key store, the extension config, the policy
+ *   file) lose every permission for "others" (`protect`).
+ *
+ * Not root: workers run as the server's own user; what that leaves open is reported.
+ */
+import { chmodSync, chownSync, lstatSync, readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+
+/** The uid and gid every app process runs as (gids are per app: see `appGroup`). */
+export interface AppUser {
+  name: string;
+  uid: number;
+  gid: number;
+}
+
+/** First gid of the range apps' groups come from (above any distribution's system and user ids). */
+const APP_GID_BASE = 1_000_000_000;
+const APP_GID_SPAN = 1_000_000_000;
+
+/**
+ * The group of app `name`: a stable hash into a range no distribution allocates from, so the
+ * same app has the same group across restarts (a folder chowned by a previous run stays right).
+ * FNV-1a: two app names sharing a group is one chance in 10^9 per pair.
+ */
+export function appGroup(name: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) {
+    hash ^= name.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return APP_GID_BASE + (hash % APP_GID_SPAN);
+}
+
+/** Looks `name` (or a numeric uid) up in `/etc/passwd`. */
+export function lookupUser(name: string, passwd: string): AppUser | undefined {
+  for (const line of passwd.split("\n")) {
+    const [user, , uid, gid] = line.split(":");
+    if (user === undefined || uid === undefined || gid === undefined) continue;
+    if (user === name || uid === name) return { name: user, uid: Number(uid), gid: Number(gid) };
+  }
+  return undefined;
+}
+
+/** Whether `mode` gives group `want` bits. */
+const MODE_MASK = 0o7777;
+
+/**
+ * Gives app folder `dir` (`APPS_DIR/<name>`) to `root:<gid>`: directories 0750, files keep their
+ * owner bits, gain group read (and execute where the owner has it), lose group write and every
+ * "other" bit. Symlinks are not followed (a link cannot hand out what it points to). Done before
+ * the app's first process starts (and again after a change on disk: a new version).
+ */
+export function shareWithApp(dir: string, gid: number): void {
+  const visit = (path: string) => {
+    const stat = lstatSync(path);
+    if (stat.isSymbolicLink()) return;
+    if (stat.uid !== 0 || stat.gid !== gid) chownSync(path, 0, gid);
+    const owner = stat.mode & 0o700;
+    const group = stat.isDirectory() ? 0o050 : 0o040 | ((owner & 0o100) >> 3);
+    const mode = (stat.mode & MODE_MASK & ~0o077) | group;
+    if ((stat.mode & MODE_MASK) !== mode) chmodSync(path, mode);
+    if (stat.isDirectory()) for (const entry of readdirSync(path)) visit(join(path, entry));
+  };
+  visit(dir);
+}
+
+/**
+ * Takes "other" permissions off each path that exists (a secret: the data dir, a config, the
+ * policy file), so an app's user cannot read it. Returns the paths changed, for the log.
+ */
+export function protect(paths: string[]): string[] {
+  const changed: string[] = [];
+  for (const path of paths) {
+    let mode: number;
+    try {
+      mode = statSync(path).mode & MODE_MASK;
+    } catch {
+      continue; // not there (yet): created later by the server with its own mode
+    }
+    if ((mode & 0o007) === 0) continue;
+    chmodSync(path, mode & ~0o007);
+    changed.push(path);
+  }
+  return changed;
+}
