@@ -25,7 +25,7 @@ const byteSize = z.string().transform((text, ctx) => {
 const intFrom = (min: number, max: number) =>
   z.string().regex(/^\d+$/, "expected a whole number").transform(Number).pipe(z.number().int().min(min).max(max));
 
-/** CONTRACT §2: the server's environment, validated once at start. */
+/** The server's environment (docs/configuration.md#environment), validated once at start. */
 export const envSchema = z.object({
   PORT: intFrom(0, 65535).default(8000),
   HOST: z.string().min(1).default("0.0.0.0"),
@@ -41,19 +41,19 @@ export const envSchema = z.object({
    */
   HTTP_IDLE_TIMEOUT: intFrom(1, 255).default(75),
   LOG_LEVEL: z.enum(LOG_LEVELS).default("info"),
-  /** A bearer token with role admin (CONTRACT §10). Never logged, never passed to apps. */
+  /** A bearer token with role admin (docs/admin.md). Never logged, never passed to apps. */
   BUNTIME_ADMIN_TOKEN: z
     .string()
     .min(16, "must be at least 16 characters (e.g. the output of openssl rand -base64 32)")
     .optional(),
   /**
-   * The least isolation every app gets (CONTRACT §17): `process` runs every app's workers as
+   * The least isolation every app gets (docs/configuration.md#isolation): `process` runs every app's workers as
    * sandboxed processes, whatever their config says; `thread` lets each app choose.
    */
   BUNTIME_ISOLATION: z.enum(["thread", "process"]).default("thread"),
-  /** The unprivileged user app processes run as when the server is root (CONTRACT §17). */
+  /** The unprivileged user app processes run as when the server is root (docs/security.md). */
   BUNTIME_APP_USER: z.string().min(1).default("nobody"),
-  /** Where the key store's file lives (CONTRACT §10, §11). */
+  /** Where the server keeps its state, the key store's file among it (docs/admin.md). */
   BUNTIME_DATA_DIR: z.string().min(1).default("./.buntime"),
 });
 
