@@ -1,8 +1,11 @@
 /**
  * Graceful shutdown of the real server process (CONTRACT §2): on SIGTERM or SIGINT it stops
- * accepting, lets in-flight requests finish (up to SHUTDOWN_TIMEOUT), and exits 0.
+ * accepting, lets in-flight requests finish (up to SHUTDOWN_TIMEOUT), and exits 0; and exits
+ * by SHUTDOWN_TIMEOUT plus a margin even when app threads are blocked in system calls.
  */
 import { afterEach, expect, test } from "bun:test";
+import { readdirSync, readFileSync } from "node:fs";
+import { SHUTDOWN_MARGIN_MS } from "../server/src/shutdown.ts";
 import { call } from "./_pool-helpers.ts";
 import { killServerProcesses, startServerProcess } from "./_server-process.ts";
 import { ADMIN_HEADERS, eventually, FIXTURE_APPS } from "./_setup.ts";
@@ -67,3 +70,60 @@ test("SIGTERM with nothing in flight exits 0 at once", async () => {
   expect(await server.proc.exited).toBe(0);
   expect(performance.now() - signalledAt).toBeLessThan(1500);
 });
+
+/** Pids of processes running `sleep <seconds>` (the block-exec app's child), from /proc. */
+function sleepers(seconds: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, "utf8") === `sleep\0${seconds}\0`) pids.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
+}
+
+test("SIGTERM with requests blocked in system calls: exits within SHUTDOWN_TIMEOUT + the margin, status 1, naming what it abandoned; no child process outlives it", async () => {
+  // A duration no other process uses, to find the app's `sleep` child by.
+  const seconds = `60.${String(Date.now() % 100_000).padStart(5, "0")}1`;
+  const server = await startServerProcess({ APPS_DIR: FIXTURE_APPS, SHUTDOWN_TIMEOUT: "2" });
+  const blocked = [
+    call(server.at("/block-sleep/block?ms=60000")),
+    call(server.at(`/block-exec/block?s=${seconds}`)),
+    call(server.at("/block-fifo/block")),
+  ].map((answer) => answer.catch((error: Error) => error));
+  await eventually(async () => {
+    const { workers } = (await (await fetch(server.at("/_/stats"), { headers: ADMIN_HEADERS })).json()) as {
+      workers: { inFlight: number }[];
+    };
+    return workers.filter((w) => w.inFlight > 0).length === 3 && sleepers(seconds).length > 0;
+  }, 15_000);
+
+  const signalledAt = performance.now();
+  server.proc.kill("SIGTERM");
+  const status = await server.proc.exited;
+  const took = performance.now() - signalledAt;
+  expect(took).toBeLessThan(2000 + SHUTDOWN_MARGIN_MS);
+  expect(status).toBe(1);
+
+  const summary = () =>
+    server.lines
+      .filter((line) => line.startsWith("{"))
+      .map(
+        (line) => JSON.parse(line) as { msg: string; workers?: { app: string; requests: number }[]; requests?: number },
+      )
+      .find((line) => line.msg === "shutdown leaves worker threads blocked in apps");
+  await eventually(() => summary() !== undefined);
+  expect(
+    summary()
+      ?.workers?.map((w) => w.app)
+      .sort(),
+  ).toEqual(["block-exec@1.0.0", "block-fifo@1.0.0", "block-sleep@1.0.0"]);
+  expect(summary()?.requests).toBe(3);
+  for (const answer of await Promise.all(blocked)) {
+    expect(answer instanceof Error ? answer.message : answer.code).toBe("SHUTTING_DOWN");
+  }
+  await eventually(() => sleepers(seconds).length === 0);
+}, 30_000);
