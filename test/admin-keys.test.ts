@@ -1,5 +1,5 @@
 /**
- * Admin credentials end to end (CONTRACT §10): the locked default, keys made through
+ * Admin credentials end to end (docs/admin.md): the locked default, keys made through
  * `/_/keys` and by another process (the CLI's way), revocation and expiry on the next request,
  * lastUsed, env values never shown, and neither keys nor the token ever in the log.
  */

@@ -1,5 +1,5 @@
 /**
- * The `buntime` CLI end to end (CONTRACT §10, issue 14): `deploy` of a fixture folder into a
+ * The `buntime` CLI end to end (docs/admin.md, issue 14): `deploy` of a fixture folder into a
  * running server, then `apps`; `keys create` → use → `revoke` → 401; and one clear line (exit 1)
  * for a refused deployment, a missing folder, an unreachable server, a 401 and a 403.
  */

@@ -1,7 +1,7 @@
 /**
  * A `worker.config.ts` is app code run at deploy time: one that posts to the runtime, or whose
  * thread exits, has its deployment refused (400 DEPLOYMENT_INVALID), leaves no loader thread
- * behind, and the server goes on (issue 12, faults 1 and 3; CONTRACT §6).
+ * behind, and the server goes on (issue 12, faults 1 and 3; docs/routes.md#deployments).
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";

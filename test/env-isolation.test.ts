@@ -1,5 +1,5 @@
 /**
- * CONTRACT §3: an app's environment is exactly its config's `env`; the server's own
+ * docs/configuration.md#worker-config: an app's environment is exactly its config's `env`; the server's own
  * environment is never visible to it, nor to the processes it starts.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";

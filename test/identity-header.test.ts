@@ -1,5 +1,5 @@
 /**
- * CONTRACT §7.3: `x-buntime-identity` reaches an app only when the runtime set it (authn, after
+ * docs/extensions.md#buntimeauthn: `x-buntime-identity` reaches an app only when the runtime set it (authn, after
  * verifying a token). A client's own is removed always, with no plugin at all too: an app must
  * never trust a header the runtime did not set. (With authn: test/authn.test.ts.)
  */

@@ -23,7 +23,7 @@ export default {
 };
 `;
 
-// The same suite in both isolation modes (CONTRACT §17: lifecycle options behave the same).
+// The same suite in both isolation modes (docs/configuration.md#isolation: lifecycle options behave the same).
 describe.each(["thread", "process"] as const)("isolation %s", (isolation) => {
   let apps: ReturnType<typeof tempAppsDir>;
   let server: TestServer;

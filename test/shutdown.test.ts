@@ -1,5 +1,5 @@
 /**
- * Graceful shutdown of the real server process (CONTRACT §2): on SIGTERM or SIGINT it stops
+ * Graceful shutdown of the real server process (docs/configuration.md#environment): on SIGTERM or SIGINT it stops
  * accepting, lets in-flight requests finish (up to SHUTDOWN_TIMEOUT), and exits 0; and exits
  * by SHUTDOWN_TIMEOUT plus a margin even when app threads are blocked in system calls.
  */

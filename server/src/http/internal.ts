@@ -15,7 +15,7 @@ export interface InternalDeps {
   stats: StatsCollector;
   catalog: AppCatalog;
   deployer: Deployer;
-  /** What isolation this server enforces (CONTRACT §17), shown in `/_/stats`. */
+  /** What isolation this server enforces (docs/configuration.md#isolation), shown in `/_/stats`. */
   isolation?: IsolationReport;
 }
 

@@ -23,7 +23,7 @@ export interface PipelineDeps {
   /** The `/_/` routes: the runtime's own and the plugins'. */
   internal: Hono;
   maxBodySize: number;
-  /** The admin guard around the hooks of `/_/` admin routes (CONTRACT §10). */
+  /** The admin guard around the hooks of `/_/` admin routes (docs/admin.md). */
   guard: AdminGuard;
   /** HTTP_IDLE_TIMEOUT: what a connection's idle timeout goes back to after a lifted answer. */
   idleTimeoutSeconds: number;
@@ -63,7 +63,7 @@ export function createPipeline(
   return (request, socket) => {
     const started = performance.now();
     // Only the runtime sets it (authn, after verifying a token: its hook runs after this), so an
-    // app can trust it (CONTRACT §7.3), with or without authn.
+    // app can trust it (docs/extensions.md#buntimeauthn), with or without authn.
     request.headers.delete(IDENTITY_HEADER);
     const clientId = request.headers.get("x-request-id");
     const requestId = clientId && REQUEST_ID.test(clientId) ? clientId : crypto.randomUUID();

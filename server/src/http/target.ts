@@ -13,7 +13,7 @@ export interface AppTarget {
 }
 
 /**
- * Parses an app route from a request's raw path and query (CONTRACT §4). Pure.
+ * Parses an app route from a request's raw path and query (docs/routes.md#app-routes). Pure.
  * @throws BuntimeError APP_NOT_FOUND for an impossible name, INVALID_VERSION for a bad encoding
  */
 export function parseTarget(pathname: string, search: string): AppTarget {

@@ -1,5 +1,5 @@
 /**
- * The isolation set-up of one server (CONTRACT §17): which transport each app version's workers
+ * The isolation set-up of one server (docs/configuration.md#isolation): which transport each app version's workers
  * get (`isolation` in its config, raised to the server's floor `BUNTIME_ISOLATION`), and, for
  * process workers, the sandbox this machine allows. What it cannot enforce is worked out once at
  * start, logged once, and shown in `/_/stats` (`report`), never left silent.
