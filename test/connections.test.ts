@@ -1,9 +1,9 @@
 /**
- * Keep-alive connections (HTTP_IDLE_TIMEOUT, docs/configuration.md#idle-connections): an idle connection is closed after
- * the idle timeout, whatever its last request was; a response the runtime is still answering
- * (a slow app, an event stream with silent gaps) is never cut by it: the app's own `timeout`
- * bounds those. Bun checks idle sockets every 4 s, so a 1 s timeout closes within about 5 s:
- * every wait below is for an event, with a generous upper bound.
+ * Keep-alive connections (HTTP_IDLE_TIMEOUT, docs/configuration.md#idle-connections): an idle
+ * connection is closed after the idle timeout, whatever its last request was; a response the
+ * runtime is still answering (a slow app, an event stream with silent gaps) is never cut by it: the
+ * app's own `timeout` bounds those. Bun checks idle sockets every 4 s, so a 1 s timeout closes
+ * within about 5 s: every wait below is for an event, with a generous upper bound.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type KeptAlive, keepAlive } from "./_raw-http.ts";

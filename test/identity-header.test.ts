@@ -1,7 +1,7 @@
 /**
- * docs/extensions.md#buntimeauthn: `x-buntime-identity` reaches an app only when the runtime set it (authn, after
- * verifying a token). A client's own is removed always, with no plugin at all too: an app must
- * never trust a header the runtime did not set. (With authn: test/authn.test.ts.)
+ * docs/extensions.md#buntimeauthn: `x-buntime-identity` reaches an app only when the runtime set it
+ * (authn, after verifying a token). A client's own is removed always, with no plugin at all too: an
+ * app must never trust a header the runtime did not set. (With authn: test/authn.test.ts.)
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { rawRequest } from "./_raw-http.ts";

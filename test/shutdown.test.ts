@@ -1,7 +1,7 @@
 /**
- * Graceful shutdown of the real server process (docs/configuration.md#environment): on SIGTERM or SIGINT it stops
- * accepting, lets in-flight requests finish (up to SHUTDOWN_TIMEOUT), and exits 0; and exits
- * by SHUTDOWN_TIMEOUT plus a margin even when app threads are blocked in system calls.
+ * Graceful shutdown of the real server process (docs/configuration.md#environment): on SIGTERM or
+ * SIGINT it stops accepting, lets in-flight requests finish (up to SHUTDOWN_TIMEOUT), and exits 0;
+ * and exits by SHUTDOWN_TIMEOUT plus a margin even when app threads are blocked in system calls.
  */
 import { afterEach, expect, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";

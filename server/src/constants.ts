@@ -47,8 +47,9 @@ export const envSchema = z.object({
     .min(16, "must be at least 16 characters (e.g. the output of openssl rand -base64 32)")
     .optional(),
   /**
-   * The least isolation every app gets (docs/configuration.md#isolation): `process` runs every app's workers as
-   * sandboxed processes, whatever their config says; `thread` lets each app choose.
+   * The least isolation every app gets (docs/configuration.md#isolation): `process` runs every
+   * app's workers as sandboxed processes, whatever their config says; `thread` lets each app
+   * choose.
    */
   BUNTIME_ISOLATION: z.enum(["thread", "process"]).default("thread"),
   /** The unprivileged user app processes run as when the server is root (docs/security.md). */

@@ -1,8 +1,9 @@
 /**
- * The isolation set-up of one server (docs/configuration.md#isolation): which transport each app version's workers
- * get (`isolation` in its config, raised to the server's floor `BUNTIME_ISOLATION`), and, for
- * process workers, the sandbox this machine allows. What it cannot enforce is worked out once at
- * start, logged once, and shown in `/_/stats` (`report`), never left silent.
+ * The isolation set-up of one server (docs/configuration.md#isolation): which transport each app
+ * version's workers get (`isolation` in its config, raised to the server's floor
+ * `BUNTIME_ISOLATION`), and, for process workers, the sandbox this machine allows. What it cannot
+ * enforce is worked out once at start, logged once, and shown in `/_/stats` (`report`), never left
+ * silent.
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
