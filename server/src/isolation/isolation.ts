@@ -91,7 +91,7 @@ export function secretPaths(dataDir: string, configFile: string | undefined, con
     const { store, path } = plugin.options as { store?: unknown; path?: unknown };
     if (store !== undefined && store !== "file") continue;
     const file = resolve(typeof path === "string" ? path : "./data/policies.json");
-    paths.push(file, dirname(file));
+    paths.push(file); // its folder may be shared (the working folder): the file only
   }
   return paths;
 }

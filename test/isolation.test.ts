@@ -1,0 +1,225 @@
+/**
+ * Process isolation (CONTRACT §17) against a real server whose floor is `process`, running as
+ * root (as CI does): what an app does to its own process ends there, and what it may read is
+ * its own folder and its own env. The lifecycle options in this mode are lifecycle.test.ts's.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { normaliseConfig } from "../server/src/config/buntime-config.ts";
+import { SHUTDOWN_MARGIN_MS } from "../server/src/shutdown.ts";
+import { KEY_FILE } from "../server/src/store/file-key-store.ts";
+import { call, recordEvents, whenInFlight, writeApp, writeAppCode } from "./_pool-helpers.ts";
+import { killServerProcesses, startServerProcess } from "./_server-process.ts";
+import {
+  ADMIN_HEADERS,
+  eventually,
+  ROOT,
+  startTestServer,
+  stopThenRemove,
+  type TestServer,
+  tempAppsDir,
+} from "./_setup.ts";
+
+/** Does `?do=` to its own process: the ways an app can end the process it runs in. */
+const CRASHER = `
+import { read } from "bun:ffi";
+const deeds = {
+  abort: () => process.abort(),
+  kill: () => process.kill(process.pid, "SIGKILL"),
+  exit: () => process.exit(3),
+  // A native segfault: bun:ffi refuses address 0, not 16.
+  segfault: () => read.u8(16),
+  // 2 GB, every page touched (an untouched allocation costs no memory).
+  hog: () => new Uint8Array(2 * 1024 ** 3).fill(1).length,
+};
+export default {
+  fetch(request) {
+    const deed = new URL(request.url).searchParams.get("do");
+    if (deed) deeds[deed]();
+    return Response.json({ pid: process.pid });
+  },
+};
+`;
+
+/** Tries to read what an app must not, and answers what it could; and its env, cwd and ids. */
+const SPY = `
+import { readdirSync, readFileSync } from "node:fs";
+const attempt = (read) => { try { read(); return "read"; } catch (error) { return error.code ?? String(error); } };
+export default {
+  fetch(request) {
+    const paths = JSON.parse(new URL(request.url).searchParams.get("paths"));
+    const result = {};
+    for (const path of paths) result[path] = attempt(() => (path.endsWith("/") ? readdirSync(path) : readFileSync(path)));
+    // mem needs a read at a mapped address: the open alone is refused when access is denied.
+    return Response.json({ result, env: { ...process.env }, cwd: process.cwd(), uid: process.getuid(), gid: process.getgid() });
+  },
+};
+`;
+
+/** Starts a subprocess that outlives nothing: answers its pid. */
+const SPAWNER = `
+export default {
+  fetch() {
+    const child = Bun.spawn(["/bin/sleep", "600"], { stdio: ["ignore", "ignore", "ignore"] });
+    return Response.json({ sleep: child.pid });
+  },
+};
+`;
+
+/** Whether `pid` runs (a zombie, killed and waiting for its reaper, does not). */
+const alive = (pid: number) => {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
+  } catch {
+    return false;
+  }
+};
+
+let apps: ReturnType<typeof tempAppsDir>;
+let server: TestServer;
+let dataDir: string;
+let policyFile: string;
+
+beforeAll(async () => {
+  apps = tempAppsDir();
+  writeAppCode(apps.dir, "crasher", CRASHER, { maxMemory: 128 });
+  writeAppCode(apps.dir, "spy", SPY, { env: { ONLY: "this" } });
+  writeAppCode(apps.dir, "spawner", SPAWNER, { maxRequests: 1 });
+  writeApp(apps.dir, "bystander", "slow", { timeout: 10 });
+  writeApp(apps.dir, "neighbour", "hello", {});
+  // The secrets, readable by anyone before the server starts (as an admin may have left them).
+  dataDir = join(apps.dir, "..", `data-${crypto.randomUUID()}`);
+  mkdirSync(dataDir, { mode: 0o755 });
+  writeFileSync(join(dataDir, KEY_FILE), "[]", { mode: 0o644 });
+  policyFile = join(apps.dir, "..", `policies-${crypto.randomUUID()}.json`);
+  writeFileSync(policyFile, "[]", { mode: 0o644 });
+  const config = normaliseConfig({ plugins: [["@buntime/authz", { path: policyFile, excludePaths: ["/**"] }]] }, ROOT);
+  server = await startTestServer(
+    { APPS_DIR: apps.dir, BUNTIME_ISOLATION: "process", BUNTIME_DATA_DIR: dataDir },
+    { config },
+  );
+});
+
+afterAll(() => stopThenRemove(server, apps));
+
+describe("an app ending its own process ends only that process", () => {
+  for (const deed of ["abort", "kill", "exit", "segfault", "hog"]) {
+    test(`${deed}: 502 WORKER_CRASHED for its request, the next one gets a new process, other apps unharmed`, async () => {
+      const events = recordEvents(server.pool.events);
+      const before = await call(server.at("/crasher/"));
+      expect(before.status).toBe(200);
+      // Another app with a request in flight while it happens, and one served after.
+      const inFlight = call(server.at("/bystander/?ms=700"));
+      await whenInFlight(server.pool, "bystander");
+      const crashed = await call(server.at(`/crasher/?do=${deed}`));
+      expect(crashed.status).toBe(502);
+      expect(crashed.code).toBe("WORKER_CRASHED");
+      if (deed === "hog") expect(crashed.body.error.message).toContain("memory limit");
+      expect((await events.next("crash", (e) => e.key === "crasher@1.0.0")).message).toBeDefined();
+      const after = await call(server.at("/crasher/"));
+      expect(after.status).toBe(200);
+      expect(after.body.pid).not.toBe(before.body.pid);
+      expect(alive(before.body.pid)).toBe(false);
+      expect((await inFlight).status).toBe(200);
+      expect((await call(server.at("/neighbour/"))).status).toBe(200);
+      events.stop();
+    }, 20_000);
+  }
+});
+
+test("an app reads neither the server's /proc files, nor its secrets, nor another app's folder; its env is its config's", async () => {
+  const forbidden = [
+    `/proc/${process.pid}/environ`,
+    `/proc/${process.pid}/mem`,
+    join(dataDir, KEY_FILE),
+    policyFile,
+    `${join(apps.dir, "neighbour", "1.0.0")}/`,
+    join(apps.dir, "neighbour", "1.0.0", "index.ts"),
+  ];
+  const own = join(apps.dir, "spy", "1.0.0", "index.ts");
+  const answer = await call(server.at(`/spy/?paths=${encodeURIComponent(JSON.stringify([...forbidden, own]))}`));
+  expect(answer.status).toBe(200);
+  for (const path of forbidden) expect([path, answer.body.result[path]]).toEqual([path, "EACCES"]);
+  expect(answer.body.result[own]).toBe("read");
+  expect(answer.body.env).toEqual({ ONLY: "this" });
+  expect(answer.body.cwd).toBe(join(apps.dir, "spy", "1.0.0"));
+  expect(answer.body.uid).toBe(65534); // nobody
+  expect(server.stats().isolation).toEqual({
+    floor: "process",
+    process: { user: "nobody", memory: "cgroup-v1", warnings: [] },
+  });
+});
+
+test("a subprocess an app started dies with its worker", async () => {
+  const events = recordEvents(server.pool.events);
+  const answer = await call(server.at("/spawner/"));
+  expect(answer.status).toBe(200);
+  const { sleep } = answer.body as { sleep: number };
+  // maxRequests 1: the worker is recycled after this request; its process group goes with it.
+  await events.next("terminate", (e) => e.key === "spawner@1.0.0");
+  await eventually(() => !alive(sleep));
+  events.stop();
+});
+
+describe("the real server process", () => {
+  let blockApps: ReturnType<typeof tempAppsDir>;
+  afterEach(() => {
+    killServerProcesses();
+    blockApps?.remove();
+  });
+
+  test("survives an app's abort; SIGTERM with apps blocked in system calls exits 0 within SHUTDOWN_TIMEOUT, nothing left", async () => {
+    blockApps = tempAppsDir("block-sleep");
+    writeApp(blockApps.dir, "block-exec", "block-exec", { env: { PATH: "/usr/bin:/bin" } });
+    writeAppCode(blockApps.dir, "crasher", CRASHER);
+    const server = await startServerProcess({
+      APPS_DIR: blockApps.dir,
+      BUNTIME_ISOLATION: "process",
+      SHUTDOWN_TIMEOUT: "2",
+    });
+    expect((await call(server.at("/crasher/?do=abort"))).code).toBe("WORKER_CRASHED");
+    expect(alive(server.proc.pid)).toBe(true);
+    expect((await call(server.at("/crasher/"))).status).toBe(200);
+
+    const seconds = `60.${String(Date.now() % 100_000).padStart(5, "0")}2`;
+    const blocked = [
+      call(server.at("/block-sleep/block?ms=60000")),
+      call(server.at(`/block-exec/block?s=${seconds}`)),
+    ].map((answer) => answer.catch((error: Error) => error));
+    const stats = async () =>
+      (await (await fetch(server.at("/_/stats"), { headers: ADMIN_HEADERS })).json()) as {
+        workers: { inFlight: number }[];
+      };
+    await eventually(async () => (await stats()).workers.filter((w) => w.inFlight > 0).length === 2, 15_000);
+    await eventually(() => processesRunning(["sleep", seconds]).length > 0, 5000);
+
+    const signalledAt = performance.now();
+    server.proc.kill("SIGTERM");
+    const status = await server.proc.exited;
+    expect(performance.now() - signalledAt).toBeLessThan(2000 + SHUTDOWN_MARGIN_MS);
+    // Killed, not abandoned: a process group can always be ended.
+    expect(status).toBe(0);
+    for (const answer of await Promise.all(blocked)) {
+      expect(answer instanceof Error ? answer.message : answer.code).toBe("SHUTTING_DOWN");
+    }
+    expect(processesRunning(["sleep", seconds])).toEqual([]);
+  }, 30_000);
+});
+
+/** Pids of running processes whose command line is `argv`. */
+function processesRunning(argv: string[]): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, "utf8") === `${argv.join("\0")}\0` && alive(Number(entry))) {
+        pids.push(Number(entry));
+      }
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
+}
