@@ -15,7 +15,7 @@
  *
  * The runtime's own streams (`/_/sse`) write at least every second and are not lifted.
  */
-import { isStreamedResponse } from "../pool/exchange.ts";
+import { isStreamedResponse, whenStreamEnds } from "../pool/exchange.ts";
 
 /** The connection a request came on, as Bun's server exposes it (the server object qualifies). */
 export interface RequestSocket {
@@ -29,9 +29,9 @@ export function liftIdleTimeout(socket: RequestSocket, request: Request): void {
 }
 
 /**
- * Puts `idleSeconds` back on `request`'s connection once `response` is written: now, or for an
- * app's streamed body when the stream ends. Returns the response to send (as it is when there
- * is no socket: a request made in-process).
+ * Puts `idleSeconds` back on `request`'s connection before `response` is written: now, or for an
+ * app's streamed body when its stream ends. Returns the response (no socket: a request made
+ * in-process, nothing to do).
  */
 export function restoreIdleTimeout(
   socket: RequestSocket | undefined,
@@ -40,15 +40,9 @@ export function restoreIdleTimeout(
   idleSeconds: number,
 ): Response {
   if (!socket) return response;
-  if (!isStreamedResponse(response) || response.body === null) {
-    socket.timeout(request, idleSeconds);
-    return response;
-  }
-  // `flush` runs when the app's stream has ended and before Bun writes the last chunk: the
-  // response is still Bun's, so the call takes (after it, it would do nothing). A client that
-  // leaves cancels the stream, and its connection closes anyway.
-  const restoring = new TransformStream<Uint8Array, Uint8Array>({
-    flush: () => socket.timeout(request, idleSeconds),
-  });
-  return new Response(response.body.pipeThrough(restoring), response);
+  // The stream's end is seen before Bun writes it: the response is still Bun's, so the call
+  // takes (after it, it would do nothing). The closure only for streams: not on the hot path.
+  if (isStreamedResponse(response)) whenStreamEnds(response, () => socket.timeout(request, idleSeconds));
+  else socket.timeout(request, idleSeconds);
+  return response;
 }

@@ -25,8 +25,8 @@ export interface ForwardedRequest {
   retries?: number;
 }
 
-/** The responses whose body the app is still streaming when their head arrives. */
-const streamed = new WeakSet<Response>();
+/** The responses whose body the app was still streaming when their head arrived, to their exchange. */
+const streamed = new WeakMap<Response, Exchange>();
 
 /**
  * Whether `response` is an app's streamed answer: its end is not known from its head (an event
@@ -34,6 +34,15 @@ const streamed = new WeakSet<Response>();
  */
 export function isStreamedResponse(response: Response): boolean {
   return streamed.has(response);
+}
+
+/**
+ * Calls `callback` once when the exchange behind an app's streamed `response` ends (its last
+ * chunk, an error, the client leaving), synchronously, before the HTTP server has read that
+ * end; at once if it has ended. Does nothing for other responses.
+ */
+export function whenStreamEnds(response: Response, callback: () => void): void {
+  streamed.get(response)?.whenEnded(callback);
 }
 
 /** Sends a message to the worker; byte fields are transferred, not copied. */
@@ -56,6 +65,7 @@ export class Exchange {
   #chunkWaiter: (() => void) | undefined;
   #headSeen = false;
   #ended = false;
+  #whenEnded: (() => void) | undefined;
   /** Resolves with the response for the client: the app's, or the runtime's error. */
   readonly response: Promise<Response>;
 
@@ -70,6 +80,12 @@ export class Exchange {
 
   get ended(): boolean {
     return this.#ended;
+  }
+
+  /** Calls `callback` when the exchange ends (at once if it has); one callback at a time. */
+  whenEnded(callback: () => void): void {
+    if (this.#ended) callback();
+    else this.#whenEnded = callback;
   }
 
   /** Sends the request; small bodies of known length travel inline, others are pulled. */
@@ -162,7 +178,7 @@ export class Exchange {
       },
     });
     const response = new Response(body, init);
-    streamed.add(response);
+    streamed.set(response, this);
     this.#resolve(response);
   }
 
@@ -217,6 +233,8 @@ export class Exchange {
     if (this.#ended) return;
     this.#ended = true;
     this.#onEnd(this);
+    this.#whenEnded?.();
+    this.#whenEnded = undefined;
   }
 }
 
