@@ -1,0 +1,64 @@
+import { expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import type { AppVersion } from "../apps/config.ts";
+import { createLogger } from "../util/log.ts";
+import { createIsolation, IsolationError, modeOf, secretPaths } from "./isolation.ts";
+
+const app = (isolation: "thread" | "process") => ({ config: { isolation } }) as AppVersion;
+
+test("an app's mode is its own choice raised to the floor", () => {
+  expect(modeOf(app("thread"), "thread")).toBe("thread");
+  expect(modeOf(app("process"), "thread")).toBe("process");
+  expect(modeOf(app("thread"), "process")).toBe("process");
+});
+
+test("secrets: the data dir, the config file, and authz's policy file (default or set, not with store memory)", () => {
+  const plugins = (options: Record<string, unknown>) => ({
+    baseDir: "/",
+    plugins: [{ specifier: "@buntime/authz", options, required: true }],
+  });
+  expect(secretPaths("/data", "/etc/buntime.jsonc", plugins({}))).toEqual([
+    "/data",
+    "/etc/buntime.jsonc",
+    resolve("./data/policies.json"),
+  ]);
+  expect(secretPaths("/data", undefined, plugins({ path: "/p.json" }))).toEqual(["/data", "/p.json"]);
+  expect(secretPaths("/data", undefined, plugins({ store: "memory" }))).toEqual(["/data"]);
+});
+
+/** A logger whose warnings land in `lines`. */
+function capture(lines: { msg: string; warning?: string }[]) {
+  return createLogger("info", { write: (line: string) => void lines.push(JSON.parse(line)) } as Parameters<
+    typeof createLogger
+  >[1]);
+}
+
+test("what the machine cannot enforce is in the report and logged once at start", () => {
+  const root = mkdtempSync(join(tmpdir(), "no-cgroup-"));
+  try {
+    const lines: { msg: string; warning?: string }[] = [];
+    const isolation = createIsolation({
+      floor: "thread",
+      appUser: "nobody",
+      appsDir: root,
+      secrets: [],
+      logger: capture(lines),
+      cgroupRoot: root,
+    });
+    expect(isolation.report.process.memory).toBe("watcher");
+    expect(isolation.report.process.warnings.some((w) => w.includes("maxMemory is not enforced"))).toBe(true);
+    const logged = lines.filter((l) => l.msg === "process isolation: cannot enforce");
+    expect(logged.map((l) => l.warning)).toEqual(isolation.report.process.warnings);
+    isolation.close();
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test.if(process.getuid?.() === 0)("as root, an app user that does not exist refuses to start (never fail open)", () => {
+  const options = { floor: "thread" as const, appsDir: "/nowhere", secrets: [], logger: capture([]) };
+  expect(() => createIsolation({ ...options, appUser: "no-such-user-here" })).toThrow(IsolationError);
+  expect(() => createIsolation({ ...options, appUser: "root" })).toThrow("is root");
+});
