@@ -189,3 +189,26 @@ describe("Deployer: a slow upload holds no lock while it is read", () => {
     expect(readdirSync(join(appsDir, STAGING))).toEqual([]);
   });
 });
+
+describe("Deployer: the last version's removal beside another version's deploy", () => {
+  test(
+    "never takes the other version with it (the app folder goes only when empty)",
+    async () => {
+      const next = await tarGz([{ name: "index.ts", content: APP("next") }]);
+      for (let round = 0; round < 40; round++) {
+        const old = `1.0.${round}`;
+        const fresh = `2.0.${round}`;
+        await deployed("race", old, "old");
+        // Sweep the removal's start across the deploy's steps (one more turn each round), so
+        // that some round lands it between the deploy's folder check and its rename.
+        const deploying = deployer.deploy("race", fresh, whole(next), "application/gzip", false);
+        for (let turn = 0; turn < round; turn++) await new Promise((resolve) => setImmediate(resolve));
+        await Promise.all([deployer.remove("race", old), deploying]);
+        expect(existsSync(join(appsDir, "race", fresh, "index.ts"))).toBe(true);
+        await deployer.remove("race", fresh);
+      }
+      expect(existsSync(join(appsDir, "race"))).toBe(false);
+    },
+    TEST_TIMEOUT_MS * 3,
+  );
+});

@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { mkdir, readdir, rename, rm } from "node:fs/promises";
+import { mkdir, rename, rm, rmdir } from "node:fs/promises";
 import { join } from "node:path";
 import { BuntimeError } from "../../errors.ts";
 import { loadAppVersion } from "../config.ts";
@@ -101,13 +101,12 @@ export class Deployer {
       return await this.#serialise(versionKey(name, version), async () => {
         refuseExisting();
         const exists = existsSync(target);
-        await mkdir(join(this.#appsDir, name), { recursive: true });
         if (exists) {
           // Move the old version aside first: two renames, each atomic; the gap between them is
           // microseconds, and a request in it re-resolves.
           await rename(target, `${staging}.old`);
         }
-        await rename(root, target);
+        await installInto(join(this.#appsDir, name), root, target);
         return { created: !exists };
       });
     } finally {
@@ -145,8 +144,7 @@ export class Deployer {
       const staging = await this.#stagingFolder();
       try {
         await rename(target, join(staging, "removed"));
-        const appDir = join(this.#appsDir, name);
-        if ((await readdir(appDir)).length === 0) await rm(appDir, { recursive: true, force: true });
+        await removeIfEmpty(join(this.#appsDir, name));
       } finally {
         await rm(staging, { recursive: true, force: true });
       }
@@ -175,4 +173,34 @@ function checkNames(name: string, version: string): void {
   if (!isAppName(name)) throw new BuntimeError("DEPLOYMENT_INVALID", `"${name}" is not a valid app name`);
   if (!isVersionFolder(version))
     throw new BuntimeError("DEPLOYMENT_INVALID", `"${version}" is not a valid semver version`);
+}
+
+/**
+ * Removes an app's folder only if it is empty, in one system call: the locks are per version,
+ * so another version of the same app may be landing in it right now (a listing followed by a
+ * recursive delete could delete that version).
+ */
+async function removeIfEmpty(appDir: string): Promise<void> {
+  try {
+    await rmdir(appDir);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== "ENOTEMPTY" && code !== "EEXIST" && code !== "ENOENT") throw error;
+  }
+}
+
+/**
+ * Renames `root` to `target` inside `appDir`, creating `appDir` first. Should the last other
+ * version's removal take the folder away between the two (`removeIfEmpty`), it is made again.
+ */
+async function installInto(appDir: string, root: string, target: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    await mkdir(appDir, { recursive: true });
+    try {
+      await rename(root, target);
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT" || attempt >= 3) throw error;
+    }
+  }
 }
