@@ -5,12 +5,20 @@
  */
 import { afterEach, expect, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
+import type { Subprocess } from "bun";
 import { SHUTDOWN_MARGIN_MS } from "../server/src/shutdown.ts";
 import { call } from "./_pool-helpers.ts";
 import { killServerProcesses, startServerProcess } from "./_server-process.ts";
-import { ADMIN_HEADERS, eventually, FIXTURE_APPS } from "./_setup.ts";
+import { ADMIN_HEADERS, eventually, FIXTURE_APPS, ROOT, TEST_ADMIN_TOKEN } from "./_setup.ts";
 
-afterEach(killServerProcesses);
+/** Servers started here rather than by startServerProcess (one whose stdout nobody reads). */
+const unread = new Set<Subprocess>();
+
+afterEach(() => {
+  killServerProcesses();
+  for (const proc of unread) proc.kill("SIGKILL");
+  unread.clear();
+});
 
 const ENV = { APPS_DIR: FIXTURE_APPS, SHUTDOWN_TIMEOUT: "5" };
 
@@ -127,3 +135,54 @@ test("SIGTERM with requests blocked in system calls: exits within SHUTDOWN_TIMEO
   }
   await eventually(() => sleepers(seconds).length === 0);
 }, 30_000);
+
+/**
+ * Starts the server with `env` and reads its stdout only up to the line with its URL: from then
+ * on nobody reads the pipe, so it fills.
+ */
+async function startUnreadServer(env: Record<string, string>) {
+  const proc = Bun.spawn([process.execPath, "server/src/index.ts"], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", PORT: "0", HOST: "127.0.0.1", ...env },
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  unread.add(proc);
+  void new Response(proc.stderr).text(); // stderr stays drained
+  const reader = proc.stdout.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  for (let url: string | undefined; ; ) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`the server exited (${await proc.exited}) before printing its URL`);
+    text += decoder.decode(value, { stream: true });
+    url = /^Buntime listening on (http:\/\/127\.0\.0\.1:\d+\/)/m.exec(text)?.[1];
+    if (url) return { proc, url };
+  }
+}
+
+test.each([
+  ["without", { BUNTIME_SUPERVISOR: "0" }],
+  ["under", {}],
+])(
+  "SIGTERM %s the supervisor, an app blocked writing to a stdout nobody reads: exits within SHUTDOWN_TIMEOUT + the margin, status 1",
+  async (_, mode) => {
+    const env = { APPS_DIR: FIXTURE_APPS, SHUTDOWN_TIMEOUT: "2", BUNTIME_ADMIN_TOKEN: TEST_ADMIN_TOKEN, ...mode };
+    const { proc, url } = await startUnreadServer(env);
+    const blocked = fetch(new URL("/block-stdout/block", url)).catch((error: Error) => error);
+    await eventually(async () => {
+      const stats = await fetch(new URL("/_/stats", url), { headers: ADMIN_HEADERS });
+      const { workers } = (await stats.json()) as { workers: { app: string; inFlight: number }[] };
+      return workers.some((w) => w.app === "block-stdout" && w.inFlight > 0);
+    }, 15_000);
+
+    const signalledAt = performance.now();
+    proc.kill("SIGTERM");
+    const status = await proc.exited;
+    expect(performance.now() - signalledAt).toBeLessThan(2000 + SHUTDOWN_MARGIN_MS);
+    expect(status).toBe(1);
+    await blocked;
+  },
+  30_000,
+);

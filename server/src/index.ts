@@ -10,7 +10,7 @@ import { ConfigError } from "./config/buntime-config.ts";
 import { EnvError, loadEnv } from "./constants.ts";
 import { PluginLoadError } from "./plugins/load.ts";
 import { type RunningServer, startServer } from "./server.ts";
-import { exitStatus, shutdownDeadlineMs } from "./shutdown.ts";
+import { exitAfterShutdown, hardExit, shutdownDeadlineMs } from "./shutdown.ts";
 import { isServerProcess, receiveEnvironment, supervise } from "./supervisor.ts";
 import { createLogger, type Logger } from "./util/log.ts";
 
@@ -56,9 +56,10 @@ const shutdown = async (signal: string) => {
   const deadlineMs = shutdownDeadlineMs();
   setTimeout(() => {
     logger.error("shutdown deadline passed; exiting", { deadlineMs });
-    process.exit(1);
+    logger.flushSync?.(500);
+    hardExit(1);
   }, deadlineMs).unref();
-  process.exit(exitStatus(await server.stop()));
+  exitAfterShutdown(await server.stop(), logger);
 };
 process.on("SIGTERM", () => void shutdown("SIGTERM"));
 process.on("SIGINT", () => void shutdown("SIGINT"));

@@ -7,6 +7,7 @@
  */
 import { envSchema } from "./constants.ts";
 import type { CloseReport } from "./pool/pool.ts";
+import type { Logger } from "./util/log.ts";
 
 /**
  * How long past SHUTDOWN_TIMEOUT the process may take: terminated threads get the pool's
@@ -34,4 +35,31 @@ export function shutdownDeadlineMs(env: Record<string, string | undefined> = pro
  */
 export function exitStatus(report: CloseReport): 0 | 1 {
   return report.leakedThreads > 0 ? 1 : 0;
+}
+
+/** How long the last log lines get to be written before an exit that runs no exit handlers. */
+const FLUSH_WAIT_MS = 500;
+
+/**
+ * Ends the process after a shutdown, with `exitStatus(report)`. When every thread ended, by
+ * `process.exit`. With threads still blocked in apps, Bun's `process.exit` can wait on them for
+ * good (measured in Bun 1.4.5: a worker blocked writing to a full stdout pipe held it past any
+ * deadline), so the log is flushed (for at most FLUSH_WAIT_MS) and the process ends by `hardExit`.
+ */
+export function exitAfterShutdown(report: CloseReport, logger: Pick<Logger, "flushSync">): never {
+  const status = exitStatus(report);
+  if (report.leakedThreads === 0) process.exit(status);
+  logger.flushSync?.(FLUSH_WAIT_MS);
+  return hardExit(status);
+}
+
+/**
+ * Ends the process now with `status`: the native exit (`process.reallyExit`, internal to Node
+ * and Bun), which runs no JavaScript exit handlers and waits on no thread; `process.exit` where
+ * it is missing.
+ */
+export function hardExit(status: number): never {
+  const { reallyExit } = process as unknown as { reallyExit?: (code: number) => never };
+  if (typeof reallyExit === "function") reallyExit.call(process, status);
+  return process.exit(status);
 }

@@ -14,6 +14,11 @@ export interface Logger {
   child(fields: Record<string, unknown>): Logger;
   /** Whether lines at `level` are written (skip building fields that would be dropped). */
   isLevelEnabled(level: "debug" | "info" | "warn" | "error"): boolean;
+  /**
+   * Writes the lines buffered so far, synchronously (before an exit that runs no exit handlers),
+   * giving up after about `withinMs` if the output takes nothing (a full pipe nobody reads).
+   */
+  flushSync?(withinMs: number): void;
 }
 
 /** The levels `LOG_LEVEL` may name (pino's), least severe first; `silent` writes nothing. */
@@ -21,10 +26,12 @@ export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** A pino logger writing JSON lines at `level` and above to `destination` (default stdout). */
-export function createLogger(
-  level: LogLevel = "info",
-  destination: pino.DestinationStream = pino.destination({ fd: 1, sync: false }),
-): Logger {
+export function createLogger(level: LogLevel = "info", destination?: pino.DestinationStream): Logger {
+  // A write that finds stdout full (EAGAIN) is retried until it goes, except in a final flushSync.
+  let giveUpAt = Number.POSITIVE_INFINITY;
+  const stdout = destination
+    ? undefined
+    : pino.destination({ fd: 1, sync: false, retryEAGAIN: () => Date.now() < giveUpAt });
   const base = pino(
     {
       level,
@@ -32,9 +39,17 @@ export function createLogger(
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
     },
-    destination,
+    destination ?? stdout,
   );
-  return wrap(base);
+  const flushSync = (withinMs: number) => {
+    giveUpAt = Date.now() + withinMs;
+    try {
+      stdout?.flushSync();
+    } catch {
+      // Still full after `withinMs`: those lines are lost, the exit must not wait for them.
+    }
+  };
+  return { ...wrap(base), flushSync };
 }
 
 function wrap(log: pino.Logger): Logger {
