@@ -3,7 +3,7 @@
  * `hono` resolves from the workspace's node_modules) and removed when the run ends. The plain
  * Bun.serve baseline imports the very same files.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 
 const ROOT = resolve(import.meta.dir, "..");
@@ -59,6 +59,8 @@ export class Workspace {
   constructor() {
     mkdirSync(join(ROOT, ".tmp"), { recursive: true });
     this.root = mkdtempSync(join(ROOT, ".tmp", "bench-"));
+    // Enterable by others: process-isolated apps run as another user when the runtime is root.
+    chmodSync(this.root, 0o711);
     this.config = join(this.root, "buntime.jsonc");
     writeFileSync(this.config, JSON.stringify({ required: ["@buntime/metrics"], plugins: ["@buntime/metrics"] }));
   }

@@ -5,6 +5,7 @@ import { cold } from "./cold.ts";
 import { compare } from "./compare.ts";
 import { cpu } from "./cpu.ts";
 import { emulator } from "./emulator.ts";
+import { isolation } from "./isolation.ts";
 import { memory } from "./memory.ts";
 import { plugins } from "./plugins.ts";
 import { recycle } from "./recycle.ts";
@@ -22,6 +23,7 @@ export const SCENARIOS: readonly Scenario[] = [
   cold,
   recycle,
   memory,
+  isolation,
   catalogue,
   emulator,
 ];

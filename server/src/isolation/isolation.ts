@@ -9,6 +9,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import type { AppVersion } from "../apps/config.ts";
 import type { BuntimeConfig } from "../config/buntime-config.ts";
+import { EnvError } from "../constants.ts";
 import { type OpenTransport, openThread } from "../pool/transport.ts";
 import type { Logger } from "../util/log.ts";
 import { createMemoryLimiter, type MemoryLimiter } from "./memory.ts";
@@ -69,10 +70,11 @@ function shareAll(appsDir: string): void {
   }
 }
 
-/** Thrown when the sandbox cannot be what was asked for (a missing app user): never fail open. */
-export class IsolationError extends Error {
-  override readonly name = "IsolationError";
-}
+/**
+ * Thrown when the sandbox cannot be what was asked for (a missing app user): never fail open.
+ * An EnvError: the server's entry exits 2 with its message, naming BUNTIME_APP_USER.
+ */
+export class IsolationError extends EnvError {}
 
 /** The mode `app` runs in: its own choice, raised to the floor. */
 export function modeOf(app: AppVersion, floor: IsolationMode): IsolationMode {

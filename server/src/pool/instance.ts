@@ -52,7 +52,8 @@ export interface InstanceDeps {
 let nextWorkerId = 1;
 
 /**
- * One Bun Worker running one app version, on the host side: its lifecycle (`state.ts`), its
+ * One worker running one app version (a Bun Worker thread or a child process, behind its
+ * `Transport`), on the host side: its lifecycle (`state.ts`), its
  * exchanges in flight, and every timer that recycles it (ttl, idle, heartbeat). All time comes
  * from the injected clock. Never terminates a worker before it reported `ready` or
  * `start-failed` (that has crashed Bun); `closed` resolves on the thread's `close` event, or
