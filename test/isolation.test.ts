@@ -32,6 +32,7 @@ const deeds = {
   segfault: () => read.u8(16),
   // 2 GB, every page touched (an untouched allocation costs no memory).
   hog: () => new Uint8Array(2 * 1024 ** 3).fill(1).length,
+  spin: () => { while (true) {} },
 };
 export default {
   fetch(request) {
@@ -89,6 +90,9 @@ beforeAll(async () => {
   writeAppCode(apps.dir, "spawner", SPAWNER, { maxRequests: 1 });
   writeApp(apps.dir, "bystander", "slow", { timeout: 10 });
   writeApp(apps.dir, "neighbour", "hello", {});
+  writeApp(apps.dir, "echo", "echo", {});
+  writeApp(apps.dir, "sse", "sse", {});
+  writeAppCode(apps.dir, "spinner", CRASHER, { timeout: 1 });
   // The secrets, readable by anyone before the server starts (as an admin may have left them).
   dataDir = join(apps.dir, "..", `data-${crypto.randomUUID()}`);
   mkdirSync(dataDir, { mode: 0o755 });
@@ -150,6 +154,31 @@ test("an app reads neither the server's /proc files, nor its secrets, nor anothe
     floor: "process",
     process: { user: "nobody", memory: "cgroup-v1", warnings: [] },
   });
+});
+
+test("bodies stream both ways through a process: a 3 MB upload hashed as it arrives, an echoed stream, SSE", async () => {
+  const upload = new Uint8Array(3 * 1024 * 1024).map((_, i) => i % 251);
+  const hashed = await call(server.at("/echo/hash"), { method: "POST", body: upload });
+  expect(hashed.status).toBe(200);
+  expect(hashed.body).toEqual({
+    sha256: new Bun.CryptoHasher("sha256").update(upload).digest("hex"),
+    size: upload.length,
+  });
+  const echoed = await fetch(server.at("/echo/stream"), { method: "POST", body: upload });
+  expect(new Uint8Array(await echoed.arrayBuffer())).toEqual(upload);
+  const events = await call(server.at("/sse/?count=3&interval=50"));
+  expect(events.status).toBe(200);
+  expect((events.body as string).match(/event: tick/g)).toHaveLength(3);
+});
+
+test("a worker whose event loop is stuck: 504 at its timeout, its process killed, the next request a new one", async () => {
+  const before = await call(server.at("/spinner/"));
+  const spun = await call(server.at("/spinner/?do=spin"));
+  expect(spun.code).toBe("APP_TIMEOUT");
+  await eventually(() => !alive(before.body.pid));
+  const after = await call(server.at("/spinner/"));
+  expect(after.status).toBe(200);
+  expect(after.body.pid).not.toBe(before.body.pid);
 });
 
 test("a subprocess an app started dies with its worker", async () => {

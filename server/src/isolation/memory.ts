@@ -14,6 +14,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileS
 import { join } from "node:path";
 
 const MB = 1024 * 1024;
+let nextLimiter = 1;
 /** Room above `maxMemory` for the runtime itself (a Bun process's own RSS is ~30–40 MB). */
 const RUNTIME_ALLOWANCE_MB = 64;
 
@@ -101,10 +102,44 @@ function cageIn(dir: string, limitFiles: string[], bytes: number, oomFile: strin
 function tryV1(root: string, name: string): string | undefined {
   const own = ownCgroup((controllers) => controllers.split(",").includes("memory"));
   if (own === undefined) return undefined;
-  const base = join(root, "memory", own, name);
-  if (!existsSync(join(root, "memory", own, "memory.limit_in_bytes"))) return undefined;
+  const parent = join(root, "memory", own);
+  if (!existsSync(join(parent, "memory.limit_in_bytes"))) return undefined;
+  sweepStale(parent);
+  const base = join(parent, name);
   mkdirSync(base, { recursive: true });
   return base;
+}
+
+/** Folder names this module creates: `buntime-<server pid>-<limiter>`. */
+const FOLDER = /^buntime-(\d+)-\d+$/;
+
+/**
+ * Removes the empty cgroup folders of servers that are gone (killed before they could remove
+ * their own): the kernel keeps an empty cgroup folder until someone removes it.
+ */
+function sweepStale(parent: string): void {
+  for (const entry of readdirSync(parent)) {
+    const pid = FOLDER.exec(entry)?.[1];
+    if (pid === undefined || existsSync(`/proc/${pid}`)) continue;
+    removeTree(join(parent, entry));
+  }
+}
+
+/** Removes a server's cgroup folder and its workers' (only empty ones can go; others stay). */
+function removeTree(folder: string): void {
+  try {
+    for (const entry of readdirSync(folder)) {
+      if (!entry.startsWith("w")) continue;
+      try {
+        rmdirSync(join(folder, entry));
+      } catch {
+        // a process not yet reaped keeps it
+      }
+    }
+    rmdirSync(folder);
+  } catch {
+    // still in use, or gone
+  }
 }
 
 /** Tries a cgroup v2 folder whose children get the memory controller. */
@@ -116,6 +151,7 @@ function tryV2(root: string, name: string): string | undefined {
     .split(" ")
     .map((c) => c.trim());
   if (!delegated.includes("memory")) return undefined;
+  sweepStale(parent);
   const base = join(parent, name);
   mkdirSync(base, { recursive: true });
   write(join(base, "cgroup.subtree_control"), "+memory");
@@ -127,7 +163,8 @@ function tryV2(root: string, name: string): string | undefined {
  * else the watcher. `root` is where cgroup filesystems are mounted (tests point it elsewhere).
  */
 export function createMemoryLimiter(root = "/sys/fs/cgroup"): MemoryLimiter {
-  const name = `buntime-${process.pid}`;
+  // One folder per limiter: several servers may run in one process (tests, the emulator).
+  const name = `buntime-${process.pid}-${nextLimiter++}`;
   const errors: string[] = [];
   for (const [kind, attempt] of [
     ["cgroup-v1", tryV1],
@@ -152,16 +189,7 @@ export function createMemoryLimiter(root = "/sys/fs/cgroup"): MemoryLimiter {
           v1 ? "memory.oom_control" : "memory.events",
           "oom_kill",
         ),
-      close: () => {
-        try {
-          for (const entry of readdirSync(folder)) {
-            if (entry.startsWith("w")) rmdirSync(join(folder, entry));
-          }
-          rmdirSync(folder);
-        } catch {
-          // a worker's process not yet reaped; the kernel keeps an empty folder harmlessly
-        }
-      },
+      close: () => removeTree(folder),
     };
   }
   const why = errors.length > 0 ? errors.join("; ") : "no memory cgroup this server may create";
