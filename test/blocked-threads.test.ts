@@ -5,7 +5,7 @@
  * accounting, counted as leaked until it does return. A shutdown waits for it no longer than that.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { call, type EventLog, recordEvents, whenInFlight, writeApp } from "./_pool-helpers.ts";
+import { call, type EventLog, recordEvents, whenInFlight, writeApp, writeAppCode } from "./_pool-helpers.ts";
 import { eventually, startTestServer, stopThenRemove, type TestServer, tempAppsDir } from "./_setup.ts";
 
 /** How long the stuck requests block their thread: well past everything the tests wait for. */
@@ -82,4 +82,26 @@ test("stop() with a thread blocked mid-request returns within grace + closeWaitM
   const answer = await blocked;
   expect(answer.status).toBe(503);
   expect(answer.code).toBe("SHUTTING_DOWN");
+}, 15_000);
+
+test("a worker still loading when the shutdown grace ends is stopped and closes once it is ready (not abandoned)", async () => {
+  const loading = tempAppsDir();
+  writeAppCode(
+    loading.dir,
+    "slow-load",
+    'await Bun.sleep(600);\nexport default { fetch: () => new Response("ok") };\n',
+  );
+  const own = await startTestServer({ APPS_DIR: loading.dir }, { timing: { closeWaitMs: 3000 } });
+  try {
+    const log = recordEvents(own.pool.events);
+    const request = call(own.at("/slow-load/"));
+    await log.next("spawn");
+    const report = await own.stop(100);
+    expect(report.leakedThreads).toBe(0);
+    expect(report.abandoned).toEqual([]);
+    expect(log.of("terminate").map((e) => e.reason)).toEqual(["shutdown"]);
+    expect((await request).code).toBe("SHUTTING_DOWN");
+  } finally {
+    await stopThenRemove(own, loading);
+  }
 }, 15_000);

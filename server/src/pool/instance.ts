@@ -108,6 +108,8 @@ export class WorkerInstance {
   #stopping = false;
   /** Requests in flight when `kill` cut them off (reported if the thread is abandoned). */
   #killedInFlight = 0;
+  /** `terminate()` was called on the thread (once: then `close`, or abandonment, is awaited). */
+  #terminateSent = false;
   #closedResolve!: () => void;
 
   constructor(app: AppVersion, deps: InstanceDeps) {
@@ -440,7 +442,8 @@ export class WorkerInstance {
     this.#stopping = true;
     this.#threadTimers.clear("stop");
     this.#liveness.stop();
-    if (!this.#worker || this.#threadTimers.has("close-wait")) return;
+    if (!this.#worker || this.#terminateSent) return;
+    this.#terminateSent = true;
     this.#worker.terminate();
     this.#threadTimers.set("close-wait", this.#deps.timing.closeWaitMs, () => this.#abandon());
   }
