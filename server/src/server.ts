@@ -7,15 +7,20 @@ import type { ServerEnv } from "./constants.ts";
 import { BuntimeError, errorResponse } from "./errors.ts";
 import { internalRoutes, statsJson } from "./http/internal.ts";
 import { createPipeline } from "./http/pipeline.ts";
+import { websocketHandlers } from "./http/websocket.ts";
 import { createIsolation, secretPaths } from "./isolation/isolation.ts";
 import { PluginHost } from "./plugins/host.ts";
+import { Releases } from "./releases/releases.ts";
+import { releaseRoutes } from "./releases/routes.ts";
 import { loadPlugins } from "./plugins/load.ts";
 import type { Clock } from "./pool/clock.ts";
 import { newPoolCounters } from "./pool/counters.ts";
 import { type CloseReport, WorkerPool } from "./pool/pool.ts";
 import type { PoolTiming } from "./pool/timing.ts";
 import { StatsCollector } from "./stats/collector.ts";
+import { fileReleaseStore } from "./store/file-release-store.ts";
 import type { KeyStore } from "./store/keys.ts";
+import type { ReleaseStore } from "./store/releases.ts";
 import { INTERNAL_PREFIX } from "./util/internal-path.ts";
 import { createLogger, type Logger } from "./util/log.ts";
 
@@ -34,6 +39,8 @@ export interface ServerOptions {
   configOverride?: (name: string, version: string) => Record<string, unknown> | undefined;
   /** Where API keys live; default the file store in `env.BUNTIME_DATA_DIR`. */
   keyStore?: KeyStore;
+  /** Where tags, traffic and history live; default the file store in `env.BUNTIME_DATA_DIR`. */
+  releaseStore?: ReleaseStore;
 }
 
 /** A running Buntime server. */
@@ -45,6 +52,8 @@ export interface RunningServer {
   readonly plugins: PluginHost;
   readonly deployer: Deployer;
   readonly keys: KeyStore;
+  /** Tags and traffic splits as this node routes them (docs/releases.md). */
+  readonly releases: Releases;
   /** What `/_/stats` answers: metrics, live workers and apps. */
   stats(): ReturnType<typeof statsJson>;
   /** Serves one request in-process, through the same pipeline as the socket. */
@@ -124,6 +133,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   let draining = false;
   let serving = false;
   const admin = adminAccess(env, plugins, logger, options.keyStore);
+  const releases = new Releases(options.releaseStore ?? fileReleaseStore(env.BUNTIME_DATA_DIR), {
+    clock: pool.clock,
+    logger,
+  });
+  await releases.start();
 
   const internal = new Hono();
   const isReady = () => serving && !draining;
@@ -135,9 +149,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     catalog,
     deployer,
     isolation: isolation.report,
+    holderOf: (name, version) => releases.holderOf(name, version),
   });
   internal.route(INTERNAL_PREFIX, own);
   internal.route(`${INTERNAL_PREFIX}/keys`, admin.routes);
+  internal.route(`${INTERNAL_PREFIX}/apps`, releaseRoutes({ catalog, releases }));
   plugins.mountRoutes(internal);
   internal.all(`${INTERNAL_PREFIX}/*`, (c) =>
     errorResponse(new BuntimeError("NOT_FOUND", `no internal route ${c.req.path}`)),
@@ -156,6 +172,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     maxBodySize: env.MAX_BODY_SIZE,
     guard: admin.guard,
     idleTimeoutSeconds: env.HTTP_IDLE_TIMEOUT,
+    releases,
   });
 
   let server: ReturnType<typeof Bun.serve>;
@@ -182,6 +199,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     // Undo the start so a failed listen (port in use) leaves nothing running.
     unwatch();
     catalog.close();
+    releases.close();
     await pool.close(0);
     isolation.close();
     await plugins.shutdown();
@@ -195,6 +213,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       draining = true;
       unwatch();
       catalog.close();
+      releases.close();
       const closed = server.stop(false);
       const report = await pool.close(graceMs);
       isolation.close();
@@ -216,8 +235,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     plugins,
     deployer,
     keys: admin.keys,
+    releases,
     stats: () => statsJson({ pool, stats, catalog, isolation: isolation.report }),
-    fetch: (request) => Promise.resolve(handle(request)),
+    // Without a connection nothing upgrades: the pipeline answers every request made in-process.
+    fetch: (request) => Promise.resolve(handle(request)) as Promise<Response>,
     stop,
   };
 }

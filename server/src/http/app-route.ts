@@ -5,6 +5,8 @@ import { versionKey } from "../apps/version-key.ts";
 import { BuntimeError } from "../errors.ts";
 import type { WorkerPool } from "../pool/pool.ts";
 import type { HeaderRecord } from "../protocol/protocol.ts";
+import { chooseRange, stickyCookie } from "../releases/choose.ts";
+import type { Releases } from "../releases/releases.ts";
 import { limitBody } from "./body-limit.ts";
 import { type AppTarget, parseTarget } from "./target.ts";
 
@@ -14,21 +16,42 @@ export interface AppResolution {
   app: AppVersion | undefined;
   /** Why it did not resolve (answered once the plugins let the request through). */
   error: BuntimeError | undefined;
+  /**
+   * What was resolved when a tag, `latest` or the traffic split chose the version (the exact
+   * version; the pool resolves it again if the version is replaced), else the path's range.
+   */
+  range?: string;
+  /** A sticky key the traffic split gave a client that had none: set as its cookie. */
+  newSticky?: string;
 }
 
 /**
- * Resolves `/<name>[@<range>]/*` to an app version and loads its config (docs/routes.md#app-routes).
- * Synchronous when the version is loaded already (the common case), a promise otherwise.
+ * Resolves `/<name>[@<range>]/*` to an app version and loads its config (docs/routes.md#app-routes),
+ * through the app's tags and traffic split when it has any (docs/releases.md: one map lookup when
+ * it has none). Synchronous when the version is loaded already (the common case), a promise otherwise.
  */
-export function resolveAppRequest(url: URL, catalog: AppCatalog): AppResolution | Promise<AppResolution> {
+export function resolveAppRequest(
+  url: URL,
+  catalog: AppCatalog,
+  releases?: Releases,
+  headers?: Headers,
+): AppResolution | Promise<AppResolution> {
   let target: AppTarget | undefined;
   try {
     target = parseTarget(url.pathname, url.search);
-    const app = catalog.resolveApp(target.name, target.range);
-    if (!(app instanceof Promise)) return { target, app, error: undefined };
+    const route = releases?.route(target.name);
+    let range = target.range;
+    let newSticky: string | undefined;
+    if (route !== undefined && headers !== undefined) {
+      const choice = chooseRange(route, range, headers, catalog.versions(target.name) ?? []);
+      range = choice.range;
+      newSticky = choice.newSticky;
+    }
+    const app = catalog.resolveApp(target.name, range);
+    if (!(app instanceof Promise)) return { target, app, error: undefined, range, newSticky };
     const found = target;
     return app.then(
-      (loaded) => ({ target: found, app: loaded, error: undefined }),
+      (loaded) => ({ target: found, app: loaded, error: undefined, range, newSticky }),
       (error) => failed(found, error),
     );
   } catch (error) {
@@ -58,6 +81,7 @@ export function serveApp(
   app: AppVersion,
   requestId: string,
   deps: { pool: WorkerPool; maxBodySize: number },
+  release: { range?: string; newSticky?: string } = {},
 ): Promise<Response> {
   // A record is about 0.3 µs cheaper per request than iterating pairs; repeated request
   // headers arrive combined either way (as the Fetch spec's iteration does), set-cookie aside.
@@ -69,7 +93,13 @@ export function serveApp(
     request: limitBody(request, deps.maxBodySize),
     url: url.origin + target.path,
     headers,
-    range: target.range,
+    range: release.range ?? target.range,
   };
-  return deps.pool.dispatch(app, forward);
+  const answer = deps.pool.dispatch(app, forward);
+  const { newSticky } = release;
+  if (newSticky === undefined) return answer;
+  return answer.then((response) => {
+    response.headers.append("set-cookie", stickyCookie(app.name, newSticky));
+    return response;
+  });
 }

@@ -10,7 +10,13 @@ import type { WorkerPool } from "../pool/pool.ts";
  * `/_/deployments` (docs/routes.md#deployments): list, show, POST (new, 409 if it exists), PUT (replace),
  * DELETE (drain and remove). A version is served from the moment the answer is sent.
  */
-export function deploymentRoutes(deps: { catalog: AppCatalog; pool: WorkerPool; deployer: Deployer }): Hono {
+export function deploymentRoutes(deps: {
+  catalog: AppCatalog;
+  pool: WorkerPool;
+  deployer: Deployer;
+  /** What holds a version (a tag, the traffic split): its deletion is refused (docs/releases.md). */
+  holderOf?: (name: string, version: string) => string | undefined;
+}): Hono {
   const { catalog, pool, deployer } = deps;
   const routes = new Hono();
   routes.onError((error) => errorResponse(toBuntimeError(error)));
@@ -46,6 +52,11 @@ export function deploymentRoutes(deps: { catalog: AppCatalog; pool: WorkerPool; 
 
   routes.delete("/:name/:version", async (c) => {
     const { name, version } = c.req.param();
+    const holder = deps.holderOf?.(name, version);
+    if (holder !== undefined) {
+      const message = `${versionKey(name, version)} is held by ${holder}: move or delete it first`;
+      return errorResponse(new BuntimeError("VERSION_IN_USE", message));
+    }
     await deployer.remove(name, version);
     pool.retire(versionKey(name, version), "removed");
     catalog.refresh();

@@ -17,6 +17,8 @@ export interface InternalDeps {
   deployer: Deployer;
   /** What isolation this server enforces (docs/configuration.md#isolation), shown in `/_/stats`. */
   isolation?: IsolationReport;
+  /** What holds a version (a tag, the traffic split), so that deleting it is refused. */
+  holderOf?: (name: string, version: string) => string | undefined;
 }
 
 /** The runtime's own routes under `/_/` (docs/routes.md#internal-routes); plugins mount theirs beside these. */

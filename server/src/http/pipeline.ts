@@ -3,10 +3,12 @@ import type { Hono } from "hono";
 import type { AdminGuard } from "../admin/guard.ts";
 import type { AppCatalog } from "../apps/catalog.ts";
 import { versionKey } from "../apps/version-key.ts";
-import { errorCodeOf, errorResponse, toBuntimeError } from "../errors.ts";
-import { IDENTITY_HEADER } from "../plugins/builtin/identity.ts";
+import { BuntimeError, errorCodeOf, errorResponse, toBuntimeError } from "../errors.ts";
+import { getIdentity, IDENTITY_HEADER } from "../plugins/builtin/identity.ts";
 import type { PluginHost } from "../plugins/host.ts";
 import type { WorkerPool } from "../pool/pool.ts";
+import { type HostSocket, upgradeOf } from "../pool/socket.ts";
+import type { Releases } from "../releases/releases.ts";
 import type { StatsCollector } from "../stats/collector.ts";
 import { isInternalPath } from "../util/internal-path.ts";
 import type { Logger } from "../util/log.ts";
@@ -27,6 +29,8 @@ export interface PipelineDeps {
   guard: AdminGuard;
   /** HTTP_IDLE_TIMEOUT: what a connection's idle timeout goes back to after a lifted answer. */
   idleTimeoutSeconds: number;
+  /** Tags and traffic splits (docs/releases.md); without it, the path's range alone decides. */
+  releases?: Releases;
 }
 
 const REQUEST_ID = /^[\w.:@/+=-]{1,200}$/;
@@ -40,6 +44,8 @@ interface Trip {
   resolution: AppResolution | undefined;
   /** An admin route: the guard runs before and after the hooks. */
   admin: boolean;
+  /** Who an admin route's caller is (key name, token subject, "admin-token"): internal routes read it. */
+  caller?: string;
 }
 
 /**
@@ -57,7 +63,7 @@ interface Trip {
  */
 export function createPipeline(
   deps: PipelineDeps,
-): (request: Request, socket?: RequestSocket) => Response | Promise<Response> {
+): (request: Request, socket?: RequestSocket) => Response | undefined | Promise<Response | undefined> {
   const { plugins, stats, logger, idleTimeoutSeconds: idle } = deps;
   const logsRequests = logger.isLevelEnabled("info");
   return (request, socket) => {
@@ -81,7 +87,7 @@ export function createPipeline(
     const trip: Trip = { request, url, requestId, started, resolution: undefined, admin };
     let answer: Response | Promise<Response>;
     try {
-      const resolving = internal ? undefined : resolveAppRequest(url, deps.catalog);
+      const resolving = internal ? undefined : resolveAppRequest(url, deps.catalog, deps.releases, request.headers);
       if (admin || resolving instanceof Promise || plugins.hasRequestHooks || plugins.hasResponseHooks) {
         answer = answerAsync(trip, resolving, socket);
       } else {
@@ -94,11 +100,15 @@ export function createPipeline(
     if (answer instanceof Promise) {
       if (socket) liftIdleTimeout(socket, request);
       return answer.then(
-        (response) => restoreIdleTimeout(socket, request, finish(response, trip), idle),
+        (response) => {
+          const sent = finish(response, trip, socket);
+          // Upgraded: the connection is a WebSocket now, with Bun's own idle handling.
+          return sent && restoreIdleTimeout(socket, request, sent, idle);
+        },
         (error) => restoreIdleTimeout(socket, request, finish(errorResponse(toBuntimeError(error)), trip), idle),
       );
     }
-    return finish(answer, trip);
+    return finish(answer, trip, socket);
   };
 
   /** The async path: a version still loading, the plugins' hooks, and the admin guard. */
@@ -118,17 +128,48 @@ export function createPipeline(
       else trip = { ...trip, request: result };
     }
     if (!answered && ctx && trip.admin) answered = deps.guard.after(trip.request, ctx);
+    if (ctx && trip.admin) trip.caller = getIdentity(ctx)?.sub;
     let response = answered ?? (await route(trip));
-    if (ctx && plugins.hasResponseHooks) response = await plugins.runResponse(response, ctx);
+    // An upgrade's 101 is no answer a hook could change: the connection becomes the app's socket.
+    if (ctx && plugins.hasResponseHooks && !upgradeOf(response)) response = await plugins.runResponse(response, ctx);
     return response;
   }
 
-  /** The contract's headers, the metrics and the log line; returns the response to send. */
-  function finish(answer: Response, trip: Trip): Response {
+  /**
+   * The contract's headers, the metrics and the log line; returns the response to send, or
+   * undefined when the app upgraded the request and the connection became its WebSocket.
+   */
+  function finish(answer: Response, trip: Trip): Response;
+  function finish(answer: Response, trip: Trip, socket: RequestSocket | undefined): Response | undefined;
+  function finish(answer: Response, trip: Trip, socket?: RequestSocket): Response | undefined {
+    const upgrade = upgradeOf(answer);
+    if (upgrade) return upgradeConnection(upgrade, answer, trip, socket);
     const { resolution, requestId, request } = trip;
     const response = stamp(answer, requestId, resolution);
     record(response, request, requestId, trip.started, resolution?.app, trip.url.pathname);
     return response;
+  }
+
+  /**
+   * The app upgraded the request: Bun upgrades the client's connection (the request Bun handed
+   * over, not a plugin's copy), whose WebSocket events reach `upgrade` (`http/websocket.ts`).
+   * Without a connection (a request made in-process) it cannot be: 400, and the app hears of a close.
+   */
+  function upgradeConnection(
+    upgrade: HostSocket,
+    answer: Response,
+    trip: Trip,
+    socket: RequestSocket | undefined,
+  ): Response | undefined {
+    const { resolution, requestId, request } = trip;
+    const headers = stamp(answer, requestId, resolution).headers;
+    if (socket?.upgrade?.(request, { data: upgrade, headers })) {
+      record(answer, request, requestId, trip.started, resolution?.app, trip.url.pathname);
+      return undefined;
+    }
+    upgrade.refused();
+    const refused = new BuntimeError("REQUEST_INVALID", "a WebSocket upgrade needs the client's own connection");
+    return finish(errorResponse(refused), trip);
   }
 
   /** The metrics, the plugins' `onRequestEnd` and the log line of an answered request. */
@@ -181,11 +222,11 @@ export function createPipeline(
 
   function route(trip: Trip): Response | Promise<Response> {
     const { request, url, resolution, requestId } = trip;
-    if (!resolution) return deps.internal.fetch(request);
+    if (!resolution) return deps.internal.fetch(request, { caller: trip.caller });
     if (resolution.error || !resolution.target || !resolution.app) {
       return errorResponse(toBuntimeError(resolution.error));
     }
-    return serveApp(request, url, resolution.target, resolution.app, requestId, deps);
+    return serveApp(request, url, resolution.target, resolution.app, requestId, deps, resolution);
   }
 }
 

@@ -11,6 +11,11 @@ export class StatsCollector {
   readonly latency = new LatencyWindow();
   readonly #byStatus: Record<string, number> = {};
   readonly #errorsByCode: Record<string, number> = {};
+  /**
+   * Requests by served `name@version` (how a traffic split works out, docs/releases.md). Keys
+   * are versions that were on disk when served (never client text), so deployments bound it.
+   */
+  readonly #byVersion: Record<string, number> = {};
   readonly #lifecycle = {
     spawns: 0,
     crashes: 0,
@@ -39,6 +44,7 @@ export class StatsCollector {
     this.#requests++;
     bump(this.#byStatus, `${Math.floor(event.status / 100)}xx`);
     if (event.code) bump(this.#errorsByCode, event.code);
+    if (event.app !== undefined && event.version !== undefined) bump(this.#byVersion, `${event.app}@${event.version}`);
     this.latency.record(event.durationMs);
   }
 
@@ -47,7 +53,12 @@ export class StatsCollector {
     const workers = Object.values(workersByState).reduce((a, b) => a + b, 0);
     return {
       workers: { total: workers, byState: workersByState },
-      requests: { total: this.#requests, inFlight: this.#inFlight, byStatus: { ...this.#byStatus } },
+      requests: {
+        total: this.#requests,
+        inFlight: this.#inFlight,
+        byStatus: { ...this.#byStatus },
+        byVersion: { ...this.#byVersion },
+      },
       errors: { byCode: { ...this.#errorsByCode } },
       latencyMs: this.latency.percentiles(),
       pool: { ...this.counters, ...structuredClone(this.#lifecycle) },
