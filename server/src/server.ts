@@ -7,7 +7,6 @@ import type { ServerEnv } from "./constants.ts";
 import { BuntimeError, errorResponse } from "./errors.ts";
 import { internalRoutes, statsJson } from "./http/internal.ts";
 import { createPipeline } from "./http/pipeline.ts";
-import { websocketHandlers } from "./http/websocket.ts";
 import { createIsolation, secretPaths } from "./isolation/isolation.ts";
 import { PluginHost } from "./plugins/host.ts";
 import { Releases } from "./releases/releases.ts";
@@ -237,8 +236,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     keys: admin.keys,
     releases,
     stats: () => statsJson({ pool, stats, catalog, isolation: isolation.report }),
-    // Without a connection nothing upgrades: the pipeline answers every request made in-process.
-    fetch: (request) => Promise.resolve(handle(request)) as Promise<Response>,
+    fetch: (request) => Promise.resolve(handle(request)),
     stop,
   };
 }
