@@ -47,8 +47,8 @@ test("what the machine cannot enforce is in the report and logged once at start"
       logger: capture(lines),
       cgroupRoot: root,
     });
-    expect(isolation.report.process.memory).toBe("watcher");
-    expect(isolation.report.process.warnings.some((w) => w.includes("maxMemory is not enforced"))).toBe(true);
+    expect(isolation.report.process.memory).toBe("rlimit");
+    expect(isolation.report.process.warnings.some((w) => w.includes("address-space limit"))).toBe(true);
     const logged = lines.filter((l) => l.msg === "process isolation: cannot enforce");
     expect(logged.map((l) => l.warning)).toEqual(isolation.report.process.warnings);
     isolation.close();

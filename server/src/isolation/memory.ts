@@ -7,8 +7,10 @@
  * recycle at `maxMemory`, `instance.ts`) is all there is, and that is reported (`warning`).
  * Hand-written: no maintained npm package manages cgroups.
  *
- * Why not `RLIMIT_AS`: JavaScriptCore reserves gigabytes of address space up front (its gigacage
- * and heap), so an address-space limit small enough to matter stops Bun from starting at all.
+ * Without a cgroup, an address-space limit (`RLIMIT_AS`, set by `/bin/sh` before Bun starts:
+ * `limitedBy`) is the fallback: Bun needs ~512 MB of address space just to start (JavaScriptCore
+ * reserves it), so that limit is never below 1 GB and is coarse for a small `maxMemory`; it is
+ * reported as such.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -30,6 +32,8 @@ export function hardLimitBytes(maxMemoryMb: number): number {
 
 /** One worker's cgroup: put the process in it, then release it once the process is gone. */
 export interface MemoryCage {
+  /** The command that starts the worker, given the plain one (an address-space limit wraps it). */
+  wrap(argv: string[]): string[];
   /** Moves `pid` into the cage (before the app is loaded). */
   enter(pid: number): void;
   /** Pids in the cage: the worker and any process it started, however detached. */
@@ -42,8 +46,8 @@ export interface MemoryCage {
 
 /** How this machine limits a worker's memory. */
 export interface MemoryLimiter {
-  readonly kind: "cgroup-v1" | "cgroup-v2" | "watcher";
-  /** Why the kernel cannot enforce it here, when `kind` is `watcher`. */
+  readonly kind: "cgroup-v1" | "cgroup-v2" | "rlimit" | "watcher";
+  /** What the kernel cannot enforce here, when `kind` is `rlimit` or `watcher`. */
   readonly warning?: string;
   /** A cage of `bytes`, or undefined when the kernel cannot (kind `watcher`). */
   cage(name: string, bytes: number): MemoryCage | undefined;
@@ -76,6 +80,7 @@ function cageIn(dir: string, limitFiles: string[], bytes: number, oomFile: strin
   // v1 refuses a memsw limit below the memory one, so memory first.
   for (const file of limitFiles) if (existsSync(join(dir, file))) write(join(dir, file), String(bytes));
   return {
+    wrap: (argv) => argv,
     enter: (pid) => write(join(dir, "cgroup.procs"), String(pid)),
     members: () => readPids(dir),
     oomKilled: () => {
@@ -158,9 +163,38 @@ function tryV2(root: string, name: string): string | undefined {
   return base;
 }
 
+/** The least address space a Bun process is given (it does not start with 256 MB; 512 MB does). */
+export const ADDRESS_SPACE_FLOOR = 1024 * MB;
+/**
+ * `/bin/sh` sets the limit, then becomes the worker (`exec`): the limit is in place before Bun
+ * starts, which it must be (JavaScriptCore sizes its reservations from it at start: a process
+ * that lowers its own limit later aborts at its next reservation). `unset PWD`: dash exports
+ * it, and the worker's environment is its config's only. Positional parameters: no quoting.
+ */
+const LIMIT_SCRIPT = 'ulimit -v "$1" && unset PWD && shift && exec "$@"';
+
+/** `argv` run under an address-space limit of `bytes` (at least ADDRESS_SPACE_FLOOR). */
+export function limitedBy(bytes: number, argv: string[]): string[] {
+  const kib = Math.ceil(Math.max(bytes, ADDRESS_SPACE_FLOOR) / 1024);
+  return ["/bin/sh", "-c", LIMIT_SCRIPT, "buntime-limit", String(kib), ...argv];
+}
+
+/** Whether `/bin/sh` can set an address-space limit here (checked once, at start). */
+function canLimitAddressSpace(): boolean {
+  try {
+    const probe = Bun.spawnSync(limitedBy(ADDRESS_SPACE_FLOOR, ["/bin/sh", "-c", "exit 0"]), {
+      env: {},
+      stdio: ["ignore", "ignore", "ignore"],
+    });
+    return probe.exitCode === 0;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Finds what this machine offers: a v1 memory cgroup, a v2 one with the controller delegated,
- * else the watcher. `root` is where cgroup filesystems are mounted (tests point it elsewhere).
+ * else an address-space limit, else the watcher. `root` is where cgroup filesystems are mounted (tests point it elsewhere).
  */
 export function createMemoryLimiter(root = "/sys/fs/cgroup"): MemoryLimiter {
   // One folder per limiter: several servers may run in one process (tests, the emulator).
@@ -193,6 +227,20 @@ export function createMemoryLimiter(root = "/sys/fs/cgroup"): MemoryLimiter {
     };
   }
   const why = errors.length > 0 ? errors.join("; ") : "no memory cgroup this server may create";
+  if (canLimitAddressSpace()) {
+    return {
+      kind: "rlimit",
+      warning: `maxMemory is enforced as an address-space limit (${why}): never below ${ADDRESS_SPACE_FLOOR / MB} MB, which Bun needs to start, so a smaller maxMemory is held only by the heap watcher up to that`,
+      cage: (_worker, bytes) => ({
+        wrap: (argv) => limitedBy(bytes, argv),
+        enter: () => {},
+        members: () => [],
+        oomKilled: () => false,
+        release: () => {},
+      }),
+      close: () => {},
+    };
+  }
   return {
     kind: "watcher",
     warning: `maxMemory is not enforced by the kernel (${why}): the heap watcher recycles a worker over it, a fast allocation can pass it`,

@@ -73,7 +73,7 @@ function open(
   args.push(entry);
   let child: ReturnType<typeof Bun.spawn>;
   try {
-    child = Bun.spawn(args, {
+    child = Bun.spawn(cage?.wrap(args) ?? args, {
       env: { ...config.env },
       cwd: app.dir,
       detached: true,
