@@ -3,14 +3,40 @@
  * A Hono app qualifies as it is.
  */
 export interface AppModule {
-  /** Answers one request. The URL has the `/<name>[@<range>]` prefix removed. */
-  fetch(request: Request): Response | Promise<Response>;
+  /**
+   * Answers one request. The URL has the `/<name>[@<range>]` prefix removed. `server` is Bun's
+   * shape: `server.upgrade(request, { data })` makes it a WebSocket served by `websocket`
+   * (then return nothing, as under `Bun.serve`), `server.publish(topic, data)` reaches the
+   * subscribers on every worker of this version.
+   */
+  fetch(request: Request, server: AppServer): Response | undefined | Promise<Response | undefined>;
+  /** WebSocket handlers, in the shape `Bun.serve` takes (`open`, `message`, `close`, `drain`, `error`). */
+  websocket?: AppWebSocketHandlers;
   /** Exact-path routes, answered before `fetch`: a `Response`, a handler, or a method map. */
   routes?: Record<string, AppRoute>;
   /** Called when the worker becomes idle (no request in flight). */
   onIdle?(): void | Promise<void>;
   /** Called once before the worker is terminated. */
   onTerminate?(): void | Promise<void>;
+}
+
+/** What an app's `fetch` receives as its second argument: the part of Bun's `Server` the runtime offers. */
+export interface AppServer {
+  upgrade<T = undefined>(request: Request, options?: { data?: T; headers?: HeadersInit }): boolean;
+  publish(topic: string, data: string | ArrayBufferLike | ArrayBufferView, compress?: boolean): number;
+  readonly pendingWebSockets: number;
+}
+
+/** A WebSocket as the app's handlers see it: Bun's `ServerWebSocket`. */
+export type AppWebSocket<T = unknown> = import("bun").ServerWebSocket<T>;
+
+/** The handlers of `websocket` (Bun's `WebSocketHandler` options the runtime owns are set by it). */
+export interface AppWebSocketHandlers<T = unknown> {
+  open?(ws: AppWebSocket<T>): void | Promise<void>;
+  message?(ws: AppWebSocket<T>, message: string | Buffer): void | Promise<void>;
+  close?(ws: AppWebSocket<T>, code: number, reason: string): void | Promise<void>;
+  drain?(ws: AppWebSocket<T>): void | Promise<void>;
+  error?(ws: AppWebSocket<T>, error: Error): void | Promise<void>;
 }
 
 export type AppHandler = (request: Request) => Response | Promise<Response>;

@@ -6,7 +6,7 @@
  * export default defineWorker({ timeout: 10 });
  */
 
-export type { AppHandler, AppModule, AppRoute } from "./app.ts";
+export type { AppHandler, AppModule, AppRoute, AppServer, AppWebSocket, AppWebSocketHandlers } from "./app.ts";
 // Apps
 export { defineApp } from "./app.ts";
 // Validation messages

@@ -43,6 +43,8 @@ export interface WorkerInfo {
   state: string;
   requests: number;
   inFlight: number;
+  /** Open WebSockets (they keep the worker from idling). */
+  sockets: number;
   errors: number;
   ageMs: number;
   idleMs: number;

@@ -3,7 +3,7 @@
  * `fetch` calls and responses back into messages. The message handler never throws (an uncaught
  * throw there kills a Bun worker): every path ends in a message to the host.
  */
-import type { AppModule } from "@buntime/sdk";
+import type { AppModule, AppServer } from "@buntime/sdk";
 import {
   copyBytes,
   createSender,
@@ -20,8 +20,10 @@ import { hostChannel, isChildProcess } from "./channel.ts";
 import { compileRoutes } from "./routes.ts";
 import { patchSpawnEnv } from "./spawn-env.ts";
 import { createStaticHandler } from "./static.ts";
+import { GuestSockets, type WebSocketHandlers } from "./websocket.ts";
 
-type Handler = (request: Request) => Response | Promise<Response>;
+/** An app's `fetch`; `server` is the guest's stand-in for Bun's (`websocket.ts`). */
+type Handler = (request: Request, server: AppServer) => Response | undefined | Promise<Response | undefined>;
 
 let app: AppModule | undefined;
 let maxMemoryBytes = 0;
@@ -35,6 +37,7 @@ const aborts = new Map<number, AbortController>();
 const channel = hostChannel();
 /** Posts a message to the host (batched per tick); byte fields are transferred, not copied. */
 const post: (message: GuestMessage) => void = createSender((data, transfer) => channel.post(data, transfer));
+const sockets = new GuestSockets(post, () => app?.websocket as WebSocketHandlers | undefined);
 
 patchSpawnEnv();
 patchResponse();
@@ -84,6 +87,18 @@ function dispatch(message: HostMessage): void {
     case "stop":
       void stop();
       return;
+    case "ws-open":
+      sockets.opened(message.socket, message.remoteAddress);
+      return;
+    case "ws-message":
+      sockets.message(message);
+      return;
+    case "ws-close":
+      sockets.closed(message);
+      return;
+    case "ws-drain":
+      sockets.drained(message.socket, message.bytes);
+      return;
     default:
       unreachable(message);
   }
@@ -103,7 +118,7 @@ async function start(init: InitMessage): Promise<void> {
       app = candidate;
       const routed = candidate.routes ? compileRoutes(candidate.routes) : undefined;
       const fetch = candidate.fetch.bind(candidate);
-      handle = routed ? (request) => routed(request) ?? fetch(request) : fetch;
+      handle = routed ? (request, server) => routed(request) ?? fetch(request, server) : fetch;
     }
     post({ type: "ready", onIdle: typeof app?.onIdle === "function" });
   } catch (error) {
@@ -126,7 +141,10 @@ async function serve(message: RequestMessage): Promise<void> {
       // @ts-expect-error: Bun accepts the streaming-body flag of the fetch spec
       duplex: "half",
     });
-    const response = await handle(request);
+    sockets.track(request, id);
+    const response = await handle(request, sockets.server);
+    // Upgraded: whatever fetch returned is ignored, as Bun.serve ignores it.
+    if (sockets.settle(id)) return;
     if (!(response instanceof Response)) {
       throw new Error(`fetch returned ${typeof response}, not a Response`);
     }
@@ -138,6 +156,7 @@ async function serve(message: RequestMessage): Promise<void> {
     post({ type: "response-head", id, status, statusText, headers, body, ...(text !== undefined && { text }) });
   } catch (error) {
     // Nothing was sent yet: errors after the head come from the stream's own pulls.
+    sockets.forget(id);
     post({ type: "app-error", id, message: describe(error), midStream: false });
   } finally {
     // A streamed response keeps its abort controller until the stream ends.

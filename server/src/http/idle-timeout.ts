@@ -16,11 +16,14 @@
  * The runtime's own streams (`/_/sse`) write at least every second and are not lifted.
  */
 import { isStreamedResponse, whenStreamEnds } from "../pool/exchange.ts";
+import type { HostSocket } from "../pool/socket.ts";
 
 /** The connection a request came on, as Bun's server exposes it (the server object qualifies). */
 export interface RequestSocket {
   requestIP(request: Request): { address: string } | null;
   timeout(request: Request, seconds: number): void;
+  /** Makes the connection a WebSocket (Bun's `server.upgrade`); false when it cannot be. */
+  upgrade?(request: Request, options: { data: HostSocket; headers: Headers }): boolean;
 }
 
 /** No idle timeout on `request`'s connection until `restoreIdleTimeout`. */

@@ -182,6 +182,17 @@ export class Exchange {
     this.#resolve(response);
   }
 
+  /**
+   * The app upgraded the request to a WebSocket: the answer is `response`, a 101 standing for
+   * the socket (`pool/socket.ts`), and the exchange ends (the socket lives on in its worker).
+   */
+  onUpgrade(response: Response): void {
+    if (this.#ended || this.#headSeen) return;
+    this.#headSeen = true;
+    this.#resolve(response);
+    this.#end();
+  }
+
   /** A chunk of a streamed response (null: the end). */
   onChunk(message: ResponseChunkMessage): void {
     const controller = this.#responseBody;

@@ -19,6 +19,7 @@ import type { PoolCounters } from "./counters.ts";
 import type { PoolEmitter, StopReason } from "./events.ts";
 import { Exchange, type ForwardedRequest } from "./exchange.ts";
 import { Liveness } from "./liveness.ts";
+import { CLOSE_CODES, HostSocket, payloadOf, type SocketOwner, topicOf } from "./socket.ts";
 import { accepts, transition, type WorkerState } from "./state.ts";
 import { type PoolTiming, Timers } from "./timing.ts";
 import { type OpenTransport, openThread, type Transport } from "./transport.ts";
@@ -47,6 +48,8 @@ export interface InstanceDeps {
   spawnPermit: () => Promise<() => void>;
   /** Called when a slot frees up or the state changes, so the pool can hand out work. */
   onChange: (instance: WorkerInstance) => void;
+  /** `server.publish` from an app: every subscriber of a (version-prefixed) topic. */
+  publish?: (topic: string, data: string | Uint8Array) => void;
 }
 
 let nextWorkerId = 1;
@@ -96,6 +99,9 @@ export class WorkerInstance {
   readonly #exchanges = new Map<number, Exchange>();
   /** Each exchange's timeout deadline, in arrival order (see #armTimeouts). */
   readonly #deadlines = new Map<Exchange, number>();
+  /** Open WebSockets the app upgraded (by request id): they keep the worker from idling. */
+  readonly #sockets = new Map<number, HostSocket>();
+  readonly #socketOwner: SocketOwner;
   #worker: Transport | undefined;
   #post: ((message: HostMessage) => void) | undefined;
   #nextExchangeId = 1;
@@ -117,6 +123,11 @@ export class WorkerInstance {
     this.key = versionKey(app.name, app.version);
     this.#deps = deps;
     this.#timers = new Timers(deps.clock);
+    this.#socketOwner = {
+      key: this.key,
+      send: (message) => this.#send(message),
+      gone: (socket) => this.#onSocketGone(socket),
+    };
     this.#liveness = new Liveness({
       ping: (seq) => this.#send({ type: "ping", seq }),
       onUnresponsive: () => this.#onUnresponsive(),
@@ -137,6 +148,11 @@ export class WorkerInstance {
 
   get inFlight(): number {
     return this.#exchanges.size;
+  }
+
+  /** Open WebSockets (and upgrades on their way to the client). */
+  get sockets(): number {
+    return this.#sockets.size;
   }
 
   /** Live: not draining or gone, and not a failed start waiting for its thread to close. */
@@ -184,7 +200,14 @@ export class WorkerInstance {
     this.#timers.clear("ttl");
     this.#deps.events.emit("recycle", { key: this.key, workerId: this.id, reason });
     this.#deps.onChange(this);
-    if (this.#exchanges.size === 0) this.#stop();
+    if (this.#sockets.size > 0) {
+      // Its sockets may stay a while (clients reconnect to the successor as they close), not
+      // past the bound: then 1012, service restart.
+      this.#timers.set("sockets", this.#deps.timing.socketGraceMs, () =>
+        this.#closeSockets(CLOSE_CODES.serviceRestart, `worker ${reason}`, true),
+      );
+    }
+    if (this.#exchanges.size === 0 && this.#sockets.size === 0) this.#stop();
   }
 
   /**
@@ -196,6 +219,11 @@ export class WorkerInstance {
     if (this.state === "terminated") return;
     this.#stopReason ??= reason;
     this.#killedInFlight += this.#exchanges.size;
+    this.#closeSockets(
+      reason === "unresponsive" ? CLOSE_CODES.internalError : CLOSE_CODES.serviceRestart,
+      reason,
+      false,
+    );
     this.#failAll(error);
     if (this.#started) this.#terminateNow();
     else this.#threadTimers.set("close-wait", this.#deps.timing.closeWaitMs, () => this.#abandon());
@@ -299,6 +327,34 @@ export class WorkerInstance {
       case "pong":
         this.#onPong(message.seq, message.heapUsed, message.rss);
         return;
+      case "upgrade": {
+        const exchange = this.#exchangeFor(message.id);
+        if (!exchange) {
+          // The request ended first (its timeout, its client gone): the socket never opens.
+          this.#send({ type: "ws-close", socket: message.id, code: CLOSE_CODES.abnormal, reason: "request ended" });
+          return;
+        }
+        const socket = new HostSocket(message.id, this.#socketOwner);
+        this.#sockets.set(socket.id, socket);
+        exchange.onUpgrade(socket.response(message.headers));
+        return;
+      }
+      case "ws-send":
+        this.#socketFor(message.socket)?.send(message);
+        return;
+      case "ws-publish":
+        if (message.socket === 0) this.#deps.publish?.(topicOf(this.key, message.topic), payloadOf(message));
+        else this.#socketFor(message.socket)?.publish(message.topic, message);
+        return;
+      case "ws-subscribe":
+        this.#socketFor(message.socket)?.subscribe(message.topic, message.on);
+        return;
+      case "ws-end":
+        this.#socketFor(message.socket)?.endByApp(message.code, message.reason, message.terminate);
+        return;
+      case "ws-ack":
+        this.#socketFor(message.socket)?.acked(message.bytes);
+        return;
       case "stopped":
         // The answer to `stop`; unasked, a worker could have itself terminated before `ready`.
         if (!this.#stopping) throw new ProtocolError("stopped without being asked to stop");
@@ -307,6 +363,24 @@ export class WorkerInstance {
       default:
         unreachable(message);
     }
+  }
+
+  /** The open socket a message is about: undefined once closed (a normal race); never opened is a fault. */
+  #socketFor(id: number): HostSocket | undefined {
+    if (id >= this.#nextExchangeId) throw new ProtocolError(`a message about socket ${id}, never opened`);
+    return this.#sockets.get(id);
+  }
+
+  #onSocketGone(socket: HostSocket): void {
+    if (this.#sockets.get(socket.id) !== socket) return;
+    this.#sockets.delete(socket.id);
+    this.lastUsedAt = this.#deps.clock.now();
+    this.#settle();
+  }
+
+  /** Closes every socket with `code` (see HostSocket.close for `tellApp`). */
+  #closeSockets(code: number, reason: string, tellApp: boolean): void {
+    for (const socket of [...this.#sockets.values()]) socket.close(code, reason, tellApp);
   }
 
   #onReady(): void {
@@ -364,12 +438,24 @@ export class WorkerInstance {
     this.#deadlines.delete(exchange);
     this.#aborts.delete(exchange);
     this.lastUsedAt = this.#deps.clock.now();
-    if (this.state === "active" && this.#exchanges.size === 0) {
+    this.#settle();
+  }
+
+  /**
+   * After a request or a socket ended: with neither left, an active worker goes idle and a
+   * draining one stops. Open sockets count like requests in flight.
+   */
+  #settle(): void {
+    const none = this.#exchanges.size === 0 && this.#sockets.size === 0;
+    if (this.state === "active" && none) {
       this.#setState("idle");
       if (this.#wantsIdle) this.#send({ type: "idle" });
       this.#armIdle();
     }
-    if (this.state === "draining" && this.#exchanges.size === 0) this.#stop();
+    if (this.state === "draining" && none) {
+      this.#timers.clear("sockets");
+      this.#stop();
+    }
     this.#deps.onChange(this);
   }
 
@@ -476,6 +562,7 @@ export class WorkerInstance {
     this.#deps.logger.error("worker crashed", { app: this.key, worker: this.id, error: message });
     this.#deps.events.emit("crash", { key: this.key, workerId: this.id, message });
     this.#stopReason = "crashed";
+    this.#closeSockets(CLOSE_CODES.internalError, "worker crashed", false);
     this.#failAll(new BuntimeError("WORKER_CRASHED", `${this.key} crashed: ${message}`));
     if (!this.#started) {
       this.#started = true;
@@ -507,6 +594,8 @@ export class WorkerInstance {
     this.#aborts.stop();
     this.#threadTimers.clearAll();
     this.#releaseSpawn?.();
+    const crashed = this.#stopReason === undefined || this.#stopReason === "crashed";
+    this.#closeSockets(crashed ? CLOSE_CODES.internalError : CLOSE_CODES.serviceRestart, "worker gone", false);
     this.#failAll(new BuntimeError("WORKER_CRASHED", `${this.key} worker exited`));
     this.#readyCallbacks.reject(new BuntimeError("WORKER_START_FAILED", `${this.key} exited while starting`));
     this.state = transition(this.state, "terminated");

@@ -30,6 +30,8 @@ export interface WorkerPoolOptions {
    * such a request fails with the ReplacedError (503 with Retry-After).
    */
   reload?: (app: AppVersion, forward: ForwardedRequest) => AppVersion | Promise<AppVersion>;
+  /** `server.publish` from an app, to a version-prefixed topic (the HTTP server's pub/sub). */
+  publish?: (topic: string, data: string | Uint8Array) => void;
 }
 
 /** Dispatches of one request after its version was replaced, before it fails instead. */
@@ -91,6 +93,7 @@ export class WorkerPool {
       counters: this.counters,
       preload: this.#preload,
       ...(options.openTransport ? { openTransport: options.openTransport } : {}),
+      ...(options.publish ? { publish: options.publish } : {}),
       spawnPermit: () => this.#spawnGate.acquire(),
       reserveWorker: (p) => this.#reserveWorker(p),
       hasRoom: () => this.#liveWorkers() < this.#size,
@@ -139,7 +142,7 @@ export class WorkerPool {
     let pending = 0;
     for (const pool of this.#allVersionPools()) {
       for (const w of pool.workers) {
-        if (w.state === "creating" || (w.state === "draining" && w.inFlight === 0)) pending++;
+        if (w.state === "creating" || (w.state === "draining" && w.inFlight === 0 && w.sockets === 0)) pending++;
       }
     }
     return pending;
@@ -168,9 +171,10 @@ export class WorkerPool {
           state: w.state,
           requests: w.requests,
           inFlight: w.inFlight,
+          sockets: w.sockets,
           errors: w.errors,
           ageMs: Math.round(now - w.startedAt),
-          idleMs: w.inFlight > 0 ? 0 : Math.round(now - w.lastUsedAt),
+          idleMs: w.inFlight > 0 || w.sockets > 0 ? 0 : Math.round(now - w.lastUsedAt),
           memory: { heapUsed: w.heapUsed, rss: w.rss },
         })),
     );

@@ -15,6 +15,11 @@ export interface PoolTiming {
    * the process exits. Default 1000 ms (a thread running JavaScript closes in milliseconds).
    */
   closeWaitMs: number;
+  /**
+   * How long a draining worker (recycled, removed, the server stopping) keeps its open
+   * WebSockets before closing them with 1012. The server sets SHUTDOWN_TIMEOUT. Default 10 000 ms.
+   */
+  socketGraceMs: number;
   /** Most workers starting at once, pool-wide (bursts of spawns have crashed Bun). Default 4. */
   maxConcurrentSpawns: number;
   /** First crash-loop backoff after a failed start; doubles per failure. Default 1000 ms. */
@@ -28,6 +33,7 @@ export const DEFAULT_TIMING: PoolTiming = {
   probeMs: 500,
   stopGraceMs: 2000,
   closeWaitMs: 1000,
+  socketGraceMs: 10_000,
   maxConcurrentSpawns: 4,
   backoffBaseMs: 1000,
   backoffMaxMs: 30_000,

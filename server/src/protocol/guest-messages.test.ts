@@ -29,6 +29,28 @@ const validMessage = fc.oneof(
   fc.record({ type: fc.constant("request-pull"), id }),
   fc.record({ type: fc.constant("pong"), seq: count, heapUsed: count, rss: count }),
   fc.record({ type: fc.constant("stopped") }),
+  fc.record({ type: fc.constant("upgrade"), id, headers: headerList }),
+  fc.record({ type: fc.constant("ws-send"), socket: id, text: fc.string() }),
+  fc.record({ type: fc.constant("ws-send"), socket: id, chunk: buffer }),
+  fc.record({
+    type: fc.constant("ws-publish"),
+    socket: count,
+    topic: fc.string({ maxLength: 300 }),
+    text: fc.string(),
+  }),
+  fc.record({ type: fc.constant("ws-publish"), socket: count, topic: fc.string(), chunk: buffer }),
+  fc.record({ type: fc.constant("ws-subscribe"), socket: id, topic: fc.string(), on: fc.boolean() }),
+  fc.record(
+    {
+      type: fc.constant("ws-end"),
+      socket: id,
+      code: fc.integer({ min: 990, max: 5000 }),
+      reason: fc.string({ maxLength: 130 }),
+      terminate: fc.boolean(),
+    },
+    { requiredKeys: ["type", "socket", "terminate"] },
+  ),
+  fc.record({ type: fc.constant("ws-ack"), socket: id, bytes: count }),
 );
 
 /** Values just off some rule, or on its edge. */
@@ -42,6 +64,14 @@ const EDGES: unknown[] = [
   200,
   599,
   600,
+  999,
+  1000,
+  4999,
+  5000,
+  "x".repeat(123),
+  "x".repeat(124),
+  "x".repeat(256),
+  "x".repeat(257),
   Number.NaN,
   Number.POSITIVE_INFINITY,
   2 ** 53,
@@ -88,7 +118,7 @@ describe("isGuestMessage, the hot path's hand-written check", () => {
 
   test("and on every message with one field set to each edge value, or removed", () => {
     for (const message of EXAMPLES) {
-      for (const key of [...Object.keys(message), "text"]) {
+      for (const key of [...Object.keys(message), "text", "chunk"]) {
         for (const value of [...EDGES, REMOVED]) {
           const copy: Record<string, unknown> = { ...message };
           if (value === REMOVED) delete copy[key];
@@ -121,6 +151,15 @@ const EXAMPLES: Record<string, unknown>[] = [
   { type: "request-pull", id: 9 },
   { type: "pong", seq: 0, heapUsed: 1, rss: 2 },
   { type: "stopped" },
+  { type: "upgrade", id: 4, headers: [["x", "y"]] },
+  { type: "ws-send", socket: 4, text: "hi" },
+  { type: "ws-send", socket: 4, chunk: new ArrayBuffer(2) },
+  { type: "ws-publish", socket: 0, topic: "room", text: "hi" },
+  { type: "ws-publish", socket: 4, topic: "", chunk: new ArrayBuffer(2) },
+  { type: "ws-subscribe", socket: 4, topic: "room", on: true },
+  { type: "ws-end", socket: 4, code: 1000, reason: "bye", terminate: false },
+  { type: "ws-end", socket: 4, terminate: true },
+  { type: "ws-ack", socket: 4, bytes: 10 },
 ];
 
 describe("parseGuestMessage", () => {

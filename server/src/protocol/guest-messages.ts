@@ -9,6 +9,7 @@
  * never load zod.
  */
 import { z } from "zod";
+import { MAX_TOPIC_CHARS } from "./limits.ts";
 import { ProtocolError } from "./protocol-error.ts";
 
 /** A request id the host gave out: a positive safe integer. */
@@ -74,6 +75,45 @@ export const pongMessage = z.object({
 /** `onTerminate` has run; the host may terminate now. */
 export const stoppedMessage = z.object({ type: z.literal("stopped") });
 
+const topic = z.string().max(MAX_TOPIC_CHARS);
+
+/** A WebSocket frame's payload: `text`, or `chunk` (binary), exactly one of them. */
+const payload = { text: z.string().optional(), chunk: z.instanceof(ArrayBuffer).optional() };
+const onePayload = (m: { text?: string | undefined; chunk?: ArrayBuffer | undefined }) =>
+  (m.text === undefined) !== (m.chunk === undefined);
+
+/**
+ * The app called `server.upgrade(request)` while answering request `id`: instead of a response
+ * head, the host upgrades the client's connection. The socket's id is the request's from then on.
+ * `headers`: those the app gave `upgrade`, for the 101 answer.
+ */
+export const upgradeMessage = z.object({ type: z.literal("upgrade"), id, headers: headerList });
+
+/** The app sent a frame on socket `socket` (`ws.send`). */
+export const wsSendMessage = z
+  .object({ type: z.literal("ws-send"), socket: id, ...payload })
+  .refine(onePayload, "exactly one of text and chunk");
+
+/** `ws.publish` (from socket `socket`, which it skips) or `server.publish` (socket 0), within the version. */
+export const wsPublishMessage = z
+  .object({ type: z.literal("ws-publish"), socket: count, topic, ...payload })
+  .refine(onePayload, "exactly one of text and chunk");
+
+/** `ws.subscribe` (`on` true) or `ws.unsubscribe` (false). */
+export const wsSubscribeMessage = z.object({ type: z.literal("ws-subscribe"), socket: id, topic, on: z.boolean() });
+
+/** The app closed socket `socket` (`ws.close(code, reason)`, or `ws.terminate()`). */
+export const wsEndMessage = z.object({
+  type: z.literal("ws-end"),
+  socket: id,
+  code: z.number().int().min(1000).max(4999).optional(),
+  reason: z.string().max(123).optional(),
+  terminate: z.boolean(),
+});
+
+/** The app has taken `bytes` more of the client's frames on `socket` (flow control, see pool/socket.ts). */
+export const wsAckMessage = z.object({ type: z.literal("ws-ack"), socket: id, bytes: count });
+
 /** Worker → host: one of the above, told apart by `type`. */
 export const guestMessage = z.discriminatedUnion("type", [
   readyMessage,
@@ -84,6 +124,12 @@ export const guestMessage = z.discriminatedUnion("type", [
   requestPullMessage,
   pongMessage,
   stoppedMessage,
+  upgradeMessage,
+  wsSendMessage,
+  wsPublishMessage,
+  wsSubscribeMessage,
+  wsEndMessage,
+  wsAckMessage,
 ]);
 
 export type ReadyMessage = z.output<typeof readyMessage>;
@@ -95,6 +141,12 @@ export type AppErrorMessage = z.output<typeof appErrorMessage>;
 export type RequestPullMessage = z.output<typeof requestPullMessage>;
 export type PongMessage = z.output<typeof pongMessage>;
 export type StoppedMessage = z.output<typeof stoppedMessage>;
+export type UpgradeMessage = z.output<typeof upgradeMessage>;
+export type WsSendMessage = z.output<typeof wsSendMessage>;
+export type WsPublishMessage = z.output<typeof wsPublishMessage>;
+export type WsSubscribeMessage = z.output<typeof wsSubscribeMessage>;
+export type WsEndMessage = z.output<typeof wsEndMessage>;
+export type WsAckMessage = z.output<typeof wsAckMessage>;
 export type GuestMessage = z.output<typeof guestMessage>;
 
 /**
@@ -132,6 +184,24 @@ export function isGuestMessage(value: unknown): value is GuestMessage {
       return typeof m.message === "string";
     case "stopped":
       return true;
+    case "upgrade":
+      return isId(m.id) && isHeaderList(m.headers);
+    case "ws-send":
+      return isId(m.socket) && isPayload(m);
+    case "ws-publish":
+      return isCount(m.socket) && isTopic(m.topic) && isPayload(m);
+    case "ws-subscribe":
+      return isId(m.socket) && isTopic(m.topic) && typeof m.on === "boolean";
+    case "ws-end":
+      return (
+        isId(m.socket) &&
+        (m.code === undefined ||
+          (Number.isSafeInteger(m.code) && (m.code as number) >= 1000 && (m.code as number) <= 4999)) &&
+        (m.reason === undefined || (typeof m.reason === "string" && m.reason.length <= 123)) &&
+        typeof m.terminate === "boolean"
+      );
+    case "ws-ack":
+      return isId(m.socket) && isCount(m.bytes);
     default:
       return false;
   }
@@ -157,6 +227,14 @@ const isId = (value: unknown): boolean => Number.isSafeInteger(value) && (value 
 const isCount = (value: unknown): boolean => Number.isSafeInteger(value) && (value as number) >= 0;
 const isStatus = (value: unknown): boolean =>
   Number.isSafeInteger(value) && (value as number) >= 200 && (value as number) <= 599;
+
+const isTopic = (value: unknown): boolean => typeof value === "string" && value.length <= MAX_TOPIC_CHARS;
+
+/** Exactly one of `text` (a string) and `chunk` (an ArrayBuffer). */
+function isPayload(m: Record<string, unknown>): boolean {
+  if (m.text === undefined) return m.chunk instanceof ArrayBuffer;
+  return typeof m.text === "string" && m.chunk === undefined;
+}
 
 function isHeaderList(value: unknown): boolean {
   if (!Array.isArray(value)) return false;

@@ -25,7 +25,14 @@ export type {
   ResponseHeadMessage,
   StartFailedMessage,
   StoppedMessage,
+  UpgradeMessage,
+  WsAckMessage,
+  WsEndMessage,
+  WsPublishMessage,
+  WsSendMessage,
+  WsSubscribeMessage,
 } from "./guest-messages.ts";
+export { MAX_TOPIC_CHARS, MAX_TOPICS_PER_SOCKET, WS_FLOW } from "./limits.ts";
 export { ProtocolError } from "./protocol-error.ts";
 
 /** Request headers by lower-case name (`Headers.toJSON()`: repeats combined, `set-cookie` a list). */
@@ -96,8 +103,46 @@ export interface IdleMessage {
   type: "idle";
 }
 
+/** The client's WebSocket connection is open (the app's `websocket.open` runs). */
+export interface WsOpenMessage {
+  type: "ws-open";
+  socket: number;
+  remoteAddress: string;
+}
+
+/** A frame from the client: `text`, or `chunk` (binary). */
+export interface WsMessageMessage {
+  type: "ws-message";
+  socket: number;
+  text?: string;
+  chunk?: ArrayBuffer;
+}
+
+/** The socket closed (the app's `websocket.close` runs); nothing more goes either way. */
+export interface WsCloseMessage {
+  type: "ws-close";
+  socket: number;
+  code: number;
+  reason: string;
+}
+
+/**
+ * The host passed on `bytes` more of the app's frames (as `wsSize` counts them) and the
+ * client's connection is not backed up: the app may send that much more (flow control, see
+ * `pool/socket.ts`).
+ */
+export interface WsDrainMessage {
+  type: "ws-drain";
+  socket: number;
+  bytes: number;
+}
+
 /** Host → worker. */
 export type HostMessage =
+  | WsOpenMessage
+  | WsMessageMessage
+  | WsCloseMessage
+  | WsDrainMessage
   | IdleMessage
   | InitMessage
   | RequestMessage
@@ -253,6 +298,15 @@ export function sketch(value: unknown): string {
  */
 export function copyBytes(bytes: Uint8Array): ArrayBuffer {
   return bytes.slice().buffer as ArrayBuffer;
+}
+
+/**
+ * The size a WebSocket frame counts for in flow control, the same on both sides: a string's
+ * length in UTF-16 units (not its UTF-8 bytes: measuring those would cost a pass over every
+ * text frame; the bounds it serves are generous), a buffer's byte length.
+ */
+export function wsSize(frame: { text?: string | undefined; chunk?: ArrayBuffer | undefined }): number {
+  return frame.text !== undefined ? frame.text.length : (frame.chunk?.byteLength ?? 0);
 }
 
 /** Compile-time exhaustiveness for protocol switches. */
