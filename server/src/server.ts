@@ -2,35 +2,27 @@ import { Hono } from "hono";
 import { adminAccess } from "./admin/access.ts";
 import { AppCatalog } from "./apps/catalog.ts";
 import { Deployer } from "./apps/deploy/deploy.ts";
-import { type ClusterNode, startClusterNode } from "./cluster/cluster.ts";
-import { nodeId } from "./cluster/node-id.ts";
 import { type BuntimeConfig, loadBuntimeConfig } from "./config/buntime-config.ts";
 import type { ServerEnv } from "./constants.ts";
-import { dashboardRoutes } from "./dashboard/routes.tsx";
 import { BuntimeError, errorResponse } from "./errors.ts";
 import { internalRoutes, statsJson } from "./http/internal.ts";
 import { createPipeline } from "./http/pipeline.ts";
 import { websocketHandlers } from "./http/websocket.ts";
-import { splitKey } from "./apps/version-key.ts";
 import { createIsolation, secretPaths } from "./isolation/isolation.ts";
 import { PluginHost } from "./plugins/host.ts";
+import { Releases } from "./releases/releases.ts";
+import { releaseRoutes } from "./releases/routes.ts";
 import { loadPlugins } from "./plugins/load.ts";
 import type { Clock } from "./pool/clock.ts";
 import { newPoolCounters } from "./pool/counters.ts";
 import { type CloseReport, WorkerPool } from "./pool/pool.ts";
 import type { PoolTiming } from "./pool/timing.ts";
-import { Releases } from "./releases/releases.ts";
-import { releaseRoutes } from "./releases/routes.ts";
 import { StatsCollector } from "./stats/collector.ts";
 import { fileReleaseStore } from "./store/file-release-store.ts";
 import type { KeyStore } from "./store/keys.ts";
-import { openStore } from "./store/open.ts";
 import type { ReleaseStore } from "./store/releases.ts";
-import { useSharedStore } from "./store/shared.ts";
-import type { Store } from "./store/store.ts";
 import { INTERNAL_PREFIX } from "./util/internal-path.ts";
 import { createLogger, type Logger } from "./util/log.ts";
-import { DASHBOARD_PATH } from "./util/public-routes.ts";
 
 export interface ServerOptions {
   env: ServerEnv;
@@ -45,10 +37,8 @@ export interface ServerOptions {
   preload?: string[];
   /** Config fields that win over a version's file (the emulator's per-version overrides). */
   configOverride?: (name: string, version: string) => Record<string, unknown> | undefined;
-  /** Where API keys live; default the store's (`store`). */
+  /** Where API keys live; default the file store in `env.BUNTIME_DATA_DIR`. */
   keyStore?: KeyStore;
-  /** The store (docs/cluster.md); default the one `BUNTIME_STORE` names (files without it). */
-  store?: Store;
   /** Where tags, traffic and history live; default the file store in `env.BUNTIME_DATA_DIR`. */
   releaseStore?: ReleaseStore;
 }
@@ -62,8 +52,6 @@ export interface RunningServer {
   readonly plugins: PluginHost;
   readonly deployer: Deployer;
   readonly keys: KeyStore;
-  /** This node's id, its store and whether it has synced (docs/cluster.md). */
-  readonly cluster: ClusterNode;
   /** Tags and traffic splits as this node routes them (docs/releases.md). */
   readonly releases: Releases;
   /** What `/_/stats` answers: metrics, live workers and apps. */
@@ -105,11 +93,7 @@ function logLifecycle(pool: WorkerPool, logger: Logger): void {
  */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { env } = options;
-  const node = nodeId(env.BUNTIME_NODE_ID);
-  // Every line carries the node's id (docs/cluster.md).
-  const logger = (options.logger ?? createLogger(env.LOG_LEVEL)).child({ node });
-  const store = options.store ?? openStore(env);
-  useSharedStore(store); // authz's `store: "shared"` reads it while the plugins load
+  const logger = options.logger ?? createLogger(env.LOG_LEVEL);
   const config =
     options.config ??
     (env.BUNTIME_CONFIG ? await loadBuntimeConfig(env.BUNTIME_CONFIG) : { baseDir: process.cwd(), plugins: [] });
@@ -149,26 +133,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
   logLifecycle(pool, logger);
   catalog.watch();
-  const unwatchPool = catalog.onChange((key) => pool.retire(key, "changed"));
-  // A version deployed or copied in later is closed to other apps at once, not at its first worker.
-  const unwatchIsolation = catalog.onChange((key) => isolation.appChanged(splitKey(key)[0]));
-  const unwatch = () => {
-    unwatchPool();
-    unwatchIsolation();
-  };
+  const unwatch = catalog.onChange((key) => pool.retire(key, "changed"));
   let draining = false;
   let serving = false;
-  const admin = adminAccess(env, plugins, logger, options.keyStore ?? store.keys);
-  const cluster = startClusterNode({
-    id: node,
-    store,
-    appsDir: env.APPS_DIR,
-    deployer,
-    catalog,
-    pool,
-    logger,
-    clock: options.clock,
-  });
+  const admin = adminAccess(env, plugins, logger, options.keyStore);
   const releases = new Releases(options.releaseStore ?? fileReleaseStore(env.BUNTIME_DATA_DIR), {
     clock: pool.clock,
     logger,
@@ -176,22 +144,19 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   await releases.start();
 
   const internal = new Hono();
-  const isReady = () => serving && !draining && cluster.synced();
+  const isReady = () => serving && !draining;
   const own = internalRoutes({
     isDraining: () => draining,
     isReady,
     pool,
     stats,
     catalog,
-    deployer: cluster.writer,
-    node,
+    deployer,
     isolation: isolation.report,
     holderOf: (name, version) => releases.holderOf(name, version),
   });
   internal.route(INTERNAL_PREFIX, own);
   internal.route(`${INTERNAL_PREFIX}/keys`, admin.routes);
-  internal.route(DASHBOARD_PATH, dashboardRoutes({ catalog, pool, guard: admin.guard, logger }));
-  internal.route(`${INTERNAL_PREFIX}/cluster`, cluster.routes);
   internal.route(`${INTERNAL_PREFIX}/apps`, releaseRoutes({ catalog, releases }));
   plugins.mountRoutes(internal);
   internal.all(`${INTERNAL_PREFIX}/*`, (c) =>
@@ -219,9 +184,6 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     server = Bun.serve({
       port: env.PORT,
       hostname: env.HOST,
-      // BUNTIME_PROCESSES > 1: the group's processes listen on the same port and the kernel
-      // spreads connections among them (docs/cluster.md#processes). Alone, a port in use is an error.
-      reusePort: env.BUNTIME_PROCESSES > 1,
       // Idle keep-alive connections are closed; the pipeline lifts it while an answer is
       // pending or an app's body streams (apps' own `timeout` bounds those): http/idle-timeout.ts.
       idleTimeout: env.HTTP_IDLE_TIMEOUT,
@@ -244,7 +206,6 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     catalog.close();
     releases.close();
     await pool.close(0);
-    await cluster.close();
     isolation.close();
     await plugins.shutdown();
     throw error;
@@ -261,7 +222,6 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       releases.close();
       const closed = server.stop(false);
       const report = await pool.close(graceMs);
-      await cluster.close();
       isolation.close();
       await plugins.shutdown();
       await Promise.race([closed, Bun.sleep(100)]);
@@ -281,9 +241,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     plugins,
     deployer,
     keys: admin.keys,
-    cluster,
     releases,
-    stats: () => statsJson({ pool, stats, catalog, node, isolation: isolation.report }),
+    stats: () => statsJson({ pool, stats, catalog, isolation: isolation.report }),
     // Without a connection nothing upgrades: the pipeline answers every request made in-process.
     fetch: (request) => Promise.resolve(handle(request)) as Promise<Response>,
     stop,
