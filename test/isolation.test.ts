@@ -4,7 +4,7 @@
  * its own folder and its own env. The lifecycle options in this mode are lifecycle.test.ts's.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { normaliseConfig } from "../server/src/config/buntime-config.ts";
 import { SHUTDOWN_MARGIN_MS } from "../server/src/shutdown.ts";
@@ -154,6 +154,15 @@ test("an app reads neither the server's /proc files, nor its secrets, nor anothe
     floor: "process",
     process: { user: "nobody", memory: "cgroup-v1", warnings: [] },
   });
+});
+
+test("an app copied in after start is closed to other apps at once, not at its first worker", async () => {
+  const late = writeApp(apps.dir, "late", "hello", {});
+  await eventually(() => (statSync(join(apps.dir, "late")).mode & 0o777) === 0o750, 5000);
+  const file = join(late, "index.ts");
+  const answer = await call(server.at(`/spy/?paths=${encodeURIComponent(JSON.stringify([file]))}`));
+  expect(answer.body.result[file]).toBe("EACCES");
+  expect((await call(server.at("/late/"))).status).toBe(200);
 });
 
 test("bodies stream both ways through a process: a 3 MB upload hashed as it arrives, an echoed stream, SSE", async () => {

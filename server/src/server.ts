@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { adminAccess } from "./admin/access.ts";
 import { AppCatalog } from "./apps/catalog.ts";
 import { Deployer } from "./apps/deploy/deploy.ts";
+import { splitKey } from "./apps/version-key.ts";
 import { type BuntimeConfig, loadBuntimeConfig } from "./config/buntime-config.ts";
 import type { ServerEnv } from "./constants.ts";
 import { BuntimeError, errorResponse } from "./errors.ts";
@@ -133,7 +134,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
   logLifecycle(pool, logger);
   catalog.watch();
-  const unwatch = catalog.onChange((key) => pool.retire(key, "changed"));
+  const unwatchPool = catalog.onChange((key) => pool.retire(key, "changed"));
+  // A version deployed or copied in later is closed to other apps at once, not at its first worker.
+  const unwatchIsolation = catalog.onChange((key) => isolation.appChanged(splitKey(key)[0]));
+  const unwatch = () => {
+    unwatchPool();
+    unwatchIsolation();
+  };
   let draining = false;
   let serving = false;
   const admin = adminAccess(env, plugins, logger, options.keyStore);

@@ -51,6 +51,12 @@ export interface Isolation {
   /** The transport `app`'s workers run on. */
   transportFor(app: AppVersion): OpenTransport;
   readonly report: IsolationReport;
+  /**
+   * App `name` changed on disk (a version added, changed, removed): with the floor at `process`,
+   * its folder is given to its group now, so that a new app is never readable by the others'
+   * processes until its first worker. (Its own change events then end: nothing left to change.)
+   */
+  appChanged(name: string): void;
   /** Removes what it created (the server's cgroup folder). */
   close(): void;
 }
@@ -67,6 +73,17 @@ function shareAll(appsDir: string): void {
     if (name.startsWith(".")) continue;
     const dir = join(appsDir, name);
     if (statSync(dir, { throwIfNoEntry: false })?.isDirectory()) shareWithApp(dir, appGroup(name));
+  }
+}
+
+/** `shareWithApp` for a folder that may have gone meanwhile (a removed app): logged, not thrown. */
+function shareIfThere(dir: string, gid: number, logger: Logger): void {
+  try {
+    shareWithApp(dir, gid);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") {
+      logger.error("could not give an app folder to its group", { dir, error: String(error) });
+    }
   }
 }
 
@@ -152,6 +169,9 @@ export function createIsolation(options: IsolationOptions): Isolation {
   return {
     transportFor: (app) => (modeOf(app, floor) === "process" ? inProcess : openThread),
     report,
+    appChanged: (name) => {
+      if (user && floor === "process") shareIfThere(join(options.appsDir, name), appGroup(name), logger);
+    },
     close: () => memory.close(),
   };
 }
