@@ -1,0 +1,261 @@
+/**
+ * WebSockets through workers (docs/websockets.md): a real server, real clients. The app
+ * (fixtures/apps/ws-chat) is written for Bun.serve; here its sockets live in workers.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { normaliseConfig } from "../server/src/config/buntime-config.ts";
+import { startServerProcess } from "./_server-process.ts";
+import { ROOT, startTestServer, type TestServer } from "./_setup.ts";
+import { openSocket } from "./_ws-client.ts";
+import { type OidcProvider, startOidcProvider } from "./support/oidc.ts";
+
+const text = (message: string | Uint8Array | undefined) => String(message);
+const workerOf = (greeting: string | Uint8Array) => text(greeting).split(" from ")[1];
+
+describe("WebSockets through a worker", () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    // 1 s of grace for a draining worker's sockets; ws-chat-ttl recycles every 2 s (ttl).
+    server = await startTestServer({ SHUTDOWN_TIMEOUT: "1", MAX_BODY_SIZE: "1mb" });
+  });
+  afterAll(() => server.stop());
+
+  test("10,000 mixed text and binary messages echo back in order", async () => {
+    const socket = await openSocket(server.at("/ws-chat/?user=echo"));
+    await socket.nth(0); // the greeting
+    const count = 10_000;
+    for (let i = 0; i < count; i++) {
+      if (i % 3 === 0) socket.ws.send(new Uint8Array([i & 0xff, (i >> 8) & 0xff, 7]));
+      else socket.ws.send(`m${i}`);
+    }
+    await socket.nth(count);
+    const echoed = socket.messages.slice(1);
+    expect(echoed.length).toBe(count);
+    for (let i = 0; i < count; i++) {
+      if (i % 3 === 0) expect(echoed[i]).toEqual(new Uint8Array([i & 0xff, (i >> 8) & 0xff, 7]));
+      else expect(echoed[i]).toBe(`m${i}`);
+    }
+    socket.ws.close();
+    await socket.closed;
+  }, 60_000);
+
+  test("open sockets show per worker in /_/stats and keep it from idling; closed, it goes idle", async () => {
+    const socket = await openSocket(server.at("/ws-chat/"));
+    await socket.nth(0);
+    const worker = () => server.stats().workers.find((w) => w.app === "ws-chat");
+    expect(worker()).toMatchObject({ sockets: 1, inFlight: 0, state: "active", idleMs: 0 });
+    socket.ws.close(1000, "done");
+    expect(await socket.closed).toEqual({ code: 1000, reason: "done" });
+    for (let i = 0; i < 100 && worker()?.sockets !== 0; i++) await Bun.sleep(10);
+    expect(worker()).toMatchObject({ sockets: 0, state: "idle" });
+  });
+
+  test("the app's ws.close(code, reason) reaches the client", async () => {
+    const socket = await openSocket(server.at("/ws-chat/"));
+    socket.ws.send("close:4001:by the app");
+    expect(await socket.closed).toEqual({ code: 4001, reason: "by the app" });
+  });
+
+  test("pub/sub reaches subscribers on both workers of the version; ws.publish skips the sender", async () => {
+    const a = await openSocket(server.at("/ws-chat/?user=a"));
+    const workerA = workerOf(await a.nth(0));
+    // Hold the first worker's only slot (concurrency 1): the next upgrade starts the second.
+    const held = fetch(server.at("/ws-chat/hold?ms=1500"));
+    for (let i = 0; i < 200 && !server.stats().workers.some((w) => w.app === "ws-chat" && w.inFlight > 0); i++) {
+      await Bun.sleep(5);
+    }
+    const b = await openSocket(server.at("/ws-chat/?user=b"));
+    const workerB = workerOf(await b.nth(0));
+    expect(workerB).not.toBe(workerA);
+    a.ws.send("sub:room");
+    b.ws.send("sub:room");
+    await a.next((m) => m === "subscribed room true");
+    await b.next((m) => m === "subscribed room true");
+    a.ws.send("pub:room:hi from a");
+    expect(text(await b.next((m) => text(m).includes("hi from a")))).toBe(`a@${workerA}: hi from a`);
+    b.ws.send("spub:room:to all");
+    expect(text(await a.next((m) => text(m).includes("to all")))).toBe(`server@${workerB}: to all`);
+    await b.next((m) => text(m).includes("to all"));
+    // The sender's own publish never came back to it.
+    expect(a.messages.some((m) => text(m).includes("hi from a"))).toBe(false);
+    b.ws.send("unsub:room");
+    await b.next((m) => m === "unsubscribed room false");
+    a.ws.send("pub:room:after");
+    a.ws.send("who");
+    await a.next((m) => text(m).startsWith("worker "));
+    b.ws.send("who");
+    await b.next((m) => text(m).startsWith("worker "));
+    expect(b.messages.some((m) => text(m).includes("after"))).toBe(false);
+    expect((await held).status).toBe(200);
+    a.ws.close();
+    b.ws.close();
+  }, 30_000);
+
+  test("a message over MAX_BODY_SIZE closes the socket with 1009", async () => {
+    const socket = await openSocket(server.at("/ws-chat/"));
+    await socket.nth(0);
+    socket.ws.send(new Uint8Array(2 * 1024 * 1024));
+    expect((await socket.closed).code).toBe(1009);
+  });
+
+  test("a crash closes the worker's sockets with 1011", async () => {
+    const socket = await openSocket(server.at("/ws-chat/"));
+    await socket.nth(0);
+    socket.ws.send("exit");
+    expect((await socket.closed).code).toBe(1011);
+  });
+
+  test("a recycle closes sockets with 1012 within SHUTDOWN_TIMEOUT; the client reconnects to the new worker", async () => {
+    const socket = await openSocket(server.at("/ws-chat-ttl/"));
+    const first = workerOf(await socket.nth(0));
+    const started = performance.now();
+    // ttl 2 s, then at most SHUTDOWN_TIMEOUT (1 s) for the socket.
+    expect((await socket.closed).code).toBe(1012);
+    expect(performance.now() - started).toBeLessThan(3000 + 2000);
+    const again = await openSocket(server.at("/ws-chat-ttl/"));
+    expect(workerOf(await again.nth(0))).not.toBe(first);
+    again.ws.close();
+  }, 20_000);
+
+  test("an upgrade made in-process (no connection) is answered 400", async () => {
+    const response = await server.fetch(
+      new Request(server.at("/ws-chat/"), {
+        headers: { upgrade: "websocket", connection: "upgrade", "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==" },
+      }),
+    );
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe("REQUEST_INVALID");
+  });
+
+  test("a plain request to the WebSocket route is the app's to answer", async () => {
+    const response = await fetch(server.at("/ws-chat/"));
+    expect(response.status).toBe(426);
+  });
+});
+
+describe("back-pressure", () => {
+  test("a client that does not read, under an app flooding it, keeps the server's memory bounded", async () => {
+    const server = await startTestServer();
+    try {
+      const rssBefore = process.memoryUsage().rss;
+      const socket = await openSocket(server.at("/ws-chat/flood"));
+      // Bun's client: stop reading, so the server's writes back up.
+      (socket.ws as unknown as { pause(): void }).pause();
+      let peak = 0;
+      for (let i = 0; i < 30; i++) {
+        await Bun.sleep(100);
+        peak = Math.max(peak, process.memoryUsage().rss - rssBefore);
+      }
+      const stats = (await (await fetch(server.at("/ws-chat/flood-stats"))).json()) as Record<string, number>;
+      // The app tried to send far more than the server holds (~64 MiB a second) and was told so.
+      expect(stats.backpressured + stats.dropped).toBeGreaterThan(0);
+      expect(peak).toBeLessThan(256 * 1024 * 1024);
+      // Reading again, the app's drain runs and frames flow.
+      (socket.ws as unknown as { resume(): void }).resume();
+      const received = socket.messages.length;
+      await socket.nth(received + 50);
+      for (let i = 0; i < 200; i++) {
+        const now = (await (await fetch(server.at("/ws-chat/flood-stats"))).json()) as Record<string, number>;
+        if ((now.drains ?? 0) > 0) break;
+        await Bun.sleep(20);
+      }
+      const after = (await (await fetch(server.at("/ws-chat/flood-stats"))).json()) as Record<string, number>;
+      expect(after.drains).toBeGreaterThan(0);
+      socket.ws.close();
+    } finally {
+      await server.stop();
+    }
+  }, 30_000);
+});
+
+describe("a Hono app written for Bun.serve (hono/bun's upgradeWebSocket)", () => {
+  const exchange = async (url: string) => {
+    const socket = await openSocket(url);
+    const welcome = text(await socket.nth(0));
+    socket.ws.send("ping");
+    socket.ws.send(new Uint8Array([1, 2, 3]));
+    const echo = text(await socket.nth(1));
+    const bytes = await socket.nth(2);
+    socket.ws.close();
+    return { welcome, echo, bytes };
+  };
+  const expected = { welcome: "welcome h", echo: "echo ping", bytes: new Uint8Array([1, 2, 3]) };
+
+  test("runs under plain Bun.serve", async () => {
+    const app = (await import("../fixtures/apps/ws-hono/1.0.0/index.ts")).default;
+    const plain = Bun.serve({ port: 0, hostname: "127.0.0.1", ...app });
+    try {
+      expect(await exchange(`http://127.0.0.1:${plain.port}/ws?name=h`)).toEqual(expected);
+    } finally {
+      plain.stop(true);
+    }
+  });
+
+  test("and unchanged under Buntime", async () => {
+    const server = await startTestServer();
+    try {
+      expect(await exchange(server.at("/ws-hono/ws?name=h"))).toEqual(expected);
+      expect(await (await fetch(server.at("/ws-hono/"))).text()).toBe("hono over http");
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+describe("authn applies to the upgrade request", () => {
+  let idp: OidcProvider;
+  let server: TestServer;
+  beforeAll(async () => {
+    idp = await startOidcProvider();
+    server = await startTestServer(
+      {},
+      {
+        config: normaliseConfig(
+          { plugins: [["@buntime/authn", { provider: "keycloak", issuer: idp.issuer, audience: idp.audience }]] },
+          ROOT,
+        ),
+      },
+    );
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await idp?.stop();
+  });
+
+  test("no token: the upgrade is refused with 401 and the app never sees it", async () => {
+    const response = await fetch(server.at("/ws-chat/"), {
+      headers: {
+        upgrade: "websocket",
+        connection: "Upgrade",
+        "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+        "sec-websocket-version": "13",
+      },
+    });
+    expect(response.status).toBe(401);
+    await expect(openSocket(server.at("/ws-chat/"))).rejects.toThrow("closed before open");
+    expect(server.stats().workers.filter((w) => w.app === "ws-chat").length).toBe(0);
+  });
+
+  test("with a valid token the socket opens", async () => {
+    const socket = await openSocket(server.at("/ws-chat/?user=t"), { authorization: `Bearer ${await idp.token()}` });
+    expect(text(await socket.nth(0))).toStartWith("hello t from ");
+    socket.ws.close();
+  });
+});
+
+describe("SIGTERM (the real server process)", () => {
+  test("drains: open sockets keep working, then close with 1012 within SHUTDOWN_TIMEOUT; exit 0", async () => {
+    const server = await startServerProcess({ APPS_DIR: `${ROOT}/fixtures/apps`, SHUTDOWN_TIMEOUT: "2" });
+    const socket = await openSocket(server.at("/ws-chat/"));
+    await socket.nth(0);
+    const started = performance.now();
+    server.proc.kill("SIGTERM");
+    // Draining: the socket still works.
+    socket.ws.send("still here");
+    expect(text(await socket.next((m) => m === "still here"))).toBe("still here");
+    expect((await socket.closed).code).toBe(1012);
+    expect(performance.now() - started).toBeGreaterThan(1000);
+    expect(await server.proc.exited).toBe(0);
+    expect(performance.now() - started).toBeLessThan(2000 + 4000);
+  }, 20_000);
+});
