@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { availableParallelism } from "node:os";
 import { EnvError, loadEnv } from "./constants.ts";
 
 /** The environment schema's rules, one test each (the child-process exit 2 is in test/server-process.test.ts). */
@@ -40,5 +41,23 @@ describe("loadEnv", () => {
 
   test("every invalid variable is named at once", () => {
     expect(() => loadEnv({ PORT: "abc", LOG_LEVEL: "loud" })).toThrow(/PORT.*LOG_LEVEL|LOG_LEVEL.*PORT/);
+  });
+});
+
+describe("BUNTIME_PROCESSES", () => {
+  test("defaults to 1", () => {
+    expect(loadEnv({}).BUNTIME_PROCESSES).toBe(1);
+  });
+
+  test("auto is one per core", () => {
+    expect(loadEnv({ BUNTIME_PROCESSES: "auto" }).BUNTIME_PROCESSES).toBe(availableParallelism());
+  });
+
+  test.each(["1", "4", "256"])("%s is taken", (count) => {
+    expect(loadEnv({ BUNTIME_PROCESSES: count }).BUNTIME_PROCESSES).toBe(Number(count));
+  });
+
+  test.each(["0", "257", "2.5", "many", "AUTO"])("%s is refused, naming the variable", (count) => {
+    expect(() => loadEnv({ BUNTIME_PROCESSES: count })).toThrow(/BUNTIME_PROCESSES/);
   });
 });

@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { formatIssues } from "@buntime/sdk";
 import { z } from "zod";
@@ -56,6 +57,11 @@ export const envSchema = z.object({
   BUNTIME_APP_USER: z.string().min(1).default("nobody"),
   /** Where the server keeps its state, the key store's file among it (docs/admin.md). */
   BUNTIME_DATA_DIR: z.string().min(1).default("./.buntime"),
+  /**
+   * Server processes on this machine sharing PORT (docs/cluster.md#processes): a whole number, or
+   * `auto` for one per core. The supervisor starts them and restarts a crashed one.
+   */
+  BUNTIME_PROCESSES: z.union([z.literal("auto").transform(() => availableParallelism()), intFrom(1, 256)]).default(1),
 });
 
 export type ServerEnv = z.output<typeof envSchema>;

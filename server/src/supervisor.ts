@@ -14,12 +14,25 @@
  * The server runs in a process group of its own, so that once it exits the supervisor ends what
  * its apps started and left behind (a child an app's thread was blocked on). And if the server
  * has not exited by its shutdown deadline after a signal, the supervisor kills it.
+ *
+ * With BUNTIME_PROCESSES > 1 it starts that many servers sharing PORT (`processes/group.ts`
+ * restarts a crashed one), and keeps the environment across its exec in process 0's stdin to
+ * start the replacements with (`processes/handover.ts`): a group's supervisor holds the secrets
+ * in memory, never in its environ. With one process it mirrors the server: the server's exit is
+ * its own (a container's or systemd's restart policy takes over).
  */
 
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { envSchema } from "./constants.ts";
+import { superviseGroup } from "./processes/group.ts";
+import { keptEnvironment, readKeptEnvironment } from "./processes/handover.ts";
+import { PROCESS_DIR_VAR, PROCESS_INDEX_VAR } from "./processes/identity.ts";
 import { adoptServer, fromSubprocess, type SupervisedServer } from "./supervised-server.ts";
 
 const CHILD_FLAG = "BUNTIME_SUPERVISED";
-/** In the re-executed supervisor: the pid of the server it started before the exec. */
+/** In the re-executed supervisor: the pid of the server it started before the exec (a group's: their pids, by index, comma-separated). */
 const SERVER_PID = "BUNTIME_SERVER_PID";
 /** In the re-executed supervisor: its kill deadline, computed from the environment it no longer has. */
 const DEADLINE_MS = "BUNTIME_SUPERVISOR_DEADLINE_MS";
@@ -74,19 +87,26 @@ export async function receiveEnvironment(): Promise<void> {
 }
 
 /**
- * Runs `entry` as the supervised server; resolves with its exit status. `deadlineMs` after the
- * first SIGTERM/SIGINT it forwards, a server still running is killed. On Linux this re-executes
- * the process once the server has its environment (see the header): the call in the new image
- * finds the server by its pid and carries on.
+ * Runs `entry` as the supervised server (BUNTIME_PROCESSES of them); resolves with the exit
+ * status. `deadlineMs` after the first SIGTERM/SIGINT it forwards, a server still running is
+ * killed. On Linux this re-executes the process once the servers have their environment (see the
+ * header): the call in the new image finds the servers by their pids and carries on.
  */
 export async function supervise(entry: string, deadlineMs: number): Promise<number> {
-  const adopted = adoptedServer();
+  const adopted = adoptedServers();
   if (adopted === null) {
     console.error(`buntime: ${SERVER_PID}=${process.env[SERVER_PID]} is not a server this process started`);
     return 1;
   }
-  const server = adopted?.server ?? (await startServer(entry, deadlineMs));
-  const killAfterMs = adopted?.deadlineMs ?? deadlineMs;
+  if (adopted && adopted.servers.length > 1) return superviseAdoptedGroup(entry, adopted.servers, adopted.deadlineMs);
+  if (adopted) return watchOne(adopted.servers[0] as SupervisedServer, adopted.deadlineMs);
+  const count = processCount();
+  if (count > 1) return startGroup(entry, deadlineMs, count);
+  return watchOne(await startServer(entry, deadlineMs), deadlineMs);
+}
+
+/** Forwards signals to the one server and exits with its status. */
+async function watchOne(server: SupervisedServer, killAfterMs: number): Promise<number> {
   let deadline: ReturnType<typeof setTimeout> | undefined;
   const forward = (signal: NodeJS.Signals) => () => {
     server.kill(signal);
@@ -103,21 +123,97 @@ export async function supervise(entry: string, deadlineMs: number): Promise<numb
   return status;
 }
 
+/** BUNTIME_PROCESSES as the env schema reads it; 1 when invalid (the server then exits 2 naming it). */
+function processCount(): number {
+  const parsed = envSchema.shape.BUNTIME_PROCESSES.safeParse(process.env.BUNTIME_PROCESSES || undefined);
+  return parsed.success ? parsed.data : 1;
+}
+
+/**
+ * Starts a group of `count` servers: picks the port when PORT is 0 (they must share one), makes
+ * the folder of their side channels, starts each with the environment and process 0 keeping it
+ * (`processes/handover.ts`), then re-executes (never returning) or, where it cannot, supervises
+ * them from here with the environment it still holds.
+ */
+async function startGroup(entry: string, deadlineMs: number, count: number): Promise<number> {
+  const env = { ...process.env } as Record<string, string>;
+  if ((env.PORT || "8000") === "0") env.PORT = String(freePort(env.HOST || "0.0.0.0"));
+  env[PROCESS_DIR_VAR] = mkdtempSync(join(tmpdir(), "buntime-processes-"));
+  const started = await Promise.all(
+    Array.from({ length: count }, (_, index) => spawnServer(entry, env, index, index === 0)),
+  );
+  // Synchronous from here to the exec, as in startServer.
+  if (started.every((one) => one.handedOver) && canReexecute()) {
+    const pids = started.map((one) => one.child.pid).join(",");
+    const minimal = minimalEnvironment({
+      [SERVER_PID]: pids,
+      [DEADLINE_MS]: String(deadlineMs),
+      [PROCESS_DIR_VAR]: env[PROCESS_DIR_VAR],
+    });
+    try {
+      process.execve?.(process.execPath, serverCommand(entry), minimal);
+    } catch (error) {
+      console.error(`buntime: the supervisor could not re-execute itself, so apps can read its environment: ${error}`);
+    }
+  }
+  for (const one of started) one.child.disconnect();
+  return runGroup(
+    entry,
+    started.map((one) => fromSubprocess(one.child)),
+    deadlineMs,
+    env,
+  );
+}
+
+/** In a re-executed supervisor of a group: takes the environment back from process 0 and carries on. */
+function superviseAdoptedGroup(entry: string, servers: SupervisedServer[], deadlineMs: number): Promise<number> {
+  const env = readKeptEnvironment((servers[0] as SupervisedServer).pid);
+  if (!env) console.error("buntime: the environment was not kept; a process that exits will not be restarted");
+  return runGroup(entry, servers, deadlineMs, env, process.env[PROCESS_DIR_VAR]);
+}
+
+async function runGroup(
+  entry: string,
+  servers: SupervisedServer[],
+  deadlineMs: number,
+  env: Record<string, string> | undefined,
+  dir = env?.[PROCESS_DIR_VAR],
+): Promise<number> {
+  try {
+    return await superviseGroup({
+      servers,
+      deadlineMs,
+      readySignal: READY_SIGNAL,
+      restart: env
+        ? async (index) => {
+            const { child } = await spawnServer(entry, env, index, false);
+            child.disconnect();
+            return fromSubprocess(child);
+          }
+        : undefined,
+      onExit: killGroup,
+      log: (line) => console.error(line),
+    });
+  } finally {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A free TCP port on `host` for the group to share (the kernel's pick; free a moment ago). */
+function freePort(host: string): number {
+  const listener = Bun.listen({ hostname: host, port: 0, socket: { data() {} } });
+  const port = listener.port;
+  listener.stop(true);
+  return port;
+}
+
 /**
  * Spawns the server with the minimal environment and hands it the whole one; then, where it can,
  * re-executes this process with the minimal environment (never returning). Otherwise, or when
  * the server exited before taking its environment, supervises it from here.
  */
 async function startServer(entry: string, deadlineMs: number): Promise<SupervisedServer> {
-  const received = Promise.withResolvers<true>();
-  const child = Bun.spawn(serverCommand(entry), {
-    env: minimalEnvironment({ [CHILD_FLAG]: "1" }),
-    stdio: ["inherit", "inherit", "inherit"],
-    ipc: () => received.resolve(true),
-    detached: true, // its own process group (see the header)
-  });
-  child.send({ env: { ...process.env } });
-  const handedOver = await Promise.race([received.promise, child.exited.then(() => false)]);
+  const { child, handedOver } = await spawnServer(entry, { ...process.env } as Record<string, string>);
   // Synchronous from here to the exec: Bun reaps a child only from its event loop, so a server
   // that exits meanwhile stays a zombie the new image can read its status from.
   if (handedOver && canReexecute()) {
@@ -134,16 +230,38 @@ async function startServer(entry: string, deadlineMs: number): Promise<Supervise
 }
 
 /**
- * In a re-executed supervisor: the server it started before the exec, and its deadline;
- * undefined in a fresh one; null when the variables do not name a child of this process (its
+ * Spawns a server with the minimal environment and hands it `env` over IPC (in a group, with its
+ * index; process 0 also keeps `env` in its stdin); resolves once it has acknowledged, or exited.
+ */
+async function spawnServer(entry: string, env: Record<string, string>, index?: number, keep = false) {
+  const received = Promise.withResolvers<true>();
+  const child = Bun.spawn(serverCommand(entry), {
+    env: minimalEnvironment({ [CHILD_FLAG]: "1" }),
+    stdin: keep ? keptEnvironment(env) : "inherit",
+    stdout: "inherit",
+    stderr: "inherit",
+    ipc: () => received.resolve(true),
+    detached: true, // its own process group (see the header)
+  });
+  child.send({ env: index === undefined ? env : { ...env, [PROCESS_INDEX_VAR]: String(index) } });
+  const handedOver = await Promise.race([received.promise, child.exited.then(() => false)]);
+  return { child, handedOver };
+}
+
+/**
+ * In a re-executed supervisor: the servers it started before the exec, and its deadline;
+ * undefined in a fresh one; null when the variables do not name children of this process (its
  * environment is gone with the exec: starting a server now would start one without it).
  */
-function adoptedServer(): { server: SupervisedServer; deadlineMs: number } | undefined | null {
+function adoptedServers(): { servers: SupervisedServer[]; deadlineMs: number } | undefined | null {
   if (process.env[SERVER_PID] === undefined) return undefined;
-  const pid = Number(process.env[SERVER_PID]);
   const deadlineMs = Number(process.env[DEADLINE_MS]);
-  const server = Number.isInteger(pid) && pid > 0 ? adoptServer(pid) : undefined;
-  return server && Number.isFinite(deadlineMs) ? { server, deadlineMs } : null;
+  const servers = (process.env[SERVER_PID] ?? "").split(",").map((text) => {
+    const pid = Number(text);
+    return Number.isInteger(pid) && pid > 0 ? adoptServer(pid) : undefined;
+  });
+  if (!Number.isFinite(deadlineMs) || servers.some((server) => server === undefined)) return null;
+  return { servers: servers as SupervisedServer[], deadlineMs };
 }
 
 /**

@@ -1,6 +1,8 @@
 import { definePlugin } from "@buntime/sdk";
 import { Hono } from "hono";
 import { z } from "zod";
+import { currentProcessIdentity } from "../../../processes/identity.ts";
+import { type GroupMetrics, groupMetrics } from "./processes.ts";
 import { createMetricsRegistry } from "./registry.ts";
 
 const options = z
@@ -28,10 +30,16 @@ export const metricsPlugin = definePlugin({
   options,
   setup(opts) {
     let metrics: ReturnType<typeof createMetricsRegistry> | undefined;
+    // With BUNTIME_PROCESSES > 1: every process's metrics in each scrape (./processes.ts).
+    let group: GroupMetrics | undefined;
     const routes = new Hono();
     routes.get("/prometheus", async (c) => {
       if (!metrics) return c.text("metrics not initialised", 503);
       const wantsOpenMetrics = (c.req.header("accept") ?? "").includes("application/openmetrics-text");
+      if (group) {
+        const { body, contentType } = await group.render(wantsOpenMetrics);
+        return c.body(body, 200, { "content-type": contentType });
+      }
       const registry = wantsOpenMetrics ? metrics.openMetrics : metrics.registry;
       const body = await registry.metrics();
       return c.body(body, 200, { "content-type": registry.contentType });
@@ -42,6 +50,11 @@ export const metricsPlugin = definePlugin({
         const m = metrics;
         ctx.onRequestEnd((event) => m.onRequestEnd(event));
         ctx.onWorkerEvent((type, event) => m.onWorkerEvent(type, event));
+        const identity = currentProcessIdentity();
+        if (identity) group = groupMetrics(identity, m);
+      },
+      onShutdown() {
+        group?.close();
       },
       routes,
     };
