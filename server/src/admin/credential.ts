@@ -1,11 +1,21 @@
 /**
  * What a client presents on an admin route: `Authorization: Bearer <secret>` or
- * `X-API-Key: <key>` (docs/admin.md). Only read here, so both headers are handled alike.
+ * `X-API-Key: <key>` (docs/admin.md), or else a dashboard session cookie (docs/dashboard.md).
+ * Only read here, so every way in is handled alike.
  */
+import { parse } from "hono/utils/cookie";
 import { KEY_PREFIX } from "./key-format.ts";
+import { SESSION_COOKIE } from "./sessions.ts";
 
-/** A secret as sent: an API key (by prefix or header) or another bearer token (JWT, admin token). */
-export type Presented = { kind: "none" } | { kind: "key"; secret: string } | { kind: "bearer"; secret: string };
+/**
+ * A secret as sent: an API key (by prefix or header), another bearer token (JWT, admin token),
+ * or a dashboard session id from the cookie (only when no header credential is sent).
+ */
+export type Presented =
+  | { kind: "none" }
+  | { kind: "key"; secret: string }
+  | { kind: "bearer"; secret: string }
+  | { kind: "session"; id: string };
 
 /** Longer than any key or token we issue or accept; bounds the hashing work per request. */
 const MAX_SECRET = 8192;
@@ -19,8 +29,15 @@ export function presentedCredential(headers: Headers): Presented {
   const apiKey = headers.get("x-api-key");
   if (apiKey !== null) return { kind: "key", secret: apiKey.length > MAX_SECRET ? "" : apiKey.trim() };
   const authorization = headers.get("authorization");
-  if (authorization === null) return { kind: "none" };
+  if (authorization === null) return sessionCredential(headers.get("cookie"));
   const secret = authorization.length > MAX_SECRET ? undefined : BEARER.exec(authorization)?.[1];
   if (secret === undefined) return { kind: "bearer", secret: "" };
   return secret.startsWith(KEY_PREFIX) ? { kind: "key", secret } : { kind: "bearer", secret };
+}
+
+/** The session cookie's id, if the request carries one (an oversized Cookie header: none). */
+function sessionCredential(cookie: string | null): Presented {
+  if (cookie === null || cookie.length > MAX_SECRET || !cookie.includes(SESSION_COOKIE)) return { kind: "none" };
+  const id = parse(cookie, SESSION_COOKIE)[SESSION_COOKIE];
+  return id ? { kind: "session", id } : { kind: "none" };
 }

@@ -13,6 +13,15 @@ export const LOCKED_MESSAGE =
   "(e.g. BUNTIME_ADMIN_TOKEN=$(openssl rand -base64 32)) and restart, or create a key with " +
   "`buntime keys create --name admin --role admin`; then send it as `Authorization: Bearer <token>`";
 
+/**
+ * The header a state-changing request with the session cookie must carry. A cross-site HTML
+ * form cannot set a header, and a cross-site script cannot send this one without a CORS
+ * preflight, which the runtime never grants.
+ */
+export const CSRF_HEADER = "x-buntime-csrf";
+
+const CSRF_MESSAGE = `a state-changing request signed in by the dashboard's cookie needs the ${CSRF_HEADER} header`;
+
 /** What the guard knows before the hooks. */
 export interface BeforeFacts {
   stateChanging: boolean;
@@ -20,6 +29,11 @@ export interface BeforeFacts {
   configured: boolean;
   /** The presented credential: none, one the guard verified, one it refused, or one left to authn. */
   credential: "none" | "verified" | "invalid" | "for-authn";
+  /**
+   * The credential is a session cookie (which a browser attaches to any request to this origin,
+   * a cross-site form's included) and the request lacks the header a form cannot send.
+   */
+  cookieWithoutCsrfHeader?: boolean;
 }
 
 /**
@@ -30,6 +44,7 @@ export interface BeforeFacts {
 export function refuseBefore(f: BeforeFacts): Refusal | undefined {
   if (!f.configured && f.stateChanging) return { code: "ADMIN_LOCKED", message: LOCKED_MESSAGE };
   if (f.credential === "invalid") return { code: "UNAUTHENTICATED", message: "the API key or token is invalid" };
+  if (f.stateChanging && f.cookieWithoutCsrfHeader) return { code: "FORBIDDEN", message: CSRF_MESSAGE };
   return undefined;
 }
 

@@ -2,7 +2,8 @@
  * The admin guard (docs/admin.md): every `/_/` route but the public ones needs an admin
  * credential and role. It runs in the pipeline around the plugins' hooks:
  *
- * - `before` (ahead of the hooks): verifies an API key or the admin token and records it as the
+ * - `before` (ahead of the hooks): verifies an API key, the admin token or a dashboard session
+ *   (whose state-changing requests must carry the CSRF header) and records it as the
  *   request's identity (`setIdentity`), so `@buntime/authn` accepts it and `@buntime/authz` sees
  *   it as a subject (`id` = the key's name, `role` = its role); refuses a wrong or missing
  *   credential and, with nothing configured, every state-changing request (ADMIN_LOCKED);
@@ -18,10 +19,12 @@ import { permittedByPolicy } from "../plugins/builtin/policy-mark.ts";
 import type { KeyRecord, KeyStore } from "../store/keys.ts";
 import { StoreError } from "../store/keys.ts";
 import type { Logger } from "../util/log.ts";
-import { presentedCredential } from "./credential.ts";
-import { type Refusal, refuseAfter, refuseBefore } from "./decide.ts";
+import { DASHBOARD_LOGIN_PATH, isDashboardPage } from "../util/public-routes.ts";
+import { type Presented, presentedCredential } from "./credential.ts";
+import { CSRF_HEADER, type Refusal, refuseAfter, refuseBefore } from "./decide.ts";
 import { hashSecret, sameHash } from "./key-format.ts";
 import { isStateChanging, type Role, requiredRole } from "./roles.ts";
+import { SessionStore } from "./sessions.ts";
 
 /** The subject id the admin token appears as (authz policies, history). */
 export const ADMIN_TOKEN_SUBJECT = "admin-token";
@@ -43,11 +46,29 @@ export interface AdminGuardOptions {
 /** Whether any credential was configured, as `before` saw it (read again by `after`). */
 const CONFIGURED = "buntime.admin.configured";
 
+/** A credential the guard verified: who, with which role, and how they signed in. */
+export interface Verified {
+  identity: Identity;
+  role: Role;
+  credential: "api-key" | "admin-token";
+  /** sha256 of the secret (what a session keeps instead of it). */
+  hash: string;
+  /** Presented as a dashboard session cookie (rather than a header). */
+  session: boolean;
+}
+
 function identityOf(sub: string, role: Role, credential: "api-key" | "admin-token"): Identity {
   return { sub, username: sub, roles: [role], groups: [], claims: { sub, "buntime:credential": credential } };
 }
 
-function refusal(r: Refusal): Response {
+/**
+ * The answer to a refused request. A browser reading a dashboard page without a valid session is
+ * sent to the login page instead of getting JSON (what it may read is the same: nothing).
+ */
+function refusal(r: Refusal, request: Request, path: string): Response {
+  if (r.code === "UNAUTHENTICATED" && request.method === "GET" && isDashboardPage(path)) {
+    return new Response(null, { status: 303, headers: { location: DASHBOARD_LOGIN_PATH, "cache-control": "no-store" } });
+  }
   const headers: Record<string, string> =
     r.code === "UNAUTHENTICATED" ? { "www-authenticate": 'Bearer realm="buntime"' } : {};
   return errorResponse(new BuntimeError(r.code, r.message, headers));
@@ -61,12 +82,20 @@ export class AdminGuard {
   readonly #now: () => number;
   /** Key name → when its lastUsed was last written (bounded by the stored keys: pruned on use). */
   readonly #touched = new Map<string, number>();
+  /** The dashboard's sessions: a session cookie is a credential this guard checks. */
+  readonly sessions: SessionStore;
 
   constructor(options: AdminGuardOptions) {
     this.#tokenHash = options.adminToken ? hashSecret(options.adminToken) : undefined;
     this.#keys = options.keys;
     this.#options = options;
     this.#now = options.now ?? Date.now;
+    this.sessions = new SessionStore(this.#now);
+  }
+
+  /** Whether any credential is configured (token, a stored key, or authn). */
+  async configured(): Promise<boolean> {
+    return this.#tokenHash !== undefined || this.#options.authn() || (await this.#keys.list()).length > 0;
   }
 
   /** Whether the guard handles `method path` (an admin route: `/_/`, not public). */
@@ -88,23 +117,72 @@ export class AdminGuard {
     const configured = this.#tokenHash !== undefined || keys.length > 0 || authn;
     let credential: "none" | "verified" | "invalid" | "for-authn" = "none";
     if (presented.kind !== "none") {
-      const hash = hashSecret(presented.secret);
-      const identity =
-        presented.kind === "bearer" && this.#tokenHash && sameHash(hash, this.#tokenHash)
-          ? identityOf(ADMIN_TOKEN_SUBJECT, "admin", "admin-token")
-          : presented.kind === "key"
-            ? this.#matchKey(keys, hash)
-            : undefined;
-      if (identity) {
-        setIdentity(ctx, identity);
+      const verified = this.#verify(presented, keys);
+      if (verified) {
+        setIdentity(ctx, verified.identity);
         credential = "verified";
       } else {
         credential = presented.kind === "bearer" && authn ? "for-authn" : "invalid";
       }
     }
     ctx.vars.set(CONFIGURED, configured);
-    const refused = refuseBefore({ stateChanging: isStateChanging(request.method), configured, credential });
-    return refused && refusal(refused);
+    const refused = refuseBefore({
+      stateChanging: isStateChanging(request.method),
+      configured,
+      credential,
+      cookieWithoutCsrfHeader: presented.kind === "session" && request.headers.get(CSRF_HEADER) !== "1",
+    });
+    return refused && refusal(refused, request, ctx.path);
+  }
+
+  /**
+   * The caller of `request` as this guard verifies it (a key, the admin token or a dashboard
+   * session), without refusing anything: for pages that show only what the caller may do.
+   * An identity from an authn token is not seen here (it is verified by the plugin's hook).
+   */
+  async identify(request: Request): Promise<Verified | undefined> {
+    const presented = presentedCredential(request.headers);
+    if (presented.kind === "none") return undefined;
+    return this.#verify(presented, await this.#keys.list());
+  }
+
+  /**
+   * Opens a dashboard session for the key or admin token `request` carries in a header (not for
+   * a session cookie: a session never begets another). Undefined when there is no such valid
+   * credential. Returns the session id, for the cookie.
+   */
+  async openSession(request: Request): Promise<{ id: string; verified: Verified } | undefined> {
+    const presented = presentedCredential(request.headers);
+    if (presented.kind !== "key" && presented.kind !== "bearer") return undefined;
+    const verified = this.#verify(presented, await this.#keys.list());
+    if (!verified) return undefined;
+    return { id: this.sessions.open(verified.credential, verified.hash), verified };
+  }
+
+  /** Verifies a presented credential: the admin token, a stored key, or a live session of either. */
+  #verify(presented: Exclude<Presented, { kind: "none" }>, keys: readonly KeyRecord[]): Verified | undefined {
+    if (presented.kind === "session") {
+      const session = this.sessions.get(presented.id);
+      if (!session) return undefined;
+      // The session holds the credential's hash: checked again now, so a revoked key's sessions end.
+      const verified =
+        session.credential === "admin-token" ? this.#token(session.hash) : this.#matchKey(keys, session.hash);
+      return verified && { ...verified, session: true };
+    }
+    const hash = hashSecret(presented.secret);
+    if (presented.kind === "bearer") return this.#token(hash);
+    return this.#matchKey(keys, hash);
+  }
+
+  #token(hash: string): Verified | undefined {
+    if (!this.#tokenHash || !sameHash(hash, this.#tokenHash)) return undefined;
+    return {
+      identity: identityOf(ADMIN_TOKEN_SUBJECT, "admin", "admin-token"),
+      role: "admin",
+      credential: "admin-token",
+      hash,
+      session: false,
+    };
   }
 
   /** After every hook let the request through: the route's role. */
@@ -117,11 +195,11 @@ export class AdminGuard {
       authz: permittedByPolicy(ctx),
       roles: getIdentity(ctx)?.roles,
     });
-    return refused && refusal(refused);
+    return refused && refusal(refused, request, ctx.path);
   }
 
   /** The key whose hash matches, compared in constant time against every stored key. */
-  #matchKey(keys: readonly KeyRecord[], hash: string): Identity | undefined {
+  #matchKey(keys: readonly KeyRecord[], hash: string): Verified | undefined {
     let found: KeyRecord | undefined;
     for (const key of keys) {
       // No early exit: the time taken does not say which key (or whether one) matched.
@@ -130,7 +208,13 @@ export class AdminGuard {
     const now = this.#now();
     if (!found || (found.expires !== null && Date.parse(found.expires) <= now)) return undefined;
     this.#noteUse(found.name, now, keys);
-    return identityOf(found.name, found.role, "api-key");
+    return {
+      identity: identityOf(found.name, found.role, "api-key"),
+      role: found.role,
+      credential: "api-key",
+      hash,
+      session: false,
+    };
   }
 
   /** Writes lastUsed at most once per LAST_USED_INTERVAL_MS per key, in the background. */

@@ -55,6 +55,12 @@ export const ROUTE_RULES: readonly RouteRule[] = [
     role: "deployer",
     note: "tags, traffic split, rollback (releases, not built yet)",
   },
+  {
+    methods: "write",
+    path: /^\/_\/dashboard\/session$/,
+    role: "viewer",
+    note: "dashboard sign-in and sign-out: any admin credential opens or ends its own session",
+  },
   { methods: "write", path: /^\/_(?:\/.*)?$/, role: "admin", note: "anything else that changes state" },
 ];
 

@@ -5,8 +5,20 @@
  * through.
  */
 
-/** `GET`/`HEAD` paths that are public. A dashboard's login page would join this list. */
-export const PUBLIC_PATHS: readonly string[] = ["/_/health", "/_/ready", "/_/authn/well-known"];
+/** The dashboard's home (docs/dashboard.md). */
+export const DASHBOARD_PATH = "/_/dashboard";
+
+/** The dashboard's sign-in page: public, so a browser without a session can get one. */
+export const DASHBOARD_LOGIN_PATH = `${DASHBOARD_PATH}/login`;
+
+/** `GET`/`HEAD` paths that are public. */
+export const PUBLIC_PATHS: readonly string[] = ["/_/health", "/_/ready", "/_/authn/well-known", DASHBOARD_LOGIN_PATH];
+
+/**
+ * `GET`/`HEAD` path prefixes that are public: the dashboard's static files (its stylesheet,
+ * client script and uPlot), which the login page needs and which hold no data.
+ */
+export const PUBLIC_PREFIXES: readonly string[] = [`${DASHBOARD_PATH}/assets/`];
 
 const READS = new Set(["GET", "HEAD"]);
 
@@ -18,5 +30,13 @@ const READS = new Set(["GET", "HEAD"]);
  * isPublicRoute("POST", "/_/health"); // false
  */
 export function isPublicRoute(method: string, path: string): boolean {
-  return READS.has(method.toUpperCase()) && PUBLIC_PATHS.includes(path);
+  if (!READS.has(method.toUpperCase())) return false;
+  return (
+    PUBLIC_PATHS.includes(path) || PUBLIC_PREFIXES.some((prefix) => path.startsWith(prefix) && !path.includes(".."))
+  );
+}
+
+/** Whether `path` is one of the dashboard's pages (HTML, not an asset or the session route). */
+export function isDashboardPage(path: string): boolean {
+  return path === DASHBOARD_PATH || path === `${DASHBOARD_PATH}/` || path.startsWith(`${DASHBOARD_PATH}/apps/`);
 }
