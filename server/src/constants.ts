@@ -1,5 +1,4 @@
 import { existsSync } from "node:fs";
-import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { formatIssues } from "@buntime/sdk";
 import { z } from "zod";
@@ -58,10 +57,18 @@ export const envSchema = z.object({
   /** Where the server keeps its state, the key store's file among it (docs/admin.md). */
   BUNTIME_DATA_DIR: z.string().min(1).default("./.buntime"),
   /**
-   * Server processes on this machine sharing PORT (docs/cluster.md#processes): a whole number, or
-   * `auto` for one per core. The supervisor starts them and restarts a crashed one.
+   * The shared store (docs/cluster.md): unset keeps state in files on this node; a
+   * `postgres://` (or `postgresql://`) URL shares deployments, policies and keys between nodes.
    */
-  BUNTIME_PROCESSES: z.union([z.literal("auto").transform(() => availableParallelism()), intFrom(1, 256)]).default(1),
+  BUNTIME_STORE: z
+    .string()
+    .regex(/^postgres(?:ql)?:\/\//, "must be a postgres:// URL (or unset for files)")
+    .optional(),
+  /** This node's name in stats, metrics, logs and `/_/cluster`; default host name + pid. */
+  BUNTIME_NODE_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, "letters, digits, . _ - (at most 128)")
+    .optional(),
 });
 
 export type ServerEnv = z.output<typeof envSchema>;

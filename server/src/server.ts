@@ -2,6 +2,8 @@ import { Hono } from "hono";
 import { adminAccess } from "./admin/access.ts";
 import { AppCatalog } from "./apps/catalog.ts";
 import { Deployer } from "./apps/deploy/deploy.ts";
+import { type ClusterNode, startClusterNode } from "./cluster/cluster.ts";
+import { nodeId } from "./cluster/node-id.ts";
 import { splitKey } from "./apps/version-key.ts";
 import { type BuntimeConfig, loadBuntimeConfig } from "./config/buntime-config.ts";
 import type { ServerEnv } from "./constants.ts";
@@ -21,6 +23,9 @@ import type { PoolTiming } from "./pool/timing.ts";
 import { StatsCollector } from "./stats/collector.ts";
 import { fileReleaseStore } from "./store/file-release-store.ts";
 import type { KeyStore } from "./store/keys.ts";
+import { openStore } from "./store/open.ts";
+import { useSharedStore } from "./store/shared.ts";
+import type { Store } from "./store/store.ts";
 import type { ReleaseStore } from "./store/releases.ts";
 import { INTERNAL_PREFIX } from "./util/internal-path.ts";
 import { createLogger, type Logger } from "./util/log.ts";
@@ -38,8 +43,10 @@ export interface ServerOptions {
   preload?: string[];
   /** Config fields that win over a version's file (the emulator's per-version overrides). */
   configOverride?: (name: string, version: string) => Record<string, unknown> | undefined;
-  /** Where API keys live; default the file store in `env.BUNTIME_DATA_DIR`. */
+  /** Where API keys live; default the store's (`store`). */
   keyStore?: KeyStore;
+  /** The store (docs/cluster.md); default the one `BUNTIME_STORE` names (files without it). */
+  store?: Store;
   /** Where tags, traffic and history live; default the file store in `env.BUNTIME_DATA_DIR`. */
   releaseStore?: ReleaseStore;
 }
@@ -53,6 +60,8 @@ export interface RunningServer {
   readonly plugins: PluginHost;
   readonly deployer: Deployer;
   readonly keys: KeyStore;
+  /** This node's id, its store and whether it has synced (docs/cluster.md). */
+  readonly cluster: ClusterNode;
   /** Tags and traffic splits as this node routes them (docs/releases.md). */
   readonly releases: Releases;
   /** What `/_/stats` answers: metrics, live workers and apps. */
@@ -94,7 +103,11 @@ function logLifecycle(pool: WorkerPool, logger: Logger): void {
  */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { env } = options;
-  const logger = options.logger ?? createLogger(env.LOG_LEVEL);
+  const node = nodeId(env.BUNTIME_NODE_ID);
+  // Every line carries the node's id (docs/cluster.md).
+  const logger = (options.logger ?? createLogger(env.LOG_LEVEL)).child({ node });
+  const store = options.store ?? openStore(env);
+  useSharedStore(store); // authz's `store: "shared"` reads it while the plugins load
   const config =
     options.config ??
     (env.BUNTIME_CONFIG ? await loadBuntimeConfig(env.BUNTIME_CONFIG) : { baseDir: process.cwd(), plugins: [] });
@@ -143,7 +156,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   };
   let draining = false;
   let serving = false;
-  const admin = adminAccess(env, plugins, logger, options.keyStore);
+  const admin = adminAccess(env, plugins, logger, options.keyStore ?? store.keys);
+  const cluster = startClusterNode({ id: node, store, appsDir: env.APPS_DIR, deployer, catalog, pool, logger, clock: options.clock });
   const releases = new Releases(options.releaseStore ?? fileReleaseStore(env.BUNTIME_DATA_DIR), {
     clock: pool.clock,
     logger,
@@ -151,19 +165,21 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   await releases.start();
 
   const internal = new Hono();
-  const isReady = () => serving && !draining;
+  const isReady = () => serving && !draining && cluster.synced();
   const own = internalRoutes({
     isDraining: () => draining,
     isReady,
     pool,
     stats,
     catalog,
-    deployer,
+    deployer: cluster.writer,
+    node,
     isolation: isolation.report,
     holderOf: (name, version) => releases.holderOf(name, version),
   });
   internal.route(INTERNAL_PREFIX, own);
   internal.route(`${INTERNAL_PREFIX}/keys`, admin.routes);
+  internal.route(`${INTERNAL_PREFIX}/cluster`, cluster.routes);
   internal.route(`${INTERNAL_PREFIX}/apps`, releaseRoutes({ catalog, releases }));
   plugins.mountRoutes(internal);
   internal.all(`${INTERNAL_PREFIX}/*`, (c) =>
@@ -191,9 +207,6 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     server = Bun.serve({
       port: env.PORT,
       hostname: env.HOST,
-      // BUNTIME_PROCESSES > 1: the group's processes listen on the same port and the kernel
-      // spreads connections among them (docs/cluster.md#processes). Alone, a port in use is an error.
-      reusePort: env.BUNTIME_PROCESSES > 1,
       // Idle keep-alive connections are closed; the pipeline lifts it while an answer is
       // pending or an app's body streams (apps' own `timeout` bounds those): http/idle-timeout.ts.
       idleTimeout: env.HTTP_IDLE_TIMEOUT,
@@ -216,6 +229,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     catalog.close();
     releases.close();
     await pool.close(0);
+    await cluster.close();
     isolation.close();
     await plugins.shutdown();
     throw error;
@@ -232,6 +246,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       releases.close();
       const closed = server.stop(false);
       const report = await pool.close(graceMs);
+      await cluster.close();
       isolation.close();
       await plugins.shutdown();
       await Promise.race([closed, Bun.sleep(100)]);
@@ -251,8 +266,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     plugins,
     deployer,
     keys: admin.keys,
+    cluster,
     releases,
-    stats: () => statsJson({ pool, stats, catalog, isolation: isolation.report }),
+    stats: () => statsJson({ pool, stats, catalog, node, isolation: isolation.report }),
     // Without a connection nothing upgrades: the pipeline answers every request made in-process.
     fetch: (request) => Promise.resolve(handle(request)) as Promise<Response>,
     stop,

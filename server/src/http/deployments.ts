@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { redactConfig } from "../admin/redact.ts";
 import type { AppCatalog } from "../apps/catalog.ts";
-import type { Deployer } from "../apps/deploy/deploy.ts";
+import type { DeploymentWriter } from "../cluster/writer.ts";
 import { versionKey } from "../apps/version-key.ts";
 import { BuntimeError, errorResponse, toBuntimeError } from "../errors.ts";
 import type { WorkerPool } from "../pool/pool.ts";
@@ -13,7 +13,8 @@ import type { WorkerPool } from "../pool/pool.ts";
 export function deploymentRoutes(deps: {
   catalog: AppCatalog;
   pool: WorkerPool;
-  deployer: Deployer;
+  /** APPS_DIR's deployer, or the shared store's writer (cluster/writer.ts). */
+  deployer: DeploymentWriter;
   /** What holds a version (a tag, the traffic split): its deletion is refused (docs/releases.md). */
   holderOf?: (name: string, version: string) => string | undefined;
 }): Hono {

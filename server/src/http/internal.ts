@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import type { AppCatalog } from "../apps/catalog.ts";
-import type { Deployer } from "../apps/deploy/deploy.ts";
+import type { DeploymentWriter } from "../cluster/writer.ts";
 import type { IsolationReport } from "../isolation/isolation.ts";
 import type { WorkerPool } from "../pool/pool.ts";
 import type { StatsCollector } from "../stats/collector.ts";
@@ -9,12 +9,15 @@ import { sseRoute } from "./sse.ts";
 
 export interface InternalDeps {
   isDraining: () => boolean;
-  /** Whether the server serves: listening and not draining (the cluster issue adds "synced"). */
+  /** Whether the server serves: listening, not draining, and synced with the store once (docs/cluster.md). */
   isReady: () => boolean;
   pool: WorkerPool;
   stats: StatsCollector;
   catalog: AppCatalog;
-  deployer: Deployer;
+  /** Writes deployments: into APPS_DIR, or through the shared store (cluster/writer.ts). */
+  deployer: DeploymentWriter;
+  /** This node's id (docs/cluster.md), in `/_/metrics` and `/_/stats`. */
+  node?: string;
   /** What isolation this server enforces (docs/configuration.md#isolation), shown in `/_/stats`. */
   isolation?: IsolationReport;
   /** What holds a version (a tag, the traffic split), so that deleting it is refused. */
@@ -34,14 +37,14 @@ export function internalRoutes(deps: InternalDeps): Hono {
 }
 
 /** `/_/metrics`: the collector's numbers plus live workers by state. */
-export function metricsJson(deps: Pick<InternalDeps, "pool" | "stats">) {
+export function metricsJson(deps: Pick<InternalDeps, "pool" | "stats" | "node">) {
   const byState: Record<string, number> = {};
   for (const worker of deps.pool.snapshot()) byState[worker.state] = (byState[worker.state] ?? 0) + 1;
-  return deps.stats.toJSON(byState);
+  return { ...(deps.node !== undefined && { node: deps.node }), ...deps.stats.toJSON(byState) };
 }
 
 /** `/_/stats`: metrics, one entry per live worker, and the apps on disk. */
-export function statsJson(deps: Pick<InternalDeps, "pool" | "stats" | "catalog" | "isolation">) {
+export function statsJson(deps: Pick<InternalDeps, "pool" | "stats" | "catalog" | "isolation" | "node">) {
   return {
     metrics: metricsJson(deps),
     workers: deps.pool.snapshot(),

@@ -38,7 +38,7 @@ export const keyFileSchema = z.strictObject({
 export class StoreError extends Error {
   override readonly name = "StoreError";
   constructor(
-    readonly code: "KEY_EXISTS" | "STORE_UNAVAILABLE" | "STORE_CORRUPT",
+    readonly code: "KEY_EXISTS" | "DEPLOYMENT_EXISTS" | "STORE_UNAVAILABLE" | "STORE_CORRUPT",
     message: string,
   ) {
     super(message);

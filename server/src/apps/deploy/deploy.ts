@@ -31,6 +31,16 @@ function archiveKind(contentType: string | null): "tar.gz" | "zip" | undefined {
   return ARCHIVE_TYPES[type];
 }
 
+/** What a caller may add to a deployment (the shared store's write: cluster/). */
+export interface DeployHooks {
+  /**
+   * Runs once the upload is validated, under the version's lock, right before the move into
+   * place: a throw refuses the deployment and leaves APPS_DIR as it was; `false` skips the move
+   * (a cache that already holds this archive).
+   */
+  commit?: () => Promise<boolean | undefined | void>;
+}
+
 /**
  * Makes app versions live from archives, atomically: the archive is extracted into a staging
  * folder inside APPS_DIR, validated (paths, links, limits, config, entrypoint), and only then
@@ -61,7 +71,8 @@ export class Deployer {
    * upload never holds up a DELETE or another deployment of the same version (the last to finish
    * wins). A POST onto an existing version is refused before its body is read, and again under the
    * lock in case the version appeared meanwhile.
-   * @returns whether the version is new (201) or replaced one (200)
+   * @returns whether the version is new (201) or replaced one (200); `skipped` when
+   *   `hooks.commit` said not to move it into place
    * @throws BuntimeError DEPLOYMENT_INVALID (400: a refused archive, or an upload cut off before its
    *   end), DEPLOYMENT_EXISTS (409), UNSUPPORTED_MEDIA_TYPE (415), BODY_TOO_LARGE (413, from the
    *   HTTP layer's limit)
@@ -72,7 +83,8 @@ export class Deployer {
     body: ReadableStream<Uint8Array> | null,
     contentType: string | null,
     replace: boolean,
-  ): Promise<{ created: boolean }> {
+    hooks: DeployHooks = {},
+  ): Promise<{ created: boolean; skipped?: true }> {
     checkNames(name, version);
     const kind = archiveKind(contentType);
     if (!kind) {
@@ -100,6 +112,7 @@ export class Deployer {
       }
       return await this.#serialise(versionKey(name, version), async () => {
         refuseExisting();
+        if ((await hooks.commit?.()) === false) return { created: false, skipped: true };
         const exists = existsSync(target);
         if (exists) {
           // Move the old version aside first: two renames, each atomic; the gap between them is

@@ -7,8 +7,12 @@ import { canonicalAlgorithm, parseEntries } from "./pdp/index.ts";
  */
 export const authzOptionsSchema = z
   .strictObject({
-    /** Where policies live: a JSON file (default) or only in memory. */
-    store: z.enum(["file", "memory"]).default("file"),
+    /**
+     * Where policies live: a JSON file (default), only in memory, or the runtime's store
+     * (`shared`: PostgreSQL with `BUNTIME_STORE`, every node sees a change at once; else
+     * `policies.json` in `BUNTIME_DATA_DIR`; docs/cluster.md).
+     */
+    store: z.enum(["file", "memory", "shared"]).default("file"),
     /** The policy file (`store: "file"`), relative to the working folder. */
     path: z.string().min(1).default("./data/policies.json"),
     /** With `store: "file"`: a missing file means no policies (and is created), not an error. */

@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import { definePlugin, type RequestContext } from "@buntime/sdk";
 import { BuntimeError, errorResponse } from "../../../errors.ts";
+import { sharedStore } from "../../../store/shared.ts";
 import { isPublicRoute } from "../../../util/public-routes.ts";
 import { getIdentity } from "../identity.ts";
 import { markPermittedByPolicy } from "../policy-mark.ts";
@@ -37,7 +38,9 @@ export const authzPlugin = definePlugin({
     const store = new PolicyStore(
       options.store === "file"
         ? fileStore(resolve(process.cwd(), options.path), { createIfMissing: options.createIfMissing })
-        : memoryStore(options.policies),
+        : options.store === "shared"
+          ? sharedStore().policies
+          : memoryStore(options.policies),
     );
     // Until onInit has loaded the store, nothing is permitted.
     let root: PolicyTree = rootPolicySet([], options.algorithm);

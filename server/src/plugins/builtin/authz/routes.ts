@@ -5,6 +5,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { BuntimeError, errorResponse } from "../../../errors.ts";
+import { StoreError } from "../../../store/keys.ts";
 import { pluginRoutePrefix } from "../../../util/internal-path.ts";
 import { accessRequest, appOfPath } from "./context.ts";
 import {
@@ -111,6 +112,8 @@ export function authzRoutes({ store, root }: RouteDeps): Hono {
 
   routes.onError((error) => {
     if (error instanceof BuntimeError) return errorResponse(error);
+    // The shared store cannot be reached (or read): the change is refused, nothing changed.
+    if (error instanceof StoreError) return errorResponse(new BuntimeError("STORE_UNAVAILABLE", error.message));
     throw error;
   });
 

@@ -14,6 +14,11 @@ export interface StoreBackend {
   read(): Promise<unknown>;
   /** Replaces the stored policies. */
   write(sources: readonly unknown[]): Promise<void>;
+  /**
+   * A store shared with other writers (other nodes) says when they changed it: the entries are
+   * read again, and every change starts from a fresh read so that none overwrites another's.
+   */
+  subscribe?(listener: () => void): () => void;
 }
 
 export class PolicyStore {
@@ -24,6 +29,9 @@ export class PolicyStore {
 
   constructor(backend: StoreBackend) {
     this.#backend = backend;
+    // A notification that cannot be read (store down, invalid content) keeps the entries held:
+    // the next notification or reconnect reads again.
+    backend.subscribe?.(() => void this.load().catch(() => {}));
   }
 
   /**
@@ -32,12 +40,14 @@ export class PolicyStore {
    *   read as an empty policy set
    */
   load(): Promise<void> {
-    return this.#serial(async () => {
-      const raw = await this.#backend.read();
-      const parsed = parseEntries(raw);
-      if (!parsed.ok) throw new Error(`${this.#backend.name}: invalid policies: ${formatIssues(parsed.issues)}`);
-      this.#commit(parsed.value);
-    });
+    return this.#serial(() => this.#read());
+  }
+
+  async #read(): Promise<void> {
+    const raw = await this.#backend.read();
+    const parsed = parseEntries(raw);
+    if (!parsed.ok) throw new Error(`${this.#backend.name}: invalid policies: ${formatIssues(parsed.issues)}`);
+    this.#commit(parsed.value);
   }
 
   /** Every entry, in store order. */
@@ -57,6 +67,7 @@ export class PolicyStore {
   /** @throws BuntimeError POLICY_EXISTS when the id is taken */
   add(entry: PolicyEntry): Promise<void> {
     return this.#serial(async () => {
+      await this.#fresh();
       if (this.get(entry.id)) throw new BuntimeError("POLICY_EXISTS", `a policy with id "${entry.id}" already exists`);
       await this.#store([...this.#entries, entry]);
     });
@@ -65,6 +76,7 @@ export class PolicyStore {
   /** Replaces the entry with the same id in place, or appends it. */
   put(entry: PolicyEntry): Promise<"created" | "replaced"> {
     return this.#serial(async () => {
+      await this.#fresh();
       const index = this.#entries.findIndex((e) => e.id === entry.id);
       if (index < 0) {
         await this.#store([...this.#entries, entry]);
@@ -78,6 +90,7 @@ export class PolicyStore {
   /** Whether there was an entry to remove. */
   remove(id: string): Promise<boolean> {
     return this.#serial(async () => {
+      await this.#fresh();
       if (!this.get(id)) return false;
       await this.#store(this.#entries.filter((e) => e.id !== id));
       return true;
@@ -87,6 +100,11 @@ export class PolicyStore {
   /** Waits for every queued change (tests, shutdown). */
   async settled(): Promise<void> {
     await this.#queue;
+  }
+
+  /** A shared store's current entries before a change (another node may have changed them). */
+  async #fresh(): Promise<void> {
+    if (this.#backend.subscribe) await this.#read();
   }
 
   async #store(next: readonly PolicyEntry[]): Promise<void> {

@@ -1,0 +1,169 @@
+/**
+ * Keeps this node's `APPS_DIR` (its cache) equal to the shared store's deployments: on start,
+ * on every change notification, when the connection comes back, and every `intervalMs` (a
+ * cheap revision compare; the list only when it moved, and archives only for versions whose
+ * sha256 differs from the cache's). Installs go through the deployer (stage, validate, rename)
+ * and removals too, so a request never sees half a version. Each tick also heartbeats.
+ */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import type { Deployer } from "../apps/deploy/deploy.ts";
+import { versionKey } from "../apps/version-key.ts";
+import type { Clock, TimerHandle } from "../pool/clock.ts";
+import type { DeploymentRecord, DeploymentStore } from "../store/deployments.ts";
+import type { Store } from "../store/store.ts";
+import type { Logger } from "../util/log.ts";
+import type { CacheManifest } from "./manifest.ts";
+
+const MIME = { "tar.gz": "application/gzip", zip: "application/zip" } as const;
+
+export interface CacheSyncOptions {
+  appsDir: string;
+  store: Store & { deployments: DeploymentStore };
+  deployer: Deployer;
+  manifest: CacheManifest;
+  /** The versions on disk now, as `[name, version]`. */
+  local: () => readonly (readonly [string, string])[];
+  /** Called after versions were installed, replaced or removed (refresh the catalogue, retire workers). */
+  changed: (event: { key: string; change: "added" | "replaced" | "removed" }) => void;
+  /** Called after each tick with the store reachable: heartbeat. */
+  tick?: () => Promise<void>;
+  logger: Logger;
+  clock: Clock;
+  intervalMs: number;
+}
+
+export class CacheSync {
+  readonly #o: CacheSyncOptions;
+  #synced = false;
+  #revision: string | undefined;
+  #lock: Promise<unknown> = Promise.resolve();
+  #pending: Promise<void> | undefined;
+  #again = false;
+  #timer: TimerHandle | undefined;
+  #stopped = false;
+  readonly #unsubscribe: (() => void)[] = [];
+
+  constructor(options: CacheSyncOptions) {
+    this.#o = options;
+  }
+
+  /** Whether a sync has completed since start (the node holds what the store held then). */
+  get synced(): boolean {
+    return this.#synced;
+  }
+
+  /** Starts listening, the first sync and the periodic one. */
+  start(): void {
+    this.#unsubscribe.push(this.#o.store.deployments.subscribe(() => this.kick()));
+    this.#unsubscribe.push(
+      this.#o.store.onConnection((connected) => {
+        if (!connected) return;
+        this.#revision = undefined; // back from an outage: compare the whole list
+        this.kick();
+      }),
+    );
+    this.#loop();
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    this.#o.clock.clearTimeout(this.#timer);
+    for (const unsubscribe of this.#unsubscribe) unsubscribe();
+  }
+
+  /** Syncs as soon as possible; calls during a sync make one more run after it. */
+  kick(): Promise<void> {
+    if (this.#pending) {
+      this.#again = true;
+      return this.#pending;
+    }
+    this.#pending = (async () => {
+      do {
+        this.#again = false;
+        await this.exclusive(() => this.#syncOnce()).catch((error: unknown) => {
+          this.#o.logger.warn("store sync failed", { error: (error as Error).message });
+        });
+      } while (this.#again && !this.#stopped);
+    })().finally(() => {
+      this.#pending = undefined;
+    });
+    return this.#pending;
+  }
+
+  /** Runs `work` with no sync in progress (a delete that must not race an install). */
+  exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.#lock.catch(() => {}).then(work);
+    this.#lock = run.catch(() => {});
+    return run;
+  }
+
+  #loop(): void {
+    if (this.#stopped) return;
+    void (async () => {
+      await this.#o.store.listen().catch(() => {}); // until it works; reported through the sync's failure
+      await this.kick();
+      await this.#o.tick?.().catch((error: unknown) => {
+        this.#o.logger.debug("heartbeat failed", { error: (error as Error).message });
+      });
+    })().finally(() => {
+      if (!this.#stopped) this.#timer = this.#o.clock.setTimeout(() => this.#loop(), this.#o.intervalMs);
+    });
+  }
+
+  async #syncOnce(): Promise<void> {
+    const { store, manifest, deployer, logger } = this.#o;
+    const revision = await store.deployments.revision();
+    if (revision === this.#revision) return;
+    const { revision: listed, records } = await store.deployments.list();
+    const wanted = new Map(records.map((r) => [versionKey(r.name, r.version) as string, r]));
+    const onDisk = new Set(this.#o.local().map(([name, version]) => versionKey(name, version) as string));
+    let complete = true;
+    for (const [key, record] of wanted) {
+      if (onDisk.has(key) && manifest.get(key) === record.sha256) continue;
+      try {
+        await this.#install(record, onDisk.has(key));
+      } catch (error) {
+        complete = false; // tried again on the next tick
+        logger.error("cannot install from the store", { app: key, error: (error as Error).message });
+      }
+    }
+    for (const key of onDisk) {
+      if (wanted.has(key)) continue;
+      const at = key.lastIndexOf("@");
+      await deployer.remove(key.slice(0, at), key.slice(at + 1)).catch(() => {}); // already gone: fine
+      await manifest.delete(key);
+      this.#o.changed({ key, change: "removed" });
+      logger.info("removed from cache", { app: key });
+    }
+    if (complete) this.#revision = listed;
+    this.#synced = true;
+  }
+
+  async #install(record: DeploymentRecord, replacing: boolean): Promise<void> {
+    const key = versionKey(record.name, record.version);
+    const archive = await this.#o.store.deployments.archive(record.sha256);
+    if (!archive) return; // removed meanwhile: the next list no longer has it
+    const { skipped } = await this.#o.deployer.deploy(
+      record.name,
+      record.version,
+      new Blob([archive.bytes as BlobPart]).stream(),
+      MIME[archive.kind],
+      true,
+      // Checked again under the version's lock: the node that accepted the deployment (or an
+      // earlier run) may have put this very archive in place meanwhile.
+      {
+        commit: async () =>
+          !(
+            existsSync(join(this.#o.appsDir, record.name, record.version)) &&
+            this.#o.manifest.get(key) === record.sha256
+          ),
+      },
+    );
+    await this.#o.manifest.set(key, record.sha256);
+    if (!skipped) {
+      this.#o.changed({ key, change: replacing ? "replaced" : "added" });
+      this.#o.logger.info("installed from the store", { app: key, sha256: record.sha256 });
+    }
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * How `/_/deployments` writes: into `APPS_DIR` alone (files), or into the shared store first
+ * and then this node's cache (postgres), so that the accepting node serves the version from the
+ * moment it answers and every other node installs it from the store.
+ */
+import type { Deployer } from "../apps/deploy/deploy.ts";
+import { versionKey } from "../apps/version-key.ts";
+import { BuntimeError } from "../errors.ts";
+import type { DeploymentStore } from "../store/deployments.ts";
+import { StoreError } from "../store/keys.ts";
+import type { CacheManifest } from "./manifest.ts";
+import type { CacheSync } from "./sync.ts";
+
+export interface DeploymentWriter {
+  /** @throws BuntimeError as `Deployer.deploy`, and STORE_UNAVAILABLE */
+  deploy(
+    name: string,
+    version: string,
+    body: ReadableStream<Uint8Array> | null,
+    contentType: string | null,
+    replace: boolean,
+  ): Promise<{ created: boolean }>;
+  /** @throws BuntimeError VERSION_NOT_FOUND, STORE_UNAVAILABLE */
+  remove(name: string, version: string): Promise<void>;
+}
+
+/** Files: the deployer is the whole story. */
+export function localWriter(deployer: Deployer): DeploymentWriter {
+  return {
+    deploy: (name, version, body, contentType, replace) => deployer.deploy(name, version, body, contentType, replace),
+    remove: (name, version) => deployer.remove(name, version),
+  };
+}
+
+const KINDS: Record<string, "tar.gz" | "zip"> = { "application/zip": "zip", "application/x-zip-compressed": "zip" };
+
+/**
+ * The shared store: the upload is read whole (the HTTP layer bounds it by MAX_BODY_SIZE),
+ * validated in staging, then, under the version's lock, written to the store (archive and
+ * metadata in one transaction: the unique key answers 409 to the second of two nodes) and only
+ * then moved into this node's cache. A store that cannot be reached answers 503
+ * STORE_UNAVAILABLE and nothing changes anywhere.
+ */
+export function sharedWriter(deps: {
+  deployer: Deployer;
+  store: DeploymentStore;
+  manifest: CacheManifest;
+  sync: CacheSync;
+}): DeploymentWriter {
+  const { deployer, store, manifest, sync } = deps;
+  return {
+    async deploy(name, version, body, contentType, replace) {
+      let bytes: Uint8Array;
+      try {
+        bytes = body ? new Uint8Array(await new Response(body).arrayBuffer()) : new Uint8Array();
+      } catch (error) {
+        if (error instanceof BuntimeError) throw error; // BODY_TOO_LARGE
+        throw new BuntimeError("DEPLOYMENT_INVALID", "the upload ended before the archive was complete");
+      }
+      const sha256 = new Bun.CryptoHasher("sha256").update(bytes).digest("hex");
+      const type = (contentType ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
+      const kind = KINDS[type] ?? "tar.gz";
+      let created = false;
+      await deployer.deploy(name, version, body ? new Blob([bytes as BlobPart]).stream() : null, contentType, replace, {
+        commit: async () => {
+          try {
+            ({ created } = await store.put(name, version, { sha256, kind, bytes }, replace));
+          } catch (error) {
+            throw toHttp(error);
+          }
+          await manifest.set(versionKey(name, version), sha256);
+        },
+      });
+      return { created };
+    },
+    remove: (name, version) =>
+      sync.exclusive(async () => {
+        let removed: boolean;
+        try {
+          removed = await store.remove(name, version);
+        } catch (error) {
+          throw toHttp(error);
+        }
+        const key = versionKey(name, version);
+        await deployer.remove(name, version).catch(() => {}); // not in this cache: nothing to remove
+        await manifest.delete(key);
+        if (!removed) throw new BuntimeError("VERSION_NOT_FOUND", `${key} is not deployed`);
+      }),
+  };
+}
+
+function toHttp(error: unknown): unknown {
+  if (!(error instanceof StoreError)) return error;
+  if (error.code === "DEPLOYMENT_EXISTS") return new BuntimeError("DEPLOYMENT_EXISTS", error.message);
+  return new BuntimeError("STORE_UNAVAILABLE", `the shared store cannot be written: ${error.message}`);
+}

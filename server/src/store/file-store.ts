@@ -1,0 +1,97 @@
+/**
+ * The `files` store: one node's state in `BUNTIME_DATA_DIR` (keys, shared-mode policies), with
+ * `APPS_DIR` as the truth for deployments (no deployment store), this node alone in the node
+ * list, and leases held within this process.
+ */
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { writeFileAtomic } from "../util/atomic-write.ts";
+import { fileKeyStore } from "./file-key-store.ts";
+import { StoreError } from "./keys.ts";
+import type { LeaseStore } from "./leases.ts";
+import type { NodeRecord, NodeStore } from "./nodes.ts";
+import type { PolicyDocStore } from "./policies.ts";
+import type { Store } from "./store.ts";
+
+/** The shared-mode policy file's name inside the data folder. */
+export const POLICY_FILE = "policies.json";
+
+/** The store over `dataDir`. */
+export function fileStore(dataDir: string): Store {
+  return {
+    kind: "files",
+    name: `files in ${dataDir}`,
+    keys: fileKeyStore(dataDir),
+    policies: filePolicyDocStore(join(dataDir, POLICY_FILE)),
+    deployments: undefined,
+    nodes: memoryNodeStore(),
+    leases: memoryLeaseStore(),
+    connected: () => true,
+    onConnection: () => () => {},
+    listen: async () => {},
+    close: async () => {},
+  };
+}
+
+/** Policies as a JSON array in `path` (0600, replaced atomically); a missing file holds none. */
+export function filePolicyDocStore(path: string): PolicyDocStore {
+  const listeners = new Set<() => void>();
+  return {
+    name: `policy file ${path}`,
+    async read() {
+      let text: string;
+      try {
+        text = await readFile(path, "utf8");
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+        throw new StoreError("STORE_UNAVAILABLE", `policy file ${path}: ${(error as Error).message}`);
+      }
+      try {
+        return JSON.parse(text);
+      } catch (error) {
+        throw new StoreError("STORE_CORRUPT", `policy file ${path} is not valid JSON: ${(error as Error).message}`);
+      }
+    },
+    async write(sources) {
+      await writeFileAtomic(path, `${JSON.stringify(sources, null, 2)}\n`, { mode: 0o600 });
+      for (const listener of listeners) listener();
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+}
+
+/** Heartbeats kept in memory: without a shared store the cluster is this node. */
+export function memoryNodeStore(): NodeStore {
+  const nodes = new Map<string, NodeRecord>();
+  return {
+    async heartbeat(node) {
+      nodes.set(node.id, { ...node, lastSeen: new Date().toISOString() });
+    },
+    async list(withinMs) {
+      const since = Date.now() - withinMs;
+      return [...nodes.values()].filter((n) => Date.parse(n.lastSeen) >= since);
+    },
+    async forget(id) {
+      nodes.delete(id);
+    },
+  };
+}
+
+/** Leases within this process (one node: nobody else could hold them). */
+export function memoryLeaseStore(now: () => number = Date.now): LeaseStore {
+  const held = new Map<string, { holder: string; until: number }>();
+  return {
+    async acquire(name, holder, ttlMs) {
+      const lease = held.get(name);
+      if (lease && lease.holder !== holder && lease.until > now()) return false;
+      held.set(name, { holder, until: now() + ttlMs });
+      return true;
+    },
+    async release(name, holder) {
+      if (held.get(name)?.holder === holder) held.delete(name);
+    },
+  };
+}

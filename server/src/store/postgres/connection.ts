@@ -1,0 +1,132 @@
+/**
+ * One PostgreSQL connection pool for the store, through Bun's built-in SQL client (`Bun.SQL`).
+ * Chosen over an npm driver because Bun 1.4's client does what the store needs with nothing to
+ * install: `sql.listen()` keeps a dedicated LISTEN connection, reconnects it with backoff and
+ * re-subscribes (calling `onlisten` again, which is our "reconnected: reconcile now" signal), and
+ * `notify` inside `sql.begin()` is delivered on commit only. Every failure to reach the server
+ * becomes `StoreError` STORE_UNAVAILABLE; whether the last round trip worked is tracked so the
+ * node can report it and reconcile when it comes back.
+ */
+import { SQL } from "bun";
+import { StoreError } from "../keys.ts";
+
+/** The NOTIFY channel every node listens on; the payload names what changed. */
+export const CHANNEL = "buntime_changes";
+
+/** What a notification says changed. */
+export type ChangeKind = "deployments" | "policies" | "keys" | "releases";
+
+/**
+ * How long one store round trip may take before the write answers 503 (real time: a hung
+ * database must not hold a request forever; `Bun.SQL` has no per-query timeout of its own).
+ */
+const QUERY_TIMEOUT_MS = 5_000;
+
+export class PgConnection {
+  readonly sql: SQL;
+  /** The URL without its password, for messages. */
+  readonly name: string;
+  #connected = false;
+  readonly #connectionListeners = new Set<(connected: boolean) => void>();
+  readonly #changeListeners = new Map<ChangeKind, Set<() => void>>();
+  #subscription: Promise<SQL.ListenSubscription | undefined> | undefined;
+  #closed = false;
+
+  constructor(url: string) {
+    const parsed = new URL(url);
+    parsed.password = "";
+    this.name = `PostgreSQL ${parsed.host}${parsed.pathname}`;
+    // connectionTimeout (seconds): a write to a database that is down answers 503 quickly.
+    this.sql = new SQL(url, { max: 8, connectionTimeout: 3, idleTimeout: 30 });
+  }
+
+  connected(): boolean {
+    return this.#connected;
+  }
+
+  onConnection(listener: (connected: boolean) => void): () => void {
+    this.#connectionListeners.add(listener);
+    return () => this.#connectionListeners.delete(listener);
+  }
+
+  /** Calls `listener` whenever any node notifies a change of `kind`. */
+  onChange(kind: ChangeKind, listener: () => void): () => void {
+    const set = this.#changeListeners.get(kind) ?? new Set();
+    this.#changeListeners.set(kind, set);
+    set.add(listener);
+    return () => set.delete(listener);
+  }
+
+  /**
+   * Starts listening (once). Resolves when subscribed; on failure it is retried by the next call
+   * (the node calls it from its reconcile loop), so a database that is down at start is fine.
+   */
+  listen(): Promise<void> {
+    this.#subscription ??= this.sql
+      .listen(
+        CHANNEL,
+        (payload) => {
+          for (const listener of this.#changeListeners.get(payload as ChangeKind) ?? []) listener();
+        },
+        // Runs on the first subscription and after every reconnect of the LISTEN connection.
+        () => this.#mark(true),
+      )
+      .catch((error: unknown) => {
+        this.#subscription = undefined;
+        this.#mark(false);
+        throw unavailable(this.name, error);
+      });
+    return this.#subscription.then(() => undefined);
+  }
+
+  /**
+   * Runs `work` against the database: its connection failures become STORE_UNAVAILABLE and
+   * update the connected state; a `StoreError` it throws itself passes through.
+   */
+  async run<T>(work: (sql: SQL) => Promise<T>): Promise<T> {
+    if (this.#closed) throw new StoreError("STORE_UNAVAILABLE", `${this.name}: closed`);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${QUERY_TIMEOUT_MS} ms`)), QUERY_TIMEOUT_MS);
+    });
+    try {
+      const result = await Promise.race([work(this.sql), timeout]);
+      this.#mark(true);
+      return result;
+    } catch (error) {
+      if (error instanceof StoreError && error.code !== "STORE_UNAVAILABLE") throw error;
+      this.#mark(false);
+      throw error instanceof StoreError ? error : unavailable(this.name, error);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const subscription = await this.#subscription?.catch(() => undefined);
+    await subscription?.unlisten().catch(() => {});
+    await this.sql.close({ timeout: 1 }).catch(() => {});
+  }
+
+  #mark(connected: boolean): void {
+    if (this.#connected === connected) return;
+    this.#connected = connected;
+    for (const listener of this.#connectionListeners) listener(connected);
+    // Notifications sent while we were away are lost: every cache above refreshes.
+    if (connected) for (const set of this.#changeListeners.values()) for (const listener of set) listener();
+  }
+}
+
+function unavailable(name: string, error: unknown): StoreError {
+  return new StoreError("STORE_UNAVAILABLE", `${name}: ${(error as Error)?.message ?? String(error)}`);
+}
+
+/** Bumps `kind`'s revision and notifies every node, inside the caller's transaction (sent on commit). */
+export async function bump(tx: SQL, kind: ChangeKind): Promise<string> {
+  const [row] =
+    await tx`UPDATE buntime_revisions SET revision = revision + 1 WHERE kind = ${kind} RETURNING revision::text AS revision`;
+  await tx.notify(CHANNEL, kind);
+  return (row as { revision: string }).revision;
+}
