@@ -16,7 +16,10 @@ describe("WebSockets through a worker", () => {
   let server: TestServer;
   beforeAll(async () => {
     // 1 s of grace for a draining worker's sockets; ws-chat-ttl recycles every 2 s (ttl).
-    server = await startTestServer({ SHUTDOWN_TIMEOUT: "1", MAX_BODY_SIZE: "1mb" });
+    server = await startTestServer(
+      { SHUTDOWN_TIMEOUT: "1", MAX_BODY_SIZE: "1mb" },
+      { config: normaliseConfig({ plugins: ["@buntime/metrics"] }, ROOT) },
+    );
   });
   afterAll(() => server.stop());
 
@@ -44,6 +47,8 @@ describe("WebSockets through a worker", () => {
     await socket.nth(0);
     const worker = () => server.stats().workers.find((w) => w.app === "ws-chat");
     expect(worker()).toMatchObject({ sockets: 1, inFlight: 0, state: "active", idleMs: 0 });
+    const prometheus = await (await server.admin("/_/metrics/prometheus")).text();
+    expect(prometheus).toContain('buntime_websockets_open{app="ws-chat"} 1');
     socket.ws.close(1000, "done");
     expect(await socket.closed).toEqual({ code: 1000, reason: "done" });
     for (let i = 0; i < 100 && worker()?.sockets !== 0; i++) await Bun.sleep(10);

@@ -327,6 +327,14 @@ export class WorkerInstance {
       case "pong":
         this.#onPong(message.seq, message.heapUsed, message.rss);
         return;
+      case "log":
+        this.#deps.events.emit("log", {
+          key: this.key,
+          workerId: this.id,
+          lines: message.lines,
+          dropped: message.dropped,
+        });
+        return;
       case "upgrade": {
         const exchange = this.#exchangeFor(message.id);
         if (!exchange) {
@@ -336,6 +344,10 @@ export class WorkerInstance {
         }
         const socket = new HostSocket(message.id, this.#socketOwner);
         this.#sockets.set(socket.id, socket);
+        // A client gone before its connection opened never calls `open`: bounded by `timeout`.
+        this.#deps.clock.setTimeout(() => {
+          if (!socket.opened) socket.close(CLOSE_CODES.abnormal, "the client never opened", true);
+        }, this.app.config.timeout * 1000);
         exchange.onUpgrade(socket.response(message.headers));
         return;
       }

@@ -88,6 +88,11 @@ export class HostSocket {
     return this.#closed;
   }
 
+  /** The client's connection opened (Bun's `open` came). */
+  get opened(): boolean {
+    return this.#ws !== undefined;
+  }
+
   /** A Response (101) standing for this upgrade, for the HTTP server to act on (`upgradeOf`). */
   response(headers: HeaderList): Response {
     const list = new Headers();

@@ -56,6 +56,16 @@ export function createMetricsRegistry(options: { prefix: string; buckets: number
       this.set(options.workers().reduce((sum, w) => sum + w.inFlight, 0));
     },
   });
+  new Gauge({
+    name: `${p}websockets_open`,
+    help: "Open WebSockets relayed to workers, by app",
+    labelNames: ["app"] as const,
+    registers,
+    collect() {
+      this.reset();
+      for (const worker of options.workers()) if (worker.sockets > 0) this.inc({ app: worker.app }, worker.sockets);
+    },
+  });
   registerProcessMetrics(registers);
 
   return {
