@@ -109,8 +109,20 @@ beforeAll(async () => {
 afterAll(() => stopThenRemove(server, apps));
 
 describe("an app ending its own process ends only that process", () => {
+  // The 2 GB allocation is a crash where a memory cgroup holds maxMemory (this machine: v1);
+  // under an address-space limit (no cgroup) the allocation itself fails (500): the server and
+  // every other app are unharmed either way.
+  const caged = () => server.stats().isolation?.process.memory.startsWith("cgroup") === true;
   for (const deed of ["abort", "kill", "exit", "segfault", "hog"]) {
     test(`${deed}: 502 WORKER_CRASHED for its request, the next one gets a new process, other apps unharmed`, async () => {
+      if (deed === "hog" && !caged()) {
+        // hog without a cgroup: the allocation fails past the address-space limit.
+        const failed = await call(server.at("/crasher/?do=hog"));
+        expect(failed.status).toBe(500);
+        expect(failed.body.error.message).toContain("Out of memory");
+        expect((await call(server.at("/neighbour/"))).status).toBe(200);
+        return;
+      }
       const events = recordEvents(server.pool.events);
       const before = await call(server.at("/crasher/"));
       expect(before.status).toBe(200);
@@ -150,10 +162,10 @@ test("an app reads neither the server's /proc files, nor its secrets, nor anothe
   expect(answer.body.env).toEqual({ ONLY: "this" });
   expect(answer.body.cwd).toBe(join(apps.dir, "spy", "1.0.0"));
   expect(answer.body.uid).toBe(65534); // nobody
-  expect(server.stats().isolation).toEqual({
-    floor: "process",
-    process: { user: "nobody", memory: "cgroup-v1", warnings: [] },
-  });
+  const isolation = server.stats().isolation;
+  expect(isolation).toMatchObject({ floor: "process", process: { user: "nobody" } });
+  // As root with a memory cgroup (this machine: v1), nothing is left unenforced.
+  if (isolation?.process.memory.startsWith("cgroup")) expect(isolation.process.warnings).toEqual([]);
 });
 
 test("an app copied in after start is closed to other apps at once, not at its first worker", async () => {
