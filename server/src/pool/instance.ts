@@ -327,14 +327,6 @@ export class WorkerInstance {
       case "pong":
         this.#onPong(message.seq, message.heapUsed, message.rss);
         return;
-      case "log":
-        this.#deps.events.emit("log", {
-          key: this.key,
-          workerId: this.id,
-          lines: message.lines,
-          dropped: message.dropped,
-        });
-        return;
       case "upgrade": {
         const exchange = this.#exchangeFor(message.id);
         if (!exchange) {
