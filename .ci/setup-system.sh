@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # System packages the tests need, installed only when missing (CI runs as root).
-# None today: the metrics test fetches promtool itself, without root, when it is not on PATH
+# The metrics test fetches promtool itself, without root, when it is not on PATH
 # (test/support/promtool.ts), so CI takes the same path as a fresh machine.
 set -euo pipefail
 need=()
+# The dashboard's browser tests (test/dashboard/) drive Debian's chromium with playwright-core.
+[ -x /usr/bin/chromium ] || need+=(chromium)
 if [ "${#need[@]}" -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}"

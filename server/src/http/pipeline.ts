@@ -14,6 +14,7 @@ import { isInternalPath } from "../util/internal-path.ts";
 import type { Logger } from "../util/log.ts";
 import { type AppResolution, resolveAppRequest, resolvedApp, serveApp } from "./app-route.ts";
 import { liftIdleTimeout, type RequestSocket, restoreIdleTimeout } from "./idle-timeout.ts";
+import { rootRedirect } from "./root-redirect.ts";
 import { requestUrl } from "./target.ts";
 
 export interface PipelineDeps {
@@ -85,6 +86,8 @@ export function createPipeline(
     const internal = isInternalPath(url.pathname);
     const admin = internal && deps.guard.protects(request.method, url.pathname);
     const trip: Trip = { request, url, requestId, started, resolution: undefined, admin };
+    const toDashboard = internal ? undefined : rootRedirect(request, url.pathname);
+    if (toDashboard) return finish(toDashboard, trip);
     let answer: Response | Promise<Response>;
     try {
       const resolving = internal ? undefined : resolveAppRequest(url, deps.catalog, deps.releases, request.headers);

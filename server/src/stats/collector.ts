@@ -2,13 +2,16 @@ import type { RequestEndEvent } from "@buntime/sdk";
 import type { PoolCounters } from "../pool/counters.ts";
 import type { PoolEmitter } from "../pool/events.ts";
 import { LatencyWindow } from "./latency.ts";
+import { PerAppStats } from "./per-app.ts";
 
 /**
  * The runtime's own numbers behind `/_/metrics` (JSON): requests by status class, runtime
- * errors by code, latency percentiles, and the pool's lifecycle counts.
+ * errors by code, latency percentiles, the pool's lifecycle counts, and per app (`apps`).
  */
 export class StatsCollector {
   readonly latency = new LatencyWindow();
+  /** The same figures per app (the dashboard's per-app charts). */
+  readonly perApp = new PerAppStats();
   readonly #byStatus: Record<string, number> = {};
   readonly #errorsByCode: Record<string, number> = {};
   /**
@@ -42,10 +45,12 @@ export class StatsCollector {
   requestEnded(event: RequestEndEvent): void {
     this.#inFlight--;
     this.#requests++;
-    bump(this.#byStatus, `${Math.floor(event.status / 100)}xx`);
+    const statusClass = `${Math.floor(event.status / 100)}xx`;
+    bump(this.#byStatus, statusClass);
     if (event.code) bump(this.#errorsByCode, event.code);
     if (event.app !== undefined && event.version !== undefined) bump(this.#byVersion, `${event.app}@${event.version}`);
     this.latency.record(event.durationMs);
+    if (event.app) this.perApp.record(event.app, statusClass, event.code, event.durationMs);
   }
 
   /** The JSON of `/_/metrics`; `workersByState` comes from the pool's snapshot. */
@@ -62,6 +67,7 @@ export class StatsCollector {
       errors: { byCode: { ...this.#errorsByCode } },
       latencyMs: this.latency.percentiles(),
       pool: { ...this.counters, ...structuredClone(this.#lifecycle) },
+      apps: this.perApp.toJSON(),
     };
   }
 }

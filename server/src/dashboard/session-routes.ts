@@ -1,0 +1,44 @@
+/**
+ * `/_/dashboard/session` (docs/dashboard.md): sign-in and sign-out. The login page's script
+ * sends the key or admin token ONCE, in the `Authorization` header (the guard has verified it
+ * before this runs; role `viewer` suffices, see admin/roles.ts); the answer sets a cookie that
+ * holds only a random session id: `HttpOnly` (no script reads it), `SameSite=Strict` (no other
+ * site's request carries it), `Secure` over HTTPS, `Path=/_/` (apps never see it).
+ */
+import { Hono } from "hono";
+import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import type { AdminGuard } from "../admin/guard.ts";
+import { SESSION_COOKIE, SESSION_TTL_MS } from "../admin/sessions.ts";
+import { BuntimeError, errorResponse } from "../errors.ts";
+import { INTERNAL_PREFIX } from "../util/internal-path.ts";
+
+const cookieOptions = (url: string) =>
+  ({
+    httpOnly: true,
+    sameSite: "Strict",
+    secure: new URL(url).protocol === "https:",
+    path: `${INTERNAL_PREFIX}/`,
+  }) as const;
+
+/** The session routes (mounted at `/_/dashboard/session`). */
+export function sessionRoutes(guard: AdminGuard): Hono {
+  const routes = new Hono();
+  routes.post("/", async (c) => {
+    const opened = await guard.openSession(c.req.raw);
+    if (!opened) {
+      return errorResponse(
+        new BuntimeError("REQUEST_INVALID", "sign in with an API key or the admin token in the Authorization header"),
+      );
+    }
+    setCookie(c, SESSION_COOKIE, opened.id, { ...cookieOptions(c.req.url), maxAge: SESSION_TTL_MS / 1000 });
+    c.header("cache-control", "no-store");
+    return c.json({ name: opened.verified.identity.sub, role: opened.verified.role });
+  });
+  routes.delete("/", (c) => {
+    const id = getCookie(c, SESSION_COOKIE);
+    if (id) guard.sessions.close(id);
+    deleteCookie(c, SESSION_COOKIE, cookieOptions(c.req.url));
+    return c.body(null, 204);
+  });
+  return routes;
+}

@@ -1,0 +1,64 @@
+/**
+ * The dashboard live, in a real browser: signing in with a key, the worker table following the
+ * pool through `/_/sse` (a row when a request spawns a worker, the recycle reason after
+ * maxRequests), a chart drawn, and a browser opening `/` landing on the dashboard.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { createKey } from "../../server/src/admin/keys-routes.ts";
+import { writeApp } from "../_pool-helpers.ts";
+import { startTestServer, stopThenRemove, type TestServer, tempAppsDir } from "../_setup.ts";
+import { launchBrowser, signIn, waitForLine } from "./_browser.ts";
+
+/** The requests-per-second line's stroke (client/charts.ts PALETTE[0]). */
+const RPS_STROKE: [number, number, number] = [0x1d, 0x5b, 0xbf];
+
+describe("dashboard, live", () => {
+  const apps = tempAppsDir();
+  let server: TestServer;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+
+  beforeAll(async () => {
+    writeApp(apps.dir, "counter", "hello", { maxRequests: 3 });
+    server = await startTestServer({ APPS_DIR: apps.dir });
+    const { key } = await createKey(server.keys, { name: "ops", role: "viewer" });
+    browser = await launchBrowser();
+    ({ context, page } = await signIn(browser, server.at("/"), key));
+  });
+  afterAll(async () => {
+    await context?.close();
+    await browser?.close();
+    await stopThenRemove(server, apps);
+  });
+
+  test("signed in with a key: the header names it and its role", async () => {
+    expect(await page.textContent("#who")).toContain("ops");
+    expect(await page.textContent("#role")).toBe("viewer");
+    await page.locator("#stream-state", { hasText: "Live" }).waitFor();
+  });
+
+  test("a request that spawns a worker adds its row; maxRequests shows the recycle reason", async () => {
+    const rows = page.locator("#workers tr", { hasText: "counter@1.0.0" });
+    expect(await rows.count()).toBe(0);
+    expect((await fetch(server.at("/counter/"))).status).toBe(200);
+    await rows.first().waitFor();
+    for (let i = 0; i < 2; i++) expect((await fetch(server.at("/counter/"))).status).toBe(200);
+    await page.locator("#workers tr", { hasText: "recycled: max-requests" }).waitFor();
+    await page.locator("#events li", { hasText: /recycle counter@1\.0\.0 #\d+: max-requests/ }).waitFor();
+  });
+
+  test("the requests-per-second chart draws its line", async () => {
+    for (let i = 0; i < 5; i++) await (await fetch(server.at("/counter/"))).text();
+    // One stats event a second: the line appears once two samples differ.
+    await waitForLine(page, "#chart-rps", RPS_STROKE);
+  });
+
+  test("a browser opening / is sent to the dashboard", async () => {
+    const other = await context.newPage();
+    await other.goto("/");
+    expect(new URL(other.url()).pathname).toBe("/_/dashboard");
+    await other.close();
+  });
+});
