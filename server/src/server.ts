@@ -10,6 +10,8 @@ import type { ServerEnv } from "./constants.ts";
 import { BuntimeError, errorResponse } from "./errors.ts";
 import { internalRoutes, statsJson } from "./http/internal.ts";
 import { createPipeline } from "./http/pipeline.ts";
+import { LogHub } from "./logs/hub.ts";
+import { logRoutes } from "./logs/routes.ts";
 import { websocketHandlers } from "./http/websocket.ts";
 import { createIsolation, secretPaths } from "./isolation/isolation.ts";
 import { PluginHost } from "./plugins/host.ts";
@@ -64,6 +66,8 @@ export interface RunningServer {
   readonly cluster: ClusterNode;
   /** Tags and traffic splits as this node routes them (docs/releases.md). */
   readonly releases: Releases;
+  /** Apps' log lines (docs/logs.md). */
+  readonly logs: LogHub;
   /** What `/_/stats` answers: metrics, live workers and apps. */
   stats(): ReturnType<typeof statsJson>;
   /** Serves one request in-process, through the same pipeline as the socket. */
@@ -163,6 +167,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     logger,
   });
   await releases.start();
+  const appExists = (app: string) => catalog.versions(app) !== undefined;
+  const logs = new LogHub(pool.events, appExists);
 
   const internal = new Hono();
   const isReady = () => serving && !draining && cluster.synced();
@@ -176,11 +182,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     node,
     isolation: isolation.report,
     holderOf: (name, version) => releases.holderOf(name, version),
+    logs,
   });
   internal.route(INTERNAL_PREFIX, own);
   internal.route(`${INTERNAL_PREFIX}/keys`, admin.routes);
   internal.route(`${INTERNAL_PREFIX}/cluster`, cluster.routes);
   internal.route(`${INTERNAL_PREFIX}/apps`, releaseRoutes({ catalog, releases }));
+  internal.route(`${INTERNAL_PREFIX}/logs`, logRoutes({ hub: logs, exists: appExists }));
   plugins.mountRoutes(internal);
   internal.all(`${INTERNAL_PREFIX}/*`, (c) =>
     errorResponse(new BuntimeError("NOT_FOUND", `no internal route ${c.req.path}`)),
@@ -268,7 +276,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     keys: admin.keys,
     cluster,
     releases,
-    stats: () => statsJson({ pool, stats, catalog, node, isolation: isolation.report }),
+    logs,
+    stats: () => statsJson({ pool, stats, catalog, node, isolation: isolation.report, logs }),
     // Without a connection nothing upgrades: the pipeline answers every request made in-process.
     fetch: (request) => Promise.resolve(handle(request)) as Promise<Response>,
     stop,

@@ -17,6 +17,7 @@ import {
 } from "../protocol/protocol.ts";
 import { inlineText, isWholeBody, patchResponse, WHOLE_BODY_LIMIT } from "./app-response.ts";
 import { hostChannel, isChildProcess } from "./channel.ts";
+import { captureLogs, inRequest } from "./log-capture.ts";
 import { compileRoutes } from "./routes.ts";
 import { patchSpawnEnv } from "./spawn-env.ts";
 import { createStaticHandler } from "./static.ts";
@@ -40,6 +41,7 @@ const post: (message: GuestMessage) => void = createSender((data, transfer) => c
 const sockets = new GuestSockets(post, () => app?.websocket as WebSocketHandlers | undefined);
 
 patchSpawnEnv();
+captureLogs(post);
 patchResponse();
 process.on("unhandledRejection", (reason) => {
   console.error("[buntime] unhandled rejection in app code:", reason);
@@ -59,7 +61,7 @@ function dispatch(message: HostMessage): void {
       void start(message);
       return;
     case "request":
-      void serve(message);
+      void serveTagged(message);
       return;
     case "request-chunk": {
       const waiter = bodyWaiters.get(message.id);
@@ -124,6 +126,20 @@ async function start(init: InitMessage): Promise<void> {
   } catch (error) {
     post({ type: "start-failed", message: describe(error) });
   }
+}
+
+/** Serves `message` with its request id and traceparent on the lines the app writes meanwhile. */
+function serveTagged(message: RequestMessage): Promise<void> {
+  const { headers } = message;
+  const requestId = headers["x-request-id"];
+  const traceparent = headers.traceparent;
+  return inRequest(
+    {
+      requestId: typeof requestId === "string" ? requestId : undefined,
+      traceparent: typeof traceparent === "string" ? traceparent : undefined,
+    },
+    () => serve(message),
+  );
 }
 
 async function serve(message: RequestMessage): Promise<void> {

@@ -8,6 +8,7 @@ import type { HeaderRecord } from "../protocol/protocol.ts";
 import { chooseRange, stickyCookie } from "../releases/choose.ts";
 import type { Releases } from "../releases/releases.ts";
 import { limitBody } from "./body-limit.ts";
+import { traceparentFor } from "./traceparent.ts";
 import { type AppTarget, parseTarget } from "./target.ts";
 
 /** What an app route resolved to, before any plugin runs; errors are answered after them. */
@@ -89,6 +90,8 @@ export function serveApp(
   headers["x-forwarded-prefix"] = target.prefix;
   headers["x-buntime-app"] = versionKey(app.name, app.version);
   headers["x-request-id"] = requestId;
+  // W3C trace context: the client's when valid, else a new one (the app's log lines carry it).
+  headers.traceparent = traceparentFor(headers.traceparent);
   const forward = {
     request: limitBody(request, deps.maxBodySize),
     url: url.origin + target.path,

@@ -22,6 +22,8 @@ export interface InternalDeps {
   isolation?: IsolationReport;
   /** What holds a version (a tag, the traffic split), so that deleting it is refused. */
   holderOf?: (name: string, version: string) => string | undefined;
+  /** Apps' log lines (docs/logs.md): lines taken and dropped per app, in `/_/stats`. */
+  logs?: { toJSON(): unknown };
 }
 
 /** The runtime's own routes under `/_/` (docs/routes.md#internal-routes); plugins mount theirs beside these. */
@@ -44,12 +46,13 @@ export function metricsJson(deps: Pick<InternalDeps, "pool" | "stats" | "node">)
 }
 
 /** `/_/stats`: metrics, one entry per live worker, and the apps on disk. */
-export function statsJson(deps: Pick<InternalDeps, "pool" | "stats" | "catalog" | "isolation" | "node">) {
+export function statsJson(deps: Pick<InternalDeps, "pool" | "stats" | "catalog" | "isolation" | "node" | "logs">) {
   return {
     metrics: metricsJson(deps),
     workers: deps.pool.snapshot(),
     apps: appsSummary(deps.catalog),
     ...(deps.isolation && { isolation: deps.isolation }),
+    ...(deps.logs && { logs: deps.logs.toJSON() }),
   };
 }
 

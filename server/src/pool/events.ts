@@ -1,5 +1,6 @@
 import { EventEmitter } from "node:events";
 import type { VersionKey } from "../apps/version-key.ts";
+import type { LogLine } from "../protocol/protocol.ts";
 
 /** Why a worker was recycled (gracefully replaced) or terminated. */
 export type StopReason =
@@ -28,6 +29,8 @@ export interface PoolEvents {
   recycle: [WorkerRef & { reason: StopReason }];
   terminate: [WorkerRef & { reason: StopReason }];
   crash: [WorkerRef & { message: string }];
+  /** Lines the app wrote (docs/logs.md), and how many it wrote beyond its rate since the last. */
+  log: [WorkerRef & { lines: LogLine[]; dropped: number }];
 }
 
 /** One typed emitter for every lifecycle event of the pool. */

@@ -327,6 +327,14 @@ export class WorkerInstance {
       case "pong":
         this.#onPong(message.seq, message.heapUsed, message.rss);
         return;
+      case "log":
+        this.#deps.events.emit("log", {
+          key: this.key,
+          workerId: this.id,
+          lines: message.lines,
+          dropped: message.dropped,
+        });
+        return;
       case "upgrade": {
         const exchange = this.#exchangeFor(message.id);
         if (!exchange) {

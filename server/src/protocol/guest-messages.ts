@@ -10,6 +10,7 @@
  */
 import { z } from "zod";
 import { MAX_TOPIC_CHARS } from "./limits.ts";
+import { isLogMessage, logMessage } from "./log-message.ts";
 import { ProtocolError } from "./protocol-error.ts";
 
 /** A request id the host gave out: a positive safe integer. */
@@ -123,6 +124,7 @@ export const guestMessage = z.discriminatedUnion("type", [
   appErrorMessage,
   requestPullMessage,
   pongMessage,
+  logMessage,
   stoppedMessage,
   upgradeMessage,
   wsSendMessage,
@@ -184,6 +186,8 @@ export function isGuestMessage(value: unknown): value is GuestMessage {
       return typeof m.message === "string";
     case "stopped":
       return true;
+    case "log":
+      return isLogMessage(m);
     case "upgrade":
       return isId(m.id) && isHeaderList(m.headers);
     case "ws-send":

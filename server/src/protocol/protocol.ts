@@ -33,6 +33,7 @@ export type {
   WsSubscribeMessage,
 } from "./guest-messages.ts";
 export { MAX_TOPIC_CHARS, MAX_TOPICS_PER_SOCKET, WS_FLOW } from "./limits.ts";
+export type { LogLine, LogMessage } from "./log-message.ts";
 export { ProtocolError } from "./protocol-error.ts";
 
 /** Request headers by lower-case name (`Headers.toJSON()`: repeats combined, `set-cookie` a list). */

@@ -1,0 +1,125 @@
+import { describe, expect, test } from "bun:test";
+import type { GuestMessage, LogMessage } from "../protocol/protocol.ts";
+import { BURST, captureLogs, inRequest, MAX_LINE_CHARS, RATE } from "./log-capture.ts";
+
+/** A capture over stand-ins: a console, two streams and a clock the test moves. */
+function setup() {
+  const posted: LogMessage[] = [];
+  const clock = { t: 0 };
+  const fakeConsole = {} as Console;
+  const stdout = { write: (() => true) as never };
+  const stderr = { write: (() => true) as never };
+  captureLogs((m: GuestMessage) => posted.push(m as LogMessage), {
+    console: fakeConsole,
+    stdout,
+    stderr,
+    now: () => clock.t,
+  });
+  const turn = () => new Promise((resolve) => setTimeout(resolve, 5));
+  const all = () => posted.flatMap((m) => m.lines);
+  const dropped = () => posted.reduce((n, m) => n + m.dropped, 0);
+  return { posted, clock, console: fakeConsole, stdout, stderr, turn, all, dropped };
+}
+
+describe("captureLogs", () => {
+  test("console methods map to levels, formatted as console.log would; one log message per turn", async () => {
+    const c = setup();
+    c.console.log("a %s %d", "b", 3, { x: [1] });
+    c.console.info("i");
+    c.console.debug("d");
+    c.console.warn("w");
+    c.console.error(new Error("boom").message);
+    c.console.dir({ y: 1 });
+    c.console.trace("t");
+    await c.turn();
+    expect(c.posted).toHaveLength(1);
+    const lines = c.all();
+    expect(lines.map((l) => [l.level, l.message.split("\n")[0]])).toEqual([
+      ["info", "a b 3 { x: [ 1 ] }"],
+      ["info", "i"],
+      ["debug", "d"],
+      ["warn", "w"],
+      ["error", "boom"],
+      ["info", "{\n  y: 1,\n}".split("\n")[0]],
+      ["debug", "Trace: t"],
+    ]);
+    expect(lines[0]?.requestId).toBeUndefined();
+  });
+
+  test("stdout and stderr writes are lines (their final newline dropped); the callback is called", async () => {
+    const c = setup();
+    let called = 0;
+    c.stdout.write("out line\n", () => called++);
+    c.stderr.write(new TextEncoder().encode("err bytes\n"));
+    await c.turn();
+    expect(c.all().map((l) => [l.level, l.message])).toEqual([
+      ["info", "out line"],
+      ["error", "err bytes"],
+    ]);
+    expect(called).toBe(1);
+  });
+
+  test("lines written while serving a request carry its id and traceparent, across awaits", async () => {
+    const c = setup();
+    await Promise.all(
+      ["r1", "r2"].map((id) =>
+        inRequest({ requestId: id, traceparent: `tp-${id}` }, async () => {
+          c.console.log(`start ${id}`);
+          await Bun.sleep(id === "r1" ? 10 : 1);
+          c.console.log(`end ${id}`);
+        }),
+      ),
+    );
+    await c.turn();
+    for (const line of c.all()) {
+      const id = line.message.split(" ")[1];
+      expect(line.requestId).toBe(id);
+      expect(line.traceparent).toBe(`tp-${id}`);
+    }
+  });
+
+  test("a line over 8 KiB is cut and marked", async () => {
+    const c = setup();
+    c.console.log("y".repeat(MAX_LINE_CHARS + 100));
+    await c.turn();
+    const message = c.all()[0]?.message ?? "";
+    expect(message).toHaveLength(MAX_LINE_CHARS + "…[truncated]".length);
+    expect(message.endsWith("…[truncated]")).toBe(true);
+  });
+
+  test("over the rate, lines are dropped before formatting and counted; the drop is said once lines flow again", async () => {
+    const c = setup();
+    let formatted = 0;
+    const costly = {
+      [Symbol.for("nodejs.util.inspect.custom")]: () => {
+        formatted++;
+        return "costly";
+      },
+    };
+    for (let i = 0; i < BURST + 500; i++) c.console.log(costly);
+    await c.turn();
+    expect(c.all()).toHaveLength(BURST);
+    expect(c.dropped()).toBe(500);
+    expect(formatted).toBe(BURST);
+    // A second later the bucket holds RATE lines again.
+    c.clock.t += 1000;
+    c.console.log("again");
+    await c.turn();
+    const tail = c.all().slice(BURST);
+    expect(tail.map((l) => [l.level, l.message])).toEqual([
+      ["warn", `[buntime] 500 log lines dropped: over ${RATE} lines/s`],
+      ["info", "again"],
+    ]);
+  });
+
+  test("a loop that never yields holds at most BURST lines until the next turn", async () => {
+    const c = setup();
+    for (let i = 0; i < 10; i++) {
+      c.clock.t += 1000; // time passes inside the loop: the rate alone would let lines through
+      for (let j = 0; j < 500; j++) c.console.log("spin");
+    }
+    await c.turn();
+    expect(c.all()).toHaveLength(BURST);
+    expect(c.dropped()).toBe(5000 - BURST);
+  });
+});

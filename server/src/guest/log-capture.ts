@@ -1,0 +1,152 @@
+/**
+ * Guest side of logs (docs/logs.md): what the app writes with `console.*` and to
+ * `process.stdout`/`process.stderr` becomes lines posted to the host in one `log` message per
+ * turn, each with the request id and `traceparent` of the request being served when it was
+ * written (AsyncLocalStorage: the context follows the request's awaits and timers).
+ *
+ * A flood cannot block the worker or grow its memory: a token bucket (RATE lines/s, BURST at
+ * once) is checked before a line is even formatted; lines over it, or over what may wait for
+ * the next turn (a synchronous loop never yields), are dropped and counted, the count posted
+ * with the next batch and written as a synthetic `warn` line once lines flow again.
+ * Patched in place, the same in a thread and in a process: the transport is not involved.
+ */
+import { AsyncLocalStorage } from "node:async_hooks";
+import { format } from "node:util";
+import type { GuestMessage, LogLine } from "../protocol/protocol.ts";
+
+/** Lines per second a worker may write, on average. */
+export const RATE = 1000;
+/** Lines a worker may write at once, above the average. */
+export const BURST = 1000;
+/** Characters of one line kept: longer ones are cut, marked `…[truncated]`. */
+export const MAX_LINE_CHARS = 8 * 1024;
+/** Lines waiting for the next turn, at most (a loop that never yields holds no more). */
+const MAX_PENDING = BURST;
+
+/** What a line carries of the request it was written for. */
+export interface RequestTags {
+  requestId: string | undefined;
+  traceparent: string | undefined;
+}
+
+const context = new AsyncLocalStorage<RequestTags>();
+
+/** Runs `fn` as the serving of one request: lines it writes carry `tags`. */
+export function inRequest<T>(tags: RequestTags, fn: () => T): T {
+  return context.run(tags, fn);
+}
+
+type Level = LogLine["level"];
+
+/** What the capture patches (the process's own by default; tests pass stand-ins). */
+export interface CaptureTargets {
+  console: Console;
+  stdout: { write: NodeJS.WriteStream["write"] };
+  stderr: { write: NodeJS.WriteStream["write"] };
+  /** Milliseconds, monotonic (the rate's clock). */
+  now: () => number;
+}
+
+/** Installs the capture; lines go out through `post`. Call once, before the app loads. */
+export function captureLogs(
+  post: (message: GuestMessage) => void,
+  targets: CaptureTargets = { console, stdout: process.stdout, stderr: process.stderr, now: () => performance.now() },
+): void {
+  const { now } = targets;
+  let tokens = BURST;
+  let refilled = now();
+  let pending: LogLine[] = [];
+  let dropped = 0;
+  /** Dropped since the last synthetic line. */
+  let droppedUnsaid = 0;
+  let scheduled = false;
+
+  const flush = () => {
+    scheduled = false;
+    const lines = pending;
+    pending = [];
+    const count = dropped;
+    dropped = 0;
+    post({ type: "log", lines, dropped: count });
+  };
+
+  /** Whether a line may be written now; counts it as dropped when not. */
+  function admit(): boolean {
+    const t = now();
+    tokens = Math.min(BURST, tokens + ((t - refilled) * RATE) / 1000);
+    refilled = t;
+    if (tokens < 1 || pending.length >= MAX_PENDING) {
+      dropped++;
+      droppedUnsaid++;
+      if (!scheduled) schedule();
+      return false;
+    }
+    tokens--;
+    return true;
+  }
+
+  function schedule(): void {
+    scheduled = true;
+    setTimeout(flush, 0);
+  }
+
+  function push(level: Level, text: string): void {
+    if (droppedUnsaid > 0) {
+      pending.push(line("warn", `[buntime] ${droppedUnsaid} log lines dropped: over ${RATE} lines/s`, undefined));
+      droppedUnsaid = 0;
+    }
+    pending.push(line(level, text, context.getStore()));
+    if (!scheduled) schedule();
+  }
+
+  const write = (level: Level) =>
+    function captured(...args: unknown[]): void {
+      if (admit()) push(level, format(...args));
+    };
+
+  const out = targets.console;
+  out.log = write("info");
+  out.info = write("info");
+  out.debug = write("debug");
+  out.warn = write("warn");
+  out.error = write("error");
+  out.trace = (...args: unknown[]) => {
+    if (!admit()) return;
+    const stack = (new Error().stack ?? "").split("\n").slice(2).join("\n");
+    push("debug", `Trace${args.length > 0 ? `: ${format(...args)}` : ""}\n${stack}`);
+  };
+  out.dir = (value: unknown) => {
+    if (admit()) push("info", Bun.inspect(value));
+  };
+  patchStream(targets.stdout, "info", admit, push);
+  patchStream(targets.stderr, "error", admit, push);
+}
+
+function line(level: Level, text: string, tags: RequestTags | undefined): LogLine {
+  const message = text.length > MAX_LINE_CHARS ? `${text.slice(0, MAX_LINE_CHARS)}…[truncated]` : text;
+  const out: LogLine = { level, time: Date.now(), message };
+  if (tags?.requestId !== undefined) out.requestId = tags.requestId;
+  if (tags?.traceparent !== undefined) out.traceparent = tags.traceparent;
+  return out;
+}
+
+const decoder = new TextDecoder();
+
+/** `stream.write` captured: each write is one line (its final newline dropped). */
+function patchStream(
+  stream: CaptureTargets["stdout"],
+  level: Level,
+  admit: () => boolean,
+  push: (level: Level, text: string) => void,
+): void {
+  stream.write = ((chunk: unknown, encoding?: unknown, callback?: unknown) => {
+    const done = typeof encoding === "function" ? encoding : callback;
+    if (admit()) {
+      const text =
+        typeof chunk === "string" ? chunk : chunk instanceof Uint8Array ? decoder.decode(chunk) : String(chunk);
+      push(level, text.endsWith("\n") ? text.slice(0, -1) : text);
+    }
+    if (typeof done === "function") queueMicrotask(() => (done as () => void)());
+    return true;
+  }) as typeof stream.write;
+}

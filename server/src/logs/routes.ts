@@ -1,0 +1,72 @@
+/**
+ * `GET /_/logs?app=<name>[&version=][&level=][&follow=1]` (docs/logs.md): an app's kept lines,
+ * oldest first, as `{"lines": [...]}`; with `follow=1`, Server-Sent Events (`event: log`, one
+ * line's JSON as `data`): the kept lines first, then each new one as it arrives. A follower that
+ * stops reading holds at most MAX_QUEUED_LINES, then is cut off (as `/_/sse`'s clients).
+ */
+import { Hono } from "hono";
+import { streamSSE } from "hono/streaming";
+import { BuntimeError, errorResponse, toBuntimeError } from "../errors.ts";
+import { LOG_LEVELS, type LogLevel } from "../protocol/log-message.ts";
+import { type AppLogLine, type LogFilter, type LogHub, matches } from "./hub.ts";
+
+/** Lines held for one follower that is not reading, past which it is cut off. */
+export const MAX_QUEUED_LINES = 2000;
+
+function filterOf(query: (name: string) => string | undefined, exists: (app: string) => boolean): LogFilter {
+  const app = query("app");
+  if (!app) throw new BuntimeError("REQUEST_INVALID", "?app=<name> is required");
+  if (!exists(app)) throw new BuntimeError("APP_NOT_FOUND", `no app named "${app.slice(0, 80)}"`);
+  const level = query("level");
+  if (level !== undefined && !(LOG_LEVELS as readonly string[]).includes(level)) {
+    throw new BuntimeError("REQUEST_INVALID", `level must be one of ${LOG_LEVELS.join(", ")}`);
+  }
+  const version = query("version");
+  return { app, ...(version !== undefined && { version }), ...(level !== undefined && { level: level as LogLevel }) };
+}
+
+/** The `/_/logs` route, to mount at `/_/logs`. */
+export function logRoutes(deps: { hub: LogHub; exists: (app: string) => boolean }): Hono {
+  const { hub } = deps;
+  const routes = new Hono();
+  routes.onError((error) => errorResponse(toBuntimeError(error)));
+  routes.get("/", (c) => {
+    const filter = filterOf((name) => c.req.query(name), deps.exists);
+    const follow = c.req.query("follow");
+    if (follow !== "1" && follow !== "true") return c.json({ lines: hub.lines(filter) });
+    return streamSSE(c, async (stream) => {
+      // The kept lines and the subscription in one turn: none is missed or sent twice.
+      const queue: AppLogLine[] = hub.lines(filter);
+      let wake: (() => void) | undefined;
+      let open = true;
+      const unfollow = hub.follow(filter.app, (line) => {
+        if (!matches(line, filter)) return;
+        if (queue.length >= MAX_QUEUED_LINES) {
+          open = false;
+          void stream.abort();
+        } else queue.push(line);
+        wake?.();
+      });
+      stream.onAbort(() => {
+        open = false;
+        wake?.();
+      });
+      try {
+        while (open) {
+          const line = queue.shift();
+          if (line) {
+            await stream.writeSSE({ event: "log", data: JSON.stringify(line) });
+            continue;
+          }
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+          });
+          wake = undefined;
+        }
+      } finally {
+        unfollow();
+      }
+    });
+  });
+  return routes;
+}
