@@ -63,7 +63,7 @@ const SPAWNER = `
 export default {
   fetch() {
     const child = Bun.spawn(["/bin/sleep", "600"], { stdio: ["ignore", "ignore", "ignore"] });
-    return Response.json({ sleep: child.pid });
+    return Response.json({ sleep: child.pid, worker: process.pid });
   },
 };
 `;
@@ -256,6 +256,21 @@ describe("the real server process", () => {
     }
     expect(processesRunning(["sleep", seconds])).toEqual([]);
   }, 30_000);
+
+  test("a server killed outright (SIGKILL, no supervisor): its worker processes and their subprocesses end too", async () => {
+    blockApps = tempAppsDir();
+    writeAppCode(blockApps.dir, "spawner", SPAWNER);
+    const server = await startServerProcess({
+      APPS_DIR: blockApps.dir,
+      BUNTIME_ISOLATION: "process",
+      BUNTIME_SUPERVISOR: "0",
+    });
+    const { sleep, worker } = (await call(server.at("/spawner/"))).body as { sleep: number; worker: number };
+    expect([alive(sleep), alive(worker)]).toEqual([true, true]);
+    server.proc.kill("SIGKILL");
+    await server.proc.exited;
+    await eventually(() => !alive(worker) && !alive(sleep), 5000);
+  }, 20_000);
 });
 
 /** Pids of running processes whose command line is `argv`. */

@@ -4,6 +4,7 @@
  * the same `Wire` crosses, its buffers copied instead of transferred). `entry.ts` is the same
  * code in both.
  */
+import { readFileSync } from "node:fs";
 import type { Wire } from "../protocol/protocol.ts";
 
 declare const self: Worker;
@@ -29,8 +30,9 @@ export function hostChannel(): HostChannel {
       },
     };
   }
-  // The host gone (its end of the channel closed): nothing can reach this process any more.
-  process.on("disconnect", () => process.exit(0));
+  // The host gone (its end of the channel closed, even killed outright): nothing can reach this
+  // process any more, and what the app started must not outlive it either.
+  process.on("disconnect", endProcessGroup);
   const send = process.send?.bind(process) as (data: unknown) => boolean;
   return {
     post: (data) => {
@@ -40,4 +42,19 @@ export function hostChannel(): HostChannel {
       process.on("message", handler);
     },
   };
+}
+
+/**
+ * Ends this worker and every process of its group (it leads one: the host spawns it detached),
+ * so that an app's subprocesses never outlive a host that died without killing them.
+ */
+function endProcessGroup(): never {
+  try {
+    const stat = readFileSync("/proc/self/stat", "utf8");
+    const group = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]);
+    if (group === process.pid) process.kill(-group, "SIGKILL");
+  } catch {
+    // not Linux, or already going
+  }
+  process.exit(0);
 }

@@ -45,8 +45,9 @@ test("the address-space limit is never below the 1 GB Bun needs to start, and ad
   expect(await new Response(env.stdout).text()).toBe("ONLY=this\n");
 });
 
-test("a v1 memory hierarchy: a folder of its own (removed by close), and folders of dead servers swept", () => {
+test("a v1 memory hierarchy: a folder of its own (removed by close); dead servers' workers killed, their folders swept", async () => {
   const root = mkdtempSync(join(tmpdir(), "cgroup-"));
+  const orphan = Bun.spawn(["sleep", "30"]);
   try {
     const own = readFileSync("/proc/self/cgroup", "utf8")
       .split("\n")
@@ -56,18 +57,26 @@ test("a v1 memory hierarchy: a folder of its own (removed by close), and folders
       .join(":");
     if (own === undefined) throw new Error("this machine has no v1 memory controller line");
     const parent = join(root, "memory", own);
-    mkdirSync(join(parent, "buntime-999999999-1", "w1"), { recursive: true }); // a dead server's
-    mkdirSync(join(parent, `buntime-${process.pid}-999`), { recursive: true }); // a live one's
+    mkdirSync(parent, { recursive: true });
     writeFileSync(join(parent, "memory.limit_in_bytes"), "");
+    mkdirSync(join(parent, "buntime-999999998-1", "w1"), { recursive: true }); // a dead server's, empty
+    mkdirSync(join(parent, "buntime-999999999-1", "w1"), { recursive: true }); // a dead server's, a worker left
+    writeFileSync(join(parent, "buntime-999999999-1", "w1", "cgroup.procs"), `${orphan.pid}\n`);
+    mkdirSync(join(parent, `buntime-${process.pid}-999`)); // a live server's
+    const listed = () => readdirSync(parent).filter((entry) => entry.startsWith("buntime-"));
     const limiter = createMemoryLimiter(root);
     expect(limiter.kind).toBe("cgroup-v1");
-    const mine = readdirSync(parent).filter((entry) => entry.startsWith("buntime-"));
-    expect(mine).toHaveLength(2);
-    expect(mine).toContain(`buntime-${process.pid}-999`);
-    expect(mine).not.toContain("buntime-999999999-1");
+    expect(await orphan.exited).not.toBe(0); // killed by the sweep
+    expect(listed()).not.toContain("buntime-999999998-1");
+    expect(listed()).toContain(`buntime-${process.pid}-999`);
+    const created = listed().filter(
+      (entry) => !entry.startsWith("buntime-9") && entry !== `buntime-${process.pid}-999`,
+    );
+    expect(created).toHaveLength(1);
     limiter.close();
-    expect(readdirSync(parent).filter((entry) => entry.startsWith("buntime-"))).toEqual([`buntime-${process.pid}-999`]);
+    expect(listed()).not.toContain(created[0]);
   } finally {
+    orphan.kill();
     rmSync(root, { recursive: true, force: true });
   }
 });

@@ -119,14 +119,26 @@ function tryV1(root: string, name: string): string | undefined {
 const FOLDER = /^buntime-(\d+)-\d+$/;
 
 /**
- * Removes the empty cgroup folders of servers that are gone (killed before they could remove
- * their own): the kernel keeps an empty cgroup folder until someone removes it.
+ * Cleans up after servers that are gone (killed before they could): kills what is left in their
+ * workers' cgroups (a worker blocked in a system call when its server died, and whatever it
+ * started, however detached), then removes the folders (the kernel keeps them until removed).
  */
 function sweepStale(parent: string): void {
   for (const entry of readdirSync(parent)) {
     const pid = FOLDER.exec(entry)?.[1];
     if (pid === undefined || existsSync(`/proc/${pid}`)) continue;
-    removeTree(join(parent, entry));
+    const folder = join(parent, entry);
+    for (const worker of readdirSync(folder)) {
+      if (!worker.startsWith("w")) continue;
+      for (const member of readPids(join(folder, worker))) {
+        try {
+          process.kill(member, "SIGKILL");
+        } catch {
+          // gone
+        }
+      }
+    }
+    removeTree(folder);
   }
 }
 
