@@ -3,11 +3,11 @@
  * port, sharing BUNTIME_STORE), optionally nginx in front. Nodes can be killed (-9) and started
  * again on the same port.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ADMIN_HEADERS } from "../_setup.ts";
 import { type ServerProcess, startServerProcess } from "../_server-process.ts";
+import { ADMIN_HEADERS } from "../_setup.ts";
 import { startNginx, type TestNginx } from "./_nginx.ts";
 import { freePort } from "./_ports.ts";
 import { startPostgres, type TestPostgres } from "./_postgres.ts";
@@ -29,16 +29,29 @@ export interface TestNode {
 
 export interface TestCluster {
   readonly pg: TestPostgres;
+  /** The temp folder holding every node's APPS_DIR and data. */
+  readonly dir: string;
   readonly nodes: readonly TestNode[];
   readonly lb: TestNginx | undefined;
   destroy(): Promise<void>;
 }
 
-export async function startCluster(options: { nodes: number; nginx?: boolean }): Promise<TestCluster> {
+/**
+ * Starts PostgreSQL, `nodes` servers (`node-a`, `node-b`, …) and, with `nginx`, the balancer.
+ * `config` is every node's `buntime.jsonc` (e.g. authz with `store: "shared"`).
+ */
+export async function startCluster(options: {
+  nodes: number;
+  nginx?: boolean;
+  config?: unknown;
+}): Promise<TestCluster> {
   const pg = await startPostgres();
   const dir = mkdtempSync(join(tmpdir(), "buntime-cluster-"));
+  const config = options.config === undefined ? undefined : join(dir, "buntime.json");
+  if (config) writeFileSync(config, JSON.stringify(options.config));
   const nodes: TestNode[] = [];
-  for (let i = 0; i < options.nodes; i++) nodes.push(await makeNode(`node-${String.fromCharCode(97 + i)}`, dir, pg.url));
+  for (let i = 0; i < options.nodes; i++)
+    nodes.push(await makeNode(`node-${String.fromCharCode(97 + i)}`, dir, pg.url, config));
   try {
     await Promise.all(nodes.map((n) => n.start()));
   } catch (error) {
@@ -49,6 +62,7 @@ export async function startCluster(options: { nodes: number; nginx?: boolean }):
   const lb = options.nginx ? await startNginx(nodes.map((n) => n.port)) : undefined;
   return {
     pg,
+    dir,
     nodes,
     lb,
     async destroy() {
@@ -60,7 +74,8 @@ export async function startCluster(options: { nodes: number; nginx?: boolean }):
   };
 }
 
-async function makeNode(id: string, root: string, store: string): Promise<TestNode> {
+/** A node of the cluster in `root` (not started). */
+export async function makeNode(id: string, root: string, store: string, config?: string): Promise<TestNode> {
   const port = await freePort();
   const appsDir = join(root, id, "apps");
   const dataDir = join(root, id, "data");
@@ -82,8 +97,10 @@ async function makeNode(id: string, root: string, store: string): Promise<TestNo
         BUNTIME_SUPERVISOR: "0",
         LOG_LEVEL: "warn",
         SHUTDOWN_TIMEOUT: "2",
+        ...(config && { BUNTIME_CONFIG: config }),
       });
-      if (startOptions.waitReady !== false) await waitFor(async () => (await fetch(node.at("/_/ready"))).status === 200, 15_000);
+      if (startOptions.waitReady !== false)
+        await waitFor(async () => (await fetch(node.at("/_/ready"))).status === 200, 15_000);
     },
     async kill() {
       const proc = node.process?.proc;
