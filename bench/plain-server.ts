@@ -6,7 +6,9 @@
 import { resolve } from "node:path";
 
 interface App {
-  fetch(request: Request): Response | Promise<Response>;
+  fetch(request: Request, server: unknown): Response | undefined | Promise<Response | undefined>;
+  /** WebSocket handlers (the `ws` scenario's app), as Bun.serve takes them. */
+  websocket?: Parameters<typeof Bun.serve>[0] extends { websocket?: infer W } ? W : never;
 }
 
 const module = process.argv[2];
@@ -20,6 +22,7 @@ const server = Bun.serve({
   hostname: process.env.HOST ?? "127.0.0.1",
   // As the runtime does (server/src/server.ts): no socket idle limit in the way of long streams.
   idleTimeout: 120,
-  fetch: (request) => app.fetch(request),
-});
+  fetch: (request, server) => app.fetch(request, server),
+  ...(app.websocket ? { websocket: app.websocket } : {}),
+} as Parameters<typeof Bun.serve>[0]);
 console.log(`Plain Bun.serve listening on ${server.url.href}`);

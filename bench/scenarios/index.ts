@@ -11,6 +11,7 @@ import { plugins } from "./plugins.ts";
 import { recycle } from "./recycle.ts";
 import { sse } from "./sse.ts";
 import { bytes1m, bytes64k, hello, hono } from "./throughput.ts";
+import { ws } from "./ws.ts";
 
 export const SCENARIOS: readonly Scenario[] = [
   hello,
@@ -18,6 +19,7 @@ export const SCENARIOS: readonly Scenario[] = [
   bytes64k,
   bytes1m,
   sse,
+  ws,
   cpu,
   plugins,
   cold,
