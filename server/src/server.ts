@@ -23,7 +23,6 @@ import { newPoolCounters } from "./pool/counters.ts";
 import { type CloseReport, WorkerPool } from "./pool/pool.ts";
 import type { PoolTiming } from "./pool/timing.ts";
 import { StatsCollector } from "./stats/collector.ts";
-import { fileReleaseStore } from "./store/file-release-store.ts";
 import type { KeyStore } from "./store/keys.ts";
 import { openStore } from "./store/open.ts";
 import { useSharedStore } from "./store/shared.ts";
@@ -49,7 +48,7 @@ export interface ServerOptions {
   keyStore?: KeyStore;
   /** The store (docs/cluster.md); default the one `BUNTIME_STORE` names (files without it). */
   store?: Store;
-  /** Where tags, traffic and history live; default the file store in `env.BUNTIME_DATA_DIR`. */
+  /** Where tags, traffic and history live; default the store's (`store`). */
   releaseStore?: ReleaseStore;
 }
 
@@ -162,7 +161,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   let serving = false;
   const admin = adminAccess(env, plugins, logger, options.keyStore ?? store.keys);
   const cluster = startClusterNode({ id: node, store, appsDir: env.APPS_DIR, deployer, catalog, pool, logger, clock: options.clock });
-  const releases = new Releases(options.releaseStore ?? fileReleaseStore(env.BUNTIME_DATA_DIR), {
+  const releases = new Releases(options.releaseStore ?? store.releases, {
     clock: pool.clock,
     logger,
   });

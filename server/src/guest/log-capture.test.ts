@@ -7,8 +7,9 @@ function setup() {
   const posted: LogMessage[] = [];
   const clock = { t: 0 };
   const fakeConsole = {} as Console;
-  const stdout = { write: (() => true) as never };
-  const stderr = { write: (() => true) as never };
+  const write = (() => true) as unknown as NodeJS.WriteStream["write"];
+  const stdout = { write };
+  const stderr = { write };
   captureLogs((m: GuestMessage) => posted.push(m as LogMessage), {
     console: fakeConsole,
     stdout,

@@ -1,5 +1,5 @@
 /**
- * The `files` store: one node's state in `BUNTIME_DATA_DIR` (keys, shared-mode policies), with
+ * The `files` store: one node's state in `BUNTIME_DATA_DIR` (keys, shared-mode policies, releases), with
  * `APPS_DIR` as the truth for deployments (no deployment store), this node alone in the node
  * list, and leases held within this process.
  */
@@ -7,6 +7,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { writeFileAtomic } from "../util/atomic-write.ts";
 import { fileKeyStore } from "./file-key-store.ts";
+import { fileReleaseStore } from "./file-release-store.ts";
 import { StoreError } from "./keys.ts";
 import type { LeaseStore } from "./leases.ts";
 import type { NodeRecord, NodeStore } from "./nodes.ts";
@@ -26,6 +27,7 @@ export function fileStore(dataDir: string): Store {
     deployments: undefined,
     nodes: memoryNodeStore(),
     leases: memoryLeaseStore(),
+    releases: fileReleaseStore(dataDir),
     connected: () => true,
     onConnection: () => () => {},
     listen: async () => {},

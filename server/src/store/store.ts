@@ -10,6 +10,7 @@ import type { KeyStore } from "./keys.ts";
 import type { LeaseStore } from "./leases.ts";
 import type { NodeStore } from "./nodes.ts";
 import type { PolicyDocStore } from "./policies.ts";
+import type { ReleaseStore } from "./releases.ts";
 
 export interface Store {
   readonly kind: "files" | "postgres";
@@ -22,6 +23,8 @@ export interface Store {
   readonly deployments: DeploymentStore | undefined;
   readonly nodes: NodeStore;
   readonly leases: LeaseStore;
+  /** Tags, traffic splits and their history (docs/releases.md). */
+  readonly releases: ReleaseStore;
   /**
    * Whether the store answered its last round trip (always true for files): a node reports it
    * and reconciles again when it turns true.

@@ -11,6 +11,7 @@ import { pgKeyStore } from "./keys.ts";
 import { migrate } from "./migrations.ts";
 import { pgLeaseStore, pgNodeStore } from "./nodes.ts";
 import { pgPolicyDocStore } from "./policies.ts";
+import { pgReleaseStore } from "./releases.ts";
 
 export function postgresStore(url: string): Store {
   const db = new PgConnection(url);
@@ -35,6 +36,7 @@ export function postgresStore(url: string): Store {
     deployments: pgDeploymentStore(db, ready),
     nodes: pgNodeStore(db, ready),
     leases: pgLeaseStore(db, ready),
+    releases: pgReleaseStore(db, ready),
     connected: () => db.connected(),
     onConnection: (listener) => db.onConnection(listener),
     listen: () => ready().then(() => db.listen()),

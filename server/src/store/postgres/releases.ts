@@ -1,0 +1,57 @@
+/**
+ * Tags, traffic and history in PostgreSQL (`buntime_releases`: one row per app, its state as the
+ * JSON `appReleaseSchema` holds). A change locks the app's row, applies `applyChange` (the rule
+ * the file backend applies too) and bumps the `releases` revision, whose NOTIFY makes every node
+ * read the table again at once.
+ */
+import type { SQL } from "bun";
+import { StoreError } from "../keys.ts";
+import { type AppRelease, applyChange, appReleaseSchema, EMPTY_RELEASE, type ReleaseStore } from "../releases.ts";
+import { bump, type PgConnection } from "./connection.ts";
+
+export function pgReleaseStore(
+  db: PgConnection,
+  ready: () => Promise<void>,
+  now: () => number = Date.now,
+): ReleaseStore {
+  const run = async <T>(work: (sql: SQL) => Promise<T>) => {
+    await ready();
+    return db.run(work);
+  };
+  const parse = (app: string, state: string): AppRelease => {
+    let json: unknown;
+    try {
+      json = JSON.parse(state);
+    } catch {
+      throw new StoreError("STORE_CORRUPT", `releases of "${app}" in ${db.name} are not valid JSON`);
+    }
+    const parsed = appReleaseSchema.safeParse(json);
+    if (!parsed.success) throw new StoreError("STORE_CORRUPT", `releases of "${app}" in ${db.name} are not valid`);
+    return parsed.data;
+  };
+  return {
+    name: `release table in ${db.name}`,
+    list: () =>
+      run(async (sql) => {
+        const rows = (await sql`SELECT app, state FROM buntime_releases`) as { app: string; state: string }[];
+        return new Map(rows.map((r) => [r.app, parse(r.app, r.state)]));
+      }),
+    change: (app, requested, by) =>
+      run((sql) =>
+        sql.begin(async (tx) => {
+          await tx`INSERT INTO buntime_releases (app, state) VALUES (${app}, ${JSON.stringify(EMPTY_RELEASE)})
+            ON CONFLICT (app) DO NOTHING`;
+          const [row] = (await tx`SELECT state FROM buntime_releases WHERE app = ${app} FOR UPDATE`) as {
+            state: string;
+          }[];
+          const current = row ? parse(app, row.state) : EMPTY_RELEASE;
+          const next = applyChange(current, requested, by, new Date(now()).toISOString());
+          if (next === undefined) return undefined;
+          await tx`UPDATE buntime_releases SET state = ${JSON.stringify(next)} WHERE app = ${app}`;
+          await bump(tx, "releases");
+          return next;
+        }),
+      ),
+    subscribe: (listener) => db.onChange("releases", listener),
+  };
+}

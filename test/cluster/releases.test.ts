@@ -1,0 +1,68 @@
+/**
+ * Releases across two real nodes on one PostgreSQL (docs/releases.md, docs/cluster.md): a
+ * rollback (`latest` moved back) or a traffic split written through one node routes on the other
+ * within 2 s; the history one node recorded is the other's.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { killServerProcesses } from "../_server-process.ts";
+import { tarGz } from "../support/archives.ts";
+import { admin, appSource, startCluster, type TestCluster, type TestNode, waitFor } from "./_cluster.ts";
+
+let cluster: TestCluster;
+let a: TestNode;
+let b: TestNode;
+
+async function deploy(node: TestNode, version: string): Promise<void> {
+  const body = await tarGz([{ name: "index.ts", content: appSource(`rel@${version}`) }]);
+  const res = await fetch(
+    node.at(`/_/deployments/rel/${version}`),
+    admin({ method: "POST", body, headers: { "content-type": "application/gzip" } }),
+  );
+  expect(res.status).toBe(201);
+}
+
+const json = (method: string, body?: unknown) =>
+  admin({ method, headers: { "content-type": "application/json" }, body: body && JSON.stringify(body) });
+
+const served = async (node: TestNode, headers: Record<string, string> = {}) =>
+  (await fetch(node.at("/rel/"), { headers })).text();
+
+beforeAll(async () => {
+  cluster = await startCluster({ nodes: 2 });
+  [a, b] = cluster.nodes as [TestNode, TestNode];
+  await deploy(a, "1.0.0");
+  await deploy(a, "2.0.0");
+  await Promise.all([a, b].map((node) => waitFor(async () => (await served(node)) === "rel@2.0.0", 10_000)));
+}, 60_000);
+
+afterAll(async () => {
+  await cluster?.destroy();
+  killServerProcesses();
+});
+
+describe("releases in a cluster", () => {
+  test("rollback through A: A serves the old version from its answer, B within 2 s", async () => {
+    const res = await fetch(a.at("/_/apps/rel/tags/latest"), json("PUT", { version: "1.0.0" }));
+    expect(res.status).toBe(200);
+    const answered = performance.now();
+    expect(await served(a)).toBe("rel@1.0.0");
+    await waitFor(async () => (await served(b)) === "rel@1.0.0", 2000);
+    console.log(`rollback → served by B after ${(performance.now() - answered).toFixed(0)} ms`);
+    // B records what A wrote.
+    const history = (await (await fetch(b.at("/_/apps/rel/history"), admin())).json()) as { by: string }[];
+    expect(history[0]).toMatchObject({ by: "admin-token", change: { action: "tag", tag: "latest", version: "1.0.0" } });
+    expect((await fetch(b.at("/_/apps/rel/tags/latest"), json("DELETE"))).status).toBe(200);
+    await waitFor(async () => (await served(a)) === "rel@2.0.0", 2000);
+  });
+
+  test("a split written through B: a sticky key lands on the same version on both nodes", async () => {
+    const res = await fetch(b.at("/_/apps/rel/traffic"), json("PUT", { "1.0.0": 50, "2.0.0": 50 }));
+    expect(res.status).toBe(200);
+    const keys = Array.from({ length: 20 }, (_, i) => `k${i}`);
+    await waitFor(async () => {
+      const onA = await Promise.all(keys.map((k) => served(a, { "x-buntime-sticky": k })));
+      const onB = await Promise.all(keys.map((k) => served(b, { "x-buntime-sticky": k })));
+      return new Set(onA).size === 2 && onA.join() === onB.join();
+    }, 2000);
+  });
+});
