@@ -229,6 +229,8 @@ describe("the real server process", () => {
       BUNTIME_ISOLATION: "process",
       SHUTDOWN_TIMEOUT: "2",
     });
+    const isolation = (await (await fetch(server.at("/_/stats"), { headers: ADMIN_HEADERS })).json()).isolation;
+    expect(isolation).toMatchObject({ floor: "process", process: { user: "nobody" } });
     expect((await call(server.at("/crasher/?do=abort"))).code).toBe("WORKER_CRASHED");
     expect(alive(server.proc.pid)).toBe(true);
     expect((await call(server.at("/crasher/"))).status).toBe(200);
