@@ -95,7 +95,7 @@ export async function makeNode(id: string, root: string, store: string, config?:
         BUNTIME_STORE: store,
         BUNTIME_NODE_ID: id,
         BUNTIME_SUPERVISOR: "0",
-        LOG_LEVEL: "warn",
+        LOG_LEVEL: "error", // the first stdout line must be the one with the URL
         SHUTDOWN_TIMEOUT: "2",
         ...(config && { BUNTIME_CONFIG: config }),
       });

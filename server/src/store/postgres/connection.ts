@@ -31,6 +31,7 @@ export class PgConnection {
   readonly #changeListeners = new Map<ChangeKind, Set<() => void>>();
   #subscription: Promise<SQL.ListenSubscription | undefined> | undefined;
   #closed = false;
+  #listened = false;
 
   constructor(url: string) {
     const parsed = new URL(url);
@@ -68,8 +69,13 @@ export class PgConnection {
         (payload) => {
           for (const listener of this.#changeListeners.get(payload as ChangeKind) ?? []) listener();
         },
-        // Runs on the first subscription and after every reconnect of the LISTEN connection.
-        () => this.#mark(true),
+        // Runs on the first subscription and after every reconnect of the LISTEN connection:
+        // after a reconnect, notifications sent meanwhile are lost, so every cache refreshes.
+        () => {
+          if (this.#listened) this.#changed();
+          this.#listened = true;
+          this.#mark(true);
+        },
       )
       .catch((error: unknown) => {
         this.#subscription = undefined;
@@ -115,7 +121,11 @@ export class PgConnection {
     this.#connected = connected;
     for (const listener of this.#connectionListeners) listener(connected);
     // Notifications sent while we were away are lost: every cache above refreshes.
-    if (connected) for (const set of this.#changeListeners.values()) for (const listener of set) listener();
+    if (connected) this.#changed();
+  }
+
+  #changed(): void {
+    for (const set of this.#changeListeners.values()) for (const listener of set) listener();
   }
 }
 

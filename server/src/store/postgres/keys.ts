@@ -1,4 +1,10 @@
-/** API keys in PostgreSQL (`buntime_keys`): every read is a round trip, so a revocation on any node is effective on the next request. */
+/**
+ * API keys in PostgreSQL (`buntime_keys`). The admin guard lists keys on every admin request, so
+ * the list is cached: dropped at once on any node's change (NOTIFY, or a reconnect that may have
+ * missed one) and read again at most `MAX_AGE_MS` later regardless. While the database cannot be
+ * reached, the last list read stands (the node keeps serving what it holds; no key can be
+ * created or revoked meanwhile: those writes answer 503).
+ */
 import type { SQL } from "bun";
 import { type KeyRecord, type KeyStore, keyRecordSchema, StoreError } from "../keys.ts";
 import { bump, type PgConnection } from "./connection.ts";
@@ -12,31 +18,57 @@ type Row = {
   last_used: string | null;
 };
 
+/** A cached list is read again after this long even without a notification (real time). */
+const MAX_AGE_MS = 2_000;
+
 export function pgKeyStore(db: PgConnection, ready: () => Promise<void>): KeyStore {
   const run = async <T>(work: (sql: SQL) => Promise<T>) => {
     await ready();
     return db.run(work);
   };
+  let cached: { at: number; keys: readonly KeyRecord[] } | undefined;
+  let fresh = false;
+  const listeners = new Set<() => void>();
+  db.onChange("keys", () => {
+    fresh = false;
+    for (const listener of listeners) listener();
+  });
+
+  const read = () =>
+    run(async (sql) => {
+      const rows =
+        (await sql`SELECT name, role, hash, created, expires, last_used FROM buntime_keys ORDER BY created, name`) as Row[];
+      return rows.map((r) => {
+        const parsed = keyRecordSchema.safeParse({
+          name: r.name,
+          role: r.role,
+          hash: r.hash,
+          created: r.created,
+          expires: r.expires,
+          lastUsed: r.last_used,
+        });
+        if (!parsed.success)
+          throw new StoreError("STORE_CORRUPT", `key "${r.name}" in ${db.name} is not a valid record`);
+        return parsed.data;
+      });
+    });
+
   return {
     name: `key table in ${db.name}`,
-    list: () =>
-      run(async (sql) => {
-        const rows =
-          (await sql`SELECT name, role, hash, created, expires, last_used FROM buntime_keys ORDER BY created, name`) as Row[];
-        return rows.map((r) => {
-          const parsed = keyRecordSchema.safeParse({
-            name: r.name,
-            role: r.role,
-            hash: r.hash,
-            created: r.created,
-            expires: r.expires,
-            lastUsed: r.last_used,
-          });
-          if (!parsed.success)
-            throw new StoreError("STORE_CORRUPT", `key "${r.name}" in ${db.name} is not a valid record`);
-          return parsed.data;
-        });
-      }),
+    async list() {
+      if (cached && fresh && performance.now() - cached.at < MAX_AGE_MS) return cached.keys;
+      const at = performance.now();
+      fresh = true; // a notification during the read marks it stale again
+      try {
+        const keys = await read();
+        cached = { at, keys };
+        return keys;
+      } catch (error) {
+        fresh = false;
+        if (cached && error instanceof StoreError && error.code === "STORE_UNAVAILABLE") return cached.keys;
+        throw error;
+      }
+    },
     create: (record: KeyRecord) =>
       run((sql) =>
         sql.begin(async (tx) => {
@@ -47,7 +79,9 @@ export function pgKeyStore(db: PgConnection, ready: () => Promise<void>): KeySto
           if (rows.length === 0) throw new StoreError("KEY_EXISTS", `a key named "${record.name}" already exists`);
           await bump(tx, "keys");
         }),
-      ),
+      ).finally(() => {
+        fresh = false;
+      }),
     remove: (name) =>
       run((sql) =>
         sql.begin(async (tx) => {
@@ -56,12 +90,17 @@ export function pgKeyStore(db: PgConnection, ready: () => Promise<void>): KeySto
           await bump(tx, "keys");
           return true;
         }),
-      ),
+      ).finally(() => {
+        fresh = false;
+      }),
     // Last-used times are advisory: no revision bump, no notification.
     touch: (lastUsed) =>
       run(async (sql) => {
         for (const [name, at] of lastUsed) await sql`UPDATE buntime_keys SET last_used = ${at} WHERE name = ${name}`;
       }),
-    subscribe: (listener) => db.onChange("keys", listener),
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
   };
 }
