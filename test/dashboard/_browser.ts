@@ -29,6 +29,9 @@ export function launchBrowser(): Promise<Browser> {
 /** Generous: the machine is shared and loaded. */
 export const UI_TIMEOUT = 15_000;
 
+/** Per test and hook (bun's default is 5 s; starting chromium alone can take seconds). */
+export const BROWSER_TEST_TIMEOUT = 60_000;
+
 /**
  * A new browser context (its own cookie jar) signed in with `secret` through the login page;
  * resolves on the overview. Any dialog but a confirmation the test expects fails loudly.

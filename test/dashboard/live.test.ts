@@ -3,15 +3,17 @@
  * pool through `/_/sse` (a row when a request spawns a worker, the recycle reason after
  * maxRequests), a chart drawn, and a browser opening `/` landing on the dashboard.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { createKey } from "../../server/src/admin/keys-routes.ts";
 import { writeApp } from "../_pool-helpers.ts";
 import { startTestServer, stopThenRemove, type TestServer, tempAppsDir } from "../_setup.ts";
-import { launchBrowser, signIn, waitForLine } from "./_browser.ts";
+import { BROWSER_TEST_TIMEOUT, launchBrowser, signIn, waitForLine } from "./_browser.ts";
 
 /** The requests-per-second line's stroke (client/charts.ts PALETTE[0]). */
 const RPS_STROKE: [number, number, number] = [0x1d, 0x5b, 0xbf];
+
+setDefaultTimeout(BROWSER_TEST_TIMEOUT);
 
 describe("dashboard, live", () => {
   const apps = tempAppsDir();

@@ -17,6 +17,12 @@ describe("refuseBefore", () => {
     expect(code(refuseBefore({ ...base, credential: "for-authn" }))).toBe("pass");
     expect(code(refuseBefore({ ...base, credential: "verified", stateChanging: true }))).toBe("pass");
   });
+  test("a write signed in by the session cookie without the CSRF header is 403; a read is not", () => {
+    const cookie = { ...base, credential: "verified", cookieWithoutCsrfHeader: true } as const;
+    expect(code(refuseBefore({ ...cookie, stateChanging: true }))).toBe("FORBIDDEN");
+    expect(code(refuseBefore(cookie))).toBe("pass");
+    expect(code(refuseBefore({ ...cookie, stateChanging: true, cookieWithoutCsrfHeader: false }))).toBe("pass");
+  });
 });
 
 describe("refuseAfter", () => {

@@ -93,7 +93,7 @@ export async function startAppReleases(app: string): Promise<void> {
 function render(releases: AppReleases): void {
   const tags = byId("tags");
   const items = Object.entries(releases.tags ?? {}).flatMap(([tag, version]) => [el("dt", tag), el("dd", version)]);
-  tags.replaceChildren(...(items.length > 0 ? items : [el("dt", "No tag")]));
+  tags.replaceChildren(...(items.length > 0 ? items : [el("dt", "Tags"), el("dd", "none")]));
   byId("traffic").textContent = `Traffic: ${trafficText(releases)}`;
   for (const input of document.querySelectorAll<HTMLInputElement>("#traffic-form input[data-version]")) {
     input.value = String(releases.traffic?.[input.dataset.version ?? ""] ?? 0);

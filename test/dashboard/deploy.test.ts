@@ -1,0 +1,79 @@
+/**
+ * Deploying and deleting from the app page in a real browser: `fixtures/apps/hello/2.0.0`
+ * packed as a .tar.gz (the CLI's packer) through the file input, with the progress bar and
+ * the server's message on a refusal; then deleted after a confirmation.
+ */
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { createKey } from "../../server/src/admin/keys-routes.ts";
+import { packFolder } from "../../server/src/cli/pack.ts";
+import { FIXTURE_APPS, startTestServer, stopThenRemove, type TestServer, tempAppsDir } from "../_setup.ts";
+import { BROWSER_TEST_TIMEOUT, launchBrowser, signIn } from "./_browser.ts";
+
+setDefaultTimeout(BROWSER_TEST_TIMEOUT);
+
+describe("dashboard, deploy and delete", () => {
+  const apps = tempAppsDir("hello");
+  let server: TestServer;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let archive: Buffer;
+
+  beforeAll(async () => {
+    rmSync(join(apps.dir, "hello", "2.0.0"), { recursive: true });
+    archive = Buffer.from(await packFolder(join(FIXTURE_APPS, "hello", "2.0.0")));
+    server = await startTestServer({ APPS_DIR: apps.dir });
+    const { key } = await createKey(server.keys, { name: "ci", role: "deployer" });
+    browser = await launchBrowser();
+    ({ context, page } = await signIn(browser, server.at("/"), key));
+    await page.goto("/_/dashboard/apps/hello");
+  });
+  afterAll(async () => {
+    await context?.close();
+    await browser?.close();
+    await stopThenRemove(server, apps);
+  });
+
+  const chooseArchive = () =>
+    page.setInputFiles("#deploy-file", { name: "hello-2.0.0.tar.gz", mimeType: "application/gzip", buffer: archive });
+
+  test("an archive chosen in the file input is deployed: listed on the page and served", async () => {
+    expect(await page.locator('li[data-version="2.0.0"]').count()).toBe(0);
+    expect((await fetch(server.at("/hello@2.0.0/"))).status).toBe(404);
+    await page.fill("#deploy-version", "2.0.0");
+    await chooseArchive();
+    await Promise.all([page.waitForEvent("load"), page.click("#deploy-submit")]);
+    await page.locator('li[data-version="2.0.0"]').waitFor();
+    const res = await fetch(server.at("/hello@2.0.0/"));
+    expect(await res.json()).toMatchObject({ app: "hello", version: "2.0.0" });
+  });
+
+  test("a refusal shows the server's message, after the whole upload went (progress 100)", async () => {
+    await page.fill("#deploy-version", "2.0.0");
+    await chooseArchive();
+    await page.click("#deploy-submit");
+    const status = page.locator("#deploy-status", { hasText: "Refused" });
+    await status.waitFor();
+    expect(await status.textContent()).toMatch(/^Refused: DEPLOYMENT_EXISTS: hello@2\.0\.0 already exists/);
+    expect(await page.locator("#deploy-progress").evaluate((p) => (p as HTMLProgressElement).value)).toBe(100);
+  });
+
+  test("deleting asks first: dismissed, nothing happens; confirmed, the version is gone", async () => {
+    const button = page.locator('button.delete-version[data-version="2.0.0"]');
+    const dismiss = page.waitForEvent("dialog").then((dialog) => {
+      expect(dialog.type()).toBe("confirm");
+      expect(dialog.message()).toContain("hello@2.0.0");
+      return dialog.dismiss();
+    });
+    await button.click();
+    await dismiss;
+    expect((await fetch(server.at("/hello@2.0.0/"))).status).toBe(200);
+    page.once("dialog", (dialog) => dialog.accept());
+    await Promise.all([page.waitForEvent("load"), button.click()]);
+    expect(await page.locator('li[data-version="2.0.0"]').count()).toBe(0);
+    expect((await fetch(server.at("/hello@2.0.0/"))).status).toBe(404);
+  });
+});
