@@ -7,7 +7,9 @@ import { parseArgs } from "node:util";
 import { appsCommand } from "./apps.ts";
 import { deployCommand } from "./deploy.ts";
 import { CliError } from "./errors.ts";
+import { healthCommand } from "./health.ts";
 import { keysCommand } from "./keys.ts";
+import { logsCommand } from "./logs.ts";
 
 export const HELP = `buntime: serve Buntime apps, and manage a server
 
@@ -18,6 +20,8 @@ Usage:
   buntime keys revoke NAME
   buntime deploy <folder|archive> --app NAME --version X [--replace]
   buntime apps [--json]
+  buntime logs NAME [--version X] [--level debug|info|warn|error] [-f] [--json]
+  buntime health [--url URL]
 
 Commands:
   start    serve the apps in APPS_DIR (the default command; environment as in the README)
@@ -26,6 +30,9 @@ Commands:
   deploy   pack a folder (without node_modules, .git and what .gitignore excludes) or take a
            .tar.gz/.zip, upload it, print the URL it is served at
   apps     apps, versions and live workers as a table
+  logs     an app's last log lines (what it wrote with console.* and to stdout/stderr);
+           -f follows new ones until interrupted
+  health   exit 0 when the server's /_/health answers 200 (default: this machine, on PORT)
 
 Options:
   --url URL        the server (default BUNTIME_URL, else http://127.0.0.1:8000)
@@ -34,9 +41,11 @@ Options:
   --role ROLE      keys create: viewer, deployer or admin
   --expires WHEN   keys create: a duration (30d, 12h, 15m, 90s) or an ISO 8601 time
   --app NAME       deploy: the app's name
-  --version X      deploy: the version (semver)
+  --version X      deploy: the version (semver); logs: only that version's lines
+  --level LEVEL    logs: that level and above
+  -f, --follow     logs: keep printing new lines
   --replace        deploy: replace the version if it exists (PUT)
-  --json           keys list, keys create, apps: JSON instead of a table
+  --json           keys list, keys create, apps, logs: JSON instead of a table (logs: one line each)
   -h, --help       this text
 `;
 
@@ -53,6 +62,8 @@ function parse(argv: string[]) {
       app: { type: "string" },
       version: { type: "string" },
       replace: { type: "boolean" },
+      level: { type: "string" },
+      follow: { type: "boolean", short: "f" },
       json: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
@@ -93,10 +104,17 @@ export async function runCli(argv: string[]): Promise<CliResult> {
       case "apps":
         out = await appsCommand(values);
         break;
+      case "logs":
+        out = await logsCommand(rest[0], values);
+        break;
+      case "health":
+        out = await healthCommand(values);
+        break;
       default:
         return { code: 2, stdout: "", stderr: `buntime: unknown command "${command}"\n\n${HELP}` };
     }
-    return { code: 0, stdout: `${out}\n`, stderr: "" };
+    // A followed stream printed as it went: nothing is left to print.
+    return { code: 0, stdout: out === "" && command === "logs" ? "" : `${out}\n`, stderr: "" };
   } catch (error) {
     if (error instanceof CliError) {
       const usage = error.exitCode === 2 ? `\n\n${HELP}` : "";
