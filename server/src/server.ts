@@ -2,11 +2,12 @@ import { Hono } from "hono";
 import { adminAccess } from "./admin/access.ts";
 import { AppCatalog } from "./apps/catalog.ts";
 import { Deployer } from "./apps/deploy/deploy.ts";
+import { splitKey } from "./apps/version-key.ts";
 import { type ClusterNode, startClusterNode } from "./cluster/cluster.ts";
 import { nodeId } from "./cluster/node-id.ts";
-import { splitKey } from "./apps/version-key.ts";
 import { type BuntimeConfig, loadBuntimeConfig } from "./config/buntime-config.ts";
 import type { ServerEnv } from "./constants.ts";
+import { dashboardRoutes } from "./dashboard/routes.tsx";
 import { BuntimeError, errorResponse } from "./errors.ts";
 import { internalRoutes, statsJson } from "./http/internal.ts";
 import { createPipeline } from "./http/pipeline.ts";
@@ -15,21 +16,22 @@ import { logRoutes } from "./logs/routes.ts";
 import { websocketHandlers } from "./http/websocket.ts";
 import { createIsolation, secretPaths } from "./isolation/isolation.ts";
 import { PluginHost } from "./plugins/host.ts";
-import { Releases } from "./releases/releases.ts";
-import { releaseRoutes } from "./releases/routes.ts";
 import { loadPlugins } from "./plugins/load.ts";
 import type { Clock } from "./pool/clock.ts";
 import { newPoolCounters } from "./pool/counters.ts";
 import { type CloseReport, WorkerPool } from "./pool/pool.ts";
 import type { PoolTiming } from "./pool/timing.ts";
+import { Releases } from "./releases/releases.ts";
+import { releaseRoutes } from "./releases/routes.ts";
 import { StatsCollector } from "./stats/collector.ts";
 import type { KeyStore } from "./store/keys.ts";
 import { openStore } from "./store/open.ts";
+import type { ReleaseStore } from "./store/releases.ts";
 import { useSharedStore } from "./store/shared.ts";
 import type { Store } from "./store/store.ts";
-import type { ReleaseStore } from "./store/releases.ts";
 import { INTERNAL_PREFIX } from "./util/internal-path.ts";
 import { createLogger, type Logger } from "./util/log.ts";
+import { DASHBOARD_PATH } from "./util/public-routes.ts";
 
 export interface ServerOptions {
   env: ServerEnv;
@@ -160,7 +162,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   let draining = false;
   let serving = false;
   const admin = adminAccess(env, plugins, logger, options.keyStore ?? store.keys);
-  const cluster = startClusterNode({ id: node, store, appsDir: env.APPS_DIR, deployer, catalog, pool, logger, clock: options.clock });
+  const cluster = startClusterNode({
+    id: node,
+    store,
+    appsDir: env.APPS_DIR,
+    deployer,
+    catalog,
+    pool,
+    logger,
+    clock: options.clock,
+  });
   const releases = new Releases(options.releaseStore ?? store.releases, {
     clock: pool.clock,
     logger,
@@ -185,6 +196,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
   internal.route(INTERNAL_PREFIX, own);
   internal.route(`${INTERNAL_PREFIX}/keys`, admin.routes);
+  internal.route(DASHBOARD_PATH, dashboardRoutes({ catalog, pool, guard: admin.guard, logger }));
   internal.route(`${INTERNAL_PREFIX}/cluster`, cluster.routes);
   internal.route(`${INTERNAL_PREFIX}/apps`, releaseRoutes({ catalog, releases }));
   internal.route(`${INTERNAL_PREFIX}/logs`, logRoutes({ hub: logs, exists: appExists }));

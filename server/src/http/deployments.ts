@@ -66,7 +66,8 @@ export function deploymentRoutes(deps: {
   return routes;
 }
 
-async function describe(catalog: AppCatalog, name: string, version: string) {
+/** One version as `/_/deployments/<name>/<version>` shows it: kind, entrypoint, config with env values redacted (or its load error). */
+export async function describe(catalog: AppCatalog, name: string, version: string) {
   try {
     const app = await catalog.load(name, version);
     const entrypoint = app.entrypoint.slice(app.dir.length + 1);

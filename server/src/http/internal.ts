@@ -33,7 +33,11 @@ export function internalRoutes(deps: InternalDeps): Hono {
   routes.get("/ready", (c) => (deps.isReady() ? c.json({ status: "ready" }) : c.json({ status: "not ready" }, 503)));
   routes.get("/metrics", (c) => c.json(metricsJson(deps)));
   routes.get("/stats", (c) => c.json(statsJson(deps)));
-  routes.get("/sse", sseRoute({ pool: deps.pool, stats: () => metricsJson(deps) }));
+  // The live workers ride along each second, so the dashboard's table needs no polling.
+  routes.get(
+    "/sse",
+    sseRoute({ pool: deps.pool, stats: () => ({ ...metricsJson(deps), liveWorkers: deps.pool.snapshot() }) }),
+  );
   routes.route("/deployments", deploymentRoutes(deps));
   return routes;
 }
