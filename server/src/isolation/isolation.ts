@@ -15,7 +15,7 @@ import type { Logger } from "../util/log.ts";
 import { createMemoryLimiter, type MemoryLimiter } from "./memory.ts";
 import { makeNonDumpable } from "./non-dumpable.ts";
 import { type ProcessSandbox, processTransport } from "./process-transport.ts";
-import { type AppUser, appGroup, lookupUser, protect, shareWithApp } from "./sandbox.ts";
+import { type AppUser, appGroup, assertReachable, lookupUser, protect, shareWithApp } from "./sandbox.ts";
 
 export type IsolationMode = "thread" | "process";
 
@@ -159,6 +159,7 @@ export function createIsolation(options: IsolationOptions): Isolation {
       if (!user) return undefined;
       const gid = appGroup(app.name);
       if (!shared.has(app)) {
+        assertReachable(dirname(app.dir));
         shareWithApp(dirname(app.dir), gid);
         shared.add(app);
       }

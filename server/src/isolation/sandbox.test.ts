@@ -2,7 +2,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { appGroup, lookupUser, protect, shareWithApp } from "./sandbox.ts";
+import { appGroup, assertReachable, lookupUser, protect, shareWithApp } from "./sandbox.ts";
 
 const PASSWD = "root:x:0:0:root:/root:/bin/bash\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n";
 const mode = (path: string) => statSync(path).mode & 0o7777;
@@ -64,4 +64,15 @@ test("protect takes the 'other' bits off what exists, and says what it changed",
   expect(protect([open, closed, join(root, "missing")])).toEqual([open]);
   expect(mode(open)).toBe(0o640);
   expect(mode(closed)).toBe(0o600);
+});
+
+test("assertReachable names the first folder above an app that others cannot enter", () => {
+  const root = temp();
+  const app = join(root, "apps", "hello");
+  mkdirSync(app, { recursive: true });
+  chmodSync(root, 0o755);
+  chmodSync(join(root, "apps"), 0o700);
+  expect(() => assertReachable(app)).toThrow(`${join(root, "apps")} is not enterable by the app user (mode 700)`);
+  chmodSync(join(root, "apps"), 0o711);
+  expect(() => assertReachable(app)).not.toThrow();
 });

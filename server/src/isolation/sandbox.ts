@@ -13,7 +13,7 @@
  * Not root: workers run as the server's own user; what that leaves open is reported.
  */
 import { chmodSync, chownSync, lstatSync, readdirSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 
 /** The uid and gid every app process runs as (gids are per app: see `appGroup`). */
 export interface AppUser {
@@ -71,6 +71,23 @@ export function shareWithApp(dir: string, gid: number): void {
     if (stat.isDirectory()) for (const entry of readdirSync(path)) visit(join(path, entry));
   };
   visit(dir);
+}
+
+/**
+ * Throws unless every folder above `dir` lets others through (`o+x`): the app's user must reach
+ * its own folder (which it enters as the folder's group). Without this the worker starts and
+ * fails to find its own entrypoint, which says nothing of why.
+ * @throws Error naming the first folder that does not
+ */
+export function assertReachable(dir: string): void {
+  for (let path = dirname(dir); ; path = dirname(path)) {
+    if ((statSync(path).mode & 0o001) === 0) {
+      throw new Error(
+        `${path} is not enterable by the app user (mode ${(statSync(path).mode & 0o777).toString(8)}): give it o+x`,
+      );
+    }
+    if (path === dirname(path)) return;
+  }
 }
 
 /**
