@@ -1,12 +1,21 @@
 /**
  * Apps' logs over HTTP (docs/logs.md): lines with the right request id and traceparent under
  * concurrency, filters, `follow` as SSE within 100 ms, and a flood that neither grows the
- * server's memory nor slows another app.
+ * server's memory nor slows another app; the `buntime logs` command.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { AppLogLine } from "../server/src/logs/hub.ts";
 import { percentile } from "./_pool-helpers.ts";
-import { ADMIN_HEADERS, eventually, startTestServer, stopThenRemove, type TestServer, tempAppsDir } from "./_setup.ts";
+import {
+  ADMIN_HEADERS,
+  eventually,
+  ROOT,
+  startTestServer,
+  stopThenRemove,
+  TEST_ADMIN_TOKEN,
+  type TestServer,
+  tempAppsDir,
+} from "./_setup.ts";
 
 let server: TestServer;
 let apps: ReturnType<typeof tempAppsDir>;
@@ -191,4 +200,67 @@ describe("a flood", () => {
     await fetch(server.at("/logger/?say=after-flood"));
     await eventually(async () => (await lines("app=logger")).some((l) => /log lines dropped/.test(l.message)));
   }, 30_000);
+});
+
+describe("buntime logs", () => {
+  const env = () => ({
+    PATH: process.env.PATH ?? "",
+    HOME: "/tmp",
+    BUNTIME_URL: server.url.href,
+    BUNTIME_KEY: TEST_ADMIN_TOKEN,
+  });
+  const spawn = (args: string[]) =>
+    Bun.spawn([process.execPath, "server/src/index.ts", "logs", ...args], {
+      cwd: ROOT,
+      env: env(),
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+
+  test("prints the kept lines, one per line, with level, app@version and request id; --json prints them as JSON", async () => {
+    await fetch(server.at("/logger/?say=cli1"), { headers: { "x-request-id": "cli-req" } });
+    await eventually(async () => (await lines("app=logger")).some((l) => l.message === "stderr cli1"));
+    const proc = spawn(["logger", "--level", "warn"]);
+    const [stdout, code] = await Promise.all([new Response(proc.stdout).text(), proc.exited]);
+    expect(code).toBe(0);
+    const mine = stdout.split("\n").filter((l) => l.includes("cli1"));
+    expect(mine).toHaveLength(3);
+    expect(mine.find((l) => l.endsWith("after cli1 { n: 1 }"))).toMatch(
+      /^\S+Z WARN {2}logger@1\.0\.0 w\d+ cli-req after/,
+    );
+    const json = spawn(["logger", "--json", "--version", "1.0.0"]);
+    const text = await new Response(json.stdout).text();
+    const parsed = text
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as AppLogLine);
+    expect(parsed.find((l) => l.message === "before cli1")?.requestId).toBe("cli-req");
+  });
+
+  test("-f prints new lines as they come", async () => {
+    const proc = spawn(["logger", "-f", "--level", "error"]);
+    const reader = (proc.stdout as ReadableStream<Uint8Array>).getReader();
+    let out = "";
+    // Kept lines come first; a new request's lines follow.
+    await fetch(server.at("/logger/?say=follow-cli"));
+    while (!out.includes("stderr follow-cli")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      out += new TextDecoder().decode(value);
+    }
+    proc.kill();
+    await proc.exited;
+    expect(out).toContain("ERROR logger@1.0.0");
+    expect(out).toContain("error follow-cli");
+    expect(out).not.toContain("before follow-cli");
+  });
+
+  test("an unknown app: exit 1 with the server's message; no name: exit 2", async () => {
+    const proc = spawn(["nope"]);
+    const [stderr, code] = await Promise.all([new Response(proc.stderr).text(), proc.exited]);
+    expect(code).toBe(1);
+    expect(stderr).toContain("APP_NOT_FOUND");
+    const none = spawn([]);
+    expect(await none.exited).toBe(2);
+  });
 });
