@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { hostname } from "node:os";
 import { normaliseConfig } from "../server/src/config/buntime-config.ts";
 import type { RunningServer } from "../server/src/server.ts";
 import { asAdmin, ROOT, startTestServer } from "./_setup.ts";
@@ -49,6 +50,8 @@ describe("@buntime/metrics", () => {
     expect(text).toContain('buntime_runtime_errors_total{code="VERSION_NOT_FOUND"} 1');
     expect(text).toContain('buntime_worker_spawns_total{app="hello"} 1');
     expect(text).toContain("process_resident_memory_bytes");
+    // The node's id (docs/cluster.md): host name + pid by default.
+    expect(text).toContain(`buntime_node_info{node="${hostname()}-${process.pid}"} 1`);
     const result = await promtool(text);
     expect(result.output).toBe("");
     expect(result.code).toBe(0);
@@ -69,6 +72,14 @@ describe("@buntime/metrics", () => {
 });
 
 describe("/_/metrics and /_/stats", () => {
+  test("both carry the node's id (docs/cluster.md)", async () => {
+    const id = `${hostname()}-${process.pid}`;
+    expect(((await (await fetch(at("/_/metrics"), asAdmin())).json()) as { node: string }).node).toBe(id);
+    expect(
+      ((await (await fetch(at("/_/stats"), asAdmin())).json()) as { metrics: { node: string } }).metrics.node,
+    ).toBe(id);
+  });
+
   test("metrics: workers by state, requests, errors by code, latency, pool counters", async () => {
     const metrics = (await (await fetch(at("/_/metrics"), asAdmin())).json()) as Record<
       string,

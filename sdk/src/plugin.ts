@@ -65,6 +65,8 @@ export interface RuntimeConfig {
   poolSize: number;
   maxBodySize: number;
   shutdownTimeoutSeconds: number;
+  /** This node's id (`BUNTIME_NODE_ID`, default host name + pid): its name in a cluster. */
+  nodeId?: string;
 }
 
 /** What `onInit` receives. */

@@ -149,6 +149,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     poolSize: env.POOL_SIZE,
     maxBodySize: env.MAX_BODY_SIZE,
     shutdownTimeoutSeconds: env.SHUTDOWN_TIMEOUT,
+    nodeId: node,
   });
   logLifecycle(pool, logger);
   catalog.watch();

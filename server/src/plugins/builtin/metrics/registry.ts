@@ -7,7 +7,13 @@ import { Counter, Gauge, Histogram, type OpenMetricsContentType, openMetricsCont
  * than prom-client's `collectDefaultMetrics`, whose event-loop, GC and heap-space collectors
  * read V8/Node internals that Bun does not provide or reports differently.
  */
-export function createMetricsRegistry(options: { prefix: string; buckets: number[]; workers: () => WorkerInfo[] }) {
+export function createMetricsRegistry(options: {
+  prefix: string;
+  buckets: number[];
+  workers: () => WorkerInfo[];
+  /** This node's id: `<prefix>node_info{node="…"} 1`, to join other series to a node. */
+  node?: string;
+}) {
   // One registry per exposition format, the same metrics in both: a scrape never flips a shared
   // registry's content type under another.
   const registry = new Registry();
@@ -37,6 +43,16 @@ export function createMetricsRegistry(options: { prefix: string; buckets: number
     "reason",
   ]);
   const crashes = counter("worker_crashes_total", "Workers that crashed or stopped responding, by app", ["app"]);
+  if (options.node !== undefined) {
+    // "max": a machine's processes (BUNTIME_PROCESSES) share the node's id; summing would say 2.
+    new Gauge({
+      name: `${p}node_info`,
+      help: "This node's id, as a label; always 1",
+      labelNames: ["node"] as const,
+      registers,
+      aggregator: "max",
+    }).set({ node: options.node }, 1);
+  }
   new Gauge({
     name: `${p}workers`,
     help: "Live workers by state",
