@@ -213,6 +213,24 @@ test("a subprocess an app started dies with its worker", async () => {
   events.stop();
 });
 
+test("under a thread floor, an app that chose process keeps its folder closed: a version added later is given to its group", async () => {
+  const mixed = tempAppsDir();
+  const threadServer = await startTestServer({ APPS_DIR: mixed.dir });
+  try {
+    writeAppCode(mixed.dir, "chooser", CRASHER, { isolation: "process" });
+    writeApp(mixed.dir, "plain", "hello", {});
+    await threadServer.catalog.refresh();
+    expect((await call(threadServer.at("/chooser/"))).status).toBe(200);
+    expect(statSync(join(mixed.dir, "chooser")).mode & 0o777).toBe(0o750);
+    const later = writeAppCode(mixed.dir, "chooser", CRASHER, { isolation: "process" }, "1.0.1");
+    await eventually(() => (statSync(join(later, "index.ts")).mode & 0o777) === 0o640, 5000);
+    expect(statSync(join(mixed.dir, "plain")).mode & 0o777).toBe(0o755); // a thread app's is left alone
+    expect((await call(threadServer.at("/chooser@1.0.1/"))).status).toBe(200);
+  } finally {
+    await stopThenRemove(threadServer, mixed);
+  }
+});
+
 describe("the real server process", () => {
   let blockApps: ReturnType<typeof tempAppsDir>;
   afterEach(() => {

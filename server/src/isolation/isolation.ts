@@ -171,7 +171,11 @@ export function createIsolation(options: IsolationOptions): Isolation {
     transportFor: (app) => (modeOf(app, floor) === "process" ? inProcess : openThread),
     report,
     appChanged: (name) => {
-      if (user && floor === "process") shareIfThere(join(options.appsDir, name), appGroup(name), logger);
+      if (!user) return;
+      const dir = join(options.appsDir, name);
+      // Under a thread floor: apps that ran in processes before (their folder has their group).
+      const gid = appGroup(name);
+      if (floor === "process" || statSync(dir, { throwIfNoEntry: false })?.gid === gid) shareIfThere(dir, gid, logger);
     },
     close: () => memory.close(),
   };
