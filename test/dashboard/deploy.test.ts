@@ -76,4 +76,34 @@ describe("dashboard, deploy and delete", () => {
     expect(await page.locator('li[data-version="2.0.0"]').count()).toBe(0);
     expect((await fetch(server.at("/hello@2.0.0/"))).status).toBe(404);
   });
+
+  test("moving a tag and setting the traffic split through the forms", async () => {
+    await page.goto("/_/dashboard/apps/hello");
+    await page.locator("#releases-section").waitFor();
+    await page.fill("#tag-name", "latest");
+    await page.selectOption("#tag-version", "1.0.0");
+    await page.click("#tag-form button[type=submit]");
+    await page.locator("#tags dd", { hasText: "1.0.0" }).waitFor();
+    // latest is what /hello/ serves: the rollback took effect.
+    expect(await (await fetch(server.at("/hello/"))).json()).toMatchObject({ version: "1.0.0" });
+
+    await page.fill('#traffic-form input[data-version="1.0.0"]', "70");
+    await page.fill('#traffic-form input[data-version="1.1.0"]', "30");
+    await page.click("#traffic-form button[type=submit]");
+    await page.locator("#traffic", { hasText: "1.0.0: 70 %, 1.1.0: 30 %" }).waitFor();
+    const app = (await (await server.admin("/_/apps/hello")).json()) as { traffic: Record<string, number> };
+    expect(app.traffic).toEqual({ "1.0.0": 70, "1.1.0": 30 });
+
+    // A split that does not sum to 100 is refused with the server's message; nothing changes.
+    await page.fill('#traffic-form input[data-version="1.1.0"]', "10");
+    await page.click("#traffic-form button[type=submit]");
+    await page.locator("#release-status", { hasText: "Refused: REQUEST_INVALID" }).waitFor();
+    expect(((await (await server.admin("/_/apps/hello")).json()) as { traffic: unknown }).traffic).toEqual({
+      "1.0.0": 70,
+      "1.1.0": 30,
+    });
+
+    await page.click("#traffic-clear");
+    await page.locator("#traffic", { hasText: "no split" }).waitFor();
+  });
 });

@@ -57,6 +57,19 @@ describe("dashboard, live", () => {
     await waitForLine(page, "#chart-rps", RPS_STROKE);
   });
 
+  test("the overview shows each app's tags and traffic split", async () => {
+    const tagged = await server.admin("/_/apps/counter/tags/latest", {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ version: "1.0.0" }),
+    });
+    expect(tagged.status).toBe(200);
+    await page.reload();
+    const row = page.locator('tr[data-app-row="counter"]');
+    await row.locator(".tags", { hasText: "latest → 1.0.0" }).waitFor();
+    expect(await row.locator(".traffic").textContent()).toBe("no split");
+  });
+
   test("a browser opening / is sent to the dashboard", async () => {
     const other = await context.newPage();
     await other.goto("/");

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { createKey } from "../../server/src/admin/keys-routes.ts";
-import { writeApp } from "../_pool-helpers.ts";
+import { writeApp, writeAppCode } from "../_pool-helpers.ts";
 import { startTestServer, stopThenRemove, type TestServer, tempAppsDir } from "../_setup.ts";
 import { BROWSER_TEST_TIMEOUT, launchBrowser, signIn } from "./_browser.ts";
 
@@ -26,6 +26,11 @@ describe("dashboard, safety", () => {
   beforeAll(async () => {
     // The env NAME is shown (its value is redacted): app names cannot hold markup, this can.
     writeApp(apps.dir, "marked", "hello", { env: { [INJECTION]: "secret-value" } });
+    writeAppCode(
+      apps.dir,
+      "chatty",
+      `export default { fetch() { console.log(${JSON.stringify(INJECTION)}); return new Response("ok"); } };`,
+    );
     server = await startTestServer({ APPS_DIR: apps.dir });
     const view = await createKey(server.keys, { name: "watcher", role: "viewer" });
     const deploy = await createKey(server.keys, { name: "ci", role: "deployer" });
@@ -101,6 +106,17 @@ describe("dashboard, safety", () => {
       expect({ path, images: await page.locator("main img").count() }).toEqual({ path, images: 0 });
       expect(await page.evaluate(() => (window as { __injected?: number }).__injected)).toBeUndefined();
     }
+  });
+
+  test("a log line holding markup is shown as text", async () => {
+    const { page } = deployer;
+    await page.goto("/_/dashboard/apps/chatty");
+    await page.locator("#logs-section").waitFor();
+    expect((await fetch(server.at("/chatty/"))).status).toBe(200);
+    const line = page.locator("#logs li", { hasText: INJECTION });
+    await line.waitFor();
+    expect(await page.locator("main img").count()).toBe(0);
+    expect(await page.evaluate(() => (window as { __injected?: number }).__injected)).toBeUndefined();
   });
 
   test("every dashboard answer carries the strict Content-Security-Policy", async () => {

@@ -1,7 +1,8 @@
 /**
- * An app's recent log lines (docs/routes.md, logs): `GET /_/logs?app=<name>` for what is kept,
- * then `&follow=1` as Server-Sent Events for new ones. Hidden while the route does not answer
- * 200 (a server without logs). Lines are text: a line that looks like markup stays text.
+ * An app's recent log lines (docs/logs.md): `GET /_/logs?app=<name>&follow=1` as Server-Sent
+ * Events, which sends the kept lines first and then each new one. A plain GET first tells whether
+ * the route exists: the section stays hidden while it does not answer 200 (a server without
+ * logs). Lines are text: a line that looks like markup stays text.
  */
 import { api, byId, el } from "./dom.ts";
 
@@ -17,9 +18,9 @@ interface LogLine {
 
 export async function startLogs(app: string): Promise<void> {
   const query = `app=${encodeURIComponent(app)}`;
-  const response = await api("GET", `/_/logs?${query}`).catch(() => undefined);
+  const response = await api("GET", `/_/logs?${query}&level=error`).catch(() => undefined);
+  await response?.body?.cancel();
   if (!response?.ok || !response.headers.get("content-type")?.includes("json")) return;
-  const { lines } = (await response.json()) as { lines?: LogLine[] };
   byId("logs-section").hidden = false;
   const list = byId<HTMLOListElement>("logs");
   const add = (line: LogLine) => {
@@ -28,8 +29,6 @@ export async function startLogs(app: string): Promise<void> {
     );
     while (list.childElementCount > LINES_SHOWN) list.firstElementChild?.remove();
   };
-  for (const line of lines ?? []) add(line);
-  list.scrollTop = list.scrollHeight;
   const follow = new EventSource(`/_/logs?${query}&follow=1`);
   follow.addEventListener("log", (message) => {
     add(JSON.parse((message as MessageEvent<string>).data) as LogLine);

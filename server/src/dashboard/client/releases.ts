@@ -27,6 +27,7 @@ const tagsText = (r: AppReleases) =>
 const trafficText = (r: AppReleases) =>
   r.traffic
     ? Object.entries(r.traffic)
+        .sort(([a], [b]) => a.localeCompare(b, "en", { numeric: true }))
         .map(([version, weight]) => `${version}: ${weight} %`)
         .join(", ")
     : "no split";
