@@ -1,11 +1,15 @@
 import { join } from "node:path";
 import type { WorkerConfigInput } from "@buntime/sdk";
 import {
+  type AppLogLine,
+  type AppReleaseState,
   type BuntimeConfig,
   createLogger,
+  type LogFilter,
   loadBuntimeConfig,
   loadEnv,
   normaliseConfig,
+  ReleaseAdmin,
   type RunningServer,
   realClock,
   silentLogger,
@@ -137,6 +141,7 @@ export class Emulator {
   #disposing: Promise<void> | undefined;
   /** `emu.fetch` calls not answered yet: the virtual clock waits for them to reach the pool. */
   #outstanding = 0;
+  readonly #releases: ReleaseAdmin;
 
   /** @internal use `createEmulator` */
   constructor(
@@ -149,6 +154,7 @@ export class Emulator {
     this.#overrides = overrides;
     this.#apps = apps;
     this.#virtual = clock;
+    this.#releases = new ReleaseAdmin(server.catalog, server.releases);
     this.#closed = new Promise((resolve) => {
       this.#markClosed = resolve;
     });
@@ -209,6 +215,50 @@ export class Emulator {
     if (!this.#apps.unlink(name, version)) throw new Error(`${key} is not deployed`);
     this.#server.pool.retire(key, "removed");
     this.#server.catalog.refresh();
+  }
+
+  /**
+   * Sets `tag` of `name` to `version` (npm's dist-tags, docs/releases.md): `/<name>@<tag>/`
+   * serves it, and `latest` is what `/<name>/` serves. Validated as `PUT /_/apps/<name>/tags/<tag>`
+   * (the emulator's admin routes are locked for writes over HTTP); recorded as by "emulator".
+   * @throws BuntimeError REQUEST_INVALID (a bad tag, an unknown version), APP_NOT_FOUND
+   */
+  tag(name: string, tag: string, version: string): Promise<AppReleaseState> {
+    return this.#releases.setTag(name, tag, { version }, "emulator");
+  }
+
+  /** Removes `tag` of `name`. @throws BuntimeError NOT_FOUND when it is not set */
+  untag(name: string, tag: string): Promise<AppReleaseState> {
+    return this.#releases.deleteTag(name, tag, "emulator");
+  }
+
+  /** The tags, versions and traffic split of `name`, as `GET /_/apps/<name>` answers. */
+  releases(name: string): Promise<AppReleaseState> {
+    return this.#releases.read(name);
+  }
+
+  /**
+   * Splits `/<name>/` requests by integer weights summing to 100 (`{"1.0.0": 90, "2.0.0": 10}`),
+   * sticky per client (`x-buntime-sticky` or the `buntime-sticky` cookie); `null` ends the split.
+   * @throws BuntimeError REQUEST_INVALID, APP_NOT_FOUND
+   */
+  traffic(name: string, weights: Record<string, number> | null): Promise<AppReleaseState> {
+    return weights === null
+      ? this.#releases.endTraffic(name, "emulator")
+      : this.#releases.setTraffic(name, weights, "emulator");
+  }
+
+  /**
+   * The last 1,000 lines `name` wrote (console.*, stdout, stderr), oldest first, as
+   * `GET /_/logs` answers; optionally one version's, or from a level up. What a request wrote
+   * before its answer is here once `emu.fetch` resolves.
+   *
+   * @example
+   * await emu.fetch("/hello/");
+   * expect(emu.logs("hello").map((l) => l.message)).toContain("served /");
+   */
+  logs(name: string, filter: Omit<LogFilter, "app"> = {}): AppLogLine[] {
+    return this.#server.logs.lines({ ...filter, app: name });
   }
 
   /** What `/_/stats` answers: metrics, live workers, apps. */

@@ -41,7 +41,8 @@ const post: (message: GuestMessage) => void = createSender((data, transfer) => c
 const sockets = new GuestSockets(post, () => app?.websocket as WebSocketHandlers | undefined);
 
 patchSpawnEnv();
-captureLogs(post);
+/** Posts the app's waiting log lines now (before an answer: see log-capture.ts). */
+const flushLogs = captureLogs(post);
 patchResponse();
 process.on("unhandledRejection", (reason) => {
   console.error("[buntime] unhandled rejection in app code:", reason);
@@ -169,10 +170,12 @@ async function serve(message: RequestMessage): Promise<void> {
     const text = inlineText(response);
     const body = text === undefined ? await readBody(id, response) : null;
     const { status, statusText } = response;
+    flushLogs();
     post({ type: "response-head", id, status, statusText, headers, body, ...(text !== undefined && { text }) });
   } catch (error) {
     // Nothing was sent yet: errors after the head come from the stream's own pulls.
     sockets.forget(id);
+    flushLogs();
     post({ type: "app-error", id, message: describe(error), midStream: false });
   } finally {
     // A streamed response keeps its abort controller until the stream ends.

@@ -47,11 +47,16 @@ export interface CaptureTargets {
   now: () => number;
 }
 
-/** Installs the capture; lines go out through `post`. Call once, before the app loads. */
+/**
+ * Installs the capture; lines go out through `post`. Call once, before the app loads. Returns
+ * `flush`, which posts what waits now: called before a response head, so the lines a request
+ * wrote before its answer reach the host ahead of the answer (the emulator's `emu.logs`
+ * sees them as soon as `emu.fetch` resolves).
+ */
 export function captureLogs(
   post: (message: GuestMessage) => void,
   targets: CaptureTargets = { console, stdout: process.stdout, stderr: process.stderr, now: () => performance.now() },
-): void {
+): () => void {
   const { now } = targets;
   let tokens = BURST;
   let refilled = now();
@@ -63,6 +68,7 @@ export function captureLogs(
 
   const flush = () => {
     scheduled = false;
+    if (pending.length === 0 && dropped === 0) return;
     const lines = pending;
     pending = [];
     const count = dropped;
@@ -120,6 +126,7 @@ export function captureLogs(
   };
   patchStream(targets.stdout, "info", admit, push);
   patchStream(targets.stderr, "error", admit, push);
+  return flush;
 }
 
 function line(level: Level, text: string, tags: RequestTags | undefined): LogLine {

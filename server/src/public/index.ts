@@ -19,6 +19,8 @@ export { ConfigError, loadBuntimeConfig, normaliseConfig } from "../config/bunti
 // The environment: the one schema of the server's settings and their defaults
 export type { ServerEnv } from "../constants.ts";
 export { EnvError, envSchema, loadEnv } from "../constants.ts";
+// Apps' log lines (docs/logs.md)
+export type { AppLogLine, LogFilter } from "../logs/hub.ts";
 // A required plugin that failed to load
 export { PluginLoadError } from "../plugins/load.ts";
 // Time: every lifecycle timer of the pool goes through a Clock
@@ -26,9 +28,13 @@ export type { Clock } from "../pool/clock.ts";
 export { realClock } from "../pool/clock.ts";
 // Worker lifecycle events (`server.pool.events`)
 export type { PoolEmitter, PoolEvents, StopReason } from "../pool/events.ts";
+// Releases: tags, traffic splits and their history (docs/releases.md)
+export type { AppReleaseState } from "../releases/admin.ts";
+export { ReleaseAdmin } from "../releases/admin.ts";
 // The server
 export type { RunningServer, ServerOptions } from "../server.ts";
 export { startServer } from "../server.ts";
+export type { HistoryEntry } from "../store/releases.ts";
 // Logging
 export type { Logger, LogLevel } from "../util/log.ts";
 export { createLogger, LOG_LEVELS, silentLogger } from "../util/log.ts";
