@@ -1,9 +1,11 @@
 /** Every scenario, in the order a full run takes them, and the groups `--only` accepts. */
 import type { Scenario } from "../scenario.ts";
 import { catalogue } from "./catalogue.ts";
+import { cluster } from "./cluster.ts";
 import { cold } from "./cold.ts";
 import { compare } from "./compare.ts";
 import { cpu } from "./cpu.ts";
+import { dashboard } from "./dashboard.ts";
 import { emulator } from "./emulator.ts";
 import { isolation } from "./isolation.ts";
 import { memory } from "./memory.ts";
@@ -21,12 +23,14 @@ export const SCENARIOS: readonly Scenario[] = [
   sse,
   ws,
   cpu,
+  dashboard,
   plugins,
   cold,
   recycle,
   memory,
   isolation,
   catalogue,
+  cluster,
   emulator,
 ];
 

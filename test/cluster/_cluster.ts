@@ -6,11 +6,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { startPostgres, type TestPostgres } from "../../deploy/local/postgres.ts";
 import { type ServerProcess, startServerProcess } from "../_server-process.ts";
 import { ADMIN_HEADERS } from "../_setup.ts";
 import { startNginx, type TestNginx } from "./_nginx.ts";
 import { freePort } from "./_ports.ts";
-import { startPostgres, type TestPostgres } from "./_postgres.ts";
 
 export interface TestNode {
   readonly id: string;

@@ -19,7 +19,7 @@ async function deploy(node: TestNode, name: string, version: string, method = "P
   const body = await tarGz([{ name: "index.ts", content: appSource(`${name}@${version}`) }]);
   return fetch(
     node.at(`/_/deployments/${name}/${version}`),
-    admin({ method, body, headers: { "content-type": "application/gzip" } }),
+    admin({ method, body: body as BodyInit, headers: { "content-type": "application/gzip" } }),
   );
 }
 
@@ -115,7 +115,7 @@ describe("cluster", () => {
     const body = await tarGz([{ name: "index.ts", content: appSource("replaced") }]);
     const res = await fetch(
       c.at("/_/deployments/swap/1.0.0"),
-      admin({ method: "PUT", body, headers: { "content-type": "application/gzip" } }),
+      admin({ method: "PUT", body: body as BodyInit, headers: { "content-type": "application/gzip" } }),
     );
     expect(res.status).toBe(200);
     for (const node of [a, b, c]) {

@@ -18,7 +18,7 @@ async function deploy(node: TestNode, name: string, version: string): Promise<Re
   const body = await tarGz([{ name: "index.ts", content: appSource(`${name}@${version}`) }]);
   return fetch(
     node.at(`/_/deployments/${name}/${version}`),
-    admin({ method: "POST", body, headers: { "content-type": "application/gzip" } }),
+    admin({ method: "POST", body: body as BodyInit, headers: { "content-type": "application/gzip" } }),
   );
 }
 

@@ -1,5 +1,5 @@
 /**
- * A throwaway PostgreSQL for the cluster tests, from Debian's binaries
+ * A throwaway PostgreSQL (the cluster tests, `bun bench --only cluster`), from Debian's binaries
  * (`/usr/lib/postgresql/<n>/bin`): `initdb` into a temp folder owned by an unprivileged user
  * (initdb refuses root), then `pg_ctl` on a free port. Missing binaries throw one line naming
  * the package to install: the tests fail, they are not skipped.
@@ -12,7 +12,6 @@
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort } from "./_ports.ts";
 
 export interface TestPostgres {
   /** `postgres://buntime@127.0.0.1:<port>/postgres` */
@@ -27,6 +26,14 @@ export interface TestPostgres {
 }
 
 const HINT = "PostgreSQL's server binaries are missing: apt-get install postgresql (see .ci/setup-system.sh)";
+
+/** A TCP port free on 127.0.0.1 right now (the OS picks it; a tiny race with other takers remains). */
+export async function freePort(): Promise<number> {
+  const server = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const { port } = server;
+  server.stop(true);
+  return port;
+}
 
 /** The newest `/usr/lib/postgresql/<n>/bin` holding initdb and pg_ctl. */
 export function postgresBinDir(): string {
