@@ -5,7 +5,6 @@ import { cluster } from "./cluster.ts";
 import { cold } from "./cold.ts";
 import { compare } from "./compare.ts";
 import { cpu } from "./cpu.ts";
-import { dashboard } from "./dashboard.ts";
 import { emulator } from "./emulator.ts";
 import { isolation } from "./isolation.ts";
 import { memory } from "./memory.ts";
@@ -23,7 +22,6 @@ export const SCENARIOS: readonly Scenario[] = [
   sse,
   ws,
   cpu,
-  dashboard,
   plugins,
   cold,
   recycle,
