@@ -145,7 +145,7 @@ describe("an app ending its own process ends only that process", () => {
   }
 });
 
-test("an app reads neither the server's /proc files, nor its secrets, nor another app's folder; its env is its config's", async () => {
+test("an app reads neither the server's /proc files, nor its secrets, nor another app's folder or /proc files; its env is its config's", async () => {
   const forbidden = [
     `/proc/${process.pid}/environ`,
     `/proc/${process.pid}/mem`,
@@ -154,6 +154,9 @@ test("an app reads neither the server's /proc files, nor its secrets, nor anothe
     `${join(apps.dir, "neighbour", "1.0.0")}/`,
     join(apps.dir, "neighbour", "1.0.0", "index.ts"),
   ];
+  // Another app's worker runs as the same user: its environment is closed too.
+  const other = (await call(server.at("/crasher/"))).body.pid as number;
+  forbidden.push(`/proc/${other}/environ`, `/proc/${other}/mem`);
   const own = join(apps.dir, "spy", "1.0.0", "index.ts");
   const answer = await call(server.at(`/spy/?paths=${encodeURIComponent(JSON.stringify([...forbidden, own]))}`));
   expect(answer.status).toBe(200);
