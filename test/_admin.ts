@@ -48,8 +48,14 @@ export const ADMIN_ROUTES: readonly AdminRoute[] = [
     passes: 400,
   },
   { method: "DELETE", path: "/_/deployments/guarded/9.9.9", role: "deployer", passes: 404 },
-  // Tags (releases, not built yet): 404 until they exist, 400 for this body once they do.
-  { method: "PUT", path: "/_/apps/hello/tags/latest", role: "deployer", body: "{}", passes: [400, 404] },
+  // Releases (docs/releases.md): bodies the routes refuse, so nothing changes whoever gets through.
+  { method: "GET", path: "/_/apps/hello", role: "viewer", passes: 200 },
+  { method: "GET", path: "/_/apps/hello/history", role: "viewer", passes: 200 },
+  { method: "PUT", path: "/_/apps/hello/tags/latest", role: "deployer", body: "{}", passes: 400 },
+  { method: "DELETE", path: "/_/apps/hello/tags/no-such-tag", role: "deployer", passes: 404 },
+  { method: "PUT", path: "/_/apps/hello/traffic", role: "deployer", body: '{"1.0.0": 50}', passes: 400 },
+  // Logs (docs/logs.md).
+  { method: "GET", path: "/_/logs?app=hello", role: "viewer", passes: 200 },
   { method: "GET", path: "/_/keys", role: "admin", passes: 200 },
   { method: "POST", path: "/_/keys", role: "admin", body: "{}", passes: 400 },
   { method: "DELETE", path: "/_/keys/no-such-key", role: "admin", passes: 404 },

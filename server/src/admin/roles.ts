@@ -53,7 +53,7 @@ export const ROUTE_RULES: readonly RouteRule[] = [
     methods: "write",
     path: /^\/_\/apps\/[^/]+\/(?:tags(?:\/[^/]+)?|traffic|rollback)$/,
     role: "deployer",
-    note: "tags, traffic split, rollback (releases, not built yet)",
+    note: "tags and the traffic split (a rollback is moving `latest`)",
   },
   {
     methods: "write",
