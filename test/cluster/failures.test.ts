@@ -4,6 +4,8 @@
  * delete, a node that never synced.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { killServerProcesses } from "../_server-process.ts";
 import { tarGz } from "../support/archives.ts";
 import { admin, appSource, makeNode, startCluster, type TestCluster, type TestNode, waitFor } from "./_cluster.ts";
@@ -99,6 +101,9 @@ describe("cluster failures", () => {
     // Nodes that had synced stay ready (they can serve); a node that never synced is not.
     for (const node of [a, b, c]) expect((await fetch(node.at("/_/ready"))).status).toBe(200);
     const fresh = await makeNode("node-d", cluster.dir, cluster.pg.url);
+    // A version put in its APPS_DIR by hand, never in the store: not the sync's to delete.
+    mkdirSync(join(fresh.appsDir, "by-hand", "1.0.0"), { recursive: true });
+    writeFileSync(join(fresh.appsDir, "by-hand", "1.0.0", "index.ts"), appSource("by-hand@1.0.0"));
     await fresh.start({ waitReady: false });
     expect((await fetch(fresh.at("/_/health"))).status).toBe(200);
     expect((await fetch(fresh.at("/_/ready"))).status).toBe(503);
@@ -116,6 +121,7 @@ describe("cluster failures", () => {
       expect(await serves(node, "steady", "1.0.0")).toBe(true);
       expect((await fetch(node.at("/lost@1.0.0/"))).status).toBe(404);
     }
+    expect(await serves(fresh, "by-hand", "1.0.0")).toBe(true);
     const { requests, failures } = await load.stop();
     console.log(`PostgreSQL down 10 s under load: ${requests} requests through nginx, ${failures.length} failed`);
     expect(failures).toEqual([]);

@@ -42,6 +42,8 @@ export class CacheSync {
   #again = false;
   #timer: TimerHandle | undefined;
   #stopped = false;
+  /** Versions on disk that the store never had, already warned about. */
+  readonly #foreign = new Set<string>();
   readonly #unsubscribe: (() => void)[] = [];
 
   constructor(options: CacheSyncOptions) {
@@ -130,6 +132,15 @@ export class CacheSync {
     }
     for (const key of onDisk) {
       if (wanted.has(key)) continue;
+      if (manifest.get(key) === undefined) {
+        // Never installed from the store (files put there by hand, or an APPS_DIR that was a
+        // node's own before it joined a store): not ours to delete. Said once per version.
+        if (!this.#foreign.has(key) && this.#foreign.size < 10_000) {
+          this.#foreign.add(key);
+          logger.warn("a version in APPS_DIR is not in the shared store: only this node serves it", { app: key });
+        }
+        continue;
+      }
       const at = key.lastIndexOf("@");
       await deployer.remove(key.slice(0, at), key.slice(at + 1)).catch(() => {}); // already gone: fine
       await manifest.delete(key);

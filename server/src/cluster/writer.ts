@@ -82,9 +82,9 @@ export function sharedWriter(deps: {
           throw toHttp(error);
         }
         const key = versionKey(name, version);
+        if (!removed) throw new BuntimeError("VERSION_NOT_FOUND", `${key} is not deployed`);
         await deployer.remove(name, version).catch(() => {}); // not in this cache: nothing to remove
         await manifest.delete(key);
-        if (!removed) throw new BuntimeError("VERSION_NOT_FOUND", `${key} is not deployed`);
       }),
   };
 }

@@ -3,8 +3,8 @@
  * `APPS_DIR` as the truth for deployments (no deployment store), this node alone in the node
  * list, and leases held within this process.
  */
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { mkdir, readFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { writeFileAtomic } from "../util/atomic-write.ts";
 import { fileKeyStore } from "./file-key-store.ts";
 import { fileReleaseStore } from "./file-release-store.ts";
@@ -55,6 +55,7 @@ export function filePolicyDocStore(path: string): PolicyDocStore {
       }
     },
     async write(sources) {
+      await mkdir(dirname(path), { recursive: true, mode: 0o700 });
       await writeFileAtomic(path, `${JSON.stringify(sources, null, 2)}\n`, { mode: 0o600 });
       for (const listener of listeners) listener();
     },

@@ -1,0 +1,65 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { filePolicyDocStore, fileStore, memoryLeaseStore, memoryNodeStore, POLICY_FILE } from "./file-store.ts";
+
+const dirs: string[] = [];
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "buntime-file-store-"));
+  dirs.push(dir);
+  return dir;
+}
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+describe("files store", () => {
+  test("has no deployment store (APPS_DIR is the truth) and is always connected", async () => {
+    const store = fileStore(tempDir());
+    expect(store.kind).toBe("files");
+    expect(store.deployments).toBeUndefined();
+    expect(store.connected()).toBe(true);
+    await store.listen();
+    await store.close();
+  });
+
+  test("policies: a missing file holds none; a write makes the folder and a 0600 file, and notifies", async () => {
+    const dir = join(tempDir(), "data");
+    const policies = filePolicyDocStore(join(dir, POLICY_FILE));
+    expect(await policies.read()).toEqual([]);
+    let notified = 0;
+    policies.subscribe(() => notified++);
+    await policies.write([{ id: "p" }]);
+    expect(await policies.read()).toEqual([{ id: "p" }]);
+    expect(statSync(join(dir, POLICY_FILE)).mode & 0o777).toBe(0o600);
+    expect(notified).toBe(1);
+  });
+
+  test("policies: a file that is not JSON is STORE_CORRUPT, never read as no policies", async () => {
+    const path = join(tempDir(), POLICY_FILE);
+    writeFileSync(path, "{");
+    await expect(filePolicyDocStore(path).read()).rejects.toMatchObject({ code: "STORE_CORRUPT" });
+  });
+
+  test("nodes: this process's heartbeats, listed while recent, forgotten on request", async () => {
+    const nodes = memoryNodeStore();
+    await nodes.heartbeat({ id: "me", started: new Date().toISOString(), versions: ["a@1.0.0"] });
+    expect((await nodes.list(30_000)).map((n) => n.id)).toEqual(["me"]);
+    await nodes.forget("me");
+    expect(await nodes.list(30_000)).toEqual([]);
+  });
+
+  test("leases: one holder until released or expired", async () => {
+    let now = 0;
+    const leases = memoryLeaseStore(() => now);
+    expect(await leases.acquire("job", "a", 100)).toBe(true);
+    expect(await leases.acquire("job", "b", 100)).toBe(false);
+    now = 101;
+    expect(await leases.acquire("job", "b", 100)).toBe(true);
+    await leases.release("job", "a"); // not a's any more: nothing happens
+    expect(await leases.acquire("job", "a", 100)).toBe(false);
+    await leases.release("job", "b");
+    expect(await leases.acquire("job", "a", 100)).toBe(true);
+  });
+});

@@ -1,0 +1,178 @@
+/**
+ * The PostgreSQL store against a real PostgreSQL (Debian's binaries, deploy/local/postgres.ts):
+ * migrations under the advisory lock, deployments (content-addressed archives, the unique key
+ * between two writers, revisions, notifications), keys, policies, nodes, leases, and a database
+ * that cannot be reached.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { SQL } from "bun";
+import { freePort, startPostgres, type TestPostgres } from "../../../../deploy/local/postgres.ts";
+import { StoreError } from "../keys.ts";
+import type { Store } from "../store.ts";
+import { MIGRATIONS, migrate } from "./migrations.ts";
+import { postgresStore } from "./store.ts";
+
+let pg: TestPostgres;
+const opened: Store[] = [];
+
+function open(): Store {
+  const store = postgresStore(pg.url);
+  opened.push(store);
+  return store;
+}
+
+const sha = (text: string) => new Bun.CryptoHasher("sha256").update(text).digest("hex");
+const archive = (text: string) => ({
+  sha256: sha(text),
+  kind: "tar.gz" as const,
+  bytes: new TextEncoder().encode(text),
+});
+
+beforeAll(async () => {
+  pg = await startPostgres();
+}, 30_000);
+
+afterAll(async () => {
+  await Promise.all(opened.map((s) => s.close()));
+  await pg?.destroy();
+});
+
+describe("migrations", () => {
+  test("two nodes migrating at once apply each migration exactly once", async () => {
+    const [one, two] = [new SQL(pg.url), new SQL(pg.url)];
+    try {
+      // As a database where an older release ran: the bookkeeping table exists, the migrations are due.
+      await one`CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied timestamptz NOT NULL DEFAULT now())`;
+      const applied = await Promise.all([migrate(one), migrate(two)]);
+      expect(applied.flat()).toEqual(MIGRATIONS.map((m) => m.version));
+      expect(await migrate(one)).toEqual([]);
+      const rows = await one`SELECT version FROM schema_migrations ORDER BY version`;
+      expect(rows.map((r: { version: number }) => r.version)).toEqual(MIGRATIONS.map((m) => m.version));
+    } finally {
+      await one.close();
+      await two.close();
+    }
+  });
+});
+
+describe("deployments", () => {
+  test("put, list, archive, replace and remove; orphaned archives go, shared ones stay", async () => {
+    const deployments = open().deployments!;
+    const before = await deployments.revision();
+    expect(await deployments.put("app", "1.0.0", archive("one"), false)).toEqual({ created: true });
+    expect(await deployments.put("app", "1.1.0", archive("one"), false)).toEqual({ created: true });
+    expect(await deployments.revision()).not.toBe(before);
+    const { records } = await deployments.list();
+    expect(records.filter((r) => r.name === "app").map((r) => [r.version, r.sha256])).toEqual([
+      ["1.0.0", sha("one")],
+      ["1.1.0", sha("one")],
+    ]);
+    expect(new TextDecoder().decode((await deployments.archive(sha("one")))!.bytes)).toBe("one");
+
+    expect(await deployments.put("app", "1.0.0", archive("two"), true)).toEqual({ created: false });
+    expect(await deployments.archive(sha("one"))).toBeDefined(); // 1.1.0 still holds it
+    expect(await deployments.remove("app", "1.1.0")).toBe(true);
+    expect(await deployments.archive(sha("one"))).toBeUndefined();
+    expect(await deployments.remove("app", "1.1.0")).toBe(false);
+    expect(await deployments.put("app", "2.0.0", archive("three"), true)).toEqual({ created: true });
+  });
+
+  test("the same new version from two nodes at once: exactly one is created, the other is DEPLOYMENT_EXISTS", async () => {
+    const [one, two] = [open().deployments!, open().deployments!];
+    for (let i = 0; i < 10; i++) {
+      const results = await Promise.allSettled([
+        one.put("race", `1.0.${i}`, archive(`a${i}`), false),
+        two.put("race", `1.0.${i}`, archive(`b${i}`), false),
+      ]);
+      expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+      const refused = results.find((r) => r.status === "rejected") as PromiseRejectedResult;
+      expect(refused.reason).toBeInstanceOf(StoreError);
+      expect((refused.reason as StoreError).code).toBe("DEPLOYMENT_EXISTS");
+    }
+    // The loser's archive was rolled back with its transaction.
+    const { records } = await one.list();
+    const kept = new Set(records.filter((r) => r.name === "race").map((r) => r.sha256));
+    for (let i = 0; i < 10; i++) {
+      const held = [sha(`a${i}`), sha(`b${i}`)].filter((s) => kept.has(s));
+      expect(held).toHaveLength(1);
+      const other = [sha(`a${i}`), sha(`b${i}`)].find((s) => !kept.has(s))!;
+      expect(await one.archive(other)).toBeUndefined();
+    }
+  });
+
+  test("another node's change is notified once it listens", async () => {
+    const [writer, reader] = [open(), open()];
+    await reader.listen();
+    const notified = Promise.withResolvers<void>();
+    reader.deployments!.subscribe(() => notified.resolve());
+    await writer.deployments!.put("notified", "1.0.0", archive("n"), false);
+    await notified.promise;
+    expect(reader.connected()).toBe(true);
+  });
+});
+
+describe("keys, policies, nodes, leases", () => {
+  const record = (name: string) => ({
+    name,
+    role: "viewer" as const,
+    hash: sha(name),
+    created: new Date().toISOString(),
+    expires: null,
+    lastUsed: null,
+  });
+
+  test("keys: create, KEY_EXISTS, and a revocation on one node seen by another's next list after the notification", async () => {
+    const [one, two] = [open(), open()];
+    await two.listen();
+    await one.keys.create(record("ci"));
+    await expect(one.keys.create(record("ci"))).rejects.toMatchObject({ code: "KEY_EXISTS" });
+    expect((await two.keys.list()).map((k) => k.name)).toContain("ci");
+    const notified = Promise.withResolvers<void>();
+    two.keys.subscribe(() => notified.resolve());
+    expect(await one.keys.remove("ci")).toBe(true);
+    await notified.promise;
+    expect((await two.keys.list()).map((k) => k.name)).not.toContain("ci");
+    expect(await one.keys.remove("ci")).toBe(false);
+  });
+
+  test("policies: none at first, then what was written, notified to the other node", async () => {
+    const [one, two] = [open(), open()];
+    await two.listen();
+    expect(await two.policies.read()).toEqual([]);
+    const notified = Promise.withResolvers<void>();
+    two.policies.subscribe(() => notified.resolve());
+    await one.policies.write([{ id: "p", effect: "permit" }]);
+    await notified.promise;
+    expect(await two.policies.read()).toEqual([{ id: "p", effect: "permit" }]);
+  });
+
+  test("nodes: a heartbeat is listed with its versions until forgotten", async () => {
+    const store = open();
+    await store.nodes.heartbeat({ id: "n1", started: new Date().toISOString(), versions: ["a@1.0.0"] });
+    expect(await store.nodes.list(30_000)).toContainEqual(expect.objectContaining({ id: "n1", versions: ["a@1.0.0"] }));
+    await store.nodes.forget("n1");
+    expect((await store.nodes.list(30_000)).map((n) => n.id)).not.toContain("n1");
+  });
+
+  test("leases: one holder at a time, renewable, released, taken over once expired", async () => {
+    const { leases } = open();
+    expect(await leases.acquire("job", "h1", 60_000)).toBe(true);
+    expect(await leases.acquire("job", "h2", 60_000)).toBe(false);
+    expect(await leases.acquire("job", "h1", 60_000)).toBe(true);
+    await leases.release("job", "h1");
+    expect(await leases.acquire("job", "h2", 1)).toBe(true);
+    await Bun.sleep(20); // the database's clock decides expiry
+    expect(await leases.acquire("job", "h3", 60_000)).toBe(true);
+  });
+});
+
+describe("a database that cannot be reached", () => {
+  test("every operation is STORE_UNAVAILABLE and the store says it is not connected", async () => {
+    const store = postgresStore(`postgres://nobody@127.0.0.1:${await freePort()}/none`);
+    opened.push(store);
+    await expect(store.deployments!.revision()).rejects.toMatchObject({ code: "STORE_UNAVAILABLE" });
+    await expect(store.keys.list()).rejects.toMatchObject({ code: "STORE_UNAVAILABLE" });
+    await expect(store.listen()).rejects.toMatchObject({ code: "STORE_UNAVAILABLE" });
+    expect(store.connected()).toBe(false);
+  });
+});
