@@ -9,6 +9,7 @@ import { emulator } from "./emulator.ts";
 import { isolation } from "./isolation.ts";
 import { memory } from "./memory.ts";
 import { plugins } from "./plugins.ts";
+import { processes } from "./processes.ts";
 import { recycle } from "./recycle.ts";
 import { sse } from "./sse.ts";
 import { bytes1m, bytes64k, hello, hono } from "./throughput.ts";
@@ -29,6 +30,7 @@ export const SCENARIOS: readonly Scenario[] = [
   isolation,
   catalogue,
   cluster,
+  processes,
   emulator,
 ];
 
