@@ -5,6 +5,7 @@ import { cluster } from "./cluster.ts";
 import { cold } from "./cold.ts";
 import { compare } from "./compare.ts";
 import { cpu } from "./cpu.ts";
+import { dashboard } from "./dashboard.ts";
 import { emulator } from "./emulator.ts";
 import { isolation } from "./isolation.ts";
 import { memory } from "./memory.ts";
@@ -23,6 +24,7 @@ export const SCENARIOS: readonly Scenario[] = [
   sse,
   ws,
   cpu,
+  dashboard,
   plugins,
   cold,
   recycle,
