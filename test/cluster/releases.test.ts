@@ -16,13 +16,17 @@ async function deploy(node: TestNode, version: string): Promise<void> {
   const body = await tarGz([{ name: "index.ts", content: appSource(`rel@${version}`) }]);
   const res = await fetch(
     node.at(`/_/deployments/rel/${version}`),
-    admin({ method: "POST", body, headers: { "content-type": "application/gzip" } }),
+    admin({ method: "POST", body: new Uint8Array(body), headers: { "content-type": "application/gzip" } }),
   );
   expect(res.status).toBe(201);
 }
 
 const json = (method: string, body?: unknown) =>
-  admin({ method, headers: { "content-type": "application/json" }, body: body && JSON.stringify(body) });
+  admin({
+    method,
+    headers: { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
 
 const served = async (node: TestNode, headers: Record<string, string> = {}) =>
   (await fetch(node.at("/rel/"), { headers })).text();
