@@ -25,6 +25,9 @@ import { EmulatorError, type EmulatorOptions, parseEmulatorOptions, type Resolve
 /** How long `settle` and `waitForIdle` wait for real worker threads before giving up. */
 const SETTLE_LIMIT_MS = 10_000;
 
+/** Real time a scheduled run gets to finish after each step of virtual time (see `#settle`). */
+const RUN_SETTLE_MS = 250;
+
 /**
  * The Buntime runtime in-process, for app authors' tests: the same pipeline, pool and limits as
  * production, on 127.0.0.1 and through `fetch` without a socket.
@@ -207,6 +210,8 @@ export class Emulator {
     this.#server.pool.retire(key, "changed");
     this.#server.catalog.refresh();
     this.#server.catalog.invalidate(key);
+    // Its schedules (new, changed or gone) are armed before the next clock.advance.
+    await this.#server.schedules.reconcile();
   }
 
   /** Removes `name@version`; its workers drain. */
@@ -215,6 +220,7 @@ export class Emulator {
     if (!this.#apps.unlink(name, version)) throw new Error(`${key} is not deployed`);
     this.#server.pool.retire(key, "removed");
     this.#server.catalog.refresh();
+    await this.#server.schedules.reconcile();
   }
 
   /**
@@ -261,6 +267,20 @@ export class Emulator {
     return this.#server.logs.lines({ ...filter, app: name });
   }
 
+  /**
+   * Runs the schedule `cron` of the version `/<name>/` serves now, by hand, as if it were due
+   * (its `scheduled` handler in a worker, bounded by the app's `timeout`), and resolves with the
+   * outcome: `ok`, `error`, `timeout`, or `skipped` while a run of it is still going.
+   * @throws Error when that app has no such schedule
+   *
+   * @example
+   * expect(await emu.scheduled("reports", "0 3 * * *")).toBe("ok");
+   */
+  scheduled(name: string, cron: string): Promise<"ok" | "error" | "timeout" | "skipped"> {
+    if (this.#disposing) return Promise.reject(new EmulatorError("DISPOSED", "the emulator was disposed"));
+    return this.#server.schedules.runNow(name, cron);
+  }
+
   /** What `/_/stats` answers: metrics, live workers, apps. */
   stats(): ReturnType<RunningServer["stats"]> {
     return this.#server.stats();
@@ -304,5 +324,11 @@ export class Emulator {
     await new Promise((resolve) => setImmediate(resolve));
     const unsettled = () => pool.pendingTransitions() > 0 || this.#outstanding > pool.busy();
     while (unsettled() && realClock.now() < deadline) await Bun.sleep(1);
+    // A scheduled run fired by this step runs in real time: it gets a moment to finish before
+    // virtual time moves on (else the next step could pass its timeout first). A run that
+    // takes longer (one that never ends) meets its timeout on the clock, as in production.
+    const runs = this.#server.schedules;
+    const runDeadline = realClock.now() + RUN_SETTLE_MS;
+    while (runs.running > 0 && realClock.now() < runDeadline) await Bun.sleep(1);
   }
 }

@@ -14,10 +14,24 @@ export interface AppModule {
   websocket?: AppWebSocketHandlers;
   /** Exact-path routes, answered before `fetch`: a `Response`, a handler, or a method map. */
   routes?: Record<string, AppRoute>;
+  /**
+   * A run of one of the worker config's `schedules` (its `cron` as written, and the time it was
+   * due, ms since the epoch). Bounded by the config's `timeout`; a throw or rejection counts as
+   * an `error` outcome.
+   */
+  scheduled?(event: ScheduledEvent): void | Promise<void>;
   /** Called when the worker becomes idle (no request in flight). */
   onIdle?(): void | Promise<void>;
   /** Called once before the worker is terminated. */
   onTerminate?(): void | Promise<void>;
+}
+
+/** What the app's `scheduled` handler receives. */
+export interface ScheduledEvent {
+  /** The schedule's `cron`, as the worker config has it. */
+  cron: string;
+  /** When the run was due, in milliseconds since the epoch. */
+  scheduledTime: number;
 }
 
 /** What an app's `fetch` receives as its second argument: the part of Bun's `Server` the runtime offers. */

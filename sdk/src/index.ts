@@ -6,7 +6,15 @@
  * export default defineWorker({ timeout: 10 });
  */
 
-export type { AppHandler, AppModule, AppRoute, AppServer, AppWebSocket, AppWebSocketHandlers } from "./app.ts";
+export type {
+  AppHandler,
+  AppModule,
+  AppRoute,
+  AppServer,
+  AppWebSocket,
+  AppWebSocketHandlers,
+  ScheduledEvent,
+} from "./app.ts";
 // Apps
 export { defineApp } from "./app.ts";
 // Validation messages
@@ -21,15 +29,19 @@ export type {
   RequestEndEvent,
   ResolvedApp,
   RuntimeConfig,
+  ScheduleInfo,
   WorkerEvent,
   WorkerEventType,
   WorkerInfo,
 } from "./plugin.ts";
 // Plugins
 export { definePlugin, PluginOptionsError, pluginSchema } from "./plugin.ts";
+// Scheduled handlers
+export { checkTimezone, parseCron } from "./schedule.ts";
 export type { WorkerConfig, WorkerConfigInput } from "./worker-config.ts";
 // Worker config
 export {
   defineWorker,
+  scheduleSchema,
   workerConfigSchema,
 } from "./worker-config.ts";

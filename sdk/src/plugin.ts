@@ -59,6 +59,13 @@ export interface WorkerEvent {
   reason?: string;
 }
 
+/** One app's schedule and its runs by outcome since the server started. */
+export interface ScheduleInfo {
+  app: string;
+  cron: string;
+  counts: { ok: number; error: number; timeout: number; skipped: number };
+}
+
 /** The runtime's settings, as plugins may read them (no secrets). */
 export interface RuntimeConfig {
   appsDir: string;
@@ -76,6 +83,8 @@ export interface InitContext {
   logger: PluginLogger;
   /** Read-only view of the pool. */
   pool: { workers(): WorkerInfo[] };
+  /** Read-only view of the apps' schedules and what their runs came to (counts since start). */
+  schedules?: { list(): ScheduleInfo[] };
   /** Subscribe to request outcomes (for metrics): called once per answered request. */
   onRequestEnd(listener: (event: RequestEndEvent) => void): void;
   /** Subscribe to lifecycle events. */

@@ -13,6 +13,7 @@ describe("worker config schema", () => {
       autoInstall: false,
       env: {},
       isolation: "thread",
+      schedules: [],
       concurrency: 100,
       maxWorkers: 1,
       maxQueue: 100,

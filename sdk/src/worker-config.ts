@@ -1,5 +1,25 @@
 import { z } from "zod";
 import { formatIssues } from "./format-issues.ts";
+import { parseCron } from "./schedule.ts";
+
+/** One scheduled run of the app's `scheduled` handler (docs: scheduled handlers). */
+export const scheduleSchema = z
+  .object({
+    cron: z
+      .string()
+      .min(1)
+      .describe("Five fields (minute hour day-of-month month day-of-week), or six with seconds first"),
+    timezone: z.string().min(1).optional().describe("IANA time zone the cron is read in. Default: UTC"),
+  })
+  .strict()
+  .superRefine((schedule, ctx) => {
+    try {
+      parseCron(schedule.cron, schedule.timezone);
+    } catch (error) {
+      const path = /^unknown timezone/.test((error as Error).message) ? ["timezone"] : ["cron"];
+      ctx.addIssue({ code: "custom", message: (error as Error).message, path });
+    }
+  });
 
 /**
  * The one schema for an app version's config (`worker.jsonc` or `worker.config.ts`).
@@ -43,6 +63,11 @@ export const workerConfigSchema = z
       .describe(
         "thread: a worker thread in the server's process (fast; for code you trust). process: each worker is its own sandboxed OS process (docs/isolation.md)",
       ),
+    schedules: z
+      .array(scheduleSchema)
+      .max(100)
+      .default([])
+      .describe("Runs of the app's scheduled({ cron, scheduledTime }) handler, on the version /<name>/ serves"),
     concurrency: z.number().int().positive().default(100).describe("Most in-flight requests per worker"),
     maxWorkers: z.number().int().positive().default(1).describe("Most workers of this version at once"),
     maxQueue: z.number().int().min(0).default(100).describe("Requests waiting for a worker slot; beyond it, 503"),

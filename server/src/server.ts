@@ -11,10 +11,10 @@ import { dashboardRoutes } from "./dashboard/routes.tsx";
 import { BuntimeError, errorResponse } from "./errors.ts";
 import { internalRoutes, statsJson } from "./http/internal.ts";
 import { createPipeline } from "./http/pipeline.ts";
-import { LogHub } from "./logs/hub.ts";
-import { logRoutes } from "./logs/routes.ts";
 import { websocketHandlers } from "./http/websocket.ts";
 import { createIsolation, secretPaths } from "./isolation/isolation.ts";
+import { LogHub } from "./logs/hub.ts";
+import { logRoutes } from "./logs/routes.ts";
 import { PluginHost } from "./plugins/host.ts";
 import { loadPlugins } from "./plugins/load.ts";
 import type { Clock } from "./pool/clock.ts";
@@ -23,6 +23,8 @@ import { type CloseReport, WorkerPool } from "./pool/pool.ts";
 import type { PoolTiming } from "./pool/timing.ts";
 import { Releases } from "./releases/releases.ts";
 import { releaseRoutes } from "./releases/routes.ts";
+import type { Scheduler } from "./schedules/scheduler.ts";
+import { startScheduler } from "./schedules/start.ts";
 import { StatsCollector } from "./stats/collector.ts";
 import type { KeyStore } from "./store/keys.ts";
 import { openStore } from "./store/open.ts";
@@ -69,6 +71,8 @@ export interface RunningServer {
   readonly releases: Releases;
   /** Apps' log lines (docs/logs.md). */
   readonly logs: LogHub;
+  /** The apps' schedules (docs: scheduled handlers): `runNow` runs one by hand. */
+  readonly schedules: Scheduler;
   /** What `/_/stats` answers: metrics, live workers and apps. */
   stats(): ReturnType<typeof statsJson>;
   /** Serves one request in-process, through the same pipeline as the socket. */
@@ -144,13 +148,19 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     reload: (app, forward) => catalog.resolveApp(app.name, forward.range),
   });
   const stats = new StatsCollector(counters, pool.events);
-  await plugins.init(pool, {
-    appsDir: env.APPS_DIR,
-    poolSize: env.POOL_SIZE,
-    maxBodySize: env.MAX_BODY_SIZE,
-    shutdownTimeoutSeconds: env.SHUTDOWN_TIMEOUT,
-    nodeId: node,
-  });
+  // Started once the releases are known (the version `/<name>/` serves); the metrics read it.
+  let scheduler: Scheduler | undefined;
+  await plugins.init(
+    pool,
+    {
+      appsDir: env.APPS_DIR,
+      poolSize: env.POOL_SIZE,
+      maxBodySize: env.MAX_BODY_SIZE,
+      shutdownTimeoutSeconds: env.SHUTDOWN_TIMEOUT,
+      nodeId: node,
+    },
+    { schedules: () => scheduler?.list() ?? [] },
+  );
   logLifecycle(pool, logger);
   catalog.watch();
   const unwatchPool = catalog.onChange((key) => pool.retire(key, "changed"));
@@ -178,6 +188,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     logger,
   });
   await releases.start();
+  const schedules = await startScheduler({
+    catalog,
+    releases,
+    pool,
+    logger,
+    leases: store.kind === "files" ? undefined : { store: store.leases, holder: node },
+  });
+  scheduler = schedules.scheduler;
   const appExists = (app: string) => catalog.versions(app) !== undefined;
   const logs = new LogHub(pool.events, appExists);
 
@@ -194,6 +212,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     isolation: isolation.report,
     holderOf: (name, version) => releases.holderOf(name, version),
     logs,
+    schedules: schedules.scheduler,
   });
   internal.route(INTERNAL_PREFIX, own);
   internal.route(`${INTERNAL_PREFIX}/keys`, admin.routes);
@@ -245,6 +264,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     });
   } catch (error) {
     // Undo the start so a failed listen (port in use) leaves nothing running.
+    schedules.close();
     unwatch();
     catalog.close();
     releases.close();
@@ -261,6 +281,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const stop = (graceMs = env.SHUTDOWN_TIMEOUT * 1000) => {
     stopping ??= (async () => {
       draining = true;
+      schedules.close();
       unwatch();
       catalog.close();
       releases.close();
@@ -289,7 +310,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     cluster,
     releases,
     logs,
-    stats: () => statsJson({ pool, stats, catalog, node, isolation: isolation.report, logs }),
+    schedules: schedules.scheduler,
+    stats: () =>
+      statsJson({ pool, stats, catalog, node, isolation: isolation.report, logs, schedules: schedules.scheduler }),
     // Without a connection nothing upgrades: the pipeline answers every request made in-process.
     fetch: (request) => Promise.resolve(handle(request)) as Promise<Response>,
     stop,

@@ -13,6 +13,7 @@ import {
   type InitMessage,
   type RequestMessage,
   receive,
+  type ScheduledMessage,
   unreachable,
 } from "../protocol/protocol.ts";
 import { inlineText, isWholeBody, patchResponse, WHOLE_BODY_LIMIT } from "./app-response.ts";
@@ -89,6 +90,9 @@ function dispatch(message: HostMessage): void {
       return;
     case "stop":
       void stop();
+      return;
+    case "scheduled":
+      void runScheduled(message);
       return;
     case "ws-open":
       sockets.opened(message.socket, message.remoteAddress);
@@ -183,6 +187,21 @@ async function serve(message: RequestMessage): Promise<void> {
       aborts.delete(id);
       afterRequest();
     }
+  }
+}
+
+/** A run of the app's `scheduled` handler: 204 when it ended, an app error when it threw. */
+async function runScheduled(message: ScheduledMessage): Promise<void> {
+  const { id, cron, scheduledTime } = message;
+  try {
+    if (typeof app?.scheduled !== "function")
+      throw new Error("the app has no scheduled({ cron, scheduledTime }) handler");
+    await app.scheduled({ cron, scheduledTime });
+    post({ type: "response-head", id, status: 204, statusText: "", headers: [], body: null });
+  } catch (error) {
+    post({ type: "app-error", id, message: describe(error), midStream: false });
+  } finally {
+    afterRequest();
   }
 }
 

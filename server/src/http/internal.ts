@@ -24,6 +24,8 @@ export interface InternalDeps {
   holderOf?: (name: string, version: string) => string | undefined;
   /** Apps' log lines (docs/logs.md): lines taken and dropped per app, in `/_/stats`. */
   logs?: { toJSON(): unknown };
+  /** The apps' schedules and their last runs and counts (docs: scheduled handlers), in `/_/stats`. */
+  schedules?: { toJSON(): unknown };
 }
 
 /** The runtime's own routes under `/_/` (docs/routes.md#internal-routes); plugins mount theirs beside these. */
@@ -50,13 +52,16 @@ export function metricsJson(deps: Pick<InternalDeps, "pool" | "stats" | "node">)
 }
 
 /** `/_/stats`: metrics, one entry per live worker, and the apps on disk. */
-export function statsJson(deps: Pick<InternalDeps, "pool" | "stats" | "catalog" | "isolation" | "node" | "logs">) {
+export function statsJson(
+  deps: Pick<InternalDeps, "pool" | "stats" | "catalog" | "isolation" | "node" | "logs" | "schedules">,
+) {
   return {
     metrics: metricsJson(deps),
     workers: deps.pool.snapshot(),
     apps: appsSummary(deps.catalog),
     ...(deps.isolation && { isolation: deps.isolation }),
     ...(deps.logs && { logs: deps.logs.toJSON() }),
+    ...(deps.schedules && { schedules: deps.schedules.toJSON() }),
   };
 }
 

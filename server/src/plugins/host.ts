@@ -4,6 +4,7 @@ import type {
   RequestContext,
   RequestEndEvent,
   RuntimeConfig,
+  ScheduleInfo,
   WorkerEvent,
   WorkerEventType,
 } from "@buntime/sdk";
@@ -59,7 +60,7 @@ export class PluginHost {
    * plugin whose `onInit` throws stops the start (PluginLoadError); any other is dropped with a
    * warning, and so is every plugin that depends on a dropped one.
    */
-  async init(pool: WorkerPool, config: RuntimeConfig): Promise<void> {
+  async init(pool: WorkerPool, config: RuntimeConfig, views: { schedules?: () => ScheduleInfo[] } = {}): Promise<void> {
     this.#wireWorkerEvents(pool.events);
     const dropped = new Set<string>();
     for (const plugin of this.plugins) {
@@ -76,6 +77,7 @@ export class PluginHost {
         config: Object.freeze({ ...config }),
         logger: this.#logger.child({ plugin: plugin.name }),
         pool: { workers: () => pool.snapshot() },
+        ...(views.schedules && { schedules: { list: views.schedules } }),
         onRequestEnd: (listener) => this.#requestEndListeners.push(listener),
         onWorkerEvent: (listener) => this.#workerListeners.push(listener),
       };

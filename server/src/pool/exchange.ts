@@ -23,6 +23,11 @@ export interface ForwardedRequest {
   range?: string;
   /** Times it was dispatched again because its version was replaced while it waited. */
   retries?: number;
+  /**
+   * Not a request but a run of the app's `scheduled` handler (`schedules/`): the worker answers
+   * 204 when it ended, an app error when it threw; `request` is a stand-in.
+   */
+  scheduled?: { cron: string; scheduledTime: number };
 }
 
 /** The responses whose body the app was still streaming when their head arrived, to their exchange. */
@@ -90,6 +95,10 @@ export class Exchange {
 
   /** Sends the request; small bodies of known length travel inline, others are pulled. */
   start(forward: ForwardedRequest): void {
+    if (forward.scheduled) {
+      this.#send({ type: "scheduled", id: this.id, ...forward.scheduled });
+      return;
+    }
     const { request } = forward;
     if (request.body === null) {
       this.#sendRequest(forward, null);

@@ -4,9 +4,15 @@ import { type HostMessage, WS_FLOW } from "../protocol/protocol.ts";
 import { type ClientSocket, HostSocket, topicOf, upgradeOf } from "./socket.ts";
 
 /** A fake Bun ServerWebSocket whose buffered amount the test sets. */
-function fakeClient() {
+interface FakeClient extends ClientSocket {
+  buffered: number;
+  sent: (string | Uint8Array)[];
+  calls: string[];
+}
+
+function fakeClient(): FakeClient {
   const calls: string[] = [];
-  const client = {
+  const client: FakeClient = {
     remoteAddress: "127.0.0.1",
     buffered: 0,
     sent: [] as (string | Uint8Array)[],
@@ -27,12 +33,12 @@ function fakeClient() {
     pause: () => calls.push("pause"),
     resume: () => calls.push("resume"),
     getBufferedAmount: () => client.buffered,
-    cork<T>(callback: (ws: typeof client) => T): T {
+    cork<T>(callback: (ws: FakeClient) => T): T {
       calls.push("cork");
       return callback(client);
     },
   };
-  return client satisfies ClientSocket;
+  return client;
 }
 
 function socketWith() {

@@ -138,8 +138,20 @@ export interface WsDrainMessage {
   bytes: number;
 }
 
+/**
+ * Run the app's `scheduled({ cron, scheduledTime })` as exchange `id`: the worker answers a
+ * `response-head` (204, no body) when it ended, `app-error` when it threw or there is none.
+ */
+export interface ScheduledMessage {
+  type: "scheduled";
+  id: number;
+  cron: string;
+  scheduledTime: number;
+}
+
 /** Host → worker. */
 export type HostMessage =
+  | ScheduledMessage
   | WsOpenMessage
   | WsMessageMessage
   | WsCloseMessage

@@ -46,7 +46,12 @@ export const metricsPlugin = definePlugin({
     });
     return {
       onInit(ctx) {
-        metrics = createMetricsRegistry({ ...opts, workers: () => ctx.pool.workers(), node: ctx.config.nodeId });
+        metrics = createMetricsRegistry({
+          ...opts,
+          workers: () => ctx.pool.workers(),
+          schedules: () => ctx.schedules?.list() ?? [],
+          node: ctx.config.nodeId,
+        });
         const m = metrics;
         ctx.onRequestEnd((event) => m.onRequestEnd(event));
         ctx.onWorkerEvent((type, event) => m.onWorkerEvent(type, event));

@@ -1,5 +1,5 @@
 import { readdirSync } from "node:fs";
-import type { RequestEndEvent, WorkerEvent, WorkerEventType, WorkerInfo } from "@buntime/sdk";
+import type { RequestEndEvent, ScheduleInfo, WorkerEvent, WorkerEventType, WorkerInfo } from "@buntime/sdk";
 import { Counter, Gauge, Histogram, type OpenMetricsContentType, openMetricsContentType, Registry } from "prom-client";
 
 /**
@@ -11,6 +11,8 @@ export function createMetricsRegistry(options: {
   prefix: string;
   buckets: number[];
   workers: () => WorkerInfo[];
+  /** The apps' schedules and their runs by outcome (counts since start). */
+  schedules?: () => ScheduleInfo[];
   /** This node's id: `<prefix>node_info{node="…"} 1`, to join other series to a node. */
   node?: string;
 }) {
@@ -70,6 +72,21 @@ export function createMetricsRegistry(options: {
     registers,
     collect() {
       this.set(options.workers().reduce((sum, w) => sum + w.inFlight, 0));
+    },
+  });
+  new Counter({
+    name: `${p}schedule_runs_total`,
+    help: "Runs of apps' scheduled handlers, by app, cron and outcome (ok, error, timeout, skipped)",
+    labelNames: ["app", "cron", "outcome"] as const,
+    registers,
+    collect() {
+      // The scheduler keeps the counts (one place); the counter shows them.
+      this.reset();
+      for (const schedule of options.schedules?.() ?? []) {
+        for (const [outcome, count] of Object.entries(schedule.counts)) {
+          this.inc({ app: schedule.app, cron: schedule.cron, outcome }, count);
+        }
+      }
     },
   });
   new Gauge({

@@ -1,0 +1,106 @@
+/**
+ * Scheduled handlers (docs: scheduled handlers) in the emulator under virtual time: runs fire on
+ * clock.advance through real workers, with their outcomes in /_/stats; by hand with
+ * emu.scheduled; a bad cron is refused when the config loads, naming the field.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { resolve } from "node:path";
+import { createEmulator, type Emulator } from "buntime-emulator";
+import { normaliseConfig } from "../server/src/config/buntime-config.ts";
+import { createLogger } from "../server/src/util/log.ts";
+import { FIXTURE_APPS, ROOT, startTestServer } from "./_setup.ts";
+
+const CRON = resolve(FIXTURE_APPS, "cron/1.0.0");
+
+interface ScheduleStats {
+  app: string;
+  version: string;
+  cron: string;
+  counts: Record<"ok" | "error" | "timeout" | "skipped", number>;
+  lastRun: { outcome: string; error?: string } | null;
+}
+
+describe("schedules under the emulator's virtual clock", () => {
+  let emu: Emulator;
+  const schedule = (cron: string) =>
+    (emu.stats() as unknown as { schedules: ScheduleStats[] }).schedules.find((s) => s.cron === cron);
+
+  beforeAll(async () => {
+    emu = await createEmulator({ apps: { "cron@1.0.0": CRON }, clock: "virtual" });
+  });
+  afterAll(() => emu.dispose());
+
+  test("nothing runs until the clock moves; ten minutes run the every-minute schedule ten times, the five-minute one twice (error)", async () => {
+    expect(schedule("* * * * *")?.counts).toEqual({ ok: 0, error: 0, timeout: 0, skipped: 0 });
+    // From wherever the clock is, the next minute boundary is at most 60 s away.
+    await emu.clock.advance(10 * 60_000);
+    expect(schedule("* * * * *")?.counts).toEqual({ ok: 10, error: 0, timeout: 0, skipped: 0 });
+    expect(schedule("*/5 * * * *")?.counts).toEqual({ ok: 0, error: 2, timeout: 0, skipped: 0 });
+    expect(schedule("*/5 * * * *")?.lastRun?.error).toContain("five-minute job failed");
+    // A worker ran them (started for the first run: none was alive).
+    const runs = (await (await emu.fetch("/cron/")).json()) as { cron: string }[];
+    expect(runs.filter((r) => r.cron === "* * * * *").length).toBe(10);
+  }, 30_000);
+
+  test("by hand: emu.scheduled returns the outcome", async () => {
+    expect(await emu.scheduled("cron", "* * * * *")).toBe("ok");
+    expect(await emu.scheduled("cron", "*/5 * * * *")).toBe("error");
+    await expect(emu.scheduled("cron", "1 2 3 4 5")).rejects.toThrow('cron has no schedule "1 2 3 4 5"');
+  });
+
+  test("a run that outlasts the next due time: the late one is skipped; the app's timeout ends it (timeout)", async () => {
+    await emu.deploy("cron", "1.0.0", CRON, { timeout: 15, schedules: [{ cron: "*/10 * * * * *" }] });
+    expect(schedule("* * * * *")).toBeUndefined(); // the new config's schedules replace the old
+    await emu.clock.advance(40_000);
+    // Due every 10 s (four times), each run hangs until its 15 s timeout: run, skip, run, skip.
+    const counts = schedule("*/10 * * * * *")?.counts;
+    expect(counts?.ok).toBe(0);
+    expect(counts?.timeout).toBeGreaterThanOrEqual(1);
+    expect(counts?.skipped).toBe(2);
+    expect(schedule("*/10 * * * * *")?.lastRun?.outcome).toMatch(/^(timeout|skipped)$/);
+  }, 30_000);
+});
+
+describe("a real server", () => {
+  test("runs by hand land in /_/stats, the log and the metrics' counter by outcome", async () => {
+    const lines: string[] = [];
+    const server = await startTestServer(
+      {},
+      {
+        config: normaliseConfig({ plugins: ["@buntime/metrics"] }, ROOT),
+        logger: createLogger("info", { write: (line: string) => lines.push(line) }),
+      },
+    );
+    try {
+      expect(await server.schedules.runNow("cron", "* * * * *")).toBe("ok");
+      expect(await server.schedules.runNow("cron", "*/5 * * * *")).toBe("error");
+      const stats = (await (await server.admin("/_/stats")).json()) as { schedules: ScheduleStats[] };
+      expect(stats.schedules.find((s) => s.app === "cron" && s.cron === "* * * * *")?.counts.ok).toBe(1);
+      const prometheus = await (await server.admin("/_/metrics/prometheus")).text();
+      expect(prometheus).toContain('buntime_schedule_runs_total{app="cron",cron="* * * * *",outcome="ok"} 1');
+      expect(prometheus).toContain('buntime_schedule_runs_total{app="cron",cron="*/5 * * * *",outcome="error"} 1');
+      const logged = lines.map((l) => JSON.parse(l)).filter((l) => l.msg === "schedule run");
+      expect(logged.map((l) => [l.cron, l.outcome])).toEqual([
+        ["* * * * *", "ok"],
+        ["*/5 * * * *", "error"],
+      ]);
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+describe("config load", () => {
+  test("a bad cron is refused when the version's config loads, naming the field", async () => {
+    const server = await startTestServer();
+    try {
+      const response = await fetch(server.at("/bad-cron/"));
+      const body = (await response.json()) as { error: { code: string; message: string } };
+      expect(body.error.code).toBe("APP_CONFIG_INVALID");
+      expect(body.error.message).toContain("schedules.0.cron");
+      expect(body.error.message).toContain("bad minute field");
+    } finally {
+      await server.stop();
+    }
+  });
+});
