@@ -47,6 +47,7 @@ export async function startCluster(options: {
 }): Promise<TestCluster> {
   const pg = await startPostgres();
   const dir = mkdtempSync(join(tmpdir(), "buntime-cluster-"));
+  // Every node's buntime.jsonc, at `<dir>/buntime.json` (a node added later can take it too).
   const config = options.config === undefined ? undefined : join(dir, "buntime.json");
   if (config) writeFileSync(config, JSON.stringify(options.config));
   const nodes: TestNode[] = [];

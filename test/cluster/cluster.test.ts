@@ -4,9 +4,10 @@
  * decides between two nodes deploying the same version at once.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { join } from "node:path";
 import { killServerProcesses } from "../_server-process.ts";
 import { tarGz } from "../support/archives.ts";
-import { admin, appSource, startCluster, type TestCluster, type TestNode, waitFor } from "./_cluster.ts";
+import { admin, appSource, makeNode, startCluster, type TestCluster, type TestNode, waitFor } from "./_cluster.ts";
 
 let cluster: TestCluster;
 let a: TestNode;
@@ -147,6 +148,22 @@ describe("cluster", () => {
     expect((await fetch(c.at("/_/authz/policies/deny-guarded"), admin({ method: "DELETE" }))).status).toBe(204);
     for (const node of [a, b, c]) await waitFor(() => serves(node, "guarded", "1.0.0"), 2000);
   });
+
+  test("a node started while PostgreSQL is down starts unready, then loads the policies and syncs when it is back", async () => {
+    await cluster.pg.stop();
+    const late = await makeNode("node-late", cluster.dir, cluster.pg.url, join(cluster.dir, "buntime.json"));
+    try {
+      await late.start({ waitReady: false });
+      expect((await fetch(late.at("/_/health"))).status).toBe(200);
+      expect((await fetch(late.at("/_/ready"))).status).toBe(503);
+      await cluster.pg.start();
+      await waitFor(async () => (await fetch(late.at("/_/ready"))).status === 200, 20_000);
+      // Served only once the policies (a permit for every path) came from the store.
+      await waitFor(() => serves(late, "spread", "1.0.0"), 5000);
+    } finally {
+      await late.kill();
+    }
+  }, 60_000);
 
   test("a key created on A works on B; revoked on C, it is refused everywhere within 2 s", async () => {
     const res = await fetch(

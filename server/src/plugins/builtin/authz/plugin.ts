@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import { definePlugin, type RequestContext } from "@buntime/sdk";
 import { BuntimeError, errorResponse } from "../../../errors.ts";
+import { StoreError } from "../../../store/keys.ts";
 import { sharedStore } from "../../../store/shared.ts";
 import { isPublicRoute } from "../../../util/public-routes.ts";
 import { getIdentity } from "../identity.ts";
@@ -63,7 +64,19 @@ export const authzPlugin = definePlugin({
 
     return {
       async onInit(ctx) {
-        await store.load();
+        try {
+          await store.load();
+        } catch (error) {
+          // A shared store that is down at start must not stop the node: nothing is permitted
+          // until it answers, and its reconnection reloads the policies (the store notifies).
+          if (!(options.store === "shared" && error instanceof StoreError && error.code === "STORE_UNAVAILABLE")) {
+            throw error;
+          }
+          ctx.logger.warn("authz policies not loaded yet: the shared store is unreachable; denying until it answers", {
+            error: error.message,
+          });
+          return;
+        }
         ctx.logger.info("authz policies loaded", { policies: store.list().length, algorithm: options.algorithm });
       },
       onRequest(request, ctx) {
