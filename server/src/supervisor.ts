@@ -26,7 +26,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { envSchema } from "./constants.ts";
-import { superviseGroup } from "./processes/group.ts";
+import { type Group, superviseGroup } from "./processes/group.ts";
 import { keptEnvironment, readKeptEnvironment } from "./processes/handover.ts";
 import { PROCESS_DIR_VAR, PROCESS_INDEX_VAR } from "./processes/identity.ts";
 import { adoptServer, fromSubprocess, type SupervisedServer } from "./supervised-server.ts";
@@ -180,7 +180,11 @@ async function runGroup(
   dir = env?.[PROCESS_DIR_VAR],
 ): Promise<number> {
   try {
-    return await superviseGroup({
+    // Listening before the servers get the go-ahead (superviseGroup sends it): a signal is
+    // handled on the event loop, after `group` is set.
+    let group: Group | undefined;
+    for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) process.on(signal, () => group?.signal(signal));
+    group = superviseGroup({
       servers,
       deadlineMs,
       readySignal: READY_SIGNAL,
@@ -194,6 +198,7 @@ async function runGroup(
       onExit: killGroup,
       log: (line) => console.error(line),
     });
+    return await group.exited;
   } finally {
     if (dir) rmSync(dir, { recursive: true, force: true });
   }

@@ -42,12 +42,26 @@ interface Slot {
   timer: ReturnType<typeof setTimeout> | undefined;
 }
 
+/** A supervised group. */
+export interface Group {
+  /**
+   * Resolves once every process has exited after a signal (or after a configuration error, or,
+   * when the group cannot restart, after each has exited), with the worst exit status seen then
+   * (0 when all exited cleanly).
+   */
+  readonly exited: Promise<number>;
+  /** SIGTERM/SIGINT: stop every process (no more restarts); SIGHUP: pass it on. */
+  signal(signal: "SIGTERM" | "SIGINT" | "SIGHUP"): void;
+}
+
 /**
- * Supervises the group until every process has exited after a signal (or after a configuration
- * error, or, when it cannot restart, after each has exited); resolves with the worst exit status
- * seen then (0 when all exited cleanly).
+ * Supervises `options.servers`, sending each the ready signal.
+ * @example
+ * const group = superviseGroup({ servers, deadlineMs, restart, readySignal: "SIGUSR2", onExit, log });
+ * process.on("SIGTERM", () => group.signal("SIGTERM"));
+ * process.exit(await group.exited);
  */
-export function superviseGroup(options: GroupOptions): Promise<number> {
+export function superviseGroup(options: GroupOptions): Group {
   const now = options.now ?? (() => performance.now());
   const done = Promise.withResolvers<number>();
   const slots: Slot[] = options.servers.map(() => ({
@@ -64,7 +78,6 @@ export function superviseGroup(options: GroupOptions): Promise<number> {
   const settle = () => {
     if (slots.some((slot) => slot.server || slot.pending)) return;
     clearTimeout(deadline);
-    for (const signal of SIGNALS) process.off(signal, handlers[signal]);
     done.resolve(status);
   };
 
@@ -141,19 +154,15 @@ export function superviseGroup(options: GroupOptions): Promise<number> {
     server.kill(stopping ? "SIGTERM" : options.readySignal);
   };
 
-  const handlers = {
-    SIGTERM: () => stop("SIGTERM"),
-    SIGINT: () => stop("SIGINT"),
-    SIGHUP: () => {
-      for (const slot of slots) slot.server?.kill("SIGHUP");
-    },
-  } satisfies Record<(typeof SIGNALS)[number], () => void>;
-  for (const signal of SIGNALS) process.on(signal, handlers[signal]);
   options.servers.forEach((server, index) => {
     watch(index, server);
     server.kill(options.readySignal);
   });
-  return done.promise;
+  return {
+    exited: done.promise,
+    signal(signal) {
+      if (signal === "SIGHUP") for (const slot of slots) slot.server?.kill("SIGHUP");
+      else stop(signal);
+    },
+  };
 }
-
-const SIGNALS = ["SIGTERM", "SIGINT", "SIGHUP"] as const;
