@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { formatIssues } from "@buntime/sdk";
 import { z } from "zod";
@@ -69,6 +70,11 @@ export const envSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, "letters, digits, . _ - (at most 128)")
     .optional(),
+  /**
+   * Server processes on this machine sharing PORT (docs/cluster.md#processes): a whole number, or
+   * `auto` for one per core. The supervisor starts them and restarts a crashed one.
+   */
+  BUNTIME_PROCESSES: z.union([z.literal("auto").transform(() => availableParallelism()), intFrom(1, 256)]).default(1),
 });
 
 export type ServerEnv = z.output<typeof envSchema>;
