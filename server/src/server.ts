@@ -246,6 +246,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     server = Bun.serve({
       port: env.PORT,
       hostname: env.HOST,
+      // BUNTIME_PROCESSES > 1: the group's processes listen on the same port and the kernel
+      // spreads connections among them (docs/cluster.md#processes). Alone, a port in use is an error.
+      reusePort: env.BUNTIME_PROCESSES > 1,
       // Idle keep-alive connections are closed; the pipeline lifts it while an answer is
       // pending or an app's body streams (apps' own `timeout` bounds those): http/idle-timeout.ts.
       idleTimeout: env.HTTP_IDLE_TIMEOUT,
