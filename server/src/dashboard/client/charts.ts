@@ -25,15 +25,22 @@ export class Charts {
   draw(series: Series): void {
     if (typeof uPlot === "undefined") return;
     this.#set("chart-rps", series.t, [["req/s", series.rps]]);
-    this.#set("chart-latency", series.t, [
-      ["p50 ms", series.p50],
-      ["p99 ms", series.p99],
-    ]);
+    // Log scale: p50 is often a fraction of a millisecond while p99 is tens; 0 (no request) is a gap.
+    const positive = (values: (number | null)[]) => values.map((v) => (v !== null && v > 0 ? v : null));
+    this.#set(
+      "chart-latency",
+      series.t,
+      [
+        ["p50 ms", positive(series.p50)],
+        ["p99 ms", positive(series.p99)],
+      ],
+      true,
+    );
     const errors = [...series.errors].map(([code, values]) => [code, values] as [string, (number | null)[]]);
     this.#set("chart-errors", series.t, errors.length > 0 ? errors : [["no errors", series.t.map(() => 0)]]);
   }
 
-  #set(id: string, t: number[], lines: [string, (number | null)[]][]): void {
+  #set(id: string, t: number[], lines: [string, (number | null)[]][], log = false): void {
     const container = maybeId(id);
     if (!container) return;
     const labels = lines.map(([label]) => label).join("\n");
@@ -49,8 +56,8 @@ export class Charts {
         width: Math.max(container.clientWidth - 8, 300),
         height: HEIGHT,
         series: [{}, ...lines.map(([label], i) => ({ label, stroke: PALETTE[i % PALETTE.length], width: 2 }))],
-        axes: [{}, { size: 50 }],
-        scales: { y: { range: (_u, _min, max) => [0, Math.max(max, 1)] } },
+        axes: [{}, { size: 64 }],
+        scales: log ? { y: { distr: 3, log: 10 } } : { y: { range: (_u, _min, max) => [0, Math.max(max, 1)] } },
       };
       const plot = new uPlot(options, data, container);
       const observer = new ResizeObserver(() =>

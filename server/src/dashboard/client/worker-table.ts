@@ -7,12 +7,15 @@ import { byId, el } from "./dom.ts";
 import type { LiveWorker, WorkerEvent } from "./stats-types.ts";
 
 const ENDED_KEPT_MS = 60_000;
+/** Ended rows shown at most (the newest): a busy pool recycles often, live rows come first. */
+const ENDED_SHOWN = 12;
 
 interface Ended {
   key: string;
   state: string;
   at: number;
-  requests: number;
+  /** Its requests in the last snapshot that listed it (unknown for one that lived between two). */
+  requests: number | undefined;
 }
 
 export class WorkerTable {
@@ -88,8 +91,9 @@ export class WorkerTable {
     for (const [id, key] of this.#spawned) {
       if (!this.#ended.has(id)) rows.push(row(id, [key, "starting", "0", "0", "–", "0 s"]));
     }
-    for (const [id, ended] of this.#ended) {
-      const r = row(id, [ended.key, ended.state, String(ended.requests), "0", "–", "–"]);
+    const ended = [...this.#ended].sort(([, a], [, b]) => b.at - a.at).slice(0, ENDED_SHOWN);
+    for (const [id, { key, state, requests }] of ended) {
+      const r = row(id, [key, state, requests ? String(requests) : "–", "0", "–", "–"]);
       r.className = "ended";
       rows.push(r);
     }
