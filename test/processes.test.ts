@@ -150,10 +150,20 @@ describe("BUNTIME_PROCESSES=2", () => {
     expect(text.trimEnd().endsWith("# EOF")).toBe(true);
   });
 
-  test("SIGTERM ends every process and the supervisor within SHUTDOWN_TIMEOUT, exit 0", async () => {
+  test("SIGTERM: requests in flight in every process finish, then all exit within SHUTDOWN_TIMEOUT, exit 0", async () => {
     const pids = [...first];
+    const slow = Array.from({ length: 6 }, () => fetch(server.at("/whoami/?ms=1000"), { keepalive: false }));
+    // In flight when the scrape (which sums every process's gauge) says so.
+    const until = Date.now() + 10_000;
+    while (Date.now() < until) {
+      const text = await (await fetch(server.at("/_/metrics/prometheus"), { headers: ADMIN_HEADERS })).text();
+      const inFlight = [...text.matchAll(/^buntime_requests_in_flight\{process="\d+"\} (\d+)$/gm)];
+      if (inFlight.reduce((sum, match) => sum + Number(match[1]), 0) >= 6) break;
+    }
     const started = performance.now();
     server.proc.kill("SIGTERM");
+    const answers = await Promise.all(slow);
+    expect(answers.map((res) => res.status)).toEqual([200, 200, 200, 200, 200, 200]);
     expect(await server.proc.exited).toBe(0);
     expect(performance.now() - started).toBeLessThan(SHUTDOWN_TIMEOUT * 1000 + 3000);
     // Gone, or a zombie waiting for whoever inherited it to reap it: nothing runs.
