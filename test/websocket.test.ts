@@ -138,6 +138,24 @@ describe("WebSockets through a worker", () => {
   });
 });
 
+describe("in a worker process (isolation: process)", () => {
+  test("frames cross the process's channel in order, and its crash closes the socket with 1011", async () => {
+    const server = await startTestServer({}, { configOverride: () => ({ isolation: "process" }) });
+    try {
+      const socket = await openSocket(server.at("/ws-chat/?user=p"));
+      expect(String(await socket.nth(0))).toStartWith("hello p from ");
+      socket.ws.send(new Uint8Array([1, 2, 3]));
+      socket.ws.send("text");
+      expect(await socket.nth(1)).toEqual(new Uint8Array([1, 2, 3]));
+      expect(await socket.nth(2)).toBe("text");
+      socket.ws.send("exit");
+      expect((await socket.closed).code).toBe(1011);
+    } finally {
+      await server.stop();
+    }
+  }, 30_000);
+});
+
 describe("back-pressure", () => {
   test("a client that does not read, under an app flooding it, keeps the server's memory bounded", async () => {
     const server = await startTestServer();
