@@ -144,6 +144,8 @@ export class Emulator {
   #disposing: Promise<void> | undefined;
   /** `emu.fetch` calls not answered yet: the virtual clock waits for them to reach the pool. */
   #outstanding = 0;
+  /** The scheduler's `started` at the last settle: runs started since get a moment to finish. */
+  #runsSeen = 0;
   readonly #releases: ReleaseAdmin;
 
   /** @internal use `createEmulator` */
@@ -324,10 +326,12 @@ export class Emulator {
     await new Promise((resolve) => setImmediate(resolve));
     const unsettled = () => pool.pendingTransitions() > 0 || this.#outstanding > pool.busy();
     while (unsettled() && realClock.now() < deadline) await Bun.sleep(1);
-    // A scheduled run fired by this step runs in real time: it gets a moment to finish before
+    // A scheduled run started by this step runs in real time: it gets a moment to finish before
     // virtual time moves on (else the next step could pass its timeout first). A run that
     // takes longer (one that never ends) meets its timeout on the clock, as in production.
     const runs = this.#server.schedules;
+    if (runs.started === this.#runsSeen) return;
+    this.#runsSeen = runs.started;
     const runDeadline = realClock.now() + RUN_SETTLE_MS;
     while (runs.running > 0 && realClock.now() < runDeadline) await Bun.sleep(1);
   }

@@ -58,6 +58,9 @@ export class Scheduler {
     this.#wallNow = deps.wallNow ?? (() => anchor + deps.clock.now());
   }
 
+  /** Runs started since the scheduler was made (the emulator's clock gives new ones a moment). */
+  started = 0;
+
   /** Runs going now. */
   get running(): number {
     let running = 0;
@@ -187,6 +190,7 @@ export class Scheduler {
       return "skipped";
     }
     schedule.running = true;
+    this.started++;
     const started = this.#wallNow();
     try {
       if (leased && !(await this.#takeLease(schedule, scheduledTime))) return "skipped";
