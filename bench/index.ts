@@ -11,6 +11,7 @@ import { Workspace } from "./apps.ts";
 import { killAllChildren } from "./children.ts";
 import { machineFacts } from "./machine.ts";
 import { parseBenchArgs } from "./options.ts";
+import { setPinning } from "./pinning.ts";
 import { formatTable, type ScenarioOutcome, writeResults } from "./report.ts";
 import type { BenchContext } from "./scenario.ts";
 import { selectScenarios } from "./scenarios/index.ts";
@@ -23,6 +24,7 @@ let scenarios: ReturnType<typeof selectScenarios>;
 try {
   options = parseBenchArgs(Bun.argv.slice(2));
   scenarios = selectScenarios(options.only, options.against);
+  setPinning(options.cpus);
 } catch (error) {
   console.error((error as Error).message);
   process.exit(2);

@@ -15,3 +15,10 @@ test("--against with --only, or an empty ref, is refused with the flag named", (
   expect(() => parseBenchArgs(["--against", ""])).toThrow("--against");
   expect(() => parseBenchArgs(["--rounds", "0"])).toThrow("--rounds");
 });
+
+test("--cpus sets pinned mode; 0 or a non-number is refused", () => {
+  expect(parseBenchArgs(["--cpus", "1"]).cpus).toBe(1);
+  expect(parseBenchArgs([]).cpus).toBeUndefined();
+  expect(() => parseBenchArgs(["--cpus", "0"])).toThrow("--cpus");
+  expect(() => parseBenchArgs(["--cpus", "one"])).toThrow("--cpus");
+});

@@ -1,8 +1,9 @@
 /**
  * `bun bench [--quick] [--only <scenario>[,<scenario>…]] [--rounds N] [--seconds N]
- * [--against <git-ref>]`: the run's options, one schema with the defaults. `--quick` is a smoke
+ * [--against <git-ref>] [--cpus N]`: the run's options, one schema with the defaults. `--quick` is a smoke
  * run: fewer rounds, 1-second measurements and smaller catalogues; its numbers are for checking
- * the harness, not for comparing. `--against` compares another commit's runtime with this one's.
+ * the harness, not for comparing. `--against` compares another commit's runtime with this one's. `--cpus N`
+ * pins the server to N cores and wrk to another (pinning.ts).
  */
 import { parseArgs } from "node:util";
 import { formatIssues } from "@buntime/sdk";
@@ -20,6 +21,8 @@ export const benchOptionsSchema = z
     /** Seconds of load per measurement (after a warm-up of `warmupSeconds`). */
     seconds: z.number().int().min(1).default(3),
     warmupSeconds: z.number().int().min(1).default(1),
+    /** Pinned mode: the server on this many cores (`taskset`), wrk on the next one (see pinning.ts). */
+    cpus: z.number().int().min(1).optional(),
     /** wrk threads and connections; see README "Load settings" for why 1 and 32. */
     threads: z.number().int().min(1).default(1),
     connections: z.number().int().min(1).default(32),
@@ -58,12 +61,13 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       only: { type: "string", multiple: true },
       rounds: { type: "string" },
       seconds: { type: "string" },
+      cpus: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
     strict: true,
   });
   if (values.help) {
-    console.log("usage: bun bench [--quick] [--only <scenario>[,<scenario>…]] [--rounds N] [--seconds N]");
+    console.log("usage: bun bench [--quick] [--only <scenario>[,<scenario>…]] [--rounds N] [--seconds N] [--cpus N]");
     console.log(
       "       bun bench --against <git-ref> [--rounds N] [--seconds N]   (that commit's runtime vs this tree's)",
     );
@@ -71,7 +75,13 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
   }
   const only = (values.only ?? []).flatMap((entry) => entry.split(",")).filter(Boolean);
   const number = (text: string | undefined) => (text === undefined ? undefined : Number(text));
-  const given = { only, rounds: number(values.rounds), seconds: number(values.seconds), against: values.against };
+  const given = {
+    only,
+    rounds: number(values.rounds),
+    seconds: number(values.seconds),
+    cpus: number(values.cpus),
+    against: values.against,
+  };
   const result = benchOptionsSchema.safeParse({
     ...(values.quick ? { ...QUICK, quick: true } : {}),
     ...Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined)),

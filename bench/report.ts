@@ -1,6 +1,7 @@
 /**
  * The results: a table on stdout and a JSON file `bench/results/<YYYY-MM-DD>.json` (a `--quick`
- * run writes `<date>.quick.json`, so a smoke run never replaces the day's real numbers). A run
+ * run writes `<date>.quick.json`, so a smoke run never replaces the day's real numbers; a pinned
+ * run `<date>.cpus<N>.json`). A run
  * of some scenarios (`--only`) replaces theirs in the day's file and keeps the others.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -79,6 +80,9 @@ export function formatTable(outcomes: ScenarioOutcome[], machine: MachineFacts, 
     `Bun ${machine.bun} · ${machine.loadGenerator} · commit ${machine.commit} · load average ${machine.loadAverage.toFixed(2)} at start`,
     `${options.rounds} interleaved rounds (A B A B…), fresh servers each; load ${options.seconds} s after ${options.warmupSeconds} s warm-up, ` +
       `${options.threads} wrk thread × ${options.connections} connections unless the measure says otherwise${options.quick ? " · QUICK (smoke run)" : ""}`,
+    ...(options.cpus
+      ? [`PINNED: each server on ${options.cpus} core(s) (taskset), the load generator on another`]
+      : []),
     "value = median over rounds unless the measure names a percentile; ↑ higher is better, ↓ lower is better; A/B = A's value ÷ B's",
   ];
   const table = [render(lines[0] as string[]), rule, ...lines.slice(1).map(render)];
@@ -88,7 +92,7 @@ export function formatTable(outcomes: ScenarioOutcome[], machine: MachineFacts, 
 /** Writes (merging with the day's file) and returns the path written. */
 export function writeResults(outcomes: ScenarioOutcome[], machine: MachineFacts, options: BenchOptions): string {
   mkdirSync(RESULTS_DIR, { recursive: true });
-  const kind = `${options.quick ? ".quick" : ""}${options.against ? ".compare" : ""}`;
+  const kind = `${options.cpus ? `.cpus${options.cpus}` : ""}${options.quick ? ".quick" : ""}${options.against ? ".compare" : ""}`;
   const file = join(RESULTS_DIR, `${machine.date.slice(0, 10)}${kind}.json`);
   let scenarios: Record<string, unknown> = {};
   if (existsSync(file)) {

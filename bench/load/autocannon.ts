@@ -4,6 +4,7 @@
  * absolute numbers from the two are not comparable; the ratios are still meaningful.
  */
 import { runTracked } from "../children.ts";
+import { pinned } from "../pinning.ts";
 import type { LoadGenerator, LoadOptions, LoadResult } from "./load.ts";
 
 const PACKAGE = "autocannon@8";
@@ -37,7 +38,7 @@ async function runAutocannon(options: LoadOptions): Promise<LoadResult> {
     String(options.timeoutSeconds ?? 10),
     options.url,
   ];
-  const { stdout, stderr, code } = await runTracked(args);
+  const { stdout, stderr, code } = await runTracked(pinned(args, "load"));
   const json = stdout.slice(stdout.indexOf("{"));
   if (code !== 0 || !json) throw new Error(`autocannon failed (exit ${code}): ${stderr.trim()}`);
   const report = JSON.parse(json) as AutocannonReport;

@@ -1,6 +1,7 @@
 /** Load from `wrk`, in its own process; the numbers come from wrk-report.lua's JSON line. */
 import { join } from "node:path";
 import { runTracked } from "../children.ts";
+import { pinned } from "../pinning.ts";
 import type { LoadGenerator, LoadOptions, LoadResult } from "./load.ts";
 
 const REPORT_SCRIPT = join(import.meta.dir, "wrk-report.lua");
@@ -31,7 +32,7 @@ async function runWrk(binary: string, options: LoadOptions): Promise<LoadResult>
     REPORT_SCRIPT,
     options.url,
   ];
-  const { stdout, stderr, code } = await runTracked(args);
+  const { stdout, stderr, code } = await runTracked(pinned(args, "load"));
   const line = stdout.split("\n").find((l) => l.startsWith(MARKER));
   if (code !== 0 || !line) throw new Error(`wrk failed (exit ${code}): ${stderr.trim() || stdout.trim()}`);
   const report = JSON.parse(line.slice(MARKER.length)) as WrkReport;

@@ -7,13 +7,14 @@ import { compare } from "./compare.ts";
 import { cpu } from "./cpu.ts";
 import { dashboard } from "./dashboard.ts";
 import { emulator } from "./emulator.ts";
+import { hello } from "./hello.ts";
 import { isolation } from "./isolation.ts";
 import { memory } from "./memory.ts";
 import { plugins } from "./plugins.ts";
 import { processes } from "./processes.ts";
 import { recycle } from "./recycle.ts";
 import { sse } from "./sse.ts";
-import { bytes1m, bytes64k, hello, hono } from "./throughput.ts";
+import { bytes1m, bytes64k, hono } from "./throughput.ts";
 import { ws } from "./ws.ts";
 
 export const SCENARIOS: readonly Scenario[] = [

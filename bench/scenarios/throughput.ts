@@ -1,9 +1,9 @@
 /**
- * Scenarios `hello`, `hono`, `64k` and `1m`: warm requests per second through the runtime
+ * Scenarios `hono`, `64k` and `1m` (`hello`, with more sides, is hello.ts): warm requests per second through the runtime
  * (main thread → worker thread → main thread) and from plain Bun.serve running the same module
  * in its main thread. The ratio is the share of plain Bun's throughput the runtime keeps.
  */
-import { BYTES, HELLO, HONO_JSON, NO_RECYCLE, writeApp } from "../apps.ts";
+import { BYTES, HONO_JSON, NO_RECYCLE, writeApp } from "../apps.ts";
 import type { LoadResult } from "../load/load.ts";
 import { errorNotes, interleave, startSide, warmAndLoad, withServer } from "../measure.ts";
 import type { Scenario } from "../scenario.ts";
@@ -56,15 +56,6 @@ function shortNotes(workload: Workload, results: LoadResult[]): string[] {
   const short = results.filter((r) => r.requests > 0 && r.bytes / r.requests < workload.minBytes);
   return short.length > 0 ? [`${short.length} run(s) averaged under ${workload.minBytes} bytes per response`] : [];
 }
-
-export const hello = throughputScenario({
-  name: "hello",
-  measure: "hello (plain text)",
-  app: "hello",
-  source: HELLO,
-  path: "/",
-  minBytes: 13,
-});
 
 export const hono = throughputScenario({
   name: "hono",

@@ -4,6 +4,7 @@
  * and in how an app's path maps to a URL.
  */
 import { type Child, spawnTracked } from "../children.ts";
+import { pinned } from "../pinning.ts";
 
 /** A started server. */
 export interface ServerHandle {
@@ -39,7 +40,7 @@ const STOP_LIMIT_MS = 5_000;
 /** Spawns `cmd` and resolves once it prints `listening on http://…`. */
 export async function spawnServer(options: SpawnServerOptions): Promise<ServerHandle> {
   const started = performance.now();
-  const child = spawnTracked(options.cmd, { env: options.env });
+  const child = spawnTracked(pinned(options.cmd, "server"), { env: options.env });
   const problems: string[] = [];
   const tail: string[] = [];
   const onLine = (line: string) => {
