@@ -25,6 +25,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { nodeId } from "./cluster/node-id.ts";
 import { envSchema } from "./constants.ts";
 import { type Group, superviseGroup } from "./processes/group.ts";
 import { keptEnvironment, readKeptEnvironment } from "./processes/handover.ts";
@@ -139,6 +140,8 @@ async function startGroup(entry: string, deadlineMs: number, count: number): Pro
   const env = { ...process.env } as Record<string, string>;
   if ((env.PORT || "8000") === "0") env.PORT = String(freePort(env.HOST || "0.0.0.0"));
   env[PROCESS_DIR_VAR] = mkdtempSync(join(tmpdir(), "buntime-processes-"));
+  // One node, whichever process answers: the default id (host name + pid) is the supervisor's.
+  env.BUNTIME_NODE_ID ||= nodeId(undefined);
   const started = await Promise.all(
     Array.from({ length: count }, (_, index) => spawnServer(entry, env, index, index === 0)),
   );
