@@ -67,7 +67,10 @@ function identityOf(sub: string, role: Role, credential: "api-key" | "admin-toke
  */
 function refusal(r: Refusal, request: Request, path: string): Response {
   if (r.code === "UNAUTHENTICATED" && request.method === "GET" && isDashboardPage(path)) {
-    return new Response(null, { status: 303, headers: { location: DASHBOARD_LOGIN_PATH, "cache-control": "no-store" } });
+    return new Response(null, {
+      status: 303,
+      headers: { location: DASHBOARD_LOGIN_PATH, "cache-control": "no-store" },
+    });
   }
   const headers: Record<string, string> =
     r.code === "UNAUTHENTICATED" ? { "www-authenticate": 'Bearer realm="buntime"' } : {};

@@ -11,6 +11,7 @@ import { isAppName } from "../apps/resolve.ts";
 import { errorResponse, toBuntimeError } from "../errors.ts";
 import { describe } from "../http/deployments.ts";
 import type { WorkerPool } from "../pool/pool.ts";
+import type { StatsCollector } from "../stats/collector.ts";
 import type { Logger } from "../util/log.ts";
 import { assetRoutes } from "./assets.ts";
 import { AppPage } from "./pages/app-page.tsx";
@@ -25,6 +26,7 @@ export interface DashboardDeps {
   catalog: AppCatalog;
   pool: WorkerPool;
   guard: AdminGuard;
+  stats: StatsCollector;
   logger: Logger;
 }
 
@@ -43,6 +45,8 @@ export function dashboardRoutes(deps: DashboardDeps): Hono {
   routes.route("/assets", assetRoutes(deps.logger));
   routes.route("/session", sessionRoutes(guard));
   routes.get("/login", (c) => c.html(<Login />));
+  // The charts' first 15 minutes (overall), second by second; `/_/sse` carries each new second.
+  routes.get("/history", (c) => c.json({ seconds: deps.stats.perSecond.window(Date.now()) }));
 
   routes.get("/", async (c) => {
     const viewer = await viewerOf(guard, c.req.raw);

@@ -35,10 +35,18 @@ export function internalRoutes(deps: InternalDeps): Hono {
   routes.get("/ready", (c) => (deps.isReady() ? c.json({ status: "ready" }) : c.json({ status: "not ready" }, 503)));
   routes.get("/metrics", (c) => c.json(metricsJson(deps)));
   routes.get("/stats", (c) => c.json(statsJson(deps)));
-  // The live workers ride along each second, so the dashboard's table needs no polling.
+  // The live workers and the last whole second's figures ride along each second: the dashboard
+  // needs no polling.
   routes.get(
     "/sse",
-    sseRoute({ pool: deps.pool, stats: () => ({ ...metricsJson(deps), liveWorkers: deps.pool.snapshot() }) }),
+    sseRoute({
+      pool: deps.pool,
+      stats: () => ({
+        ...metricsJson(deps),
+        liveWorkers: deps.pool.snapshot(),
+        lastSecond: deps.stats.perSecond.lastSecond(Date.now()),
+      }),
+    }),
   );
   routes.route("/deployments", deploymentRoutes(deps));
   return routes;

@@ -3,6 +3,7 @@ import type { PoolCounters } from "../pool/counters.ts";
 import type { PoolEmitter } from "../pool/events.ts";
 import { LatencyWindow } from "./latency.ts";
 import { PerAppStats } from "./per-app.ts";
+import { PerSecondHistory } from "./per-second.ts";
 
 /**
  * The runtime's own numbers behind `/_/metrics` (JSON): requests by status class, runtime
@@ -12,6 +13,8 @@ export class StatsCollector {
   readonly latency = new LatencyWindow();
   /** The same figures per app (the dashboard's per-app charts). */
   readonly perApp = new PerAppStats();
+  /** The last 15 minutes second by second (the dashboard's charts, from the moment they open). */
+  readonly perSecond = new PerSecondHistory();
   readonly #byStatus: Record<string, number> = {};
   readonly #errorsByCode: Record<string, number> = {};
   /**
@@ -51,6 +54,8 @@ export class StatsCollector {
     if (event.app !== undefined && event.version !== undefined) bump(this.#byVersion, `${event.app}@${event.version}`);
     this.latency.record(event.durationMs);
     if (event.app) this.perApp.record(event.app, statusClass, event.code, event.durationMs);
+    // Wall-clock time: the charts plot calendar seconds (a read, not a timer).
+    this.perSecond.record(event.durationMs, event.code, Date.now());
   }
 
   /** The JSON of `/_/metrics`; `workersByState` comes from the pool's snapshot. */

@@ -1,8 +1,11 @@
 /**
- * The last 15 minutes of stats, one sample a second, kept in the page: the charts of any scope
- * (every app, or one) are computed from it, so switching scope keeps the history.
+ * The last 15 minutes, one point a second. For every app together the server keeps them
+ * (`/_/dashboard/history` seeds the page, each `stats` event's `lastSecond` adds one): exact
+ * per-second counts and latency percentiles. For one app the page computes them from the
+ * events it has received since it opened (counter differences; latency from the app's rolling
+ * window). Switching scope keeps both.
  */
-import { type Figures, figuresOf, type StatsEvent } from "./stats-types.ts";
+import { type Figures, figuresOf, type SecondFigures, type StatsEvent } from "./stats-types.ts";
 
 export const WINDOW_SECONDS = 15 * 60;
 
@@ -24,15 +27,52 @@ export interface Series {
 
 export class StatsHistory {
   readonly #samples: Sample[] = [];
+  /** Every app together, second by second, from the server. */
+  readonly #seconds: SecondFigures[] = [];
+
+  /**
+   * The server's seconds: the seed, or one from a stats event, in whatever order they arrive
+   * (the seed may come after the first events); a second already held is kept once.
+   */
+  addSeconds(seconds: readonly SecondFigures[], now = Date.now()): void {
+    const held = new Set(this.#seconds.map((s) => s.t));
+    const fresh = seconds.filter((s) => !held.has(s.t));
+    if (fresh.length === 0) return;
+    const last = this.#seconds.at(-1);
+    this.#seconds.push(...fresh);
+    if (last && fresh.some((s) => s.t < last.t)) this.#seconds.sort((a, b) => a.t - b.t);
+    const from = now / 1000 - WINDOW_SECONDS;
+    while (this.#seconds.length > 0 && (this.#seconds[0] as SecondFigures).t < from) this.#seconds.shift();
+  }
 
   add(stats: StatsEvent, now = Date.now()): void {
+    if (stats.lastSecond) this.addSeconds([stats.lastSecond], now);
     this.#samples.push({ t: now / 1000, stats });
     const from = now / 1000 - WINDOW_SECONDS;
     while (this.#samples.length > 0 && (this.#samples[0] as Sample).t < from) this.#samples.shift();
   }
 
-  /** Rates are differences between consecutive samples (counters are totals since start). */
+  /** Every app (from the server's seconds), or one app (from the samples). */
   series(app: string | undefined): Series {
+    return app === undefined && this.#seconds.length > 0 ? this.#overall() : this.#ofApp(app);
+  }
+
+  #overall(): Series {
+    const out: Series = { t: [], rps: [], p50: [], p99: [], errors: new Map() };
+    const codes = new Set(this.#seconds.flatMap((s) => Object.keys(s.errorsByCode)));
+    for (const code of [...codes].sort()) out.errors.set(code, []);
+    for (const second of this.#seconds) {
+      out.t.push(second.t);
+      out.rps.push(second.requests);
+      out.p50.push(second.p50);
+      out.p99.push(second.p99);
+      for (const [code, values] of out.errors) values.push(second.errorsByCode[code] ?? 0);
+    }
+    return out;
+  }
+
+  /** Rates are differences between consecutive samples (counters are totals since start). */
+  #ofApp(app: string | undefined): Series {
     const out: Series = { t: [], rps: [], p50: [], p99: [], errors: new Map() };
     let previous: { t: number; figures: Figures | undefined } | undefined;
     const codes = new Set<string>();

@@ -5,7 +5,7 @@
 import { Charts } from "./charts.ts";
 import { byId, el, maybeId } from "./dom.ts";
 import { StatsHistory } from "./history.ts";
-import type { StatsEvent, WorkerEvent } from "./stats-types.ts";
+import type { SecondFigures, StatsEvent, WorkerEvent } from "./stats-types.ts";
 import { WorkerTable } from "./worker-table.ts";
 
 /** Lifecycle events kept in the list (the newest first). */
@@ -20,6 +20,18 @@ export function startLive(app: string | undefined): void {
   const scope = maybeId<HTMLSelectElement>("chart-scope");
   const chosen = () => app ?? (scope?.value || undefined);
   scope?.addEventListener("change", () => charts.draw(history.series(chosen())));
+
+  // The last 15 minutes for every app together, before the live seconds.
+  if (app === undefined) {
+    void fetch("/_/dashboard/history", { credentials: "same-origin" })
+      .then((res) => (res.ok ? (res.json() as Promise<{ seconds: SecondFigures[] }>) : undefined))
+      .then((body) => {
+        if (!body) return;
+        history.addSeconds(body.seconds);
+        charts.draw(history.series(chosen()));
+      })
+      .catch(() => undefined);
+  }
 
   const source = new EventSource("/_/sse");
   source.addEventListener("open", () => {

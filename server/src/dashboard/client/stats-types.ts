@@ -20,7 +20,16 @@ export interface Figures {
   p99: number;
 }
 
-/** A `stats` event's data: `/_/metrics` plus `liveWorkers`. */
+/** One whole second, every app together (server/src/stats/per-second.ts). */
+export interface SecondFigures {
+  t: number;
+  requests: number;
+  p50: number | null;
+  p99: number | null;
+  errorsByCode: Record<string, number>;
+}
+
+/** A `stats` event's data: `/_/metrics` plus `liveWorkers` and `lastSecond`. */
 export interface StatsEvent {
   requests: { total: number };
   errors: { byCode: Record<string, number> };
@@ -30,6 +39,7 @@ export interface StatsEvent {
     { requests: number; errors: { byCode: Record<string, number> }; latencyMs: { p50: number; p99: number } }
   >;
   liveWorkers?: LiveWorker[];
+  lastSecond?: SecondFigures;
 }
 
 /** A `worker` event's data. */
