@@ -124,7 +124,11 @@ describe("HostSocket", () => {
     socket.publish("room", { text: "hi" });
     socket.subscribe("room", false);
     const topic = topicOf(versionKey("chat", "1.0.0"), "room");
-    expect(client.calls.filter((c) => c !== "cork")).toEqual([`subscribe ${topic}`, `publish ${topic}`, `unsubscribe ${topic}`]);
+    expect(client.calls.filter((c) => c !== "cork")).toEqual([
+      `subscribe ${topic}`,
+      `publish ${topic}`,
+      `unsubscribe ${topic}`,
+    ]);
   });
 
   test("a runtime close closes the client, tells the app only when asked, and happens once", async () => {
