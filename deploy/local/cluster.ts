@@ -6,12 +6,13 @@
  * everything and removes the folder it ran in. Binaries come from Debian's packages; a missing
  * one stops it with a one-line hint. `PORT` picks the balancer's port (default 8080; 0 = free).
  */
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Subprocess } from "bun";
 import { envSchema } from "../../server/src/constants.ts";
 import { nginxConfig } from "./nginx-config.ts";
+import { postgresBinDir } from "./postgres.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");
 const NODES = ["node-a", "node-b", "node-c"];
@@ -22,12 +23,13 @@ const READY_WITHIN_MS = 60_000;
 
 const say = (line: string) => console.log(`buntime cluster: ${line}`);
 
-/** The newest Debian PostgreSQL server binaries (`/usr/lib/postgresql/<n>/bin`). */
+/** Debian's PostgreSQL server binaries, or undefined when missing (the one-line hint follows). */
 function postgresBin(): string | undefined {
-  const root = "/usr/lib/postgresql";
-  const versions = existsSync(root) ? readdirSync(root).filter((v) => /^\d+$/.test(v)) : [];
-  versions.sort((a, b) => Number(b) - Number(a));
-  return versions.map((v) => join(root, v, "bin")).find((bin) => existsSync(join(bin, "postgres")));
+  try {
+    return postgresBinDir();
+  } catch {
+    return undefined;
+  }
 }
 
 function nginxBin(): string | undefined {
