@@ -109,6 +109,27 @@ describe("lines", () => {
   });
 });
 
+describe("process isolation", () => {
+  test("an app in its own process is captured the same, request ids included", async () => {
+    const isolated = await startTestServer({ APPS_DIR: apps.dir, BUNTIME_ISOLATION: "process" });
+    try {
+      const res = await fetch(isolated.at("/logger/?say=iso&ms=3"), { headers: { "x-request-id": "iso-1" } });
+      expect(await res.text()).toBe("ok");
+      const got = ((await (await isolated.admin("/_/logs?app=logger")).json()) as { lines: AppLogLine[] }).lines;
+      expect(got.filter((l) => l.requestId === "iso-1").map((l) => [l.level, l.message])).toEqual([
+        ["info", "before iso"],
+        ["warn", "after iso { n: 1 }"],
+        ["debug", "debug iso"],
+        ["error", "error iso"],
+        ["info", "stdout iso"],
+        ["error", "stderr iso"],
+      ]);
+    } finally {
+      await isolated.stop();
+    }
+  });
+});
+
 describe("follow", () => {
   test("new lines arrive as SSE `log` events within 100 ms of being written", async () => {
     const controller = new AbortController();
