@@ -1,5 +1,5 @@
 /**
- * Process isolation (CONTRACT §17) against a real server whose floor is `process`, running as
+ * Process isolation (docs/isolation.md) against a real server whose floor is `process`, running as
  * root (as CI does): what an app does to its own process ends there, and what it may read is
  * its own folder and its own env. The lifecycle options in this mode are lifecycle.test.ts's.
  */
