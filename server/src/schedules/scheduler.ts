@@ -215,16 +215,18 @@ export class Scheduler {
   }
 
   /**
-   * Whether this node runs the run due at `scheduledTime`: the lease is named for that run, so
-   * every node that fires it asks for the same one and one gets it. Without leases (one node): yes.
+   * Whether this node runs the run due at `scheduledTime`. Every node fires it and asks for the
+   * schedule's lease (one per schedule, so the store holds one row each, not one per run); the
+   * first gets it for half the time to the next run, and the others are refused. (A node whose
+   * timer fires more than half an interval late could run it again.) Without leases (one node): yes.
    */
   async #takeLease(schedule: Schedule, scheduledTime: number): Promise<boolean> {
     const leases = this.#deps.leases;
     if (!leases) return true;
-    const name = `schedule:${schedule.key}:${scheduledTime}`;
+    const next = schedule.nextAfter(scheduledTime);
+    const ttlMs = next === undefined ? 60_000 : Math.max(1, Math.floor((next - scheduledTime) / 2));
     try {
-      // Held well past the run (a slow node firing late must not take it again).
-      return await leases.store.acquire(name, leases.holder, 24 * 60 * 60 * 1000);
+      return await leases.store.acquire(`schedule:${schedule.key}`, leases.holder, ttlMs);
     } catch (error) {
       this.#deps.logger.warn("schedule lease unavailable; run not taken", {
         app: schedule.app,
