@@ -4,15 +4,21 @@
  * admin guard all read this function, so the three can never disagree about which requests they let
  * through.
  */
+import { INTERNAL_PREFIX } from "./internal-path.ts";
 
 /** The dashboard's home (docs/dashboard.md). */
-export const DASHBOARD_PATH = "/_/dashboard";
+export const DASHBOARD_PATH = `${INTERNAL_PREFIX}/dashboard`;
 
 /** The dashboard's sign-in page: public, so a browser without a session can get one. */
 export const DASHBOARD_LOGIN_PATH = `${DASHBOARD_PATH}/login`;
 
 /** `GET`/`HEAD` paths that are public. */
-export const PUBLIC_PATHS: readonly string[] = ["/_/health", "/_/ready", "/_/authn/well-known", DASHBOARD_LOGIN_PATH];
+export const PUBLIC_PATHS: readonly string[] = [
+  `${INTERNAL_PREFIX}/health`,
+  `${INTERNAL_PREFIX}/ready`,
+  `${INTERNAL_PREFIX}/authn/well-known`,
+  DASHBOARD_LOGIN_PATH,
+];
 
 /**
  * `GET`/`HEAD` path prefixes that are public: the dashboard's static files (its stylesheet,
