@@ -7,7 +7,7 @@ import { type ClusterNode, startClusterNode } from "./cluster/cluster.ts";
 import { nodeId } from "./cluster/node-id.ts";
 import { type BuntimeConfig, loadBuntimeConfig } from "./config/buntime-config.ts";
 import type { ServerEnv } from "./constants.ts";
-import { dashboardRoutes } from "./dashboard/routes.tsx";
+import { dashboardRoutes } from "./dashboard/routes.ts";
 import { BuntimeError, errorResponse } from "./errors.ts";
 import { internalRoutes, statsJson } from "./http/internal.ts";
 import { createPipeline } from "./http/pipeline.ts";

@@ -114,7 +114,7 @@ describe("AdminGuard", () => {
       const path = "/_/deployments/a/1.0.0";
       const bare = await guard.before(withCookie(id, { method: "POST", path }), ctx(path));
       expect(bare?.status).toBe(403);
-      expect(((await bare?.json()) as { error: { code: string } }).error.code).toBe("FORBIDDEN");
+      expect(((await (bare as Response).json()) as { error: { code: string } }).error.code).toBe("FORBIDDEN");
       const wrong = withCookie(id, { method: "POST", path, headers: { "x-buntime-csrf": "yes" } });
       expect((await guard.before(wrong, ctx(path)))?.status).toBe(403);
       const right = withCookie(id, { method: "POST", path, headers: { "x-buntime-csrf": "1" } });

@@ -8,7 +8,8 @@ import { BuntimeError, errorResponse } from "../errors.ts";
 import type { Logger } from "../util/log.ts";
 import { clientScript } from "./client-bundle.ts";
 
-const UPLOT_DIST = join(dirname(Bun.resolveSync("uplot/package.json", import.meta.dir)), "dist");
+/** uPlot's dist folder, found when first asked for (a compiled binary has no node_modules: that asset fails alone). */
+const uplotFile = (name: string) => join(dirname(Bun.resolveSync("uplot/package.json", import.meta.dir)), "dist", name);
 
 const JS = "text/javascript; charset=utf-8";
 const CSS = "text/css; charset=utf-8";
@@ -16,8 +17,8 @@ const CSS = "text/css; charset=utf-8";
 /** Name → how to read it and its type. */
 const FILES: Record<string, { read: () => Promise<string>; type: string }> = {
   "client.js": { read: clientScript, type: JS },
-  "uplot.js": { read: () => Bun.file(join(UPLOT_DIST, "uPlot.iife.min.js")).text(), type: JS },
-  "uplot.css": { read: () => Bun.file(join(UPLOT_DIST, "uPlot.min.css")).text(), type: CSS },
+  "uplot.js": { read: () => Bun.file(uplotFile("uPlot.iife.min.js")).text(), type: JS },
+  "uplot.css": { read: () => Bun.file(uplotFile("uPlot.min.css")).text(), type: CSS },
   "dashboard.css": { read: () => Bun.file(join(import.meta.dir, "dashboard.css")).text(), type: CSS },
 };
 

@@ -1,8 +1,8 @@
-/** @jsxImportSource hono/jsx */
 /**
  * `/_/dashboard` (docs/dashboard.md): the pages, the session routes and the static assets, each
  * answer with the strict Content-Security-Policy. The admin guard has run before any of this
  * (pages need `viewer`; the login page and the assets are public, util/public-routes.ts).
+ * The pages (pages/*.tsx) are called as functions here, so only they hold JSX.
  */
 import { Hono } from "hono";
 import type { AdminGuard } from "../admin/guard.ts";
@@ -44,23 +44,23 @@ export function dashboardRoutes(deps: DashboardDeps): Hono {
 
   routes.route("/assets", assetRoutes(deps.logger));
   routes.route("/session", sessionRoutes(guard));
-  routes.get("/login", (c) => c.html(<Login />));
+  routes.get("/login", (c) => c.html(Login()));
   // The charts' first 15 minutes (overall), second by second; `/_/sse` carries each new second.
   routes.get("/history", (c) => c.json({ seconds: deps.stats.perSecond.window(Date.now()) }));
 
   routes.get("/", async (c) => {
     const viewer = await viewerOf(guard, c.req.raw);
     const apps = catalog.names().map((name) => ({ name, versions: catalog.versions(name) ?? [] }));
-    return c.html(<Overview viewer={viewer} apps={apps} workers={pool.snapshot()} />);
+    return c.html(Overview({ viewer, apps, workers: pool.snapshot() }));
   });
 
   routes.get("/apps/:name", async (c) => {
     const viewer = await viewerOf(guard, c.req.raw);
     const name = c.req.param("name");
-    if (!isAppName(name)) return c.html(<NotFound viewer={viewer} what={name} />, 404);
+    if (!isAppName(name)) return c.html(NotFound({ viewer, what: name }), 404);
     const versions = await Promise.all((catalog.versions(name) ?? []).map((v) => describe(catalog, name, v)));
     const workers = pool.snapshot().filter((w) => w.app === name);
-    return c.html(<AppPage viewer={viewer} name={name} versions={versions} workers={workers} />);
+    return c.html(AppPage({ viewer, name, versions, workers }));
   });
   return routes;
 }
