@@ -156,5 +156,7 @@ describe("an invalid environment", () => {
     expect(status).toBe(2);
     expect(stderr).toContain(name);
     expect(stdout).not.toContain("http://");
-  });
+    // A process start (supervisor, then server) takes 0.5 s idle and several seconds on a loaded
+    // machine: bun test's 5 s default is not a bound on this rule.
+  }, 30_000);
 });
