@@ -146,17 +146,21 @@ describe("an invalid environment", () => {
     ["POOL_SIZE", "0"],
     ["SHUTDOWN_TIMEOUT", "-1"],
     ["LOG_LEVEL", "loud"],
-  ])("%s=%s exits with status 2 and names the variable", async (name, value) => {
-    const proc = spawnServer({ PORT: "0", HOST: "127.0.0.1", [name]: value });
-    const [status, stdout, stderr] = await Promise.all([
-      proc.exited,
-      new Response(proc.stdout).text(),
-      new Response(proc.stderr).text(),
-    ]);
-    expect(status).toBe(2);
-    expect(stderr).toContain(name);
-    expect(stdout).not.toContain("http://");
-    // A process start (supervisor, then server) takes 0.5 s idle and several seconds on a loaded
-    // machine: bun test's 5 s default is not a bound on this rule.
-  }, 30_000);
+  ])(
+    "%s=%s exits with status 2 and names the variable",
+    async (name, value) => {
+      const proc = spawnServer({ PORT: "0", HOST: "127.0.0.1", [name]: value });
+      const [status, stdout, stderr] = await Promise.all([
+        proc.exited,
+        new Response(proc.stdout).text(),
+        new Response(proc.stderr).text(),
+      ]);
+      expect(status).toBe(2);
+      expect(stderr).toContain(name);
+      expect(stdout).not.toContain("http://");
+      // A process start (supervisor, then server) takes 0.5 s idle and several seconds on a loaded
+      // machine: bun test's 5 s default is not a bound on this rule.
+    },
+    30_000,
+  );
 });
