@@ -33,3 +33,14 @@ test("a missing, corrupt or invalid manifest knows nothing (every version is ins
   writeFileSync(join(dir, MANIFEST_FILE), JSON.stringify({ "a@1.0.0": "not a sha" }));
   expect(new CacheManifest(dir).get("a@1.0.0")).toBeUndefined();
 });
+
+test("two processes sharing APPS_DIR: each change keeps the other's, and reload takes it in", async () => {
+  const dir = tempDir();
+  const [one, two] = [new CacheManifest(dir), new CacheManifest(dir)];
+  await one.set("a@1.0.0", SHA);
+  await two.set("b@1.0.0", SHA);
+  expect(JSON.parse(readFileSync(join(dir, MANIFEST_FILE), "utf8"))).toEqual({ "a@1.0.0": SHA, "b@1.0.0": SHA });
+  expect(one.get("b@1.0.0")).toBeUndefined();
+  one.reload();
+  expect(one.get("b@1.0.0")).toBe(SHA);
+});

@@ -2,7 +2,9 @@
  * Which archive each cached version came from: `<APPS_DIR>/.buntime-cache.json`, `name@version`
  * → sha256 (a dot-file: the catalogue ignores it). It lets a node compare its cache with the
  * store's list without reading any archive; a version on disk that it does not name (a cache
- * from before, or a copy left by hand) is installed again from the store.
+ * from before, or a copy left by hand) is installed again from the store. The processes of one
+ * machine (BUNTIME_PROCESSES) share the folder and so the file: each change re-reads it first,
+ * and a sync starts by re-reading it, so one process's install is not repeated by another.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -15,8 +17,10 @@ const manifestSchema = z.record(z.string(), z.string().regex(/^[0-9a-f]{64}$/));
 
 export class CacheManifest {
   readonly #path: string;
-  readonly #entries: Map<string, string>;
+  #entries: Map<string, string>;
   #writing: Promise<void> = Promise.resolve();
+  /** Changes applied in memory whose write has not finished. */
+  #pending = 0;
 
   constructor(appsDir: string) {
     this.#path = join(appsDir, MANIFEST_FILE);
@@ -27,20 +31,36 @@ export class CacheManifest {
     return this.#entries.get(key);
   }
 
+  /**
+   * Takes in what another process of this machine recorded meanwhile; not while a change of
+   * ours is on its way to the file (the file would not have it yet).
+   */
+  reload(): void {
+    if (this.#pending === 0) this.#entries = new Map(Object.entries(read(this.#path)));
+  }
+
   set(key: string, sha256: string): Promise<void> {
-    this.#entries.set(key, sha256);
-    return this.#save();
+    return this.#change((entries) => entries.set(key, sha256));
   }
 
   delete(key: string): Promise<void> {
-    this.#entries.delete(key);
-    return this.#save();
+    return this.#change((entries) => entries.delete(key));
   }
 
-  /** Writes are queued: the file always ends as the last state. */
-  #save(): Promise<void> {
-    const text = `${JSON.stringify(Object.fromEntries(this.#entries), null, 2)}\n`;
-    this.#writing = this.#writing.catch(() => {}).then(() => writeFileAtomic(this.#path, text));
+  /** Changes are queued, each applied to the file as it is now: the file ends as the last state. */
+  #change(apply: (entries: Map<string, string>) => void): Promise<void> {
+    apply(this.#entries);
+    this.#pending++;
+    this.#writing = this.#writing
+      .catch(() => {})
+      .then(async () => {
+        const current = new Map(Object.entries(read(this.#path)));
+        apply(current);
+        await writeFileAtomic(this.#path, `${JSON.stringify(Object.fromEntries(current), null, 2)}\n`);
+      })
+      .finally(() => {
+        this.#pending--;
+      });
     return this.#writing;
   }
 }

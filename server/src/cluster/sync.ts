@@ -118,6 +118,7 @@ export class CacheSync {
     const revision = await store.deployments.revision();
     if (revision === this.#revision) return;
     const { revision: listed, records } = await store.deployments.list();
+    manifest.reload();
     const wanted = new Map(records.map((r) => [versionKey(r.name, r.version) as string, r]));
     const onDisk = new Set(this.#o.local().map(([name, version]) => versionKey(name, version) as string));
     let complete = true;
