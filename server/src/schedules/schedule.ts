@@ -21,9 +21,12 @@ export interface LastRun {
   error?: string;
 }
 
-/** A schedule's identity: the app, and its entry in the config. */
+/**
+ * A schedule's identity: the app, and its entry in the config. Also its lease's name in a shared
+ * store, so text a database takes (JSON: no NUL, unambiguous).
+ */
 export function scheduleKey(app: string, cron: string, timezone: string | undefined): string {
-  return `${app}\u0000${cron}\u0000${timezone ?? ""}`;
+  return JSON.stringify([app, cron, timezone ?? null]);
 }
 
 export class Schedule {

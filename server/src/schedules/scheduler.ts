@@ -228,7 +228,7 @@ export class Scheduler {
     try {
       return await leases.store.acquire(`schedule:${schedule.key}`, leases.holder, ttlMs);
     } catch (error) {
-      this.#deps.logger.warn("schedule lease unavailable; run not taken", {
+      this.#deps.logger.error("schedule lease unavailable; run not taken", {
         app: schedule.app,
         cron: schedule.cron,
         error: String(error),
