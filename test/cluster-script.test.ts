@@ -1,5 +1,5 @@
 /**
- * `npm run cluster` (deploy/local/cluster.ts, docs/cluster.md#try-it): it starts PostgreSQL,
+ * `npm run cluster` (deploy/local/cluster.ts, docs/cluster.md#try-it-on-one-machine): it starts PostgreSQL,
  * three nodes and nginx, prints the URLs, answers through the balancer, and a Ctrl-C (SIGINT to
  * its process group, as a terminal sends it) stops everything: no process of it is left, nor
  * its folder.

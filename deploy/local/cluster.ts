@@ -1,6 +1,6 @@
 #!/usr/bin/env bun
 /**
- * `npm run cluster`: a cluster to try on this machine (docs/cluster.md#try-it): PostgreSQL (the
+ * `npm run cluster`: a cluster to try on this machine (docs/cluster.md#try-it-on-one-machine): PostgreSQL (the
  * shared store), three Buntime nodes and nginx in front as the load balancer, retrying idempotent
  * requests on the next node when one fails. Prints the URLs; Ctrl-C (or SIGTERM) stops
  * everything and removes the folder it ran in. Binaries come from Debian's packages; a missing
