@@ -1,10 +1,11 @@
 #!/usr/bin/env bun
 /**
- * `npm run cluster`: a cluster to try on this machine (docs/cluster.md#try-it-on-one-machine): PostgreSQL (the
- * shared store), three Buntime nodes and nginx in front as the load balancer, retrying idempotent
- * requests on the next node when one fails. Prints the URLs; Ctrl-C (or SIGTERM) stops
- * everything and removes the folder it ran in. Binaries come from Debian's packages; a missing
- * one stops it with a one-line hint. `PORT` picks the balancer's port (default 8080; 0 = free).
+ * `npm run cluster`: a cluster to try on this machine (docs/cluster.md#try-it-on-one-machine):
+ * PostgreSQL (the shared store), three Buntime nodes and nginx in front as the load balancer,
+ * retrying idempotent requests on the next node when one fails. Prints the URLs; Ctrl-C (or
+ * SIGTERM) stops everything and removes the folder it ran in. Binaries come from Debian's packages;
+ * a missing one stops it with a one-line hint. `PORT` picks the balancer's port (default 8080; 0 =
+ * free).
  */
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

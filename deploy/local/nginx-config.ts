@@ -1,8 +1,8 @@
 /**
- * The nginx configuration of `npm run cluster` (docs/cluster.md#try-it-on-one-machine): every node an upstream;
- * a request that fails to reach one (refused, reset, timed out, or a 502/504) is tried on the
- * next, which nginx does only for idempotent methods (GET, HEAD, PUT, DELETE, OPTIONS): a POST
- * that may have reached a node is never sent twice.
+ * The nginx configuration of `npm run cluster` (docs/cluster.md#try-it-on-one-machine): every node
+ * an upstream; a request that fails to reach one (refused, reset, timed out, or a 502/504) is tried
+ * on the next, which nginx does only for idempotent methods (GET, HEAD, PUT, DELETE, OPTIONS): a
+ * POST that may have reached a node is never sent twice.
  */
 
 export interface NginxOptions {
