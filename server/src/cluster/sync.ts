@@ -103,7 +103,9 @@ export class CacheSync {
   #loop(): void {
     if (this.#stopped) return;
     void (async () => {
-      await this.#o.store.listen().catch(() => {}); // until it works; reported through the sync's failure
+      // Subscribes until it works, and catches any change whose notification was missed
+      // (policies, keys, releases too); a failure is reported by the sync below.
+      await this.#o.store.listen().catch(() => {});
       await this.kick();
       await this.#o.tick?.().catch((error: unknown) => {
         this.#o.logger.debug("heartbeat failed", { error: (error as Error).message });

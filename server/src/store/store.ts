@@ -33,8 +33,9 @@ export interface Store {
   /** Called with `true`/`false` when the connection comes back or is lost. */
   onConnection(listener: (connected: boolean) => void): () => void;
   /**
-   * Starts change notifications (PostgreSQL LISTEN); resolves once subscribed. A node calls it
-   * from its sync loop until it works. Nothing to do for files.
+   * Starts change notifications (PostgreSQL LISTEN), resolving once subscribed, and notifies any
+   * kind of state whose revision moved since the last call without a notification having come
+   * (one cheap query). A node calls it every sync tick. Nothing to do for files.
    * @throws StoreError STORE_UNAVAILABLE
    */
   listen(): Promise<void>;

@@ -32,6 +32,8 @@ export class PgConnection {
   #subscription: Promise<SQL.ListenSubscription | undefined> | undefined;
   #closed = false;
   #listened = false;
+  /** The revision of each kind at the last `poll`. */
+  readonly #revisions = new Map<ChangeKind, string>();
 
   constructor(url: string) {
     const parsed = new URL(url);
@@ -83,6 +85,25 @@ export class PgConnection {
         throw unavailable(this.name, error);
       });
     return this.#subscription.then(() => undefined);
+  }
+
+  /**
+   * Compares every kind's revision with the last one seen and notifies the kinds that moved: a
+   * change whose NOTIFY was missed is caught by the next call (the node's sync calls it every
+   * tick). The first call only records the revisions.
+   */
+  async poll(): Promise<void> {
+    const rows = (await this.run((sql) => sql`SELECT kind, revision::text AS revision FROM buntime_revisions`)) as {
+      kind: ChangeKind;
+      revision: string;
+    }[];
+    const first = this.#revisions.size === 0;
+    for (const { kind, revision } of rows) {
+      const seen = this.#revisions.get(kind);
+      this.#revisions.set(kind, revision);
+      if (first || seen === revision) continue;
+      for (const listener of this.#changeListeners.get(kind) ?? []) listener();
+    }
   }
 
   /**

@@ -176,3 +176,23 @@ describe("a database that cannot be reached", () => {
     expect(store.connected()).toBe(false);
   });
 });
+
+describe("missed notifications", () => {
+  test("listen() notifies a kind whose revision moved without a notification reaching this node", async () => {
+    const store = open();
+    await store.listen(); // records the revisions
+    let notified = 0;
+    store.policies.subscribe(() => notified++);
+    // A change made behind the node's back: the revision moves, no NOTIFY is sent.
+    const sql = new SQL(pg.url);
+    try {
+      await sql`UPDATE buntime_revisions SET revision = revision + 1 WHERE kind = 'policies'`;
+    } finally {
+      await sql.close();
+    }
+    await store.listen();
+    expect(notified).toBe(1);
+    await store.listen();
+    expect(notified).toBe(1);
+  });
+});

@@ -39,7 +39,11 @@ export function postgresStore(url: string): Store {
     releases: pgReleaseStore(db, ready),
     connected: () => db.connected(),
     onConnection: (listener) => db.onConnection(listener),
-    listen: () => ready().then(() => db.listen()),
+    listen: async () => {
+      await ready();
+      await db.listen();
+      await db.poll();
+    },
     close: () => db.close(),
   };
 }
