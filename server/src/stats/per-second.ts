@@ -46,6 +46,13 @@ export class PerSecondHistory {
   readonly #requests = new Uint32Array(SECONDS);
   readonly #latency = new Uint32Array(SECONDS * BUCKETS);
   readonly #errors: (Map<string, number> | undefined)[] = new Array(SECONDS);
+  /** The first second it existed in: earlier ones are no data, not zero requests. */
+  readonly #since: number;
+
+  /** `nowMs`: wall-clock milliseconds when it starts counting (the server's start). */
+  constructor(nowMs: number = Date.now()) {
+    this.#since = Math.floor(nowMs / 1000);
+  }
 
   /** One answered request at wall-clock `nowMs`. */
   record(durationMs: number, code: string | undefined, nowMs: number): void {
@@ -75,11 +82,13 @@ export class PerSecondHistory {
     return this.#figures(Math.floor(nowMs / 1000) - 1);
   }
 
-  /** Every completed second of the last SECONDS before `nowMs`, oldest first. */
+  /** Every completed second of the last SECONDS before `nowMs` (none before it started), oldest first. */
   window(nowMs: number): SecondFigures[] {
     const current = Math.floor(nowMs / 1000);
     const out: SecondFigures[] = [];
-    for (let second = current - SECONDS + 1; second < current; second++) out.push(this.#figures(second));
+    for (let second = Math.max(current - SECONDS + 1, this.#since); second < current; second++) {
+      out.push(this.#figures(second));
+    }
     return out;
   }
 
