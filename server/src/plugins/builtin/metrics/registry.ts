@@ -46,7 +46,7 @@ export function createMetricsRegistry(options: {
   ]);
   const crashes = counter("worker_crashes_total", "Workers that crashed or stopped responding, by app", ["app"]);
   if (options.node !== undefined) {
-    // "max": a machine's processes (BUNTIME_PROCESSES) share the node's id; summing would say 2.
+    // "max": when a machine's processes report one id (BUNTIME_NODE_ID set), a merge must not say 2.
     new Gauge({
       name: `${p}node_info`,
       help: "This node's id, as a label; always 1",
