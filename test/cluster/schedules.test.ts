@@ -20,11 +20,13 @@ afterAll(async () => {
   killServerProcesses();
 });
 
+type Counts = Record<"ok" | "error" | "timeout" | "skipped", number>;
+
 interface Stats {
-  schedules: { app: string; counts: Record<string, number> }[];
+  schedules: { app: string; counts: Counts }[];
 }
 
-const runsOn = async (node: TestNode) => {
+const runsOn = async (node: TestNode): Promise<Counts> => {
   const stats = (await (await fetch(node.at("/_/stats"), admin())).json()) as Stats;
   return stats.schedules.find((s) => s.app === "tick")?.counts ?? { ok: 0, error: 0, timeout: 0, skipped: 0 };
 };
