@@ -28,6 +28,8 @@ export function Layout({ title, page, viewer, app, children }: LayoutProps) {
           <meta charset="utf-8" />
           <meta name="viewport" content="width=device-width, initial-scale=1" />
           <title>{`${title} · Buntime`}</title>
+          {/* No icon: else the browser asks for /favicon.ico, an app route, and counts APP_NOT_FOUND. */}
+          <link rel="icon" href="data:," />
           <link rel="stylesheet" href={ASSET.uplotCss} />
           <link rel="stylesheet" href={ASSET.css} />
           {page !== "login" && <script src={ASSET.uplot} defer />}
