@@ -9,6 +9,7 @@ import { dashboard } from "./dashboard.ts";
 import { emulator } from "./emulator.ts";
 import { hello } from "./hello.ts";
 import { isolation } from "./isolation.ts";
+import { logs } from "./logs.ts";
 import { memory } from "./memory.ts";
 import { plugins } from "./plugins.ts";
 import { processes } from "./processes.ts";
@@ -24,6 +25,7 @@ export const SCENARIOS: readonly Scenario[] = [
   bytes1m,
   sse,
   ws,
+  logs,
   cpu,
   dashboard,
   plugins,
