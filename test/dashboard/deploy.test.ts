@@ -61,6 +61,24 @@ describe("dashboard, deploy and delete", () => {
     expect(await page.locator("#deploy-progress").evaluate((p) => (p as HTMLProgressElement).value)).toBe(100);
   });
 
+  test("an archive dropped on the drop zone is deployed too", async () => {
+    await page.fill("#deploy-version", "2.0.1");
+    // A drop as the browser delivers one: a DataTransfer holding the file.
+    await page.evaluate((base64) => {
+      const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([bytes], "hello.tgz", { type: "application/gzip" }));
+      const zone = document.getElementById("drop-zone") as HTMLElement;
+      zone.dispatchEvent(new DragEvent("dragover", { dataTransfer: transfer, bubbles: true, cancelable: true }));
+      zone.dispatchEvent(new DragEvent("drop", { dataTransfer: transfer, bubbles: true, cancelable: true }));
+    }, archive.toString("base64"));
+    await page.locator("#deploy-status", { hasText: "Ready to deploy hello.tgz" }).waitFor();
+    await Promise.all([page.waitForEvent("load"), page.click("#deploy-submit")]);
+    await page.locator('li[data-version="2.0.1"]').waitFor();
+    expect((await fetch(server.at("/hello@2.0.1/"))).status).toBe(200);
+    expect((await server.admin("/_/deployments/hello/2.0.1", { method: "DELETE" })).status).toBe(204);
+  });
+
   test("deleting asks first: dismissed, nothing happens; confirmed, the version is gone", async () => {
     const button = page.locator('button.delete-version[data-version="2.0.0"]');
     const dismiss = page.waitForEvent("dialog").then((dialog) => {

@@ -76,4 +76,12 @@ describe("dashboard, live", () => {
     expect(new URL(other.url()).pathname).toBe("/_/dashboard");
     await other.close();
   });
+
+  test("signing out ends the session: the dashboard asks to sign in again", async () => {
+    await page.goto("/_/dashboard");
+    await Promise.all([page.waitForURL("**/_/dashboard/login"), page.click("#logout")]);
+    expect((await context.cookies()).filter((c) => c.name === "buntime_session")).toEqual([]);
+    await page.goto("/_/dashboard");
+    expect(new URL(page.url()).pathname).toBe("/_/dashboard/login");
+  });
 });
