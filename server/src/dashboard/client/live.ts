@@ -38,7 +38,12 @@ export function startLive(app: string | undefined): void {
     streamState.textContent = "Live";
   });
   source.addEventListener("error", () => {
-    streamState.textContent = "Disconnected: reconnecting…";
+    // CLOSED: the server refused the stream (an HTTP error, e.g. a session gone with a restart),
+    // and EventSource does not retry that; otherwise it reconnects by itself.
+    streamState.textContent =
+      source.readyState === EventSource.CLOSED
+        ? "Disconnected: reload the page (you may need to sign in again)"
+        : "Disconnected: reconnecting…";
   });
   source.addEventListener("stats", (message) => {
     const stats = JSON.parse((message as MessageEvent<string>).data) as StatsEvent;
