@@ -22,8 +22,12 @@ const argv = process.argv.slice(2);
 if (argv.length > 0 && argv[0] !== "start") {
   const { runCli } = await import("./cli/main.ts");
   const result = await runCli(argv);
-  process.stdout.write(result.stdout);
-  process.stderr.write(result.stderr);
+  // Written out before exiting: process.exit drops what a pipe has not taken yet (a long
+  // `buntime logs` or `apps --json` was cut short when piped).
+  const written = (stream: NodeJS.WriteStream, text: string) =>
+    new Promise<void>((resolve) => (text ? stream.write(text, () => resolve()) : resolve()));
+  await written(process.stdout, result.stdout);
+  await written(process.stderr, result.stderr);
   process.exit(result.code);
 }
 

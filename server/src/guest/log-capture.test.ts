@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import type { GuestMessage, LogMessage } from "../protocol/protocol.ts";
-import { BURST, captureLogs, inRequest, MAX_LINE_CHARS, RATE } from "./log-capture.ts";
+import { BURST, captureLogs, inRequest, MAX_LINE_CHARS, MAX_PENDING_CHARS, RATE } from "./log-capture.ts";
 
 /** A capture over stand-ins: a console, two streams and a clock the test moves. */
 function setup() {
@@ -122,5 +122,15 @@ describe("captureLogs", () => {
     await c.turn();
     expect(c.all()).toHaveLength(BURST);
     expect(c.dropped()).toBe(5000 - BURST);
+  });
+
+  test("long lines fill what may wait before the line count does", async () => {
+    const c = setup();
+    const long = "z".repeat(MAX_LINE_CHARS);
+    for (let i = 0; i < 300; i++) c.console.log(long);
+    await c.turn();
+    const kept = c.all().length;
+    expect(kept).toBe(Math.ceil(MAX_PENDING_CHARS / MAX_LINE_CHARS));
+    expect(c.dropped()).toBe(300 - kept);
   });
 });

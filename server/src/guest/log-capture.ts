@@ -6,7 +6,8 @@
  *
  * A flood cannot block the worker or grow its memory: a token bucket (RATE lines/s, BURST at
  * once) is checked before a line is even formatted; lines over it, or over what may wait for
- * the next turn (a synchronous loop never yields), are dropped and counted, the count posted
+ * the next turn (MAX_PENDING lines, MAX_PENDING_CHARS: a synchronous loop never yields), are
+ * dropped and counted, the count posted
  * with the next batch and written as a synthetic `warn` line once lines flow again.
  * Patched in place, the same in a thread and in a process: the transport is not involved.
  */
@@ -22,6 +23,8 @@ export const BURST = 1000;
 export const MAX_LINE_CHARS = 8 * 1024;
 /** Lines waiting for the next turn, at most (a loop that never yields holds no more). */
 const MAX_PENDING = BURST;
+/** Characters of the lines waiting for the next turn, at most (long lines fill it before MAX_PENDING). */
+export const MAX_PENDING_CHARS = 1024 * 1024;
 
 /** What a line carries of the request it was written for. */
 export interface RequestTags {
@@ -61,6 +64,7 @@ export function captureLogs(
   let tokens = BURST;
   let refilled = now();
   let pending: LogLine[] = [];
+  let pendingChars = 0;
   let dropped = 0;
   /** Dropped since the last synthetic line. */
   let droppedUnsaid = 0;
@@ -71,6 +75,7 @@ export function captureLogs(
     if (pending.length === 0 && dropped === 0) return;
     const lines = pending;
     pending = [];
+    pendingChars = 0;
     const count = dropped;
     dropped = 0;
     post({ type: "log", lines, dropped: count });
@@ -81,7 +86,7 @@ export function captureLogs(
     const t = now();
     tokens = Math.min(BURST, tokens + ((t - refilled) * RATE) / 1000);
     refilled = t;
-    if (tokens < 1 || pending.length >= MAX_PENDING) {
+    if (tokens < 1 || pending.length >= MAX_PENDING || pendingChars >= MAX_PENDING_CHARS) {
       dropped++;
       droppedUnsaid++;
       if (!scheduled) schedule();
@@ -101,7 +106,9 @@ export function captureLogs(
       pending.push(line("warn", `[buntime] ${droppedUnsaid} log lines dropped: over ${RATE} lines/s`, undefined));
       droppedUnsaid = 0;
     }
-    pending.push(line(level, text, context.getStore()));
+    const made = line(level, text, context.getStore());
+    pendingChars += made.message.length;
+    pending.push(made);
     if (!scheduled) schedule();
   }
 

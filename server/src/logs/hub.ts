@@ -1,7 +1,8 @@
 /**
- * Host side of logs (docs/logs.md): the last LINES_KEPT lines per app, in a ring, for apps that
- * exist (a line of an app no longer on disk is not kept, and its ring goes at the next line of
- * another), the lines dropped per app, and live subscribers for `follow`.
+ * Host side of logs (docs/logs.md): the last LINES_KEPT lines per app (fewer when they are long:
+ * CHARS_KEPT), in a ring, for apps that exist (a line of an app no longer on disk is not kept,
+ * and its ring goes at the next line of another), the lines dropped per app, and live
+ * subscribers for `follow`.
  */
 import { splitKey, type VersionKey } from "../apps/version-key.ts";
 import type { PoolEmitter } from "../pool/events.ts";
@@ -9,6 +10,12 @@ import { LOG_LEVELS, type LogLevel, type LogLine } from "../protocol/log-message
 
 /** Lines kept per app. */
 export const LINES_KEPT = 1000;
+/**
+ * Characters of messages kept per app: with long lines (up to 8 KiB each) fewer than
+ * LINES_KEPT are kept, so an app's ring holds at most about 1 Mi characters (2 MB as JS
+ * strings) whatever it prints.
+ */
+export const CHARS_KEPT = 1024 * 1024;
 
 /** One line as `/_/logs` shows it. */
 export interface AppLogLine {
@@ -37,16 +44,31 @@ export function matches(line: AppLogLine, filter: LogFilter): boolean {
   return filter.level === undefined || LOG_LEVELS.indexOf(line.level) >= LOG_LEVELS.indexOf(filter.level);
 }
 
-/** A fixed-size ring: pushing past its size overwrites the oldest. */
-class Ring {
+/** A ring of at most LINES_KEPT lines and CHARS_KEPT characters: pushing past either drops the oldest. */
+export class Ring {
   readonly #items: (AppLogLine | undefined)[] = new Array(LINES_KEPT);
   #next = 0;
   #size = 0;
+  #chars = 0;
 
   push(line: AppLogLine): void {
+    if (this.#size === LINES_KEPT) this.#dropOldest();
     this.#items[this.#next] = line;
     this.#next = (this.#next + 1) % LINES_KEPT;
-    if (this.#size < LINES_KEPT) this.#size++;
+    this.#size++;
+    this.#chars += line.message.length;
+    while (this.#chars > CHARS_KEPT && this.#size > 1) this.#dropOldest();
+  }
+
+  get size(): number {
+    return this.#size;
+  }
+
+  #dropOldest(): void {
+    const oldest = (this.#next - this.#size + LINES_KEPT) % LINES_KEPT;
+    this.#chars -= (this.#items[oldest] as AppLogLine).message.length;
+    this.#items[oldest] = undefined;
+    this.#size--;
   }
 
   /** Oldest first. */
