@@ -8,8 +8,8 @@ import type { HeaderRecord } from "../protocol/protocol.ts";
 import { chooseRange, stickyCookie } from "../releases/choose.ts";
 import type { Releases } from "../releases/releases.ts";
 import { limitBody } from "./body-limit.ts";
-import { traceparentFor } from "./traceparent.ts";
 import { type AppTarget, parseTarget } from "./target.ts";
+import { traceparentFor } from "./traceparent.ts";
 
 /** What an app route resolved to, before any plugin runs; errors are answered after them. */
 export interface AppResolution {
