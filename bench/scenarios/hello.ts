@@ -4,16 +4,20 @@
  * default `maxRequests`, plain Bun.serve of the same module, and the naive proxy
  * (servers/naive-host.ts: one worker, one JSON-string postMessage each way, nothing else: the
  * floor of the design). Latency is wrk's p50 and p99 of each round; the rows give their median
- * over rounds. Run pinned (`--cpus 1`) for the one-core figures.
+ * over rounds. Run pinned (`--cpus 1`) for the one-core figures. Server CPU per request (all
+ * threads, as scenario cpu) is there too: on a machine shared with other work, a pinned core's
+ * req/s and tail follow how much of it the neighbours leave, while CPU per request does not,
+ * and on one saturated core req/s is its inverse.
  */
 import { HELLO, NO_RECYCLE, writeApp } from "../apps.ts";
-import type { LoadResult } from "../load/load.ts";
-import { errorNotes, interleave, warmAndLoad, withServer } from "../measure.ts";
+import { cpuPerRequest, errorNotes, interleave, withServer } from "../measure.ts";
 import type { Row, Scenario } from "../scenario.ts";
 import { startNaive } from "../servers/naive.ts";
 import { startPlain } from "../servers/plain.ts";
 import { startRuntime } from "../servers/runtime.ts";
 import { summarise } from "../stats.ts";
+
+type Measured = Awaited<ReturnType<typeof cpuPerRequest>>;
 
 const VARIANTS = ["runtime", "recycling", "plain", "naive"] as const;
 type Variant = (typeof VARIANTS)[number];
@@ -39,17 +43,21 @@ export const hello: Scenario = {
     };
     const results = await interleave(ctx, VARIANTS, async (variant, round) => {
       const app = variant === "recycling" ? "recycling" : "hello";
-      const result = await withServer(ctx, starts[variant], (server) => warmAndLoad(ctx, server.appUrl(app, "/")));
-      ctx.log(
-        `  round ${round + 1} hello ${variant}: ${result.requestsPerSecond.toFixed(0)} req/s, p50 ${result.latencyMs.p50.toFixed(2)} ms, p99 ${result.latencyMs.p99.toFixed(2)} ms`,
+      const measured = await withServer(ctx, starts[variant], (server) =>
+        cpuPerRequest(ctx, server, server.appUrl(app, "/")),
       );
-      return result;
+      const { result, usPerRequest } = measured;
+      ctx.log(
+        `  round ${round + 1} hello ${variant}: ${result.requestsPerSecond.toFixed(0)} req/s, p50 ${result.latencyMs.p50.toFixed(2)} ms, p99 ${result.latencyMs.p99.toFixed(2)} ms, ${usPerRequest.toFixed(1)} µs CPU/request`,
+      );
+      return measured;
     });
-    const side = (variant: Variant, pick: (r: LoadResult) => number) => ({
+    const side = (variant: Variant, pick: (m: Measured) => number) => ({
       label: LABELS[variant],
       summary: summarise(results[variant].map(pick)),
     });
-    const rps = (r: LoadResult) => r.requestsPerSecond;
+    const rps = (m: Measured) => m.result.requestsPerSecond;
+    const cpu = (m: Measured) => m.usPerRequest;
     const row = (measure: string, unit: string, better: Row["better"], a: Variant, b: Variant, pick = rps): Row => ({
       measure,
       unit,
@@ -57,15 +65,23 @@ export const hello: Scenario = {
       a: side(a, pick),
       b: side(b, pick),
     });
-    const notes = VARIANTS.flatMap((variant) => errorNotes(LABELS[variant], results[variant]));
+    const notes = VARIANTS.flatMap((variant) =>
+      errorNotes(
+        LABELS[variant],
+        results[variant].map((m) => m.result),
+      ),
+    );
     return [
       { ...row("hello (plain text)", "req/s", "higher", "runtime", "plain"), notes },
       row("hello vs the naive proxy", "req/s", "higher", "runtime", "naive"),
-      row("hello latency p50 (median of rounds)", "ms", "lower", "runtime", "naive", (r) => r.latencyMs.p50),
-      row("hello latency p99 (median of rounds)", "ms", "lower", "runtime", "naive", (r) => r.latencyMs.p99),
+      row("hello latency p50 (median of rounds)", "ms", "lower", "runtime", "naive", (m) => m.result.latencyMs.p50),
+      row("hello latency p99 (median of rounds)", "ms", "lower", "runtime", "naive", (m) => m.result.latencyMs.p99),
+      row("server CPU per request vs the naive proxy", "µs/req", "lower", "runtime", "naive", cpu),
       row("hello, default maxRequests", "req/s", "higher", "recycling", "runtime"),
-      row("hello p99, default maxRequests", "ms", "lower", "recycling", "runtime", (r) => r.latencyMs.p99),
+      row("hello p99, default maxRequests", "ms", "lower", "recycling", "runtime", (m) => m.result.latencyMs.p99),
+      row("server CPU per request, default maxRequests", "µs/req", "lower", "recycling", "runtime", cpu),
       row("naive proxy vs Bun.serve", "req/s", "higher", "naive", "plain"),
+      row("server CPU per request, naive proxy vs Bun.serve", "µs/req", "lower", "naive", "plain", cpu),
     ];
   },
 };
