@@ -155,10 +155,17 @@ describe("serve", () => {
         output += decoder.decode(value, { stream: true });
         url = /serving \S+ on (http:\/\/127\.0\.0\.1:\d+\/)/.exec(output)?.[1];
       }
-      reader.releaseLock();
       const res = await fetch(new URL("/hello/", url));
       expect(res.status).toBe(200);
       expect(await res.json()).toMatchObject({ app: "hello" });
+      // What an app prints shows in serve's output (captured as log lines, then printed).
+      expect(await (await fetch(new URL("/logger/?say=served", url))).text()).toBe("ok");
+      while (!output.includes("[logger@1.0.0] stdout served")) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error(`serve's output ended without the app's line: ${output}`);
+        output += decoder.decode(value, { stream: true });
+      }
+      reader.releaseLock();
 
       proc.kill("SIGTERM");
       expect(await proc.exited).toBe(0);

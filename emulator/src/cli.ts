@@ -69,6 +69,11 @@ async function main(argv: string[]): Promise<number> {
   }
   const emu = await createEmulator({ apps: values.apps, config: values.config, port, logLevel: "info" });
   console.log(`buntime-emulator serving ${values.apps} on ${emu.url}`);
+  // What the apps print is captured as log lines (docs/logs.md): shown here, as a dev server would.
+  emu.onLog((line) => {
+    const out = line.level === "error" || line.level === "warn" ? process.stderr : process.stdout;
+    out.write(`[${line.app}@${line.version}] ${line.message}\n`);
+  });
   await new Promise<void>((resolve) => {
     process.once("SIGINT", resolve);
     process.once("SIGTERM", resolve);

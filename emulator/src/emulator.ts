@@ -283,6 +283,11 @@ export class Emulator {
     return this.#server.schedules.runNow(name, cron);
   }
 
+  /** Calls `listener` with each line any app writes from now on; returns the function that stops it. */
+  onLog(listener: (line: AppLogLine) => void): () => void {
+    return this.#server.logs.followAll(listener);
+  }
+
   /** What `/_/stats` answers: metrics, live workers, apps. */
   stats(): ReturnType<RunningServer["stats"]> {
     return this.#server.stats();

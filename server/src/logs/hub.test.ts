@@ -85,6 +85,17 @@ describe("LogHub", () => {
     expect(got).toEqual(["1"]);
   });
 
+  test("followAll gets every app's new lines until stopped", () => {
+    const { logs, post } = hub(new Set(["a", "b"]));
+    const got: string[] = [];
+    const stop = logs.followAll((l) => got.push(`${l.app}:${l.message}`));
+    post("a@1.0.0", [raw("1")]);
+    post("b@1.0.0", [raw("2")]);
+    stop();
+    post("a@1.0.0", [raw("3")]);
+    expect(got).toEqual(["a:1", "b:2"]);
+  });
+
   test("filters: version, and level and above", () => {
     const l = line("m", { level: "warn", version: "2.0.0" });
     expect(matches(l, { app: "a" })).toBe(true);

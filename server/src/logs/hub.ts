@@ -85,6 +85,7 @@ export class LogHub {
   readonly #rings = new Map<string, Ring>();
   readonly #dropped = new Map<string, number>();
   readonly #listeners = new Map<string, Set<Listener>>();
+  readonly #everyApp = new Set<Listener>();
   readonly #exists: (app: string) => boolean;
   #lines = 0;
 
@@ -113,6 +114,12 @@ export class LogHub {
       set.delete(listener);
       if (set.size === 0 && this.#listeners.get(app) === set) this.#listeners.delete(app);
     };
+  }
+
+  /** Calls `listener` with every new line of every app (the emulator's `serve` prints them). */
+  followAll(listener: Listener): () => void {
+    this.#everyApp.add(listener);
+    return () => this.#everyApp.delete(listener);
   }
 
   /** For `/_/stats`: lines taken, and lines dropped per app (over their worker's rate). */
@@ -146,6 +153,7 @@ export class LogHub {
       ring.push(out);
       this.#lines++;
       if (listeners) for (const listener of listeners) listener(out);
+      for (const listener of this.#everyApp) listener(out);
     }
   }
 
