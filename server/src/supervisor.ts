@@ -59,6 +59,9 @@ export function isServerProcess(): boolean {
  */
 export async function receiveEnvironment(): Promise<void> {
   if (process.env[CHILD_FLAG] !== "1") return;
+  // The supervisor, read before any wait: read after one, a supervisor killed meanwhile would
+  // already have left this process to init, and the orphan check below would never fire.
+  const parent = process.ppid;
   // Listening before the acknowledgement below, which the go-ahead follows: the signal's default
   // action would end this process.
   const ready = new Promise<void>((resolve) => process.once(READY_SIGNAL, () => resolve()));
@@ -81,7 +84,7 @@ export async function receiveEnvironment(): Promise<void> {
   clearTimeout(timer);
   if (!waited) console.error(`buntime: no go-ahead from the supervisor within ${READY_WAIT_MS} ms; starting anyway`);
   // If the supervisor dies without forwarding a signal (SIGKILL), do not live on as an orphan.
-  const parent = process.ppid;
+  if (process.ppid !== parent) process.kill(process.pid, "SIGTERM");
   setInterval(() => {
     if (process.ppid !== parent) process.kill(process.pid, "SIGTERM");
   }, 1000).unref();
