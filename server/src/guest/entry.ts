@@ -19,6 +19,7 @@ import {
 import { inlineText, isWholeBody, patchResponse, WHOLE_BODY_LIMIT } from "./app-response.ts";
 import { hostChannel, isChildProcess } from "./channel.ts";
 import { captureLogs, inRequest } from "./log-capture.ts";
+import { RequestAborts } from "./request-signal.ts";
 import { compileRoutes } from "./routes.ts";
 import { patchSpawnEnv } from "./spawn-env.ts";
 import { createStaticHandler } from "./static.ts";
@@ -34,7 +35,8 @@ let handle: Handler | undefined;
 const bodyWaiters = new Map<number, (chunk: ArrayBuffer | null, error?: string) => void>();
 /** Streamed responses the host pulls from, by request id. */
 const responses = new Map<number, ResponseStream>();
-const aborts = new Map<number, AbortController>();
+/** `request.signal` of the requests being served, made on first read (see request-signal.ts). */
+const aborts = new RequestAborts();
 
 const channel = hostChannel();
 /** Posts a message to the host (batched per tick); byte fields are transferred, not copied. */
@@ -77,7 +79,7 @@ function dispatch(message: HostMessage): void {
     case "abort":
       bodyWaiters.get(message.id)?.(null, message.reason);
       bodyWaiters.delete(message.id);
-      aborts.get(message.id)?.abort(new Error(message.reason));
+      aborts.abort(message.id, message.reason);
       void responses.get(message.id)?.cancel(message.reason);
       return;
     case "ping":
@@ -149,8 +151,6 @@ function serveTagged(message: RequestMessage): Promise<void> {
 
 async function serve(message: RequestMessage): Promise<void> {
   const { id } = message;
-  const controller = new AbortController();
-  aborts.set(id, controller);
   try {
     if (!handle) throw new Error("request before the app was ready");
     const hasBody = message.body !== null && message.method !== "GET" && message.method !== "HEAD";
@@ -158,10 +158,10 @@ async function serve(message: RequestMessage): Promise<void> {
       method: message.method,
       headers: requestHeaders(message.headers),
       body: hasBody ? (message.body === "stream" ? pullRequestBody(id) : message.body) : null,
-      signal: controller.signal,
       // @ts-expect-error: Bun accepts the streaming-body flag of the fetch spec
       duplex: "half",
     });
+    aborts.attach(request, id);
     sockets.track(request, id);
     const response = await handle(request, sockets.server);
     // Upgraded: whatever fetch returned is ignored, as Bun.serve ignores it.
@@ -182,7 +182,7 @@ async function serve(message: RequestMessage): Promise<void> {
     flushLogs();
     post({ type: "app-error", id, message: describe(error), midStream: false });
   } finally {
-    // A streamed response keeps its abort controller until the stream ends.
+    // A streamed response keeps its abort until the stream ends.
     if (!responses.has(id)) {
       aborts.delete(id);
       afterRequest();
