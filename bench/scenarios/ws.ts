@@ -7,6 +7,7 @@
  */
 import { NO_RECYCLE, writeApp } from "../apps.ts";
 import { startSide, withServer } from "../measure.ts";
+import { clockTicksPerSecond, cpuTicks } from "../proc.ts";
 import type { Scenario } from "../scenario.ts";
 import { percentile, summarise } from "../stats.ts";
 
@@ -31,10 +32,15 @@ interface EchoResult {
   messagesPerSecond: number;
   p50Ms: number;
   p99Ms: number;
+  /** Server CPU (all its threads) per echoed message: what the load on the machine does not move. */
+  cpuUsPerMessage: number;
 }
 
-/** Echoes for `seconds` (after a 0.5 s warm-up) with WINDOW messages in flight. */
-async function echoLoad(url: string, seconds: number): Promise<EchoResult> {
+/**
+ * Echoes for `seconds` (after a 0.5 s warm-up) with WINDOW messages in flight; `pid`'s CPU
+ * (utime + stime from /proc) is read around the measured part.
+ */
+async function echoLoad(url: string, seconds: number, pid: number): Promise<EchoResult> {
   const ws = new WebSocket(url.replace(/^http/, "ws"));
   ws.binaryType = "arraybuffer";
   await new Promise<void>((resolve, reject) => {
@@ -67,14 +73,21 @@ async function echoLoad(url: string, seconds: number): Promise<EchoResult> {
   for (let i = 0; i < WINDOW; i++) send();
   await Bun.sleep(500);
   measuring = true;
+  const ticksBefore = cpuTicks(pid);
   const started = performance.now();
   await Bun.sleep(seconds * 1000);
   measuring = false;
+  const ticks = cpuTicks(pid) - ticksBefore;
   const elapsed = (performance.now() - started) / 1000;
   stop = true;
   await Promise.race([done.promise, Bun.sleep(2000)]);
   ws.close();
-  return { messagesPerSecond: received / elapsed, p50Ms: percentile(rtts, 50), p99Ms: percentile(rtts, 99) };
+  return {
+    messagesPerSecond: received / elapsed,
+    p50Ms: percentile(rtts, 50),
+    p99Ms: percentile(rtts, 99),
+    cpuUsPerMessage: ((ticks / clockTicksPerSecond()) * 1e6) / Math.max(1, received),
+  };
 }
 
 export const ws: Scenario = {
@@ -87,7 +100,7 @@ export const ws: Scenario = {
     for (let round = 0; round < ctx.options.rounds; round++) {
       for (const side of ["runtime", "plain"] as const) {
         const result = await withServer(ctx, startSide(ctx, side, dir, module), (server) =>
-          echoLoad(server.appUrl("ws", "/"), ctx.options.seconds),
+          echoLoad(server.appUrl("ws", "/"), ctx.options.seconds, server.pid),
         );
         ctx.log(
           `  round ${round + 1} ws ${side}: ${result.messagesPerSecond.toFixed(0)} msg/s, p99 ${result.p99Ms.toFixed(2)} ms`,
@@ -106,6 +119,7 @@ export const ws: Scenario = {
       row("WebSocket echo", "msg/s", "higher", (r) => r.messagesPerSecond),
       row("WebSocket round trip (p50)", "ms", "lower", (r) => r.p50Ms),
       row("WebSocket round trip (p99)", "ms", "lower", (r) => r.p99Ms),
+      row("WebSocket server CPU per message", "µs/msg", "lower", (r) => r.cpuUsPerMessage),
     ];
   },
 };

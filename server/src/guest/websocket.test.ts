@@ -48,12 +48,16 @@ describe("the guest's server and sockets (Bun's shape)", () => {
     expect(seen.slice(3)).toEqual([["close", 1000, "bye", 3]]);
   });
 
-  test("the client's frames are acknowledged once a turn", async () => {
+  test("the client's frames are acknowledged together once a step's worth is due, not per frame", async () => {
     const { sockets, posted } = opened();
     sockets.message({ type: "ws-message", socket: 1, text: "abc" });
+    await tick();
+    expect(posted.filter((m) => m.type === "ws-ack")).toEqual([]);
+    sockets.message({ type: "ws-message", socket: 1, chunk: new ArrayBuffer(WS_FLOW.step) });
     sockets.message({ type: "ws-message", socket: 1, text: "de" });
     await tick();
-    expect(posted.filter((m) => m.type === "ws-ack")).toEqual([{ type: "ws-ack", socket: 1, bytes: 5 }]);
+    const bytes = 3 + WS_FLOW.step + 2;
+    expect(posted.filter((m) => m.type === "ws-ack")).toEqual([{ type: "ws-ack", socket: 1, bytes }]);
   });
 
   test("send answers the bytes, -1 past the window uncredited, 0 (dropped) past the hard limit; drain runs once credited", () => {

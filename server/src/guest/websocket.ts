@@ -44,8 +44,9 @@ export class GuestSockets {
   readonly #requests = new WeakMap<Request, number>();
   readonly #upgrades = new Map<number, Upgrade>();
   readonly #sockets = new Map<number, GuestWebSocket>();
-  /** Client bytes handled per socket this turn, acknowledged together (see #ack). */
+  /** Client bytes handled per socket and not acknowledged yet (see #ack). */
   readonly #acks = new Map<number, number>();
+  readonly #acking = new Set<number>();
   /** The `server` argument of `fetch(request, server)`: Bun's shape, where it makes sense here. */
   readonly server: AppServer;
 
@@ -109,6 +110,7 @@ export class GuestSockets {
     const ws = this.#sockets.get(message.socket);
     if (!ws) return;
     this.#sockets.delete(message.socket);
+    this.#acks.delete(message.socket);
     const wasOpen = ws.readyState === 1 || ws.readyState === 2;
     ws.readyState = 3;
     if (wasOpen) this.#call(ws, (h) => h.close?.(ws, message.code, message.reason));
@@ -160,15 +162,18 @@ export class GuestSockets {
     }
   }
 
-  /** One `ws-ack` per socket per turn for all the frames handled in it. */
+  /** One `ws-ack` for the frames handled this turn, once `WS_FLOW.step` bytes are due (see WS_FLOW). */
   #ack(socket: number, bytes: number): void {
-    const pending = this.#acks.get(socket);
-    this.#acks.set(socket, (pending ?? 0) + bytes);
-    if (pending !== undefined) return;
+    const due = (this.#acks.get(socket) ?? 0) + bytes;
+    this.#acks.set(socket, due);
+    if (due < WS_FLOW.step || this.#acking.has(socket)) return;
+    this.#acking.add(socket);
     queueMicrotask(() => {
+      this.#acking.delete(socket);
       const total = this.#acks.get(socket) ?? 0;
-      this.#acks.delete(socket);
-      if (this.#sockets.has(socket)) this.#post({ type: "ws-ack", socket, bytes: total });
+      if (!this.#sockets.has(socket) || total === 0) return;
+      this.#acks.set(socket, 0);
+      this.#post({ type: "ws-ack", socket, bytes: total });
     });
   }
 }

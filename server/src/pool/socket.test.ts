@@ -67,22 +67,27 @@ describe("HostSocket", () => {
     expect(sent).toEqual([{ type: "ws-open", socket: 7, remoteAddress: "127.0.0.1" }]);
   });
 
-  test("app → client: frames written are credited back once per turn while the connection keeps up", async () => {
+  test("app → client: frames of a turn are written corked once, and credited back together once a step is due", async () => {
     const { socket, client, sent } = socketWith();
     socket.send({ text: "abc" });
     socket.send({ chunk: new Uint8Array([1, 2]).buffer });
     await tick();
-    // Written together, corked once.
     expect(client.sent).toEqual(["abc", new Uint8Array([1, 2])]);
     expect(client.calls).toEqual(["cork"]);
     await tick();
-    expect(sent.filter((m) => m.type === "ws-drain")).toEqual([{ type: "ws-drain", socket: 7, bytes: 5 }]);
+    expect(sent.filter((m) => m.type === "ws-drain")).toEqual([]); // 5 bytes: not a step yet
+    socket.send({ chunk: new ArrayBuffer(WS_FLOW.step) });
+    await tick();
+    await tick();
+    expect(sent.filter((m) => m.type === "ws-drain")).toEqual([
+      { type: "ws-drain", socket: 7, bytes: 5 + WS_FLOW.step },
+    ]);
   });
 
   test("a backed-up connection withholds the credit until Bun's drain, and only once it has room", async () => {
     const { socket, client, sent } = socketWith();
     client.buffered = WS_FLOW.window + 1;
-    socket.send({ text: "x".repeat(100) });
+    socket.send({ text: "x".repeat(WS_FLOW.step) });
     await tick();
     await tick();
     expect(sent.some((m) => m.type === "ws-drain")).toBe(false);
@@ -92,7 +97,7 @@ describe("HostSocket", () => {
     client.buffered = 0;
     socket.drained();
     await tick();
-    expect(sent.filter((m) => m.type === "ws-drain")).toEqual([{ type: "ws-drain", socket: 7, bytes: 100 }]);
+    expect(sent.filter((m) => m.type === "ws-drain")).toEqual([{ type: "ws-drain", socket: 7, bytes: WS_FLOW.step }]);
   });
 
   test("client → app: reading pauses past the window unacknowledged and resumes below half of it", () => {

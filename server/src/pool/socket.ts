@@ -231,9 +231,9 @@ export class HostSocket {
     this.#owner.gone(this);
   }
 
-  /** One credit message per turn for all the frames written in it (not one per frame). */
+  /** One credit message for the frames written this turn, once `WS_FLOW.step` bytes are due. */
   #scheduleCredit(): void {
-    if (this.#creditScheduled) return;
+    if (this.#creditScheduled || this.#credit < WS_FLOW.step) return;
     this.#creditScheduled = true;
     queueMicrotask(() => {
       this.#creditScheduled = false;

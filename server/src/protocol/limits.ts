@@ -13,6 +13,9 @@ export const MAX_TOPICS_PER_SOCKET = 1000;
  * (dropped), as Bun's `send` does past its `backpressureLimit`; the host credits frames back
  * only while the client's connection holds at most `window` bytes unsent. Client → app: the
  * host stops reading the client once `window` bytes are in transit to the app unacknowledged
- * (`ws-ack`), and reads again below half of it.
+ * (`ws-ack`), and reads again below half of it. Credits and acks go out once `step` bytes are
+ * due (a quarter of the window), not per frame or per turn: small frames cost no extra message
+ * across the thread (which a credit per turn did: about a post each way), and what stays due is
+ * below the half a drain or a resume waits for.
  */
-export const WS_FLOW = { window: 1024 * 1024, hardLimit: 8 * 1024 * 1024 } as const;
+export const WS_FLOW = { window: 1024 * 1024, hardLimit: 8 * 1024 * 1024, step: 256 * 1024 } as const;
