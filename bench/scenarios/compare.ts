@@ -1,7 +1,7 @@
 /**
  * Scenario `compare` (`bun bench --against <git-ref>`, not part of a full run): the runtime at
  * `<ref>` (A) against the working tree's (B), hello through each, interleaved A B A B… with
- * fresh servers: req/s and server CPU per request. Two builds in one run on one machine are
+ * fresh servers: req/s, server CPU per request and wrk's p99. Two builds in one run on one machine are
  * what shows a change of a microsecond or two; separate runs of this noisy machine do not.
  */
 
@@ -58,6 +58,12 @@ export const compare: Scenario = {
           notes,
         },
         { measure: "server CPU per request (hello)", unit: "µs/req", better: "lower", ...sides((m) => m.usPerRequest) },
+        {
+          measure: "hello latency p99 (median of rounds)",
+          unit: "ms",
+          better: "lower",
+          ...sides((m) => m.result.latencyMs.p99),
+        },
       ];
     } finally {
       baseline.remove();
