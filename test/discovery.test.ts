@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { cpSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { RunningServer } from "../server/src/server.ts";
-import { silentLogger } from "../server/src/util/log.ts";
+import { type Logger, silentLogger } from "../server/src/util/log.ts";
 import { eventually, startTestServer, tempAppsDir } from "./_setup.ts";
 
 const SEEN_WITHIN_MS = 2000;
@@ -50,10 +50,13 @@ beforeAll(async () => {
   writeFileSync(join(apps.dir, "README.md"), "a file at the top level");
   writeFileSync(join(apps.dir, "hello", "notes.txt"), "a file among the versions");
   writeFileSync(join(apps.dir, "notafolder"), "a file where an app folder would be");
-  server = await startTestServer(
-    { APPS_DIR: apps.dir },
-    { logger: { ...silentLogger, warn: (_msg, fields) => warnings.push(String(fields?.path)) } },
-  );
+  // The server logs through children of its logger (its node id on every line): they record too.
+  const logger: Logger = {
+    ...silentLogger,
+    warn: (_msg, fields) => warnings.push(String(fields?.path)),
+    child: () => logger,
+  };
+  server = await startTestServer({ APPS_DIR: apps.dir }, { logger });
 });
 afterAll(async () => {
   await server.stop();

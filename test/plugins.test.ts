@@ -86,6 +86,7 @@ describe("plugin hooks", () => {
       poolSize: 100,
       maxBodySize: 10 * 1024 * 1024,
       shutdownTimeoutSeconds: 10,
+      nodeId: expect.any(String),
     });
   });
 
