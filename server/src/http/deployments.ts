@@ -1,8 +1,8 @@
 import { Hono } from "hono";
 import { redactConfig } from "../admin/redact.ts";
 import type { AppCatalog } from "../apps/catalog.ts";
-import type { DeploymentWriter } from "../cluster/writer.ts";
 import { versionKey } from "../apps/version-key.ts";
+import type { DeploymentWriter } from "../cluster/writer.ts";
 import { BuntimeError, errorResponse, toBuntimeError } from "../errors.ts";
 import type { WorkerPool } from "../pool/pool.ts";
 
