@@ -159,6 +159,23 @@ describe("BUNTIME_PROCESSES=2", () => {
     expect(text.trimEnd().endsWith("# EOF")).toBe(true);
   });
 
+  test("/_/stats of any process lists every process with its pid and its own stats", async () => {
+    for (let i = 0; i < 4; i++) {
+      const res = await fetch(server.at("/_/stats"), { headers: ADMIN_HEADERS, keepalive: false });
+      const body = (await res.json()) as {
+        workers: unknown[];
+        processes: { index: number; pid: number; stats: { metrics: unknown; workers: unknown[] } }[];
+      };
+      expect(body.workers).toBeInstanceOf(Array); // its own, as before
+      expect(body.processes.map((p) => p.index)).toEqual([0, 1]);
+      expect(new Set(body.processes.map((p) => p.pid))).toEqual(first);
+      for (const entry of body.processes) {
+        expect(entry.stats.metrics).toBeDefined();
+        expect(entry.stats.workers).toBeInstanceOf(Array);
+      }
+    }
+  });
+
   test("SIGTERM: requests in flight in every process finish, then all exit within SHUTDOWN_TIMEOUT, exit 0", async () => {
     const pids = [...first];
     const slow = Array.from({ length: 6 }, () => fetch(server.at("/whoami/?ms=1000"), { keepalive: false }));

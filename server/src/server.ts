@@ -16,6 +16,8 @@ import { createIsolation, secretPaths } from "./isolation/isolation.ts";
 import { LogHub } from "./logs/hub.ts";
 import { logRoutes } from "./logs/routes.ts";
 import { PluginHost } from "./plugins/host.ts";
+import { groupStats } from "./processes/group-stats.ts";
+import { currentProcessIdentity } from "./processes/identity.ts";
 import { loadPlugins } from "./plugins/load.ts";
 import type { Clock } from "./pool/clock.ts";
 import { newPoolCounters } from "./pool/counters.ts";
@@ -198,6 +200,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   scheduler = schedules.scheduler;
   const appExists = (app: string) => catalog.versions(app) !== undefined;
   const logs = new LogHub(pool.events, appExists);
+  // BUNTIME_PROCESSES > 1: /_/stats lists every process on this machine (processes/group-stats.ts).
+  const identity = currentProcessIdentity();
+  const processStats =
+    identity &&
+    groupStats(identity, () =>
+      statsJson({ pool, stats, catalog, node, isolation: isolation.report, logs, schedules: schedules.scheduler }),
+    );
 
   const internal = new Hono();
   const isReady = () => serving && !draining && cluster.synced();
@@ -213,6 +222,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     holderOf: (name, version) => releases.holderOf(name, version),
     logs,
     schedules: schedules.scheduler,
+    processes: processStats ? () => processStats.processes() : undefined,
   });
   internal.route(INTERNAL_PREFIX, own);
   internal.route(`${INTERNAL_PREFIX}/keys`, admin.routes);
@@ -274,6 +284,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     await pool.close(0);
     await cluster.close();
     isolation.close();
+    processStats?.close();
     await plugins.shutdown();
     throw error;
   }
@@ -292,6 +303,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       const report = await pool.close(graceMs);
       await cluster.close();
       isolation.close();
+      processStats?.close();
       await plugins.shutdown();
       await Promise.race([closed, Bun.sleep(100)]);
       server.stop(true);

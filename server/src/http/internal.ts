@@ -26,6 +26,8 @@ export interface InternalDeps {
   logs?: { toJSON(): unknown };
   /** The apps' schedules and their last runs and counts (docs: scheduled handlers), in `/_/stats`. */
   schedules?: { toJSON(): unknown };
+  /** With BUNTIME_PROCESSES > 1: every process's stats, in `/_/stats` (processes/group-stats.ts). */
+  processes?: () => Promise<unknown[]>;
 }
 
 /** The runtime's own routes under `/_/` (docs/routes.md#internal-routes); plugins mount theirs beside these. */
@@ -34,7 +36,9 @@ export function internalRoutes(deps: InternalDeps): Hono {
   routes.get("/health", (c) => (deps.isDraining() ? c.json({ status: "draining" }, 503) : c.json({ status: "ok" })));
   routes.get("/ready", (c) => (deps.isReady() ? c.json({ status: "ready" }) : c.json({ status: "not ready" }, 503)));
   routes.get("/metrics", (c) => c.json(metricsJson(deps)));
-  routes.get("/stats", (c) => c.json(statsJson(deps)));
+  routes.get("/stats", async (c) =>
+    c.json({ ...statsJson(deps), ...(deps.processes && { processes: await deps.processes() }) }),
+  );
   // The live workers and the last whole second's figures ride along each second: the dashboard
   // needs no polling.
   routes.get(

@@ -20,7 +20,7 @@ describe("processIdentity", () => {
     expect(processIdentity(2, { [PROCESS_INDEX_VAR]: "0" })).toBeUndefined();
   });
 
-  test("each index has its own socket in the folder", () => {
-    expect(socketPath("/tmp/group", 1)).toBe("/tmp/group/1.sock");
+  test("each index and channel has its own socket in the folder", () => {
+    expect(socketPath("/tmp/group", 1, "metrics")).toBe("/tmp/group/1.metrics.sock");
   });
 });

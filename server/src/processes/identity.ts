@@ -37,9 +37,9 @@ export function processIdentity(
   return { index, count, dir };
 }
 
-/** The side-channel socket of process `index` of the group. */
-export function socketPath(dir: string, index: number): string {
-  return join(dir, `${index}.sock`);
+/** The socket of process `index`'s side channel `channel` (each subsystem has its own). */
+export function socketPath(dir: string, index: number, channel: string): string {
+  return join(dir, `${index}.${channel}.sock`);
 }
 
 /**

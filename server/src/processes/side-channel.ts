@@ -21,11 +21,15 @@ export interface SideChannel {
 }
 
 /**
- * Listens on this process's socket, answering `GET <path>` with the JSON of its handler.
- * A socket left by this index's crashed predecessor is removed first.
+ * Listens on this process's socket for `channel`, answering `GET <path>` with the JSON of its
+ * handler. A socket left by this index's crashed predecessor is removed first.
  */
-export function listenSideChannel(identity: ProcessIdentity, handlers: SideChannelHandlers): SideChannel {
-  const path = socketPath(identity.dir, identity.index);
+export function listenSideChannel(
+  identity: ProcessIdentity,
+  channel: string,
+  handlers: SideChannelHandlers,
+): SideChannel {
+  const path = socketPath(identity.dir, identity.index, channel);
   rmSync(path, { force: true });
   const server = Bun.serve({
     unix: path,
@@ -55,12 +59,13 @@ export interface SiblingAnswer<T> {
 }
 
 /**
- * Asks every process of the group for `path`, this one included (through `own`, without a
- * round trip). Answers come in index order; a sibling that does not answer within
+ * Asks every process of the group for `path` on `channel`, this one included (through `own`,
+ * without a round trip). Answers come in index order; a sibling that does not answer within
  * SIBLING_TIMEOUT_MS counts as not answering.
  */
 export async function askAll<T>(
   identity: ProcessIdentity,
+  channel: string,
   path: string,
   own: () => T | Promise<T>,
 ): Promise<SiblingAnswer<T>[]> {
@@ -69,7 +74,7 @@ export async function askAll<T>(
       if (index === identity.index) return { index, value: await own() };
       try {
         const response = await fetch(`http://localhost${path}`, {
-          unix: socketPath(identity.dir, index),
+          unix: socketPath(identity.dir, index, channel),
           signal: AbortSignal.timeout(SIBLING_TIMEOUT_MS),
         });
         return { index, value: response.ok ? ((await response.json()) as T) : undefined };

@@ -28,6 +28,7 @@ type MetricsJson = MetricObjectWithValues<MetricValue<string>>[];
 /** The label that tells processes apart. */
 export const PROCESS_LABEL = "process";
 
+const CHANNEL = "metrics";
 const PATH = "/metrics";
 
 /** A group's metrics: this process's on its side channel, everyone's in `render`. */
@@ -41,10 +42,10 @@ export interface GroupMetrics {
 /** Serves this process's metrics to its siblings and gathers theirs for a scrape. */
 export function groupMetrics(identity: ProcessIdentity, metrics: Metrics): GroupMetrics {
   const own = () => metrics.registry.getMetricsAsJSON() as Promise<MetricsJson>;
-  const channel = listenSideChannel(identity, { [PATH]: own });
+  const channel = listenSideChannel(identity, CHANNEL, { [PATH]: own });
   return {
     async render(openMetrics) {
-      const answers = await askAll<MetricsJson>(identity, PATH, own);
+      const answers = await askAll<MetricsJson>(identity, CHANNEL, PATH, own);
       const labelled = answers.flatMap(({ index, value }) =>
         value ? [labelProcess(openMetrics ? counterFamilies(value) : value, index)] : [],
       );
