@@ -9,6 +9,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Deployer } from "../apps/deploy/deploy.ts";
 import { versionKey } from "../apps/version-key.ts";
+import { BuntimeError } from "../errors.ts";
 import type { Clock, TimerHandle } from "../pool/clock.ts";
 import type { DeploymentRecord, DeploymentStore } from "../store/deployments.ts";
 import type { Store } from "../store/store.ts";
@@ -145,7 +146,18 @@ export class CacheSync {
         continue;
       }
       const at = key.lastIndexOf("@");
-      await deployer.remove(key.slice(0, at), key.slice(at + 1)).catch(() => {}); // already gone: fine
+      try {
+        await deployer.remove(key.slice(0, at), key.slice(at + 1));
+      } catch (error) {
+        // Already gone is fine. Anything else keeps the manifest's entry and the revision unseen,
+        // so the next tick tries again: forgetting it would make the version look put there by
+        // hand, and it would be served for ever after the store deleted it.
+        if (!(error instanceof BuntimeError && error.code === "VERSION_NOT_FOUND")) {
+          complete = false;
+          logger.error("cannot remove from the cache", { app: key, error: (error as Error).message });
+          continue;
+        }
+      }
       await manifest.delete(key);
       this.#o.changed({ key, change: "removed" });
       logger.info("removed from cache", { app: key });
