@@ -1,5 +1,6 @@
 import type { RequestContext } from "@buntime/sdk";
 import type { Hono } from "hono";
+import { getPath } from "hono/utils/url";
 import type { AdminGuard } from "../admin/guard.ts";
 import type { AppCatalog } from "../apps/catalog.ts";
 import { versionKey } from "../apps/version-key.ts";
@@ -43,6 +44,12 @@ interface Trip {
   requestId: string;
   started: number;
   resolution: AppResolution | undefined;
+  /**
+   * The path the guard and the hooks judge: for a `/_/` route, as the internal router matches it
+   * (percent-decoded, Hono's `getPath`), so `/_/%6beys` is judged as the `/_/keys` it reaches;
+   * for an app route, the URL's pathname.
+   */
+  path: string;
   /** An admin route: the guard runs before and after the hooks. */
   admin: boolean;
   /** Who an admin route's caller is (key name, token subject, "admin-token"): internal routes read it. */
@@ -84,8 +91,9 @@ export function createPipeline(
       return response;
     }
     const internal = isInternalPath(url.pathname);
-    const admin = internal && deps.guard.protects(request.method, url.pathname);
-    const trip: Trip = { request, url, requestId, started, resolution: undefined, admin };
+    const path = internal ? getPath(request) : url.pathname;
+    const admin = internal && deps.guard.protects(request.method, path);
+    const trip: Trip = { request, url, path, requestId, started, resolution: undefined, admin };
     const toDashboard = internal ? undefined : rootRedirect(request, url.pathname);
     if (toDashboard) return finish(toDashboard, trip);
     let answer: Response | Promise<Response>;
@@ -208,12 +216,12 @@ export function createPipeline(
       });
   }
 
-  function context({ request, url, requestId, resolution }: Trip, socket: RequestSocket | undefined): RequestContext {
+  function context({ request, path, requestId, resolution }: Trip, socket: RequestSocket | undefined): RequestContext {
     return {
       requestId,
       app: resolvedApp(resolution?.app),
       target: resolution?.target && { name: resolution.target.name, range: resolution.target.range },
-      path: url.pathname,
+      path,
       get clientAddress() {
         // The request Bun handed over: a plugin's replacement is not known to the socket.
         return socket?.requestIP(request)?.address;
