@@ -45,6 +45,20 @@ describe("applyChange", () => {
     ).toBeUndefined();
     expect(applyChange(EMPTY_RELEASE, { action: "end-traffic" }, "ci", "2026-01-01T00:00:00.000Z")).toBeUndefined();
   });
+
+  test("a tag named like an Object.prototype member (constructor) has no previous value until set", () => {
+    const at = "2026-01-01T00:00:00.000Z";
+    const tagged = applyChange(EMPTY_RELEASE, { action: "tag", tag: "constructor", version: "1.0.0" }, "ci", at);
+    // A history entry the store's schema reads back (previous was Object's constructor function).
+    expect(tagged?.history[0]?.change).toEqual({ action: "tag", tag: "constructor", version: "1.0.0", previous: null });
+    expect(applyChange(EMPTY_RELEASE, { action: "untag", tag: "constructor" }, "ci", at)).toBeUndefined();
+  });
+
+  test("a store holding a tag named constructor reads back", async () => {
+    const store = fileReleaseStore(freshDir());
+    await store.change("hello", { action: "tag", tag: "constructor", version: "1.0.0" }, "ci");
+    expect((await store.list()).get("hello")?.tags).toEqual({ constructor: "1.0.0" });
+  });
 });
 
 describe("fileReleaseStore", () => {

@@ -78,6 +78,15 @@ export const releaseFileSchema = z.strictObject({
 export const EMPTY_RELEASE: AppRelease = Object.freeze({ tags: {}, traffic: null, history: [] });
 
 /**
+ * The version `tag` points at, own properties only: `constructor` is a valid tag name, and
+ * `tags.constructor` of an app without that tag is Object's function (which once went into the
+ * history and made the whole release file unreadable).
+ */
+function tagOf(release: AppRelease, tag: string): string | undefined {
+  return Object.hasOwn(release.tags, tag) ? release.tags[tag] : undefined;
+}
+
+/**
  * The state after `change`, with the history entry first (bounded), or `undefined` when the change
  * changes nothing that exists (untagging a tag that is not there: the caller answers 404).
  * Pure; every backend applies changes through it.
@@ -93,10 +102,10 @@ export function applyChange(
   switch (requested.action) {
     case "tag":
       next = { tags: { ...current.tags, [requested.tag]: requested.version }, traffic: current.traffic };
-      change = { ...requested, previous: current.tags[requested.tag] ?? null };
+      change = { ...requested, previous: tagOf(current, requested.tag) ?? null };
       break;
     case "untag": {
-      const previous = current.tags[requested.tag];
+      const previous = tagOf(current, requested.tag);
       if (previous === undefined) return undefined;
       const { [requested.tag]: _, ...tags } = current.tags;
       next = { tags, traffic: current.traffic };
