@@ -2,24 +2,28 @@
  * `/_/dashboard/assets/*`: the few static files the pages load (public: they hold no data).
  * A fixed table of names, so no path from the URL ever reaches the file system.
  */
-import { dirname, join } from "node:path";
 import { Hono } from "hono";
+import uplotJs from "uplot/dist/uPlot.iife.min.js" with { type: "text" };
+import uplotCss from "uplot/dist/uPlot.min.css" with { type: "text" };
 import { BuntimeError, errorResponse } from "../errors.ts";
 import type { Logger } from "../util/log.ts";
-import { clientScript } from "./client-bundle.ts";
+import { bundleClient } from "./client-bundle.ts" with { type: "macro" };
+import dashboardCss from "./dashboard.css" with { type: "text" };
 
-/** uPlot's dist folder, found when first asked for (a compiled binary has no node_modules: that asset fails alone). */
-const uplotFile = (name: string) => join(dirname(Bun.resolveSync("uplot/package.json", import.meta.dir)), "dist", name);
+// Every asset is text in the code, put there when this file is bundled (`npm run build`,
+// `build:bin`: the binary has no node_modules or client sources to read) or transpiled (from
+// source). The client is bundled by a macro (client-bundle.ts); a failed build is its error.
+const client = bundleClient();
 
 const JS = "text/javascript; charset=utf-8";
 const CSS = "text/css; charset=utf-8";
 
-/** Name → how to read it and its type. */
-const FILES: Record<string, { read: () => Promise<string>; type: string }> = {
-  "client.js": { read: clientScript, type: JS },
-  "uplot.js": { read: () => Bun.file(uplotFile("uPlot.iife.min.js")).text(), type: JS },
-  "uplot.css": { read: () => Bun.file(uplotFile("uPlot.min.css")).text(), type: CSS },
-  "dashboard.css": { read: () => Bun.file(join(import.meta.dir, "dashboard.css")).text(), type: CSS },
+/** Name → its text (or why it has none) and its type. */
+const FILES: Record<string, { text: string | { error: string }; type: string }> = {
+  "client.js": { text: "code" in client ? client.code : client, type: JS },
+  "uplot.js": { text: uplotJs, type: JS },
+  "uplot.css": { text: uplotCss, type: CSS },
+  "dashboard.css": { text: dashboardCss, type: CSS },
 };
 
 /** The asset names, for the pages' `<script>` and `<link>` tags. */
@@ -36,13 +40,12 @@ export function assetRoutes(logger: Logger): Hono {
   routes.get("/:name", async (c) => {
     const file = FILES[c.req.param("name")];
     if (!file) return errorResponse(new BuntimeError("NOT_FOUND", "no such dashboard asset"));
-    try {
-      // no-cache: revalidated each load, so a new server's client is never mixed with an old page.
-      return c.body(await file.read(), 200, { "content-type": file.type, "cache-control": "no-cache" });
-    } catch (error) {
-      logger.error("dashboard asset failed", { asset: c.req.param("name"), error: String(error) });
+    if (typeof file.text !== "string") {
+      logger.error("dashboard asset failed", { asset: c.req.param("name"), error: file.text.error });
       return errorResponse(new BuntimeError("INTERNAL_ERROR", "the dashboard asset is unavailable"));
     }
+    // no-cache: revalidated each load, so a new server's client is never mixed with an old page.
+    return c.body(file.text, 200, { "content-type": file.type, "cache-control": "no-cache" });
   });
   return routes;
 }

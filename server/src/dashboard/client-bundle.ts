@@ -1,29 +1,31 @@
 /**
- * The dashboard's browser code: `client/*.ts`, bundled by `Bun.build` the first time it is asked
- * for and kept for the life of the server. Nothing to remember at install or start, and a
- * syntax error in the client shows up as one failed asset (and in `client-bundle.test.ts`),
- * never as a server that will not start.
+ * The dashboard's browser code: `client/*.ts` bundled into one browser module. A Bun macro
+ * (`assets.ts` imports it `with { type: "macro" }`): it runs when `assets.ts` is bundled
+ * (`npm run build`, `npm run build:bin`, whose binary has no `client/` folder to build from) or,
+ * from source, when Bun transpiles it at start; the script is then a string in the code. Nothing
+ * to remember at install or start.
+ *
+ * A failed build is returned, not thrown: from source, a syntax error in the client shows up as
+ * one failed asset (and in `client-bundle.test.ts`), never as a server that will not start.
  */
 import { join } from "node:path";
 
 const ENTRY = join(import.meta.dir, "client", "main.ts");
 
-let built: Promise<string> | undefined;
+/** The bundled client (ES module, minified), or why it did not build. */
+export type ClientBundle = { code: string } | { error: string };
 
-/** The bundled client script (ES module, minified). Builds once; a failed build is retried next time. */
-export function clientScript(): Promise<string> {
-  built ??= build().catch((error) => {
-    built = undefined;
-    throw error;
+/**
+ * Bundles the client. The `bun build` CLI in a child process: a macro cannot call `Bun.build`
+ * while the bundler that runs it waits for it.
+ */
+export function bundleClient(): ClientBundle {
+  const result = Bun.spawnSync([process.execPath, "build", ENTRY, "--target=browser", "--format=esm", "--minify"], {
+    stdout: "pipe",
+    stderr: "pipe",
   });
-  return built;
-}
-
-async function build(): Promise<string> {
-  const result = await Bun.build({ entrypoints: [ENTRY], target: "browser", format: "esm", minify: true });
-  const output = result.outputs[0];
-  if (!result.success || !output) {
-    throw new Error(`the dashboard client did not build: ${result.logs.map(String).join("; ")}`);
+  if (result.exitCode !== 0) {
+    return { error: `the dashboard client did not build: ${result.stderr.toString().trim()}` };
   }
-  return output.text();
+  return { code: result.stdout.toString() };
 }
