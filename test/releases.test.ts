@@ -110,6 +110,21 @@ describe("validation: 400 REQUEST_INVALID and nothing changed", () => {
     });
   }
 
+  test("a body over 64 KiB is 413 BODY_TOO_LARGE before it is read, declared or streamed", async () => {
+    const before = await state();
+    const big = `{"2.0.0": 100, "pad": "${"x".repeat(1024 ** 2)}"}`;
+    const declared = await server.admin("/_/apps/hello/traffic", { method: "PUT", body: big });
+    expect(declared.status).toBe(413);
+    expect(((await declared.json()) as { error: { code: string } }).error.code).toBe("BODY_TOO_LARGE");
+    const streamed = await server.admin("/_/apps/hello/tags/next", {
+      method: "PUT",
+      body: new Blob([big]).stream(),
+      duplex: "half",
+    } as RequestInit);
+    expect(streamed.status).toBe(413);
+    expect(await state()).toEqual(before);
+  });
+
   test("a body that is not JSON; an unknown app is 404", async () => {
     const res = await server.admin("/_/apps/hello/traffic", { method: "PUT", body: "{" });
     expect(res.status).toBe(400);

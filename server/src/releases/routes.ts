@@ -4,6 +4,7 @@
  * answer 200 with the app's state.
  */
 import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import type { AppCatalog } from "../apps/catalog.ts";
 import { BuntimeError, errorResponse, toBuntimeError } from "../errors.ts";
 import { ReleaseAdmin } from "./admin.ts";
@@ -13,6 +14,9 @@ import type { Releases } from "./releases.ts";
 export interface CallerEnv {
   Bindings: { caller?: string };
 }
+
+/** The most a write's body may be: a tag's is a few bytes, a split of 16 versions a few hundred. */
+export const MAX_RELEASE_BODY_BYTES = 64 * 1024;
 
 async function jsonBody(request: Request): Promise<unknown> {
   try {
@@ -27,6 +31,14 @@ export function releaseRoutes(deps: { catalog: AppCatalog; releases: Releases })
   const admin = new ReleaseAdmin(deps.catalog, deps.releases);
   const routes = new Hono<CallerEnv>();
   routes.onError((error) => errorResponse(toBuntimeError(error)));
+  // Bounded before JSON reads it (a declared length at once, a streamed body as it comes).
+  routes.use(
+    bodyLimit({
+      maxSize: MAX_RELEASE_BODY_BYTES,
+      onError: () =>
+        errorResponse(new BuntimeError("BODY_TOO_LARGE", `request body over ${MAX_RELEASE_BODY_BYTES} bytes`)),
+    }),
+  );
   // The guard let only an identified caller write; "unknown" is a last resort, never expected.
   const by = (env: CallerEnv["Bindings"] | undefined) => env?.caller ?? "unknown";
 
