@@ -12,45 +12,26 @@ import {
   unreachable,
 } from "../protocol/protocol.ts";
 import { bounded } from "../util/bounded.ts";
-import type { Logger } from "../util/log.ts";
 import { AbortWatch } from "./abort-watch.ts";
-import { type Clock, realClock } from "./clock.ts";
-import type { PoolCounters } from "./counters.ts";
-import type { PoolEmitter, StopReason } from "./events.ts";
+import { realClock } from "./clock.ts";
+import type { StopReason } from "./events.ts";
 import { Exchange, type ForwardedRequest } from "./exchange.ts";
+import type { InstanceDeps } from "./instance-deps.ts";
 import { Liveness } from "./liveness.ts";
-import { CLOSE_CODES, HostSocket, payloadOf, type SocketOwner, topicOf } from "./socket.ts";
+import { CLOSE_CODES } from "./socket.ts";
 import { accepts, transition, type WorkerState } from "./state.ts";
-import { type PoolTiming, Timers } from "./timing.ts";
-import { type OpenTransport, openThread, type Transport } from "./transport.ts";
+import { ThreadExit } from "./thread-exit.ts";
+import { Timers } from "./timing.ts";
+import { openThread, type Transport } from "./transport.ts";
+import { WorkerSockets } from "./worker-sockets.ts";
+
+export type { InstanceDeps } from "./instance-deps.ts";
 
 const MB = 1024 * 1024;
 /** Characters of an app's error message kept for the client and the log (docs/errors.md APP_ERROR). */
 export const APP_MESSAGE_CHARS = 1024;
 /** Characters of a protocol fault's description kept for the log and the 502. */
 const PROTOCOL_FAULT_CHARS = 300;
-
-export interface InstanceDeps {
-  clock: Clock;
-  logger: Logger;
-  events: PoolEmitter;
-  timing: PoolTiming;
-  /** The pool's counters: this worker bumps `abandoned` and `leakedThreads`. */
-  counters: PoolCounters;
-  /** Modules the worker loads before the app. */
-  preload: string[];
-  /**
-   * How this app's workers run (a thread, a child process: `isolation/`). Default: a thread.
-   * The pool picks it per app version (`isolation` in its config and the server's floor).
-   */
-  openTransport?: (app: AppVersion) => OpenTransport;
-  /** Resolves with a release once this worker may start (caps concurrent spawns). */
-  spawnPermit: () => Promise<() => void>;
-  /** Called when a slot frees up or the state changes, so the pool can hand out work. */
-  onChange: (instance: WorkerInstance) => void;
-  /** `server.publish` from an app: every subscriber of a (version-prefixed) topic. */
-  publish?: (topic: string, data: string | Uint8Array) => void;
-}
 
 let nextWorkerId = 1;
 
@@ -62,7 +43,7 @@ let nextWorkerId = 1;
  * `start-failed` (that has crashed Bun); `closed` resolves on the thread's `close` event, or
  * when the thread is abandoned: a thread blocked in a system call ignores `terminate()`, so
  * one that has not closed `closeWaitMs` after it (or after a shutdown's kill) is given up on
- * (see #abandon).
+ * (`thread-exit.ts`). Its WebSockets are `worker-sockets.ts`.
  */
 export class WorkerInstance {
   readonly id = nextWorkerId++;
@@ -94,14 +75,15 @@ export class WorkerInstance {
   readonly #liveness: Liveness;
   /** Client-abort watching for slow requests (real time: it is about the socket). */
   readonly #aborts = new AbortWatch();
-  /** The start deadline and the onTerminate grace (real time: the thread runs in real time). */
+  /** The start deadline (real time: the thread runs in real time). */
   readonly #threadTimers = new Timers(realClock);
+  /** The onTerminate grace, terminate, the wait for close, abandonment. */
+  readonly #exit: ThreadExit;
   readonly #exchanges = new Map<number, Exchange>();
   /** Each exchange's timeout deadline, in arrival order (see #armTimeouts). */
   readonly #deadlines = new Map<Exchange, number>();
   /** Open WebSockets the app upgraded (by request id): they keep the worker from idling. */
-  readonly #sockets = new Map<number, HostSocket>();
-  readonly #socketOwner: SocketOwner;
+  readonly #sockets: WorkerSockets;
   #worker: Transport | undefined;
   #post: ((message: HostMessage) => void) | undefined;
   #nextExchangeId = 1;
@@ -112,10 +94,6 @@ export class WorkerInstance {
   #started = false;
   #stopReason: StopReason | undefined;
   #stopping = false;
-  /** Requests in flight when `kill` cut them off (reported if the thread is abandoned). */
-  #killedInFlight = 0;
-  /** `terminate()` was called on the thread (once: then `close`, or abandonment, is awaited). */
-  #terminateSent = false;
   #closedResolve!: () => void;
 
   constructor(app: AppVersion, deps: InstanceDeps) {
@@ -123,11 +101,30 @@ export class WorkerInstance {
     this.key = versionKey(app.name, app.version);
     this.#deps = deps;
     this.#timers = new Timers(deps.clock);
-    this.#socketOwner = {
+    this.#sockets = new WorkerSockets({
       key: this.key,
+      clock: deps.clock,
       send: (message) => this.#send(message),
-      gone: (socket) => this.#onSocketGone(socket),
-    };
+      sent: (id) => id < this.#nextExchangeId,
+      onGone: () => {
+        this.lastUsedAt = this.#deps.clock.now();
+        this.#settle();
+      },
+      publish: deps.publish,
+    });
+    this.#exit = new ThreadExit({
+      key: this.key,
+      workerId: this.id,
+      logger: deps.logger,
+      timing: deps.timing,
+      counters: deps.counters,
+      reason: () => this.#stopReason,
+      ended: () => this.state === "terminated",
+      onAbandon: (abandoned) => {
+        this.abandoned = abandoned;
+        this.#finish();
+      },
+    });
     this.#liveness = new Liveness({
       ping: (seq) => this.#send({ type: "ping", seq }),
       onUnresponsive: () => this.#onUnresponsive(),
@@ -204,7 +201,7 @@ export class WorkerInstance {
       // Its sockets may stay a while (clients reconnect to the successor as they close), not
       // past the bound: then 1012, service restart.
       this.#timers.set("sockets", this.#deps.timing.socketGraceMs, () =>
-        this.#closeSockets(CLOSE_CODES.serviceRestart, `worker ${reason}`, true),
+        this.#sockets.closeAll(CLOSE_CODES.serviceRestart, `worker ${reason}`, true),
       );
     }
     if (this.#exchanges.size === 0 && this.#sockets.size === 0) this.#stop();
@@ -218,15 +215,15 @@ export class WorkerInstance {
   kill(reason: StopReason, error: BuntimeError): void {
     if (this.state === "terminated") return;
     this.#stopReason ??= reason;
-    this.#killedInFlight += this.#exchanges.size;
-    this.#closeSockets(
+    this.#exit.killedInFlight += this.#exchanges.size;
+    this.#sockets.closeAll(
       reason === "unresponsive" ? CLOSE_CODES.internalError : CLOSE_CODES.serviceRestart,
       reason,
       false,
     );
     this.#failAll(error);
     if (this.#started) this.#terminateNow();
-    else this.#threadTimers.set("close-wait", this.#deps.timing.closeWaitMs, () => this.#abandon());
+    else this.#exit.awaitClose();
   }
 
   #spawn(release: () => void): void {
@@ -335,37 +332,15 @@ export class WorkerInstance {
           dropped: message.dropped,
         });
         return;
-      case "upgrade": {
-        const exchange = this.#exchangeFor(message.id);
-        if (!exchange) {
-          // The request ended first (its timeout, its client gone): the socket never opens.
-          this.#send({ type: "ws-close", socket: message.id, code: CLOSE_CODES.abnormal, reason: "request ended" });
-          return;
-        }
-        const socket = new HostSocket(message.id, this.#socketOwner);
-        this.#sockets.set(socket.id, socket);
-        // A client gone before its connection opened never calls `open`: bounded by `timeout`.
-        this.#deps.clock.setTimeout(() => {
-          if (!socket.opened) socket.close(CLOSE_CODES.abnormal, "the client never opened", true);
-        }, this.app.config.timeout * 1000);
-        exchange.onUpgrade(socket.response(message.headers));
+      case "upgrade":
+        this.#sockets.upgrade(message, this.#exchangeFor(message.id), this.app.config.timeout * 1000);
         return;
-      }
       case "ws-send":
-        this.#socketFor(message.socket)?.send(message);
-        return;
       case "ws-publish":
-        if (message.socket === 0) this.#deps.publish?.(topicOf(this.key, message.topic), payloadOf(message));
-        else this.#socketFor(message.socket)?.publish(message.topic, message);
-        return;
       case "ws-subscribe":
-        this.#socketFor(message.socket)?.subscribe(message.topic, message.on);
-        return;
       case "ws-end":
-        this.#socketFor(message.socket)?.endByApp(message.code, message.reason, message.terminate);
-        return;
       case "ws-ack":
-        this.#socketFor(message.socket)?.acked(message.bytes);
+        this.#sockets.onMessage(message);
         return;
       case "stopped":
         // The answer to `stop`; unasked, a worker could have itself terminated before `ready`.
@@ -375,24 +350,6 @@ export class WorkerInstance {
       default:
         unreachable(message);
     }
-  }
-
-  /** The open socket a message is about: undefined once closed (a normal race); never opened is a fault. */
-  #socketFor(id: number): HostSocket | undefined {
-    if (id >= this.#nextExchangeId) throw new ProtocolError(`a message about socket ${id}, never opened`);
-    return this.#sockets.get(id);
-  }
-
-  #onSocketGone(socket: HostSocket): void {
-    if (this.#sockets.get(socket.id) !== socket) return;
-    this.#sockets.delete(socket.id);
-    this.lastUsedAt = this.#deps.clock.now();
-    this.#settle();
-  }
-
-  /** Closes every socket with `code` (see HostSocket.close for `tellApp`). */
-  #closeSockets(code: number, reason: string, tellApp: boolean): void {
-    for (const socket of [...this.#sockets.values()]) socket.close(code, reason, tellApp);
   }
 
   #onReady(): void {
@@ -527,46 +484,20 @@ export class WorkerInstance {
   #stop(): void {
     if (this.#stopping || this.state === "terminated") return;
     this.#stopping = true;
-    this.#threadTimers.set("stop", this.#deps.timing.stopGraceMs, () => this.#terminateNow());
-    this.#send({ type: "stop" });
+    this.#exit.stop(
+      () => this.#send({ type: "stop" }),
+      () => this.#terminateNow(),
+    );
   }
 
   /**
-   * Terminates the thread; `close` should follow within milliseconds. A thread blocked in a
-   * system call cannot be interrupted, so past `closeWaitMs` it is abandoned. Liveness stops
-   * here: a terminated thread's silence is expected, not a new crash every heartbeat.
+   * Terminates the thread; `close` should follow within milliseconds (else `#exit` abandons it).
+   * Liveness stops here: a terminated thread's silence is expected, not a new crash every heartbeat.
    */
   #terminateNow(): void {
     this.#stopping = true;
-    this.#threadTimers.clear("stop");
     this.#liveness.stop();
-    if (!this.#worker || this.#terminateSent) return;
-    this.#terminateSent = true;
-    this.#worker.terminate();
-    this.#threadTimers.set("close-wait", this.#deps.timing.closeWaitMs, () => this.#abandon());
-  }
-
-  /**
-   * Gives up on a thread that did not close after `terminate()` (or, still loading, after a
-   * shutdown's kill): it is blocked where JavaScript cannot reach it (`Bun.sleepSync`,
-   * `execSync`, a read on a FIFO, a write to a full pipe). It ends in the pool's eyes: no
-   * request reaches it, it counts against nothing, `closed` resolves; `counters.leakedThreads`
-   * shows it until its `close` does come, or the process exits and ends it. (Thread isolation
-   * cannot do more; the process isolation mode kills what a thread cannot be forced out of.)
-   */
-  #abandon(): void {
-    if (this.state === "terminated") return;
-    this.abandoned = { requests: this.#killedInFlight };
-    this.#deps.counters.abandoned++;
-    this.#deps.counters.leakedThreads++;
-    this.#deps.logger.error("worker thread did not close after terminate (blocked in a system call?); abandoned", {
-      app: this.key,
-      worker: this.id,
-      reason: this.#stopReason,
-      requests: this.#killedInFlight,
-      closeWaitMs: this.#deps.timing.closeWaitMs,
-    });
-    this.#finish();
+    this.#exit.terminate(this.#worker);
   }
 
   #onCrash(message: string): void {
@@ -574,7 +505,7 @@ export class WorkerInstance {
     this.#deps.logger.error("worker crashed", { app: this.key, worker: this.id, error: message });
     this.#deps.events.emit("crash", { key: this.key, workerId: this.id, message });
     this.#stopReason = "crashed";
-    this.#closeSockets(CLOSE_CODES.internalError, "worker crashed", false);
+    this.#sockets.closeAll(CLOSE_CODES.internalError, "worker crashed", false);
     this.#failAll(new BuntimeError("WORKER_CRASHED", `${this.key} crashed: ${message}`));
     if (!this.#started) {
       this.#started = true;
@@ -589,8 +520,7 @@ export class WorkerInstance {
     if (this.abandoned && this.#worker) {
       // An abandoned thread came back from its system call and ended after all.
       this.#worker = undefined;
-      this.#deps.counters.leakedThreads--;
-      this.#deps.logger.info("abandoned worker thread closed", { app: this.key, worker: this.id });
+      this.#exit.closedAfterAbandon();
       return;
     }
     if (this.state === "terminated") return;
@@ -605,9 +535,10 @@ export class WorkerInstance {
     this.#liveness.stop();
     this.#aborts.stop();
     this.#threadTimers.clearAll();
+    this.#exit.clear();
     this.#releaseSpawn?.();
     const crashed = this.#stopReason === undefined || this.#stopReason === "crashed";
-    this.#closeSockets(crashed ? CLOSE_CODES.internalError : CLOSE_CODES.serviceRestart, "worker gone", false);
+    this.#sockets.closeAll(crashed ? CLOSE_CODES.internalError : CLOSE_CODES.serviceRestart, "worker gone", false);
     this.#failAll(new BuntimeError("WORKER_CRASHED", `${this.key} worker exited`));
     this.#readyCallbacks.reject(new BuntimeError("WORKER_START_FAILED", `${this.key} exited while starting`));
     this.state = transition(this.state, "terminated");
