@@ -26,7 +26,7 @@ export interface RequestContext {
   app: ResolvedApp | undefined;
   /** The app name and range the path asked for, even when nothing resolved. */
   target: { name: string; range: string | undefined } | undefined;
-  /** The request's path (before prefix stripping). */
+  /** The request's path (before prefix stripping), percent-decoded as a router reads it (`%2F` stays encoded): what path rules judge. */
   path: string;
   /** The client's address, when known. */
   clientAddress: string | undefined;

@@ -45,11 +45,12 @@ interface Trip {
   started: number;
   resolution: AppResolution | undefined;
   /**
-   * The path the guard and the hooks judge: for a `/_/` route, as the internal router matches it
-   * (percent-decoded, Hono's `getPath`), so `/_/%6beys` is judged as the `/_/keys` it reaches;
-   * for an app route, the URL's pathname.
+   * The path the guard and the hooks judge, for a `/_/` route (undefined for an app route until a
+   * hook needs it): as a router matches it, percent-decoded (Hono's `getPath`), so `/_/%6beys`
+   * is judged as the `/_/keys` it reaches and a policy on `/echo/admin/**` holds for
+   * `/echo/%61dmin/x`, which the app's router decodes alike.
    */
-  path: string;
+  path: string | undefined;
   /** An admin route: the guard runs before and after the hooks. */
   admin: boolean;
   /** Who an admin route's caller is (key name, token subject, "admin-token"): internal routes read it. */
@@ -91,8 +92,8 @@ export function createPipeline(
       return response;
     }
     const internal = isInternalPath(url.pathname);
-    const path = internal ? getPath(request) : url.pathname;
-    const admin = internal && deps.guard.protects(request.method, path);
+    const path = internal ? getPath(request) : undefined;
+    const admin = path !== undefined && deps.guard.protects(request.method, path);
     const trip: Trip = { request, url, path, requestId, started, resolution: undefined, admin };
     const toDashboard = internal ? undefined : rootRedirect(request, url.pathname);
     if (toDashboard) return finish(toDashboard, trip);
@@ -221,7 +222,7 @@ export function createPipeline(
       requestId,
       app: resolvedApp(resolution?.app),
       target: resolution?.target && { name: resolution.target.name, range: resolution.target.range },
-      path,
+      path: path ?? getPath(request),
       get clientAddress() {
         // The request Bun handed over: a plugin's replacement is not known to the socket.
         return socket?.requestIP(request)?.address;
