@@ -93,10 +93,15 @@ export function pgKeyStore(db: PgConnection, ready: () => Promise<void>): KeySto
       ).finally(() => {
         fresh = false;
       }),
-    // Last-used times are advisory: no revision bump, no notification.
+    // Last-used times are advisory: no revision bump, no notification. One statement (one round
+    // trip, all rows or none) whatever the number of keys; the pairs go as one JSON parameter.
     touch: (lastUsed) =>
       run(async (sql) => {
-        for (const [name, at] of lastUsed) await sql`UPDATE buntime_keys SET last_used = ${at} WHERE name = ${name}`;
+        if (lastUsed.size === 0) return;
+        const pairs = JSON.stringify([...lastUsed].map(([name, at]) => ({ name, at })));
+        await sql`
+          UPDATE buntime_keys AS k SET last_used = v.at
+          FROM jsonb_to_recordset(CAST(${pairs}::text AS jsonb)) AS v(name text, at text) WHERE k.name = v.name`;
       }),
     subscribe(listener) {
       listeners.add(listener);

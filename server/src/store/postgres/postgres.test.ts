@@ -135,6 +135,24 @@ describe("keys, policies, nodes, leases", () => {
     expect(await one.keys.remove("ci")).toBe(false);
   });
 
+  test("keys: touch records every named key's last use in one call; unknown names are ignored", async () => {
+    const store = open();
+    await store.keys.create(record("touch-a"));
+    await store.keys.create(record("touch-b"));
+    await store.keys.touch(
+      new Map([
+        ["touch-a", "2026-02-01T00:00:00.000Z"],
+        ["touch-b", "2026-02-02T00:00:00.000Z"],
+        ["nobody'; DROP TABLE buntime_keys; --", "2026-02-03T00:00:00.000Z"],
+      ]),
+    );
+    const fresh = open(); // no cached list
+    const used = new Map((await fresh.keys.list()).map((k) => [k.name, k.lastUsed]));
+    expect(used.get("touch-a")).toBe("2026-02-01T00:00:00.000Z");
+    expect(used.get("touch-b")).toBe("2026-02-02T00:00:00.000Z");
+    await store.keys.touch(new Map());
+  });
+
   test("policies: none at first, then what was written, notified to the other node", async () => {
     const [one, two] = [open(), open()];
     await two.listen();
