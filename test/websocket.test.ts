@@ -3,6 +3,7 @@
  * (fixtures/apps/ws-chat) is written for Bun.serve; here its sockets live in workers.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import type { VersionKey } from "../server/src/apps/version-key.ts";
 import { normaliseConfig } from "../server/src/config/buntime-config.ts";
 import { startServerProcess } from "./_server-process.ts";
 import { ROOT, startTestServer, type TestServer } from "./_setup.ts";
@@ -120,6 +121,22 @@ describe("WebSockets through a worker", () => {
     const again = await openSocket(server.at("/ws-chat-ttl/"));
     expect(workerOf(await again.nth(0))).not.toBe(first);
     again.ws.close();
+  }, 20_000);
+
+  test("a socket upgraded after its worker began draining still closes with 1012 within SHUTDOWN_TIMEOUT", async () => {
+    // The app upgrades 800 ms after the request reaches it: the recycle comes in between.
+    const opening = openSocket(server.at("/ws-chat/?wait=800"));
+    const busy = () => server.stats().workers.find((w) => w.app === "ws-chat" && w.inFlight > 0);
+    for (let i = 0; i < 400 && !busy(); i++) await Bun.sleep(5);
+    const worker = busy();
+    expect(worker).toBeDefined();
+    server.pool.retire("ws-chat@1.0.0" as VersionKey, "changed");
+    const socket = await opening;
+    await socket.nth(0);
+    const started = performance.now();
+    const bound = new Promise<"still open">((resolve) => setTimeout(() => resolve("still open"), 8000));
+    expect(await Promise.race([socket.closed.then((c) => c.code), bound])).toBe(1012);
+    expect(performance.now() - started).toBeLessThan(1000 + 3000);
   }, 20_000);
 
   test("an upgrade made in-process (no connection) is answered 400", async () => {

@@ -197,14 +197,20 @@ export class WorkerInstance {
     this.#timers.clear("ttl");
     this.#deps.events.emit("recycle", { key: this.key, workerId: this.id, reason });
     this.#deps.onChange(this);
-    if (this.#sockets.size > 0) {
-      // Its sockets may stay a while (clients reconnect to the successor as they close), not
-      // past the bound: then 1012, service restart.
-      this.#timers.set("sockets", this.#deps.timing.socketGraceMs, () =>
-        this.#sockets.closeAll(CLOSE_CODES.serviceRestart, `worker ${reason}`, true),
-      );
-    }
+    this.#armSocketGrace(reason);
     if (this.#exchanges.size === 0 && this.#sockets.size === 0) this.#stop();
+  }
+
+  /**
+   * A draining worker's sockets may stay a while (clients reconnect to the successor as they
+   * close), not past the bound: then 1012, service restart. Armed by `drain`, and again by an
+   * upgrade that arrives while draining (its request was in flight at the recycle).
+   */
+  #armSocketGrace(reason: StopReason | undefined): void {
+    if (this.#sockets.size === 0 || this.#timers.has("sockets")) return;
+    this.#timers.set("sockets", this.#deps.timing.socketGraceMs, () =>
+      this.#sockets.closeAll(CLOSE_CODES.serviceRestart, `worker ${reason}`, true),
+    );
   }
 
   /**
@@ -334,6 +340,7 @@ export class WorkerInstance {
         return;
       case "upgrade":
         this.#sockets.upgrade(message, this.#exchangeFor(message.id), this.app.config.timeout * 1000);
+        if (this.state === "draining") this.#armSocketGrace(this.#stopReason);
         return;
       case "ws-send":
       case "ws-publish":
