@@ -30,6 +30,33 @@ async function stale(lockPath: string, owner: number): Promise<boolean> {
   return Date.now() - made > EMPTY_GRACE_MS;
 }
 
+/**
+ * Removes the stale lock whose content was `seen`, under a second lock (`<lock>.takeover`), and
+ * only if it still holds `seen`: two writers that judged the same lock stale must not both remove
+ * it, or the second would remove the lock the first had just made and both would hold it. While
+ * the takeover lock is held nobody else can remove the lock, and nobody can create it (it
+ * exists), so the re-read stays true until the removal. A takeover lock left by a writer killed in
+ * those few microseconds is removed once older than EMPTY_GRACE_MS. Whether to look again at once.
+ */
+async function takeOver(lockPath: string, seen: string): Promise<boolean> {
+  const guardPath = `${lockPath}.takeover`;
+  let guard: Awaited<ReturnType<typeof open>>;
+  try {
+    guard = await open(guardPath, "wx", 0o600);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    if (await stale(guardPath, Number.NaN)) await rm(guardPath, { force: true });
+    return false; // another writer is taking over: look again after the usual wait
+  }
+  try {
+    if ((await readFile(lockPath, "utf8").catch(() => undefined)) === seen) await rm(lockPath, { force: true });
+    return true;
+  } finally {
+    await guard.close();
+    await rm(guardPath, { force: true });
+  }
+}
+
 async function acquire(lockPath: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -41,11 +68,9 @@ async function acquire(lockPath: string, timeoutMs: number): Promise<void> {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
     }
-    const owner = Number.parseInt(await readFile(lockPath, "utf8").catch(() => ""), 10);
-    if (await stale(lockPath, owner)) {
-      await rm(lockPath, { force: true });
-      continue;
-    }
+    const seen = await readFile(lockPath, "utf8").catch(() => "");
+    const owner = Number.parseInt(seen, 10);
+    if ((await stale(lockPath, owner)) && (await takeOver(lockPath, seen))) continue;
     if (Date.now() > deadline) throw new Error(`${lockPath} is held by process ${owner || "?"}`);
     await Bun.sleep(RETRY_MS);
   }
