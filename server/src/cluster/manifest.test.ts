@@ -44,3 +44,13 @@ test("two processes sharing APPS_DIR: each change keeps the other's, and reload 
   one.reload();
   expect(one.get("b@1.0.0")).toBe(SHA);
 });
+
+test("two processes changing it at the same moment lose neither's change (the lock file)", async () => {
+  const dir = tempDir();
+  const [one, two] = [new CacheManifest(dir), new CacheManifest(dir)];
+  await Promise.all(
+    Array.from({ length: 20 }, (_, i) => [one.set(`a@1.0.${i}`, SHA), two.set(`b@1.0.${i}`, SHA)]).flat(),
+  );
+  const stored = JSON.parse(readFileSync(join(dir, MANIFEST_FILE), "utf8"));
+  expect(Object.keys(stored)).toHaveLength(40);
+});

@@ -4,12 +4,14 @@
  * store's list without reading any archive; a version on disk that it does not name (a cache
  * from before, or a copy left by hand) is installed again from the store. The processes of one
  * machine (BUNTIME_PROCESSES) share the folder and so the file: each change re-reads it first,
- * and a sync starts by re-reading it, so one process's install is not repeated by another.
+ * and a sync starts by re-reading it, so one process's install is not repeated by another;
+ * each change holds the lock file (`store/file-lock.ts`), so neither loses the other's.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
-import { writeFileAtomic } from "../util/atomic-write.ts";
+import { withFileLock } from "../store/file-lock.ts";
+import { removeStaleTemps, writeFileAtomic } from "../util/atomic-write.ts";
 
 export const MANIFEST_FILE = ".buntime-cache.json";
 
@@ -53,11 +55,16 @@ export class CacheManifest {
     this.#pending++;
     this.#writing = this.#writing
       .catch(() => {})
-      .then(async () => {
-        const current = new Map(Object.entries(read(this.#path)));
-        apply(current);
-        await writeFileAtomic(this.#path, `${JSON.stringify(Object.fromEntries(current), null, 2)}\n`);
-      })
+      .then(() =>
+        // Under the lock file: another process's read-modify-write between our read and our
+        // rename would be lost, and a version missing from the manifest is never removed.
+        withFileLock(`${this.#path}.lock`, async () => {
+          await removeStaleTemps(this.#path);
+          const current = new Map(Object.entries(read(this.#path)));
+          apply(current);
+          await writeFileAtomic(this.#path, `${JSON.stringify(Object.fromEntries(current), null, 2)}\n`);
+        }),
+      )
       .finally(() => {
         this.#pending--;
       });
