@@ -45,6 +45,22 @@ const GARBAGE: Record<string, string> = {
   "buffers that are not buffers": "a post that is not a wire: an array of 2",
   "a wire of three parts": "a post that is not a wire: an array of 3",
   "stopped, unasked": "stopped without being asked to stop",
+  "an upgrade of a request never sent": "a message about request 999999, never sent to it",
+  "an upgrade without headers": 'a "upgrade" message the protocol refuses at headers',
+  "an upgrade with a header Headers refuses": "a message the host could not use: TypeError: Invalid header name",
+  "a ws-send for a socket never opened": "a message about socket 999999, never opened",
+  "a ws-send with neither text nor chunk": 'a "ws-send" message the protocol refuses: exactly one of text and chunk',
+  "a ws-publish topic too long": 'a "ws-publish" message the protocol refuses at topic',
+  "a ws-subscribe without on": 'a "ws-subscribe" message the protocol refuses at on',
+  "a ws-end with code 999": 'a "ws-end" message the protocol refuses at code',
+  "a ws-end reason too long": 'a "ws-end" message the protocol refuses at reason',
+  "a ws-ack of negative bytes": 'a "ws-ack" message the protocol refuses at bytes',
+  "a ws-ack for a socket never opened": "a message about socket 999999, never opened",
+  "a log line of an unknown level": 'a "log" message the protocol refuses at lines.0.level',
+  "a log line with a field too many": 'a "log" message the protocol refuses at lines.0: Unrecognized key',
+  "a log line too long": 'a "log" message the protocol refuses at lines.0.message',
+  "a log of 1025 lines": 'a "log" message the protocol refuses at lines',
+  "a log dropping -1": 'a "log" message the protocol refuses at dropped',
 };
 
 /** A logger that keeps every line. */
@@ -109,6 +125,21 @@ describe.each(Object.entries(GARBAGE))("a worker that posts %s", (kind, fault) =
     expect((await call(server.at("/hello/"))).status).toBe(200);
   });
 });
+
+test("an upgrade of a request already answered (its head streamed) is a fault: no socket is kept for it", async () => {
+  await call(server.at("/post-garbage/"));
+  const worker = events.of("ready", "post-garbage@1.0.0").at(-1)?.workerId;
+  const crashed = events.next("crash", (e) => e.workerId === worker, 3000);
+  // The head and the upgrade cross in one post: the stream is cut (or never starts) either way.
+  const body = await fetch(server.at("/post-garbage/?upgrade-after-head"))
+    .then((response) => response.text())
+    .catch((error: Error) => error.name);
+  expect(body).not.toBe("the host did not notice");
+  expect((await crashed).message).toContain("protocol violation: an upgrade of request");
+  expect((await crashed).message).toContain("already answered");
+  expect(server.stats().workers.filter((w) => w.id === worker && w.sockets > 0)).toEqual([]);
+  expect((await call(server.at("/hello/"))).status).toBe(200);
+}, 10_000);
 
 test("another app's request in flight meanwhile is answered as usual", async () => {
   await call(server.at("/slow/?ms=0"));

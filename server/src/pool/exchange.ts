@@ -87,6 +87,11 @@ export class Exchange {
     return this.#ended;
   }
 
+  /** The worker's answer (a head, an upgrade) or the runtime's error has gone to the client. */
+  get answered(): boolean {
+    return this.#headSeen;
+  }
+
   /** Calls `callback` when the exchange ends (at once if it has); one callback at a time. */
   whenEnded(callback: () => void): void {
     if (this.#ended) callback();

@@ -61,6 +61,9 @@ export class WorkerSockets {
       this.#deps.send({ type: "ws-close", socket: message.id, code: CLOSE_CODES.abnormal, reason: "request ended" });
       return;
     }
+    // A request is answered once: an upgrade after its head would be a socket no client gets,
+    // kept (with its timer) until `timeout`, one per post of a hostile app.
+    if (exchange.answered) throw new ProtocolError(`an upgrade of request ${message.id}, already answered`);
     const socket = new HostSocket(message.id, this.#owner);
     this.#sockets.set(socket.id, socket);
     // A client gone before its connection opened never calls `open`: bounded by `timeout`.
