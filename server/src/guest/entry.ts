@@ -154,14 +154,13 @@ async function serve(message: RequestMessage): Promise<void> {
   try {
     if (!handle) throw new Error("request before the app was ready");
     const hasBody = message.body !== null && message.method !== "GET" && message.method !== "HEAD";
-    const request = new Request(message.url, {
+    const request = aborts.request(id, message.url, {
       method: message.method,
       headers: requestHeaders(message.headers),
       body: hasBody ? (message.body === "stream" ? pullRequestBody(id) : message.body) : null,
       // @ts-expect-error: Bun accepts the streaming-body flag of the fetch spec
       duplex: "half",
     });
-    aborts.attach(request, id);
     sockets.track(request, id);
     const response = await handle(request, sockets.server);
     // Upgraded: whatever fetch returned is ignored, as Bun.serve ignores it.

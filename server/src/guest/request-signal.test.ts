@@ -2,9 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { RequestAborts } from "./request-signal.ts";
 
 function request(aborts: RequestAborts, id: number): Request {
-  const made = new Request("http://app.test/");
-  aborts.attach(made, id);
-  return made;
+  return aborts.request(id, "http://app.test/", { method: "GET", headers: { "x-test": "1" } });
 }
 
 describe("RequestAborts", () => {
@@ -44,9 +42,13 @@ describe("RequestAborts", () => {
     expect(aborts.size).toBe(1);
   });
 
-  test("the signal is an AbortSignal the app can pass on", async () => {
+  test("a Request like any other: its URL, method, headers; a clone; the signal an AbortSignal", async () => {
     const aborts = new RequestAborts();
     const r = request(aborts, 5);
+    expect(r).toBeInstanceOf(Request);
+    expect([r.url, r.method, r.headers.get("x-test")]).toEqual(["http://app.test/", "GET", "1"]);
+    expect(r.clone().url).toBe("http://app.test/");
+    expect(r.clone().signal).toBeInstanceOf(AbortSignal);
     expect(r.signal).toBeInstanceOf(AbortSignal);
     const waiting = new Promise((_, reject) => r.signal.addEventListener("abort", () => reject(r.signal.reason)));
     aborts.abort(5, "client gone");

@@ -18,25 +18,39 @@ interface AbortState {
   reason: Error | undefined;
 }
 
+/**
+ * The app's `Request`: its `signal` getter makes the controller on first read. A subclass rather
+ * than a property defined on each request (which cost about 0.25 µs a request, a quarter of
+ * making the Request); `instanceof Request` holds. A copy (`clone()`) has Bun's own signal.
+ */
+class GuestRequest extends Request {
+  readonly #abort: AbortState | undefined;
+
+  constructor(url: string, init: RequestInit, abort?: AbortState) {
+    super(url, init);
+    this.#abort = abort;
+  }
+
+  override get signal(): AbortSignal {
+    const state = this.#abort;
+    if (!state) return super.signal;
+    if (!state.controller) {
+      state.controller = new AbortController();
+      if (state.reason) state.controller.abort(state.reason);
+    }
+    return state.controller.signal;
+  }
+}
+
 /** The aborts of the requests being served, by request id. */
 export class RequestAborts {
   readonly #states = new Map<number, AbortState>();
 
-  /** Gives `request` (request `id`) a `signal` made on first read, aborted by `abort(id)`. */
-  attach(request: Request, id: number): void {
+  /** The app's request `id`, with a `signal` made on first read and aborted by `abort(id)`. */
+  request(id: number, url: string, init: RequestInit): Request {
     const state: AbortState = { controller: undefined, reason: undefined };
     this.#states.set(id, state);
-    Object.defineProperty(request, "signal", {
-      configurable: true,
-      enumerable: true,
-      get(): AbortSignal {
-        if (!state.controller) {
-          state.controller = new AbortController();
-          if (state.reason) state.controller.abort(state.reason);
-        }
-        return state.controller.signal;
-      },
-    });
+    return new GuestRequest(url, init, state);
   }
 
   /** The client of request `id` went away: its signal aborts now, or is aborted when first read. */
