@@ -1,0 +1,57 @@
+/**
+ * Guest garbage with `isolation: "process"` (docs/isolation.md): a worker is a child process and
+ * what it posts crosses Bun's IPC channel (structured clone) instead of `postMessage`. The host
+ * checks it at the same edge: anything not the protocol crashes that worker only, and bytes that
+ * are no IPC message at all, written to the channel's descriptor, never reach the host's code.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { call, type EventLog, recordEvents } from "./_pool-helpers.ts";
+import { FIXTURE_APPS, startTestServer, type TestServer } from "./_setup.ts";
+
+/** A sample of the thread table's kinds (guest-garbage.test.ts), one per layer of the edge. */
+const GARBAGE: Record<string, string> = {
+  "not-json": 'a line that is not JSON: "not json"',
+  null: "a post that is not a wire: null",
+  "a buffer no line takes": "1 buffers for 0 byte lines",
+  "status 600": 'a "response-head" message the protocol refuses at status',
+  "a header Headers refuses": "a message the host could not use: TypeError: Invalid header name",
+  "a ws-send for a socket never opened": "a message about socket 999999, never opened",
+  "a log line of an unknown level": 'a "log" message the protocol refuses at lines.0.level',
+};
+
+let server: TestServer;
+let events: EventLog;
+
+beforeAll(async () => {
+  server = await startTestServer({ APPS_DIR: FIXTURE_APPS, BUNTIME_ISOLATION: "process", LOG_LEVEL: "silent" });
+  events = recordEvents(server.pool.events);
+});
+
+afterAll(() => server?.stop());
+
+describe.each(Object.entries(GARBAGE))("a worker process that posts %s", (kind, fault) => {
+  test("is treated as crashed (502 WORKER_CRASHED) and replaced; the server goes on", async () => {
+    const before = await call(server.at("/post-garbage/"));
+    expect(before.status).toBe(200);
+    const answer = await call(server.at(`/post-garbage/?kind=${encodeURIComponent(kind)}`));
+    expect(answer.code).toBe("WORKER_CRASHED");
+    expect(answer.body.error.message).toContain(`post-garbage@1.0.0 crashed: protocol violation: ${fault}`);
+    const after = await call(server.at("/post-garbage/"));
+    expect(after.status).toBe(200);
+    expect(after.body.worker).not.toBe(before.body.worker);
+  });
+});
+
+test("raw bytes on its IPC descriptor end that worker (its request answered), not the server", async () => {
+  const before = await call(server.at("/post-garbage/"));
+  const worker = events.of("ready", "post-garbage@1.0.0").at(-1)?.workerId;
+  const answer = await call(server.at("/post-garbage/?ipc-bytes"));
+  // The host's end of the channel refuses them and closes; the guest, disconnected, ends its group.
+  expect(answer.code).toBe("WORKER_CRASHED");
+  expect(answer.body).not.toBe("the host did not notice");
+  await events.next("terminate", (e) => e.workerId === worker, 15_000);
+  const after = await call(server.at("/post-garbage/"));
+  expect(after.status).toBe(200);
+  expect(after.body.worker).not.toBe(before.body.worker);
+  expect((await call(server.at("/hello/"))).status).toBe(200);
+}, 30_000);
