@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import { streamSSE } from "hono/streaming";
 import type { PoolEvents } from "../pool/events.ts";
 import type { WorkerPool } from "../pool/pool.ts";
+import { StreamSlots } from "./stream-slots.ts";
 
 const LIFECYCLE: (keyof PoolEvents)[] = ["spawn", "ready", "recycle", "terminate", "crash"];
 /**
@@ -17,9 +18,12 @@ export const MAX_QUEUED_EVENTS = 1000;
  */
 export function sseRoute(deps: { pool: WorkerPool; stats: () => unknown; intervalMs?: number }) {
   const intervalMs = deps.intervalMs ?? 1000;
-  return (c: Context) =>
+  const slots = new StreamSlots();
+  return (c: Context<{ Bindings: { caller?: string } }>) =>
     streamSSE(c, async (stream) => {
       const { pool } = deps;
+      // Bounded per caller and in all (stream-slots.ts): each stream costs a snapshot a second.
+      const release = slots.take(c.env?.caller, () => void stream.abort());
       const queue: { event: string; data: string }[] = [];
       let stats: string | undefined;
       let wake: (() => void) | undefined;
@@ -63,6 +67,7 @@ export function sseRoute(deps: { pool: WorkerPool; stats: () => unknown; interva
           wake = undefined;
         }
       } finally {
+        release();
         pool.clock.clearTimeout(timer);
         for (const off of listeners) off();
       }

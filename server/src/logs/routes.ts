@@ -7,7 +7,9 @@
 import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import { BuntimeError, errorResponse, toBuntimeError } from "../errors.ts";
+import { StreamSlots } from "../http/stream-slots.ts";
 import { LOG_LEVELS, type LogLevel } from "../protocol/log-message.ts";
+import type { CallerEnv } from "../releases/routes.ts";
 import { type AppLogLine, type LogFilter, type LogHub, matches } from "./hub.ts";
 
 /** Lines held for one follower that is not reading, past which it is cut off. */
@@ -26,9 +28,11 @@ function filterOf(query: (name: string) => string | undefined, exists: (app: str
 }
 
 /** The `/_/logs` route, to mount at `/_/logs`. */
-export function logRoutes(deps: { hub: LogHub; exists: (app: string) => boolean }): Hono {
+export function logRoutes(deps: { hub: LogHub; exists: (app: string) => boolean }): Hono<CallerEnv> {
   const { hub } = deps;
-  const routes = new Hono();
+  // Followers are bounded per caller and in all (http/stream-slots.ts).
+  const slots = new StreamSlots();
+  const routes = new Hono<CallerEnv>();
   routes.onError((error) => errorResponse(toBuntimeError(error)));
   routes.get("/", (c) => {
     const filter = filterOf((name) => c.req.query(name), deps.exists);
@@ -39,6 +43,7 @@ export function logRoutes(deps: { hub: LogHub; exists: (app: string) => boolean 
       const queue: AppLogLine[] = hub.lines(filter);
       let wake: (() => void) | undefined;
       let open = true;
+      const release = slots.take(c.env?.caller, () => void stream.abort());
       const unfollow = hub.follow(filter.app, (line) => {
         if (!matches(line, filter)) return;
         if (queue.length >= MAX_QUEUED_LINES) {
@@ -64,6 +69,7 @@ export function logRoutes(deps: { hub: LogHub; exists: (app: string) => boolean 
           wake = undefined;
         }
       } finally {
+        release();
         unfollow();
       }
     });
