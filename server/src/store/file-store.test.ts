@@ -2,6 +2,8 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { parseEntry } from "../plugins/builtin/authz/pdp/index.ts";
+import { PolicyStore } from "../plugins/builtin/authz/store/store.ts";
 import { filePolicyDocStore, fileStore, memoryLeaseStore, memoryNodeStore, POLICY_FILE } from "./file-store.ts";
 
 const dirs: string[] = [];
@@ -15,6 +17,18 @@ afterEach(() => {
 });
 
 describe("files store", () => {
+  test("policies: two processes' authz stores adding at once keep both (update under the lock file)", async () => {
+    const path = join(tempDir(), POLICY_FILE);
+    const [a, b] = [new PolicyStore(filePolicyDocStore(path)), new PolicyStore(filePolicyDocStore(path))];
+    const entry = (id: string) => {
+      const parsed = parseEntry({ id, effect: "permit" });
+      if (!parsed.ok) throw new Error("bad entry");
+      return parsed.value;
+    };
+    await Promise.all(Array.from({ length: 10 }, (_, i) => [a.add(entry(`a${i}`)), b.add(entry(`b${i}`))]).flat());
+    expect((await filePolicyDocStore(path).read()) as unknown[]).toHaveLength(20);
+  });
+
   test("has no deployment store (APPS_DIR is the truth) and is always connected", async () => {
     const store = fileStore(tempDir());
     expect(store.kind).toBe("files");

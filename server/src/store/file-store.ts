@@ -7,6 +7,7 @@ import { mkdir, readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { writeFileAtomic } from "../util/atomic-write.ts";
 import { fileKeyStore } from "./file-key-store.ts";
+import { withFileLock } from "./file-lock.ts";
 import { fileReleaseStore } from "./file-release-store.ts";
 import { StoreError } from "./keys.ts";
 import type { LeaseStore } from "./leases.ts";
@@ -35,10 +36,10 @@ export function fileStore(dataDir: string): Store {
   };
 }
 
-/** Policies as a JSON array in `path` (0600, replaced atomically); a missing file holds none. */
+/** Policies as a JSON array in `path` (0600, replaced atomically; `update` under the lock file); a missing file holds none. */
 export function filePolicyDocStore(path: string): PolicyDocStore {
   const listeners = new Set<() => void>();
-  return {
+  const store: PolicyDocStore = {
     name: `policy file ${path}`,
     async read() {
       let text: string;
@@ -59,11 +60,19 @@ export function filePolicyDocStore(path: string): PolicyDocStore {
       await writeFileAtomic(path, `${JSON.stringify(sources, null, 2)}\n`, { mode: 0o600 });
       for (const listener of listeners) listener();
     },
+    async update(mutate) {
+      await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+      await withFileLock(`${path}.lock`, async () => {
+        const next = mutate(await store.read());
+        if (next !== undefined) await store.write(next);
+      });
+    },
     subscribe(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
   };
+  return store;
 }
 
 /** Heartbeats kept in memory: without a shared store the cluster is this node. */

@@ -7,6 +7,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { SQL } from "bun";
 import { freePort, startPostgres, type TestPostgres } from "../../../../deploy/local/postgres.ts";
+import { type PolicyEntry, parseEntry } from "../../plugins/builtin/authz/pdp/index.ts";
+import { PolicyStore } from "../../plugins/builtin/authz/store/store.ts";
 import { StoreError } from "../keys.ts";
 import type { Store } from "../store.ts";
 import { MIGRATIONS, migrate } from "./migrations.ts";
@@ -162,6 +164,25 @@ describe("keys, policies, nodes, leases", () => {
     await one.policies.write([{ id: "p", effect: "permit" }]);
     await notified.promise;
     expect(await two.policies.read()).toEqual([{ id: "p", effect: "permit" }]);
+  });
+
+  test("policies: two nodes adding at the same moment keep both (authz's read-modify-write is one transaction)", async () => {
+    const entry = (id: string): PolicyEntry => {
+      const parsed = parseEntry({ id, effect: "permit" });
+      if (!parsed.ok) throw new Error("bad entry");
+      return parsed.value;
+    };
+    const [one, two] = [open(), open()];
+    const [a, b] = [new PolicyStore(one.policies), new PolicyStore(two.policies)];
+    await Promise.all([a.load(), b.load()]);
+    for (let round = 0; round < 10; round++) {
+      await Promise.all([a.add(entry(`one-${round}`)), b.add(entry(`two-${round}`))]);
+    }
+    const stored = (await open().policies.read()) as { id: string }[];
+    const ids = stored.map((p) => p.id).filter((id) => /^(one|two)-/.test(id));
+    expect(ids).toHaveLength(20);
+    // And an id taken on another node is refused, not overwritten.
+    await expect(b.add(entry("one-0"))).rejects.toMatchObject({ code: "POLICY_EXISTS" });
   });
 
   test("nodes: a heartbeat is listed with its versions until forgotten", async () => {

@@ -19,6 +19,11 @@ export interface StoreBackend {
    * read again, and every change starts from a fresh read so that none overwrites another's.
    */
   subscribe?(listener: () => void): () => void;
+  /**
+   * Read-modify-write as one step against other writers (the shared store has it): `mutate`
+   * gets the stored JSON and returns what to store, or undefined for no change.
+   */
+  update?(mutate: (current: unknown) => readonly unknown[] | undefined): Promise<void>;
 }
 
 export class PolicyStore {
@@ -66,34 +71,28 @@ export class PolicyStore {
 
   /** @throws BuntimeError POLICY_EXISTS when the id is taken */
   add(entry: PolicyEntry): Promise<void> {
-    return this.#serial(async () => {
-      await this.#fresh();
-      if (this.get(entry.id)) throw new BuntimeError("POLICY_EXISTS", `a policy with id "${entry.id}" already exists`);
-      await this.#store([...this.#entries, entry]);
+    return this.#change((entries) => {
+      if (entries.some((e) => e.id === entry.id)) {
+        throw new BuntimeError("POLICY_EXISTS", `a policy with id "${entry.id}" already exists`);
+      }
+      return { next: [...entries, entry], result: undefined };
     });
   }
 
   /** Replaces the entry with the same id in place, or appends it. */
   put(entry: PolicyEntry): Promise<"created" | "replaced"> {
-    return this.#serial(async () => {
-      await this.#fresh();
-      const index = this.#entries.findIndex((e) => e.id === entry.id);
-      if (index < 0) {
-        await this.#store([...this.#entries, entry]);
-        return "created";
-      }
-      await this.#store(this.#entries.map((e, i) => (i === index ? entry : e)));
-      return "replaced";
+    return this.#change((entries) => {
+      const index = entries.findIndex((e) => e.id === entry.id);
+      if (index < 0) return { next: [...entries, entry], result: "created" as const };
+      return { next: entries.map((e, i) => (i === index ? entry : e)), result: "replaced" as const };
     });
   }
 
   /** Whether there was an entry to remove. */
   remove(id: string): Promise<boolean> {
-    return this.#serial(async () => {
-      await this.#fresh();
-      if (!this.get(id)) return false;
-      await this.#store(this.#entries.filter((e) => e.id !== id));
-      return true;
+    return this.#change((entries) => {
+      if (!entries.some((e) => e.id === id)) return { result: false };
+      return { next: entries.filter((e) => e.id !== id), result: true };
     });
   }
 
@@ -107,9 +106,35 @@ export class PolicyStore {
     if (this.#backend.subscribe) await this.#read();
   }
 
-  async #store(next: readonly PolicyEntry[]): Promise<void> {
-    await this.#backend.write(next.map((e) => e.source));
-    this.#commit(next);
+  /**
+   * One change: `decide` gets the entries as stored now and returns the next ones (none: no
+   * write) and the result. Over a backend with `update`, in its one step (another node's change
+   * in between is never lost); else from a fresh read, then a write.
+   */
+  #change<T>(decide: (entries: readonly PolicyEntry[]) => { next?: readonly PolicyEntry[]; result: T }): Promise<T> {
+    return this.#serial(async () => {
+      const { update } = this.#backend;
+      if (!update) {
+        await this.#fresh();
+        const { next, result } = decide(this.#entries);
+        if (next) {
+          await this.#backend.write(next.map((e) => e.source));
+          this.#commit(next);
+        }
+        return result;
+      }
+      let outcome: { stored: readonly PolicyEntry[]; next?: readonly PolicyEntry[]; result: T } | undefined;
+      await update.call(this.#backend, (raw) => {
+        const parsed = parseEntries(raw);
+        if (!parsed.ok) throw new Error(`${this.#backend.name}: invalid policies: ${formatIssues(parsed.issues)}`);
+        const decided = decide(parsed.value);
+        outcome = { stored: parsed.value, ...decided };
+        return decided.next?.map((e) => e.source);
+      });
+      if (!outcome) throw new Error(`${this.#backend.name}: the update did not run`);
+      this.#commit(outcome.next ?? outcome.stored);
+      return outcome.result;
+    });
   }
 
   #commit(next: readonly PolicyEntry[]): void {
