@@ -28,6 +28,14 @@ describe("sessionRoutes", () => {
     expect(plain).not.toContain("Secure");
   });
 
+  test("behind a TLS-terminating proxy (X-Forwarded-Proto: https) the cookie is Secure too", async () => {
+    const request = new Request("http://10.0.0.5:8080/", {
+      method: "POST",
+      headers: { authorization: "Bearer tok", "x-forwarded-proto": "https" },
+    });
+    expect((await routes.fetch(request)).headers.get("set-cookie") ?? "").toContain("Secure");
+  });
+
   test("the answer is never cached", async () => {
     expect((await signIn("http://h")).headers.get("cache-control")).toBe("no-store");
   });

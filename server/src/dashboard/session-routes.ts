@@ -12,11 +12,20 @@ import { SESSION_COOKIE, SESSION_TTL_MS } from "../admin/sessions.ts";
 import { BuntimeError, errorResponse } from "../errors.ts";
 import { INTERNAL_PREFIX } from "../util/internal-path.ts";
 
-const cookieOptions = (url: string) =>
+/**
+ * Whether the browser reached us over HTTPS: the URL's scheme, or a TLS-terminating proxy's
+ * `X-Forwarded-Proto` (the Kubernetes ingress case). Trusting the header is safe here: it can
+ * only add `Secure`, which at worst keeps a spoofing client's own cookie off plain HTTP.
+ */
+const overHttps = (request: Request) =>
+  new URL(request.url).protocol === "https:" ||
+  request.headers.get("x-forwarded-proto")?.split(",")[0]?.trim().toLowerCase() === "https";
+
+const cookieOptions = (request: Request) =>
   ({
     httpOnly: true,
     sameSite: "Strict",
-    secure: new URL(url).protocol === "https:",
+    secure: overHttps(request),
     path: `${INTERNAL_PREFIX}/`,
   }) as const;
 
@@ -30,14 +39,14 @@ export function sessionRoutes(guard: AdminGuard): Hono {
         new BuntimeError("REQUEST_INVALID", "sign in with an API key or the admin token in the Authorization header"),
       );
     }
-    setCookie(c, SESSION_COOKIE, opened.id, { ...cookieOptions(c.req.url), maxAge: SESSION_TTL_MS / 1000 });
+    setCookie(c, SESSION_COOKIE, opened.id, { ...cookieOptions(c.req.raw), maxAge: SESSION_TTL_MS / 1000 });
     c.header("cache-control", "no-store");
     return c.json({ name: opened.verified.identity.sub, role: opened.verified.role });
   });
   routes.delete("/", (c) => {
     const id = getCookie(c, SESSION_COOKIE);
     if (id) guard.sessions.close(id);
-    deleteCookie(c, SESSION_COOKIE, cookieOptions(c.req.url));
+    deleteCookie(c, SESSION_COOKIE, cookieOptions(c.req.raw));
     return c.body(null, 204);
   });
   return routes;
