@@ -12,6 +12,7 @@ import type { BuntimeConfig } from "../config/buntime-config.ts";
 import { EnvError } from "../constants.ts";
 import { type OpenTransport, openThread } from "../pool/transport.ts";
 import type { Logger } from "../util/log.ts";
+import { type AppRuntime, createAppRuntime } from "./app-runtime.ts";
 import { createMemoryLimiter, type MemoryLimiter } from "./memory.ts";
 import { makeNonDumpable } from "./non-dumpable.ts";
 import { type ProcessSandbox, processTransport } from "./process-transport.ts";
@@ -44,6 +45,8 @@ export interface IsolationOptions {
   logger: Logger;
   /** Where cgroup filesystems are mounted (tests). */
   cgroupRoot?: string;
+  /** Where the runtime folder for the app user's processes is made (default: the temp folder). */
+  runtimeParent?: string;
 }
 
 /** A server's isolation: a transport per app version, and what it enforces. */
@@ -57,7 +60,7 @@ export interface Isolation {
    * processes until its first worker. (Its own change events then end: nothing left to change.)
    */
   appChanged(name: string): void;
-  /** Removes what it created (the server's cgroup folder). */
+  /** Removes what it created (the server's cgroup folder, the app user's runtime folder). */
   close(): void;
 }
 
@@ -143,6 +146,8 @@ export function createIsolation(options: IsolationOptions): Isolation {
     const failed = makeNonDumpable();
     if (failed) warnings.push(`the server's /proc/<pid>/environ and mem stay readable by its workers: ${failed}`);
   }
+  // Root: workers run as another user, who may not reach the server's files (app-runtime.ts).
+  const runtime: AppRuntime | undefined = user ? createAppRuntime(options.runtimeParent) : undefined;
   const memory = createMemoryLimiter(options.cgroupRoot);
   if (memory.warning) warnings.push(memory.warning);
   const report: IsolationReport = {
@@ -155,6 +160,7 @@ export function createIsolation(options: IsolationOptions): Isolation {
   const shared = new WeakSet<AppVersion>();
   const sandbox: ProcessSandbox = {
     memory,
+    runtime,
     identity: (app) => {
       if (!user) return undefined;
       const gid = appGroup(app.name);
@@ -177,6 +183,9 @@ export function createIsolation(options: IsolationOptions): Isolation {
       const gid = appGroup(name);
       if (floor === "process" || statSync(dir, { throwIfNoEntry: false })?.gid === gid) shareIfThere(dir, gid, logger);
     },
-    close: () => memory.close(),
+    close: () => {
+      memory.close();
+      runtime?.close();
+    },
   };
 }

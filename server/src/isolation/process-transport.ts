@@ -14,6 +14,7 @@ import type { AppVersion } from "../apps/config.ts";
 import { GUEST_ENTRY } from "../guest/paths.ts";
 import type { OpenTransport, Transport, TransportHandlers } from "../pool/transport.ts";
 import type { Wire } from "../protocol/protocol.ts";
+import type { AppRuntime } from "./app-runtime.ts";
 import { hardLimitBytes, type MemoryCage, type MemoryLimiter } from "./memory.ts";
 
 /** What a process worker needs from the isolation set-up (`isolation.ts`). */
@@ -21,6 +22,8 @@ export interface ProcessSandbox {
   /** The uid and gid for `app`'s processes (undefined: the server's own). Prepares its folder. */
   identity(app: AppVersion): { uid: number; gid: number } | undefined;
   memory: MemoryLimiter;
+  /** Bun, the guest entry and the preloads as files the app user reaches (undefined: the server's own). */
+  runtime?: AppRuntime;
 }
 
 let nextCage = 1;
@@ -68,9 +71,10 @@ function open(
       ? undefined
       : sandbox.memory.cage(`w${nextCage++}`, hardLimitBytes(config.maxMemory));
   let exited = false;
-  const args = [process.execPath, ...(config.lowMemory ? ["--smol"] : [])];
-  for (const module of preload) args.push("--preload", module);
-  args.push(entry);
+  const { runtime } = sandbox;
+  const args = [runtime?.bun() ?? process.execPath, ...(config.lowMemory ? ["--smol"] : [])];
+  for (const module of preload) args.push("--preload", runtime?.module(module) ?? module);
+  args.push(runtime?.module(entry) ?? entry);
   let child: ReturnType<typeof Bun.spawn>;
   try {
     child = Bun.spawn(cage?.wrap(args) ?? args, {
