@@ -4,8 +4,8 @@
  * `buntime-emulator check --apps DIR`. Exit codes: 0 ok, 1 a check failed, 2 bad usage.
  */
 import { parseArgs } from "node:util";
+import { styled } from "@buntime/server";
 import { checkApps, formatResults } from "./cli/check.ts";
-import { styled } from "./cli/format.ts";
 import { createEmulator } from "./emulator.ts";
 
 const HELP = `buntime-emulator: run Buntime apps locally and in CI

@@ -1,8 +1,7 @@
 import { readdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { isAppName, isVersionFolder, versionKey } from "@buntime/server";
+import { colours, isAppName, isVersionFolder, table, versionKey } from "@buntime/server";
 import { createEmulator } from "../emulator.ts";
-import { colours, table } from "./format.ts";
 
 /** Runtime error codes that mean the app version is broken (an app's own status is not). */
 const FAILURES = new Set([

@@ -14,6 +14,8 @@ export { isAppName, isVersionFolder } from "../apps/resolve.ts";
 export type { VersionKey } from "../apps/version-key.ts";
 export { parseVersionKey, splitKey, versionKey } from "../apps/version-key.ts";
 // The extension config (buntime.jsonc)
+// Terminal output (colours, tables) shared with buntime-emulator's CLI.
+export { colours, styled, table } from "../cli/format.ts";
 export type { BuntimeConfig } from "../config/buntime-config.ts";
 export { ConfigError, loadBuntimeConfig, normaliseConfig } from "../config/buntime-config.ts";
 // The environment: the one schema of the server's settings and their defaults
