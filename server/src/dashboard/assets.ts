@@ -38,10 +38,12 @@ export const ASSET = {
 export function assetRoutes(logger: Logger): Hono {
   const routes = new Hono();
   routes.get("/:name", async (c) => {
-    const file = FILES[c.req.param("name")];
+    const name = c.req.param("name");
+    // Own names only: `constructor` or `__proto__` would find Object's members (a 500, once).
+    const file = Object.hasOwn(FILES, name) ? FILES[name] : undefined;
     if (!file) return errorResponse(new BuntimeError("NOT_FOUND", "no such dashboard asset"));
     if (typeof file.text !== "string") {
-      logger.error("dashboard asset failed", { asset: c.req.param("name"), error: file.text.error });
+      logger.error("dashboard asset failed", { asset: name, error: file.text.error });
       return errorResponse(new BuntimeError("INTERNAL_ERROR", "the dashboard asset is unavailable"));
     }
     // no-cache: revalidated each load, so a new server's client is never mixed with an old page.
