@@ -68,6 +68,8 @@ export class Exchange {
   #requestBody: ReadableStreamDefaultReader<Uint8Array> | undefined;
   #responseBody: ReadableStreamDefaultController<Uint8Array> | undefined;
   #chunkWaiter: (() => void) | undefined;
+  /** A read of the request body is under way (the guest pulls one chunk at a time). */
+  #pulling = false;
   #headSeen = false;
   #ended = false;
   #whenEnded: (() => void) | undefined;
@@ -135,11 +137,16 @@ export class Exchange {
     this.#send(message);
   }
 
-  /** The worker asked for the next request-body chunk. */
+  /**
+   * The worker asked for the next request-body chunk. A pull while one is under way is ignored:
+   * the guest never sends one, and app code posting its own would queue a read per post, held
+   * until the client sends (host memory a hostile app could grow).
+   */
   async pullRequestBody(): Promise<void> {
     const reader = this.#requestBody;
-    if (!reader) return;
+    if (!reader || this.#pulling) return;
     let result: Awaited<ReturnType<ReadableStreamDefaultReader<Uint8Array>["read"]>>;
+    this.#pulling = true;
     try {
       result = await reader.read();
     } catch (error) {
@@ -147,6 +154,8 @@ export class Exchange {
       this.#send({ type: "request-chunk", id: this.id, chunk: null, error: String(error) });
       this.fail(asBuntimeError(error));
       return;
+    } finally {
+      this.#pulling = false;
     }
     if (this.#ended) return;
     if (result.done) {
