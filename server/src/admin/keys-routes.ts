@@ -8,12 +8,18 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { BuntimeError, errorResponse, toBuntimeError } from "../errors.ts";
 import { KEY_NAME, type KeyRecord, type KeyStore, StoreError } from "../store/keys.ts";
+import { ADMIN_TOKEN_SUBJECT } from "./guard.ts";
 import { generateKey, hashSecret, parseExpires } from "./key-format.ts";
 import { ROLES } from "./roles.ts";
 
 /** The `POST /_/keys` body (and what `buntime keys create` sends). */
 export const createKeySchema = z.strictObject({
-  name: z.string().regex(KEY_NAME, "a name is 1-64 of a-z 0-9 . _ -, starting with a letter or digit"),
+  name: z
+    .string()
+    .regex(KEY_NAME, "a name is 1-64 of a-z 0-9 . _ -, starting with a letter or digit")
+    // The admin token's subject: a key so named would pass for the token in the history and in
+    // policies naming that id.
+    .refine((name) => name !== ADMIN_TOKEN_SUBJECT, `"${ADMIN_TOKEN_SUBJECT}" is the admin token's name`),
   role: z.enum(ROLES),
   expires: z.string().nullable().optional(),
 });
