@@ -1,13 +1,14 @@
 /**
- * nginx from Debian as the cluster tests' load balancer: one upstream of the nodes, idempotent
- * requests retried on the next node on a connection error, a timeout, 502 or 503
- * (`proxy_next_upstream`; nginx never retries a POST unless told to). A missing binary throws
+ * nginx from Debian as the cluster tests' load balancer, with the configuration of `npm run
+ * cluster` (deploy/local/nginx-config.ts: idempotent requests retried on the next node on a
+ * connection error, a timeout, 502 or 504; nginx never retries a POST). A missing binary throws
  * one line naming the package: the tests fail, they are not skipped.
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
+import { nginxConfig } from "../../deploy/local/nginx-config.ts";
 import { freePort } from "./_ports.ts";
 
 const HINT = "nginx is missing: apt-get install nginx-light (or nginx; see .ci/setup-system.sh)";
@@ -27,51 +28,25 @@ export async function startNginx(upstreams: readonly number[]): Promise<TestNgin
   const binary = nginxBinary();
   const dir = mkdtempSync(join(tmpdir(), "buntime-nginx-"));
   const port = await freePort();
-  const root = process.getuid?.() === 0;
-  const conf = `
-${root ? "user root;" : ""}
-worker_processes 1;
-daemon off;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/body;
-  proxy_temp_path ${dir}/proxy;
-  fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi;
-  scgi_temp_path ${dir}/scgi;
-  client_max_body_size 50m;
-  upstream buntime {
-${upstreams.map((p) => `    server 127.0.0.1:${p} max_fails=1 fail_timeout=2s;`).join("\n")}
-    keepalive 32;
-  }
-  server {
-    listen 127.0.0.1:${port};
-    location / {
-      proxy_pass http://buntime;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_set_header Host $http_host;
-      proxy_connect_timeout 1s;
-      proxy_read_timeout 30s;
-      proxy_next_upstream error timeout http_502 http_503;
-      proxy_next_upstream_tries 3;
-    }
-  }
-}
-`;
+  mkdirSync(join(dir, "temp"));
+  // The configuration `npm run cluster` runs (deploy/local/nginx-config.ts): the tests judge it.
+  const conf = nginxConfig({
+    dir,
+    port,
+    upstreams: upstreams.map((p) => `127.0.0.1:${p}`),
+    user: process.getuid?.() === 0 ? "root" : undefined,
+  });
   writeFileSync(join(dir, "nginx.conf"), conf);
-  const proc: Subprocess = Bun.spawn([binary, "-c", join(dir, "nginx.conf"), "-p", dir], {
+  const log = join(dir, "error.log");
+  const proc: Subprocess = Bun.spawn([binary, "-c", join(dir, "nginx.conf"), "-p", dir, "-g", "daemon off;"], {
     stdout: "ignore",
-    stderr: "pipe",
+    stderr: Bun.file(log), // a file, not a pipe nobody drains: nginx warns on every failed upstream
   });
   const url = `http://127.0.0.1:${port}/`;
   const deadline = Date.now() + 10_000;
   for (;;) {
     if (proc.exitCode !== null) {
-      throw new Error(`nginx exited (${proc.exitCode}): ${await new Response(proc.stderr as ReadableStream).text()}`);
+      throw new Error(`nginx exited (${proc.exitCode}): ${await Bun.file(log).text()}`);
     }
     const up = await fetch(new URL("/_/health", url)).then(
       () => true,
