@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { startPostgres, type TestPostgres } from "../../deploy/local/postgres.ts";
 import { type ServerProcess, startServerProcess } from "../_server-process.ts";
 import { ADMIN_HEADERS } from "../_setup.ts";
+import { tarGz } from "../support/archives.ts";
 import { startNginx, type TestNginx } from "./_nginx.ts";
 import { freePort } from "./_ports.ts";
 
@@ -133,4 +134,19 @@ export function appSource(version: string): string {
 /** Admin request to a node. */
 export function admin(init: RequestInit = {}): RequestInit {
   return { ...init, headers: { ...ADMIN_HEADERS, ...(init.headers as Record<string, string>) } };
+}
+
+/** Deploys `name@version` (an `appSource` app) through `node`'s admin API. */
+export async function deploy(node: TestNode, name: string, version: string, method = "POST"): Promise<Response> {
+  const body = await tarGz([{ name: "index.ts", content: appSource(`${name}@${version}`) }]);
+  return fetch(
+    node.at(`/_/deployments/${name}/${version}`),
+    admin({ method, body: body as BodyInit, headers: { "content-type": "application/gzip" } }),
+  );
+}
+
+/** Whether `node` serves `name@version` as `deploy` made it. */
+export async function serves(node: TestNode, name: string, version: string): Promise<boolean> {
+  const res = await fetch(node.at(`/${name}@${version}/`));
+  return res.status === 200 && (await res.text()) === `${name}@${version}`;
 }

@@ -7,7 +7,17 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { killServerProcesses } from "../_server-process.ts";
 import { tarGz } from "../support/archives.ts";
-import { admin, appSource, makeNode, startCluster, type TestCluster, type TestNode, waitFor } from "./_cluster.ts";
+import {
+  admin,
+  appSource,
+  deploy,
+  makeNode,
+  serves,
+  startCluster,
+  type TestCluster,
+  type TestNode,
+  waitFor,
+} from "./_cluster.ts";
 
 let cluster: TestCluster;
 let a: TestNode;
@@ -15,19 +25,6 @@ let b: TestNode;
 let c: TestNode;
 
 const OPEN = { id: "open-apps", effect: "permit", resources: [{ path: "/**" }] };
-
-async function deploy(node: TestNode, name: string, version: string, method = "POST"): Promise<Response> {
-  const body = await tarGz([{ name: "index.ts", content: appSource(`${name}@${version}`) }]);
-  return fetch(
-    node.at(`/_/deployments/${name}/${version}`),
-    admin({ method, body: body as BodyInit, headers: { "content-type": "application/gzip" } }),
-  );
-}
-
-async function serves(node: TestNode, name: string, version: string): Promise<boolean> {
-  const res = await fetch(node.at(`/${name}@${version}/`));
-  return res.status === 200 && (await res.text()) === `${name}@${version}`;
-}
 
 function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;

@@ -7,27 +7,23 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { killServerProcesses } from "../_server-process.ts";
-import { tarGz } from "../support/archives.ts";
-import { admin, appSource, makeNode, startCluster, type TestCluster, type TestNode, waitFor } from "./_cluster.ts";
+import {
+  admin,
+  appSource,
+  deploy,
+  makeNode,
+  serves,
+  startCluster,
+  type TestCluster,
+  type TestNode,
+  waitFor,
+} from "./_cluster.ts";
 import { startLoad } from "./_load.ts";
 
 let cluster: TestCluster;
 let a: TestNode;
 let b: TestNode;
 let c: TestNode;
-
-async function deploy(node: TestNode, name: string, version: string): Promise<Response> {
-  const body = await tarGz([{ name: "index.ts", content: appSource(`${name}@${version}`) }]);
-  return fetch(
-    node.at(`/_/deployments/${name}/${version}`),
-    admin({ method: "POST", body: body as BodyInit, headers: { "content-type": "application/gzip" } }),
-  );
-}
-
-async function serves(node: TestNode, name: string, version: string): Promise<boolean> {
-  const res = await fetch(node.at(`/${name}@${version}/`));
-  return res.status === 200 && (await res.text()) === `${name}@${version}`;
-}
 
 async function code(res: Response): Promise<string | undefined> {
   return ((await res.json().catch(() => ({}))) as { error?: { code: string } }).error?.code;
