@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createEmulator } from "buntime-emulator";
 import { ROOT } from "./_setup.ts";
@@ -24,20 +25,25 @@ export default [http.get("https://api.example.test/v1/answer", () => HttpRespons
 
 describe.if(process.getuid?.() === 0)("outbound mocks in a process worker run as the app user", () => {
   let scratch: string;
+  let appParent: string;
   beforeAll(() => {
-    // Inside the repository, where msw resolves for the handlers module.
+    // The handlers inside the repository, where msw resolves; the app where nobody reaches it
+    // wherever the repository is (its folder's parent is given to the app's group).
     mkdirSync(join(ROOT, ".tmp"), { recursive: true });
     scratch = mkdtempSync(join(ROOT, ".tmp", "process-mocks-"));
-    mkdirSync(join(scratch, "app"));
-    writeFileSync(join(scratch, "app", "index.ts"), APP);
-    writeFileSync(join(scratch, "app", "worker.jsonc"), JSON.stringify({ isolation: "process" }));
     writeFileSync(join(scratch, "handlers.ts"), HANDLERS);
+    appParent = mkdtempSync(join(tmpdir(), "process-mocks-app-"));
+    mkdirSync(join(appParent, "app"));
+    writeFileSync(join(appParent, "app", "index.ts"), APP);
+    writeFileSync(join(appParent, "app", "worker.jsonc"), JSON.stringify({ isolation: "process" }));
   });
-  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+  afterAll(() => {
+    for (const dir of [scratch, appParent]) rmSync(dir, { recursive: true, force: true });
+  });
 
   test("the app's fetch is answered by the handlers, in a process of nobody's", async () => {
     const emu = await createEmulator({
-      apps: { "asker@1.0.0": join(scratch, "app") },
+      apps: { "asker@1.0.0": join(appParent, "app") },
       mocks: join(scratch, "handlers.ts"),
       logLevel: "silent",
     });

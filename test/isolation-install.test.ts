@@ -5,9 +5,10 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { chmodSync, cpSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { call, writeAppCode } from "./_pool-helpers.ts";
-import { ROOT, TEST_ADMIN_TOKEN, tempAppsDir } from "./_setup.ts";
+import { ROOT, TEST_ADMIN_TOKEN } from "./_setup.ts";
 
 /** Answers who it runs as. */
 const WHO = "export default { fetch: () => Response.json({ uid: process.getuid(), gid: process.getgid() }) };";
@@ -15,7 +16,7 @@ const WHO = "export default { fetch: () => Response.json({ uid: process.getuid()
 describe.if(process.getuid?.() === 0)("a server installed in a folder closed to the app user", () => {
   let install: string;
   let runtimeParent: string;
-  let apps: ReturnType<typeof tempAppsDir>;
+  let apps: string;
 
   beforeAll(() => {
     // /root-like: a root-owned 0700 folder holding the server's sources and its Bun (a hard
@@ -25,14 +26,15 @@ describe.if(process.getuid?.() === 0)("a server installed in a folder closed to 
     chmodSync(install, 0o700);
     cpSync(join(ROOT, "server", "src"), join(install, "server", "src"), { recursive: true });
     linkSync(process.execPath, join(install, "bun"));
-    runtimeParent = mkdtempSync(join(ROOT, ".tmp", "runtime-parent-"));
+    // The temp folder, which the app user reaches wherever the repository is.
+    runtimeParent = mkdtempSync(join(tmpdir(), "runtime-parent-"));
     chmodSync(runtimeParent, 0o711);
-    apps = tempAppsDir();
-    writeAppCode(apps.dir, "who", WHO, { isolation: "process" });
+    apps = mkdtempSync(join(tmpdir(), "apps-"));
+    chmodSync(apps, 0o711);
+    writeAppCode(apps, "who", WHO, { isolation: "process" });
   });
   afterAll(() => {
-    for (const dir of [install, runtimeParent]) rmSync(dir, { recursive: true, force: true });
-    apps.remove();
+    for (const dir of [install, runtimeParent, apps]) rmSync(dir, { recursive: true, force: true });
   });
 
   test("its process workers start as nobody, from a runtime folder removed when it stops", async () => {
@@ -42,7 +44,7 @@ describe.if(process.getuid?.() === 0)("a server installed in a folder closed to 
         PATH: process.env.PATH ?? "",
         PORT: "0",
         HOST: "127.0.0.1",
-        APPS_DIR: apps.dir,
+        APPS_DIR: apps,
         BUNTIME_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
         BUNTIME_DATA_DIR: join(install, "data"),
         BUNTIME_SUPERVISOR: "0",
