@@ -15,6 +15,22 @@ export function colours(stream: { isTTY?: boolean } = process.stdout) {
   return { green: wrap(32), red: wrap(31), dim: wrap(2), bold: wrap(1) };
 }
 
+/** C0 controls but tab and newline, DEL, and C1 controls (ESC, BEL, CR, CSI among them). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+
+/**
+ * `text` with its control characters shown as `\xNN`: what an app wrote (a log line) cannot
+ * drive the operator's terminal (rewrite the screen, hide lines, set the clipboard with OSC 52).
+ * Tab and newline stay. `--json` output is JSON, escaped already.
+ *
+ * @example
+ * printable("ok\x1b[2J"); // "ok\\x1b[2J"
+ */
+export function printable(text: string): string {
+  return text.replace(CONTROL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+}
+
 /** A plain-text table: columns padded to their widest cell (colour codes not counted). */
 export function table(head: string[], rows: string[][]): string {
   const visible = (text: string) => stripVTControlCharacters(text).length;

@@ -5,7 +5,7 @@
  */
 import { call, remoteFrom } from "./client.ts";
 import { CliError } from "./errors.ts";
-import { colours } from "./format.ts";
+import { colours, printable } from "./format.ts";
 
 /** One line as `/_/logs` sends it. */
 interface LogLine {
@@ -32,8 +32,10 @@ export interface LogsFlags {
 export function formatLine(line: LogLine, paint = colours()): string {
   const level = line.level.toUpperCase().padEnd(5);
   const tint = line.level === "error" ? paint.red : line.level === "warn" ? paint.bold : (t: string) => t;
-  const request = line.requestId ? ` ${paint.dim(line.requestId)}` : "";
-  return `${paint.dim(line.time)} ${tint(level)} ${line.app}@${line.version} w${line.worker}${request} ${line.message}`;
+  // What the app wrote (and every field from the server) is shown, not obeyed (format.ts `printable`).
+  const request = line.requestId ? ` ${paint.dim(printable(line.requestId))}` : "";
+  const source = printable(`${line.app}@${line.version} w${line.worker}`);
+  return `${paint.dim(printable(line.time))} ${tint(printable(level))} ${source}${request} ${printable(line.message)}`;
 }
 
 /**
