@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createKey } from "../server/src/admin/keys-routes.ts";
+import { MAX_TAGS } from "../server/src/store/releases.ts";
 import { startTestServer, stopThenRemove, type TestServer, tempAppsDir } from "./_setup.ts";
 
 let server: TestServer;
@@ -12,7 +13,7 @@ let apps: ReturnType<typeof tempAppsDir>;
 let deployerKey: string;
 
 beforeAll(async () => {
-  apps = tempAppsDir("hello", "echo");
+  apps = tempAppsDir("hello", "echo", "plain-text");
   server = await startTestServer({ APPS_DIR: apps.dir });
   deployerKey = (await createKey(server.keys, { name: "ci", role: "deployer" })).key;
 });
@@ -123,6 +124,21 @@ describe("validation: 400 REQUEST_INVALID and nothing changed", () => {
     } as RequestInit);
     expect(streamed.status).toBe(413);
     expect(await state()).toEqual(before);
+  });
+
+  test("an app keeps at most MAX_TAGS tags: a new one beyond is 400, moving one that exists still works", async () => {
+    const app = "plain-text"; // an app no other test here tags
+    const { versions } = (await (await server.admin(`/_/apps/${app}`)).json()) as { versions: string[] };
+    const version = versions[0] as string;
+    const existing = Object.keys(((await (await server.admin(`/_/apps/${app}`)).json()) as { tags: object }).tags);
+    for (let i = existing.length; i < MAX_TAGS; i++) {
+      expect((await put(`/_/apps/${app}/tags/t${i}`, { version })).status).toBe(200);
+    }
+    const over = await put(`/_/apps/${app}/tags/one-more`, { version });
+    expect(over.status).toBe(400);
+    expect(((await over.json()) as { error: { message: string } }).error.message).toContain(`${MAX_TAGS} tags`);
+    expect((await put(`/_/apps/${app}/tags/t${MAX_TAGS - 1}`, { version })).status).toBe(200);
+    for (let i = existing.length; i < MAX_TAGS; i++) expect((await del(`/_/apps/${app}/tags/t${i}`)).status).toBe(200);
   });
 
   test("a body that is not JSON; an unknown app is 404", async () => {

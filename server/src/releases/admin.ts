@@ -15,6 +15,7 @@ import {
   EMPTY_RELEASE,
   type HistoryEntry,
   isTagName,
+  MAX_TAGS,
   type RequestedChange,
   trafficSchema,
 } from "../store/releases.ts";
@@ -65,6 +66,10 @@ export class ReleaseAdmin {
     if (!parsed.success) throw invalid(`invalid tag: ${formatIssues(parsed.error)}`);
     const { version } = parsed.data;
     if (!versions.includes(version)) throw invalid(`${name} has no version "${version.slice(0, 80)}"`);
+    const { tags } = await this.#current(name);
+    if (!Object.hasOwn(tags, tag) && Object.keys(tags).length >= MAX_TAGS) {
+      throw invalid(`${name} has ${MAX_TAGS} tags, the most an app may have: delete one first`);
+    }
     return this.#write(name, versions, { action: "tag", tag, version }, by);
   }
 

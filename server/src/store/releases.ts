@@ -18,6 +18,9 @@ export function isTagName(tag: string): boolean {
 /** History entries kept per app, newest kept: older ones are dropped as new ones come. */
 export const HISTORY_KEPT = 1000;
 
+/** The most tags an app may have: each write rewrites the app's state, which every node reads. */
+export const MAX_TAGS = 64;
+
 /** The most versions a traffic split may name (each is hashed per unversioned request). */
 export const MAX_SPLIT_VERSIONS = 16;
 
