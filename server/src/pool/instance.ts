@@ -13,7 +13,6 @@ import {
 } from "../protocol/protocol.ts";
 import { bounded } from "../util/bounded.ts";
 import { AbortWatch } from "./abort-watch.ts";
-import { realClock } from "./clock.ts";
 import type { StopReason } from "./events.ts";
 import { Exchange, type ForwardedRequest } from "./exchange.ts";
 import type { InstanceDeps } from "./instance-deps.ts";
@@ -24,6 +23,7 @@ import { ThreadExit } from "./thread-exit.ts";
 import { Timers } from "./timing.ts";
 import { openThread, type Transport } from "./transport.ts";
 import { WorkerSockets } from "./worker-sockets.ts";
+import { WorkerStart } from "./worker-start.ts";
 
 export type { InstanceDeps } from "./instance-deps.ts";
 
@@ -75,8 +75,8 @@ export class WorkerInstance {
   readonly #liveness: Liveness;
   /** Client-abort watching for slow requests (real time: it is about the socket). */
   readonly #aborts = new AbortWatch();
-  /** The start deadline (real time: the thread runs in real time). */
-  readonly #threadTimers = new Timers(realClock);
+  /** The spawn permit, `ready`, the start deadline. */
+  readonly #start = new WorkerStart();
   /** The onTerminate grace, terminate, the wait for close, abandonment. */
   readonly #exit: ThreadExit;
   readonly #exchanges = new Map<number, Exchange>();
@@ -87,11 +87,8 @@ export class WorkerInstance {
   #worker: Transport | undefined;
   #post: ((message: HostMessage) => void) | undefined;
   #nextExchangeId = 1;
-  #readyCallbacks!: { resolve: () => void; reject: (error: BuntimeError) => void };
-  #releaseSpawn: (() => void) | undefined;
   /** The app has `onIdle`: tell it when the last request ends (else save the message). */
   #wantsIdle = false;
-  #started = false;
   #stopReason: StopReason | undefined;
   #stopping = false;
   #closedResolve!: () => void;
@@ -133,10 +130,7 @@ export class WorkerInstance {
     });
     this.startedAt = deps.clock.now();
     this.lastUsedAt = this.startedAt;
-    this.ready = new Promise((resolve, reject) => {
-      this.#readyCallbacks = { resolve, reject };
-    });
-    this.ready.catch(() => {}); // observed by whoever waits for this worker
+    this.ready = this.#start.ready;
     this.closed = new Promise((resolve) => {
       this.#closedResolve = resolve;
     });
@@ -228,12 +222,12 @@ export class WorkerInstance {
       false,
     );
     this.#failAll(error);
-    if (this.#started) this.#terminateNow();
+    if (this.#start.settled) this.#terminateNow();
     else this.#exit.awaitClose();
   }
 
   #spawn(release: () => void): void {
-    this.#releaseSpawn = release;
+    this.#start.permitted(release);
     if (this.#stopReason === "shutdown") {
       // Shut down before it even started: nothing to terminate.
       this.#onClose();
@@ -267,7 +261,7 @@ export class WorkerInstance {
     // hold its thread forever: past the app's `timeout` it could not answer in time anyway.
     // (Terminating a worker stuck in the app's dynamic import is safe in Bun 1.4; one stuck in
     // its own top-level code never closes, which is why the guest imports the app.)
-    this.#threadTimers.set("start", config.timeout * 1000, () =>
+    this.#start.deadline(config.timeout * 1000, () =>
       this.#onStartFailed(`did not finish loading within ${config.timeout}s`),
     );
   }
@@ -361,17 +355,13 @@ export class WorkerInstance {
 
   #onReady(): void {
     // Ready after its start deadline failed it, or after it was abandoned: it is going.
-    if (this.#started || this.state === "terminated") return;
-    this.#started = true;
-    this.#threadTimers.clear("start");
-    this.#releaseSpawn?.();
+    if (this.state === "terminated" || !this.#start.succeed()) return;
     this.#setState("ready");
     this.#deps.events.emit("ready", {
       key: this.key,
       workerId: this.id,
       startMs: this.#deps.clock.now() - this.startedAt,
     });
-    this.#readyCallbacks.resolve();
     const { ttl } = this.app.config;
     if (ttl > 0) this.#timers.set("ttl", ttl * 1000, () => this.drain("ttl"));
     this.#armIdle();
@@ -387,13 +377,10 @@ export class WorkerInstance {
 
   #onStartFailed(message: string): void {
     // A late failure after a start deadline already failed it, or after it was abandoned.
-    if (this.#started || this.state === "terminated") return;
-    this.#started = true;
-    this.#threadTimers.clear("start");
-    this.#releaseSpawn?.();
+    if (this.state === "terminated") return;
+    if (!this.#start.fail(new BuntimeError("WORKER_START_FAILED", `${this.key} failed to start: ${message}`))) return;
     this.#stopReason = "start-failed";
     this.#deps.logger.error("app failed to start", { app: this.key, worker: this.id, error: message });
-    this.#readyCallbacks.reject(new BuntimeError("WORKER_START_FAILED", `${this.key} failed to start: ${message}`));
     this.#terminateNow();
   }
 
@@ -514,11 +501,7 @@ export class WorkerInstance {
     this.#stopReason = "crashed";
     this.#sockets.closeAll(CLOSE_CODES.internalError, "worker crashed", false);
     this.#failAll(new BuntimeError("WORKER_CRASHED", `${this.key} crashed: ${message}`));
-    if (!this.#started) {
-      this.#started = true;
-      this.#releaseSpawn?.();
-      this.#readyCallbacks.reject(new BuntimeError("WORKER_START_FAILED", `${this.key} failed to start: ${message}`));
-    }
+    this.#start.fail(new BuntimeError("WORKER_START_FAILED", `${this.key} failed to start: ${message}`));
     // The thread may still be alive after an `error` event; make sure it goes.
     this.#terminateNow();
   }
@@ -541,13 +524,11 @@ export class WorkerInstance {
     this.#timers.clearAll();
     this.#liveness.stop();
     this.#aborts.stop();
-    this.#threadTimers.clearAll();
     this.#exit.clear();
-    this.#releaseSpawn?.();
     const crashed = this.#stopReason === undefined || this.#stopReason === "crashed";
     this.#sockets.closeAll(crashed ? CLOSE_CODES.internalError : CLOSE_CODES.serviceRestart, "worker gone", false);
     this.#failAll(new BuntimeError("WORKER_CRASHED", `${this.key} worker exited`));
-    this.#readyCallbacks.reject(new BuntimeError("WORKER_START_FAILED", `${this.key} exited while starting`));
+    this.#start.end(new BuntimeError("WORKER_START_FAILED", `${this.key} exited while starting`));
     this.state = transition(this.state, "terminated");
     this.#deps.events.emit("terminate", { key: this.key, workerId: this.id, reason: this.#stopReason ?? "crashed" });
     this.#closedResolve();
