@@ -113,7 +113,8 @@ export class ReleaseAdmin {
 
   async #write(name: string, versions: string[], change: RequestedChange, by: string): Promise<AppReleaseState> {
     const next = await storeCall(() => this.releases.store.change(name, change, by));
-    await this.releases.refresh();
+    // Committed; a store that cannot be read back now is still the store's failure (503), not ours.
+    await storeCall(() => this.releases.refresh());
     return this.#describe(name, versions, next ?? (await this.#current(name)));
   }
 }
