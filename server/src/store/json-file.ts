@@ -66,7 +66,8 @@ export function jsonFile<F, T>(dataDir: string, fileName: string, format: JsonFi
     return format.load(result.data);
   }
 
-  async function read(): Promise<T> {
+  /** `force`: parse even when the identity matches (inside a change: never act on a stale cache). */
+  async function read(force = false): Promise<T> {
     let stamp: string;
     try {
       const s = await stat(path);
@@ -75,12 +76,12 @@ export function jsonFile<F, T>(dataDir: string, fileName: string, format: JsonFi
       if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw unavailable(error);
       stamp = "missing";
     }
-    if (cached?.stamp === stamp) return cached.value;
+    if (!force && cached?.stamp === stamp) return cached.value;
     const value =
       stamp === "missing"
         ? format.empty
         : parse(await readFile(path, "utf8").catch((e) => Promise.reject(unavailable(e))));
-    const changed = cached !== undefined;
+    const changed = cached !== undefined && cached.stamp !== stamp;
     cached = { stamp, value };
     if (changed) for (const listener of listeners) listener();
     return value;
@@ -88,13 +89,13 @@ export function jsonFile<F, T>(dataDir: string, fileName: string, format: JsonFi
 
   return {
     path,
-    read,
+    read: () => read(),
     change(mutate) {
       const run = queue.then(async () => {
         await mkdir(dataDir, { recursive: true, mode: 0o700 });
         return withFileLock(lockPath, async () => {
           await removeStaleTemps(path);
-          const { next, result } = mutate(await read());
+          const { next, result } = mutate(await read(true));
           if (next !== undefined) {
             await writeFileAtomic(path, format.serialise(next), { mode: 0o600 });
             await read(); // the new inode: caches it and notifies
