@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { MAX_SESSIONS, SESSION_TTL_MS, SessionStore } from "./sessions.ts";
+import { MAX_SESSIONS, MAX_SESSIONS_PER_CREDENTIAL, SESSION_TTL_MS, SessionStore } from "./sessions.ts";
 
 describe("SessionStore", () => {
   test("an opened session is found by its id until it is closed", () => {
@@ -43,5 +43,15 @@ describe("SessionStore", () => {
     for (let i = 0; i < MAX_SESSIONS * 2; i++) store.open("api-key", "h");
     expect(store.size).toBeLessThanOrEqual(MAX_SESSIONS);
     expect(store.get(first)).toBeUndefined();
+  });
+
+  test("one credential's sign-ins cannot sign the others out: past its share, its own oldest go", () => {
+    const store = new SessionStore();
+    const admin = store.open("admin-token", "admin-hash");
+    const viewerFirst = store.open("api-key", "viewer-hash");
+    for (let i = 0; i < MAX_SESSIONS * 2; i++) store.open("api-key", "viewer-hash");
+    expect(store.get(admin)).toMatchObject({ credential: "admin-token" });
+    expect(store.get(viewerFirst)).toBeUndefined();
+    expect(store.size).toBe(MAX_SESSIONS_PER_CREDENTIAL + 1);
   });
 });

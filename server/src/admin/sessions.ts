@@ -19,6 +19,13 @@ export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
  */
 export const MAX_SESSIONS = 1000;
 
+/**
+ * At most this many open sessions per credential: past it, that credential's oldest session
+ * ends. Without it, anyone holding a key (a viewer's too) could sign in MAX_SESSIONS times and
+ * so sign every other operator out.
+ */
+export const MAX_SESSIONS_PER_CREDENTIAL = 32;
+
 /** What a session stands for: which credential opened it (by hash) and until when. */
 export interface SessionRecord {
   credential: "api-key" | "admin-token";
@@ -46,6 +53,10 @@ export class SessionStore {
 
   /** Opens a session for a verified credential; returns its id (for the cookie). */
   open(credential: SessionRecord["credential"], hash: string): string {
+    const own = [...this.#sessions.entriesAscending()].filter(([, record]) => record.hash === hash);
+    for (const [oldest] of own.slice(0, Math.max(0, own.length - MAX_SESSIONS_PER_CREDENTIAL + 1))) {
+      this.#sessions.delete(oldest);
+    }
     const id = newSessionId();
     this.#sessions.set(id, { credential, hash, expiresAt: this.#now() + SESSION_TTL_MS });
     return id;
