@@ -98,6 +98,11 @@ describe("validation: 400 REQUEST_INVALID and nothing changed", () => {
     ["a negative weight", "/_/apps/hello/traffic", { "2.0.0": 110, "1.1.0": -10 }],
     ["a key that is not a version", "/_/apps/hello/traffic", { latest: 100 }],
     ["an empty split", "/_/apps/hello/traffic", {}],
+    [
+      "a split naming more than 16 versions",
+      "/_/apps/hello/traffic",
+      Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`1.0.${i}`, i === 0 ? 4 : 6])),
+    ],
   ];
   for (const [what, path, body] of cases) {
     test(what, async () => {
