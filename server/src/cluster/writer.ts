@@ -3,7 +3,9 @@
  * and then this node's cache (postgres), so that the accepting node serves the version from the
  * moment it answers and every other node installs it from the store.
  */
+import { ArchiveBody } from "../apps/deploy/body.ts";
 import type { Deployer } from "../apps/deploy/deploy.ts";
+import { DeployError } from "../apps/deploy/errors.ts";
 import { versionKey } from "../apps/version-key.ts";
 import { BuntimeError } from "../errors.ts";
 import type { DeploymentStore } from "../store/deployments.ts";
@@ -35,7 +37,7 @@ export function localWriter(deployer: Deployer): DeploymentWriter {
 const KINDS: Record<string, "tar.gz" | "zip"> = { "application/zip": "zip", "application/x-zip-compressed": "zip" };
 
 /**
- * The shared store: the upload is read whole (the HTTP layer bounds it by MAX_BODY_SIZE),
+ * The shared store: the upload is read whole (bounded by the deployer's maxArchiveBytes as it comes),
  * validated in staging, then, under the version's lock, written to the store (archive and
  * metadata in one transaction: the unique key answers 409 to the second of two nodes) and only
  * then moved into this node's cache. A store that cannot be reached answers 503
@@ -50,13 +52,7 @@ export function sharedWriter(deps: {
   const { deployer, store, manifest, sync } = deps;
   return {
     async deploy(name, version, body, contentType, replace) {
-      let bytes: Uint8Array;
-      try {
-        bytes = body ? new Uint8Array(await new Response(body).arrayBuffer()) : new Uint8Array();
-      } catch (error) {
-        if (error instanceof BuntimeError) throw error; // BODY_TOO_LARGE
-        throw new BuntimeError("DEPLOYMENT_INVALID", "the upload ended before the archive was complete");
-      }
+      const bytes = body ? await readBounded(body, deployer.limits.maxArchiveBytes) : new Uint8Array();
       const sha256 = new Bun.CryptoHasher("sha256").update(bytes).digest("hex");
       const type = (contentType ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
       const kind = KINDS[type] ?? "tar.gz";
@@ -87,6 +83,26 @@ export function sharedWriter(deps: {
         await manifest.delete(key);
       }),
   };
+}
+
+/**
+ * The whole upload, refused as it passes `maxBytes` (the deployer's archive limit, which its own
+ * extraction applies too): nothing bounds a `/_/deployments` body before this.
+ * @throws BuntimeError DEPLOYMENT_INVALID (too large, or cut off), or the HTTP layer's own
+ */
+async function readBounded(body: ReadableStream<Uint8Array>, maxBytes: number): Promise<Uint8Array> {
+  const upload = new ArchiveBody(body, maxBytes);
+  const chunks: Uint8Array[] = [];
+  try {
+    for await (const chunk of upload.chunks()) chunks.push(chunk);
+  } catch (error) {
+    if (error instanceof DeployError) throw new BuntimeError("DEPLOYMENT_INVALID", error.message);
+    if (error instanceof BuntimeError) throw error; // BODY_TOO_LARGE
+    throw new BuntimeError("DEPLOYMENT_INVALID", "the upload ended before the archive was complete");
+  } finally {
+    await upload.cancel();
+  }
+  return Bun.concatArrayBuffers(chunks, Number.POSITIVE_INFINITY, true);
 }
 
 function toHttp(error: unknown): unknown {

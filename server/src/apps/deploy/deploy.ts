@@ -57,6 +57,10 @@ export class Deployer {
     this.#appsDir = appsDir;
     this.#limits = { ...DEFAULT_DEPLOY_LIMITS, ...limits };
   }
+  /** The ceilings every upload is held to (a writer that reads an upload itself applies them too). */
+  get limits(): ExtractLimits {
+    return this.#limits;
+  }
 
   /** Removes what interrupted deployments left behind. */
   async sweep(): Promise<void> {

@@ -1,0 +1,50 @@
+/**
+ * The shared store's deployment writer: an upload is read whole before it is stored, so it is
+ * bounded by the deployer's archive limit while it is read (not after, in memory).
+ */
+import { afterEach, beforeEach, expect, test } from "bun:test";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Deployer } from "../apps/deploy/deploy.ts";
+import type { DeploymentStore } from "../store/deployments.ts";
+import { CacheManifest } from "./manifest.ts";
+import type { CacheSync } from "./sync.ts";
+import { sharedWriter } from "./writer.ts";
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), "buntime-writer-"));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+test("an upload that never ends is refused once it passes maxArchiveBytes, and nothing is stored", async () => {
+  let puts = 0;
+  const store = {
+    async put() {
+      puts++;
+      return { created: true };
+    },
+  } as unknown as DeploymentStore;
+  const writer = sharedWriter({
+    deployer: new Deployer(dir, { maxArchiveBytes: 16 * 1024 }),
+    store,
+    manifest: new CacheManifest(dir),
+    sync: {} as CacheSync,
+  });
+  let sent = 0;
+  const endless = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      await Bun.sleep(1);
+      sent += 1024;
+      controller.enqueue(new Uint8Array(1024));
+    },
+  });
+  const error = await writer.deploy("hello", "1.0.0", endless, "application/gzip", false).catch((e: unknown) => e);
+  expect(error).toMatchObject({ code: "DEPLOYMENT_INVALID" });
+  expect((error as Error).message).toContain(`${16 * 1024} bytes`);
+  expect(sent).toBeLessThan(64 * 1024);
+  expect(puts).toBe(0);
+});
