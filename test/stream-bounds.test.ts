@@ -49,10 +49,13 @@ for (const path of ["/_/sse", "/_/logs?app=logger&follow=1"]) {
           });
         const other = await open(viewerHeaders);
         const first = await open(ADMIN_HEADERS);
-        for (let i = 1; i < STREAMS_PER_CALLER; i++) await open(ADMIN_HEADERS);
-        await open(ADMIN_HEADERS);
+        // Every body held: a collected one closes its connection, which frees its slot itself.
+        const held: ReadableStream<Uint8Array>[] = [];
+        for (let i = 1; i < STREAMS_PER_CALLER; i++) held.push(await open(ADMIN_HEADERS));
+        held.push(await open(ADMIN_HEADERS));
         expect(await endsWithin(first, 10_000)).toBe("ended");
         expect(await endsWithin(other, 1_500)).toBe("open");
+        expect(held).toHaveLength(STREAMS_PER_CALLER);
       } finally {
         controller.abort();
       }
