@@ -71,3 +71,19 @@ describe("/_/sse with a client that does not read", () => {
     expect(ids).toEqual(Array.from({ length: 3000 }, (_, i) => i + 1));
   });
 });
+
+describe("HEAD /_/sse", () => {
+  test("answers the stream's headers and starts no stream: no listener, no timer left behind", async () => {
+    const pool = { events: new PoolEmitter(), clock: new VirtualClock() };
+    let made = 0;
+    const stats = () => ({ n: ++made });
+    const app = new Hono().get("/sse", sseRoute({ pool: pool as unknown as WorkerPool, stats }));
+    const res = await app.request("/sse", { method: "HEAD" });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toContain("text/event-stream");
+    await pool.clock.advance(5000);
+    // Hono drops a HEAD answer's body without cancelling it: a stream started here ran forever.
+    expect(pool.events.listenerCount("spawn")).toBe(0);
+    expect(made).toBe(0);
+  });
+});

@@ -12,6 +12,15 @@ const LIFECYCLE: (keyof PoolEvents)[] = ["spawn", "ready", "recycle", "terminate
 export const MAX_QUEUED_EVENTS = 1000;
 
 /**
+ * The answer to `HEAD` of an event stream: its headers, no stream. Hono answers HEAD with the GET
+ * handler's response minus its body, dropped without being cancelled: a stream started for it
+ * would run (listeners, timer, a slot) until the process ends.
+ */
+export function headOfStream(c: Context): Response {
+  return c.body(null, 200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+}
+
+/**
  * `GET /_/sse`: a `stats` event every second and a `worker` event per lifecycle change. The
  * listeners and the timer go away with the client (no leak), whichever way it leaves; a client
  * that stops reading holds at most MAX_QUEUED_EVENTS worker events and one stats snapshot.
@@ -20,56 +29,58 @@ export function sseRoute(deps: { pool: WorkerPool; stats: () => unknown; interva
   const intervalMs = deps.intervalMs ?? 1000;
   const slots = new StreamSlots();
   return (c: Context<{ Bindings: { caller?: string } }>) =>
-    streamSSE(c, async (stream) => {
-      const { pool } = deps;
-      // Bounded per caller and in all (stream-slots.ts): each stream costs a snapshot a second.
-      const release = slots.take(c.env?.caller, () => void stream.abort());
-      const queue: { event: string; data: string }[] = [];
-      let stats: string | undefined;
-      let wake: (() => void) | undefined;
-      const pushWorker = (data: unknown) => {
-        if (queue.length >= MAX_QUEUED_EVENTS) return stream.abort();
-        queue.push({ event: "worker", data: JSON.stringify(data) });
-        wake?.();
-      };
-      const listeners = LIFECYCLE.map((type) => {
-        const listener = (payload: object) => pushWorker({ type, ...payload });
-        pool.events.on(type, listener);
-        return () => pool.events.off(type, listener);
-      });
-      let timer = pool.clock.setTimeout(function tick() {
-        stats = JSON.stringify(deps.stats());
-        wake?.();
-        timer = pool.clock.setTimeout(tick, intervalMs);
-      }, 0);
-      const next = () => {
-        const event = queue.shift();
-        if (event || stats === undefined) return event;
-        const data = stats;
-        stats = undefined;
-        return { event: "stats", data };
-      };
-      let open = true;
-      stream.onAbort(() => {
-        open = false;
-        wake?.();
-      });
-      try {
-        while (open) {
-          const event = next();
-          if (event) {
-            await stream.writeSSE(event);
-            continue;
-          }
-          await new Promise<void>((resolve) => {
-            wake = resolve;
+    c.req.method === "HEAD"
+      ? headOfStream(c)
+      : streamSSE(c, async (stream) => {
+          const { pool } = deps;
+          // Bounded per caller and in all (stream-slots.ts): each stream costs a snapshot a second.
+          const release = slots.take(c.env?.caller, () => void stream.abort());
+          const queue: { event: string; data: string }[] = [];
+          let stats: string | undefined;
+          let wake: (() => void) | undefined;
+          const pushWorker = (data: unknown) => {
+            if (queue.length >= MAX_QUEUED_EVENTS) return stream.abort();
+            queue.push({ event: "worker", data: JSON.stringify(data) });
+            wake?.();
+          };
+          const listeners = LIFECYCLE.map((type) => {
+            const listener = (payload: object) => pushWorker({ type, ...payload });
+            pool.events.on(type, listener);
+            return () => pool.events.off(type, listener);
           });
-          wake = undefined;
-        }
-      } finally {
-        release();
-        pool.clock.clearTimeout(timer);
-        for (const off of listeners) off();
-      }
-    });
+          let timer = pool.clock.setTimeout(function tick() {
+            stats = JSON.stringify(deps.stats());
+            wake?.();
+            timer = pool.clock.setTimeout(tick, intervalMs);
+          }, 0);
+          const next = () => {
+            const event = queue.shift();
+            if (event || stats === undefined) return event;
+            const data = stats;
+            stats = undefined;
+            return { event: "stats", data };
+          };
+          let open = true;
+          stream.onAbort(() => {
+            open = false;
+            wake?.();
+          });
+          try {
+            while (open) {
+              const event = next();
+              if (event) {
+                await stream.writeSSE(event);
+                continue;
+              }
+              await new Promise<void>((resolve) => {
+                wake = resolve;
+              });
+              wake = undefined;
+            }
+          } finally {
+            release();
+            pool.clock.clearTimeout(timer);
+            for (const off of listeners) off();
+          }
+        });
 }

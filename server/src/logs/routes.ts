@@ -7,6 +7,7 @@
 import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import { BuntimeError, errorResponse, toBuntimeError } from "../errors.ts";
+import { headOfStream } from "../http/sse.ts";
 import { StreamSlots } from "../http/stream-slots.ts";
 import { LOG_LEVELS, type LogLevel } from "../protocol/log-message.ts";
 import type { CallerEnv } from "../releases/routes.ts";
@@ -38,6 +39,7 @@ export function logRoutes(deps: { hub: LogHub; exists: (app: string) => boolean 
     const filter = filterOf((name) => c.req.query(name), deps.exists);
     const follow = c.req.query("follow");
     if (follow !== "1" && follow !== "true") return c.json({ lines: hub.lines(filter) });
+    if (c.req.method === "HEAD") return headOfStream(c);
     return streamSSE(c, async (stream) => {
       // The kept lines and the subscription in one turn: none is missed or sent twice.
       const queue: AppLogLine[] = hub.lines(filter);
