@@ -5,8 +5,10 @@ import { isPublicRoute } from "../../../util/public-routes.ts";
  * `/_/health`, `/_/ready`, `/_/authn/well-known`) and the configured `excludePaths`. Globs use `Bun.Glob`: `*` stays within a segment, `**` crosses
  * segments (`/public/**` matches `/public/a/b`, not `/public`).
  *
- * The path is matched as the URL parser left it (dot segments resolved, percent-escapes kept),
- * the same string app routing reads, so an exemption never covers a different app than it names.
+ * The path is `ctx.path`: dot segments resolved and percent-decoded as a router reads it (`%2F`
+ * stays encoded), so an exemption covers what the app's router sees. An app name is matched
+ * undecoded by app routing (an escaped name never resolves), so an exemption never covers a
+ * different app than it names.
  *
  * @example
  * const exempt = exemptions(["/public/**"]);
