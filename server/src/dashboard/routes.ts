@@ -8,7 +8,7 @@ import { Hono } from "hono";
 import type { AdminGuard } from "../admin/guard.ts";
 import type { AppCatalog } from "../apps/catalog.ts";
 import { isAppName } from "../apps/resolve.ts";
-import { errorResponse, toBuntimeError } from "../errors.ts";
+import { BuntimeError, errorResponse } from "../errors.ts";
 import { describe } from "../http/deployments.ts";
 import type { WorkerPool } from "../pool/pool.ts";
 import type { StatsCollector } from "../stats/collector.ts";
@@ -40,7 +40,13 @@ export function dashboardRoutes(deps: DashboardDeps): Hono {
     // Pages show live data and who is signed in: never from a cache.
     if (!c.req.path.includes("/assets/")) c.header("cache-control", "no-store");
   });
-  routes.onError((error) => errorResponse(toBuntimeError(error)));
+  routes.onError((error) => {
+    if (error instanceof BuntimeError) return errorResponse(error);
+    // Its text (a path, a store's message) is for the log, not for whoever asked: the login page
+    // and the assets are public.
+    deps.logger.error("dashboard route failed", { error: String(error) });
+    return errorResponse(new BuntimeError("INTERNAL_ERROR", "internal error"));
+  });
 
   routes.route("/assets", assetRoutes(deps.logger));
   routes.route("/session", sessionRoutes(guard));
