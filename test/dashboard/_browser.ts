@@ -2,6 +2,7 @@
  * Shared by the dashboard's browser tests: Debian's chromium driven by playwright-core
  * (`.ci/setup-system.sh` installs it when missing), and signing in through the login page.
  */
+import { existsSync } from "node:fs";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 
 export const CHROMIUM = "/usr/bin/chromium";
@@ -11,6 +12,9 @@ export const CHROMIUM = "/usr/bin/chromium";
  * of its own, removed on close; the flags keep it off the network and quiet on a loaded machine.
  */
 export function launchBrowser(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} is missing: apt-get install chromium (see .ci/setup-system.sh)`);
+  }
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
