@@ -3,12 +3,14 @@ import type { Logger } from "../util/log.ts";
 import type { Clock } from "./clock.ts";
 import type { PoolCounters } from "./counters.ts";
 import type { PoolEmitter } from "./events.ts";
-import type { WorkerInstance } from "./instance.ts";
 import type { PoolTiming } from "./timing.ts";
 import type { OpenTransport } from "./transport.ts";
 
-/** What a `WorkerInstance` is given by its version pool. */
-export interface InstanceDeps {
+/**
+ * What a `WorkerInstance` is given by its version pool. `Instance` is `WorkerInstance` (a type
+ * parameter rather than an import, so this file and `instance.ts` do not import each other).
+ */
+export interface InstanceDeps<Instance = unknown> {
   clock: Clock;
   logger: Logger;
   events: PoolEmitter;
@@ -25,7 +27,7 @@ export interface InstanceDeps {
   /** Resolves with a release once this worker may start (caps concurrent spawns). */
   spawnPermit: () => Promise<() => void>;
   /** Called when a slot frees up or the state changes, so the pool can hand out work. */
-  onChange: (instance: WorkerInstance) => void;
+  onChange: (instance: Instance) => void;
   /** `server.publish` from an app: every subscriber of a (version-prefixed) topic. */
   publish?: (topic: string, data: string | Uint8Array) => void;
 }

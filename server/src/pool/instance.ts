@@ -68,7 +68,7 @@ export class WorkerInstance {
    */
   abandoned: { requests: number } | undefined;
 
-  readonly #deps: InstanceDeps;
+  readonly #deps: InstanceDeps<WorkerInstance>;
   /** Lifecycle timers (ttl, idle, request timeouts) on the injected clock. */
   readonly #timers: Timers;
   /** Heartbeat and probes (real time: they watch a real thread). */
@@ -93,7 +93,7 @@ export class WorkerInstance {
   #stopping = false;
   #closedResolve!: () => void;
 
-  constructor(app: AppVersion, deps: InstanceDeps) {
+  constructor(app: AppVersion, deps: InstanceDeps<WorkerInstance>) {
     this.app = app;
     this.key = versionKey(app.name, app.version);
     this.#deps = deps;

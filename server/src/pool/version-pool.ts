@@ -25,7 +25,7 @@ interface Waiter {
   timer: TimerHandle;
 }
 
-export interface VersionPoolDeps extends Omit<InstanceDeps, "onChange"> {
+export interface VersionPoolDeps extends Omit<InstanceDeps<WorkerInstance>, "onChange"> {
   clock: Clock;
   /** Makes room in the pool-wide budget for one more worker (may evict other versions). */
   reserveWorker: (pool: VersionPool) => void;
