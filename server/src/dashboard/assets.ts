@@ -7,20 +7,19 @@ import uplotJs from "uplot/dist/uPlot.iife.min.js" with { type: "text" };
 import uplotCss from "uplot/dist/uPlot.min.css" with { type: "text" };
 import { BuntimeError, errorResponse } from "../errors.ts";
 import type { Logger } from "../util/log.ts";
-import { bundleClient } from "./client-bundle.ts" with { type: "macro" };
+import clientJs from "./client.generated.js" with { type: "text" };
 import dashboardCss from "./dashboard.css" with { type: "text" };
 
 // Every asset is text in the code, put there when this file is bundled (`npm run build`,
 // `build:bin`: the binary has no node_modules or client sources to read) or transpiled (from
-// source). The client is bundled by a macro (client-bundle.ts); a failed build is its error.
-const client = bundleClient();
+// source). The client is the committed bundle of `client/` (see client-bundle.ts).
 
 const JS = "text/javascript; charset=utf-8";
 const CSS = "text/css; charset=utf-8";
 
 /** Name → its text (or why it has none) and its type. */
 const FILES: Record<string, { text: string | { error: string }; type: string }> = {
-  "client.js": { text: "code" in client ? client.code : client, type: JS },
+  "client.js": { text: clientJs, type: JS },
   "uplot.js": { text: uplotJs, type: JS },
   "uplot.css": { text: uplotCss, type: CSS },
   "dashboard.css": { text: dashboardCss, type: CSS },

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { bundleClient } from "./client-bundle.ts";
+import { bundleClient, GENERATED } from "./client-bundle.ts";
 
 const CLIENT = join(import.meta.dir, "client");
 
@@ -13,6 +13,12 @@ describe("the dashboard's client", () => {
     // No import left for a browser to resolve: one self-contained file.
     expect(bundle.code).not.toMatch(/\bimport\s*[{*"']/);
     expect(bundle.code).toContain("/_/sse");
+  });
+
+  test("the committed client.generated.js is the bundle of today's client/ (else: npm run build:dashboard)", async () => {
+    const bundle = bundleClient();
+    if (!("code" in bundle)) throw new Error(bundle.error);
+    expect(await Bun.file(GENERATED).text()).toBe(bundle.code);
   });
 
   test("never writes markup from data: no innerHTML, outerHTML, insertAdjacentHTML or document.write", async () => {

@@ -7,3 +7,8 @@ declare module "uplot/dist/uPlot.iife.min.js" {
   const text: string;
   export default text;
 }
+
+declare module "*/client.generated.js" {
+  const text: string;
+  export default text;
+}
