@@ -1,24 +1,11 @@
 import { describe, expect, test } from "bun:test";
 import type { RequestContext } from "@buntime/sdk";
+import { memoryKeyStore } from "../../../test/support/key-store.ts";
 import { getIdentity } from "../plugins/builtin/identity.ts";
-import type { KeyRecord, KeyStore } from "../store/keys.ts";
+import type { KeyRecord } from "../store/keys.ts";
 import { silentLogger } from "../util/log.ts";
 import { AdminGuard, LAST_USED_INTERVAL_MS } from "./guard.ts";
 import { generateKey, hashSecret } from "./key-format.ts";
-
-/** A key store in memory that counts `touch` calls. */
-function memoryKeys(records: KeyRecord[]) {
-  const touches: string[][] = [];
-  const store: KeyStore = {
-    name: "memory",
-    list: async () => records,
-    create: async (r) => void records.push(r),
-    remove: async () => false,
-    touch: async (lastUsed) => void touches.push([...lastUsed.keys()]),
-    subscribe: () => () => {},
-  };
-  return { store, touches };
-}
 
 const ctx = (path: string): RequestContext =>
   ({ requestId: "r", path, vars: new Map(), logger: silentLogger }) as unknown as RequestContext;
@@ -35,7 +22,7 @@ describe("AdminGuard", () => {
   };
 
   test("a key becomes an identity authz sees: id = its name, role = its role", async () => {
-    const { store } = memoryKeys([record]);
+    const store = memoryKeyStore([record]);
     const guard = new AdminGuard({
       adminToken: undefined,
       keys: store,
@@ -50,7 +37,8 @@ describe("AdminGuard", () => {
   });
 
   test("lastUsed is written at most once a minute per key", async () => {
-    const { store, touches } = memoryKeys([record]);
+    const store = memoryKeyStore([record]);
+    const { touches } = store;
     let now = Date.parse("2026-03-01T00:00:00Z");
     const guard = new AdminGuard({
       adminToken: undefined,
@@ -72,7 +60,8 @@ describe("AdminGuard", () => {
   });
 
   test("an expired key is refused like an unknown one", async () => {
-    const { store, touches } = memoryKeys([{ ...record, expires: "2026-01-02T00:00:00.000Z" }]);
+    const store = memoryKeyStore([{ ...record, expires: "2026-01-02T00:00:00.000Z" }]);
+    const { touches } = store;
     const guard = new AdminGuard({
       adminToken: undefined,
       keys: store,
@@ -88,7 +77,7 @@ describe("AdminGuard", () => {
   describe("dashboard sessions", () => {
     const TOKEN = "the-admin-token";
     const make = (records: KeyRecord[] = [record]) =>
-      new AdminGuard({ adminToken: TOKEN, keys: memoryKeys(records).store, authn: () => false, logger: silentLogger });
+      new AdminGuard({ adminToken: TOKEN, keys: memoryKeyStore(records), authn: () => false, logger: silentLogger });
     const withCookie = (id: string, init: RequestInit & { path?: string } = {}) =>
       new Request(`http://x${init.path ?? "/_/stats"}`, {
         ...init,

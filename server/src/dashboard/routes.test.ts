@@ -1,20 +1,13 @@
 import { expect, test } from "bun:test";
+import { memoryKeyStore } from "../../../test/support/key-store.ts";
 import { AdminGuard } from "../admin/guard.ts";
 import type { AppCatalog } from "../apps/catalog.ts";
 import type { WorkerPool } from "../pool/pool.ts";
 import type { StatsCollector } from "../stats/collector.ts";
-import type { KeyStore } from "../store/keys.ts";
 import { silentLogger } from "../util/log.ts";
 import { dashboardRoutes } from "./routes.ts";
 
-const keys: KeyStore = {
-  name: "memory",
-  list: async () => [],
-  create: async () => {},
-  remove: async () => false,
-  touch: async () => {},
-  subscribe: () => () => {},
-};
+const keys = memoryKeyStore();
 
 test("an unexpected failure answers 500 INTERNAL_ERROR without its text, which goes to the log", async () => {
   const logged: unknown[] = [];

@@ -1,17 +1,10 @@
 import { describe, expect, test } from "bun:test";
+import { memoryKeyStore } from "../../../test/support/key-store.ts";
 import { AdminGuard } from "../admin/guard.ts";
-import type { KeyStore } from "../store/keys.ts";
 import { silentLogger } from "../util/log.ts";
 import { sessionRoutes } from "./session-routes.ts";
 
-const keys: KeyStore = {
-  name: "memory",
-  list: async () => [],
-  create: async () => {},
-  remove: async () => false,
-  touch: async () => {},
-  subscribe: () => () => {},
-};
+const keys = memoryKeyStore();
 
 describe("sessionRoutes", () => {
   const guard = new AdminGuard({ adminToken: "tok", keys, authn: () => false, logger: silentLogger });
