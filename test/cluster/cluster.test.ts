@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
+import { percentile } from "../_pool-helpers.ts";
 import { killServerProcesses } from "../_server-process.ts";
 import { tarGz } from "../support/archives.ts";
 import {
@@ -25,10 +26,6 @@ let b: TestNode;
 let c: TestNode;
 
 const OPEN = { id: "open-apps", effect: "permit", resources: [{ path: "/**" }] };
-
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
-}
 
 beforeAll(async () => {
   cluster = await startCluster({
@@ -89,7 +86,6 @@ describe("cluster", () => {
         }),
       );
     }
-    latencies.sort((x, y) => x - y);
     const p50 = percentile(latencies, 50);
     const p99 = percentile(latencies, 99);
     console.log(
