@@ -17,9 +17,14 @@ export function clockTicksPerSecond(): number {
   return clockTicks;
 }
 
-/** utime + stime of `pid` in clock ticks (fields 14 and 15 of /proc/<pid>/stat). */
-export function cpuTicks(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+/**
+ * utime + stime of `pid` in clock ticks (fields 14 and 15 of /proc/<pid>/stat): all its threads,
+ * or with `thread`, that one thread alone (`/proc/<pid>/task/<tid>/stat`; the main thread's tid
+ * is the pid).
+ */
+export function cpuTicks(pid: number, thread?: number): number {
+  const path = thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`;
+  const stat = readFileSync(path, "utf8");
   // Field 2 (the command) is in parentheses and may hold spaces: count fields after the last ")".
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   // fields[0] is field 3 (state), so utime (14) and stime (15) are at 11 and 12.

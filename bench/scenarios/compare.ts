@@ -59,6 +59,12 @@ export const compare: Scenario = {
         },
         { measure: "server CPU per request (hello)", unit: "µs/req", better: "lower", ...sides((m) => m.usPerRequest) },
         {
+          measure: "main-thread CPU per request (hello)",
+          unit: "µs/req",
+          better: "lower",
+          ...sides((m) => m.mainUsPerRequest),
+        },
+        {
           measure: "hello latency p99 (median of rounds)",
           unit: "ms",
           better: "lower",

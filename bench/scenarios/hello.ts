@@ -7,7 +7,8 @@
  * over rounds. Run pinned (`--cpus 1`) for the one-core figures. Server CPU per request (all
  * threads, as scenario cpu) is there too: on a machine shared with other work, a pinned core's
  * req/s and tail follow how much of it the neighbours leave, while CPU per request does not,
- * and on one saturated core req/s is its inverse.
+ * and on one saturated core req/s is its inverse. The main thread's share is a row of its own:
+ * the runtime's HTTP side against the naive proxy's, the rest being the worker's.
  */
 import { HELLO, NO_RECYCLE, writeApp } from "../apps.ts";
 import { cpuPerRequest, errorNotes, interleave, withServer } from "../measure.ts";
@@ -58,6 +59,7 @@ export const hello: Scenario = {
     });
     const rps = (m: Measured) => m.result.requestsPerSecond;
     const cpu = (m: Measured) => m.usPerRequest;
+    const mainCpu = (m: Measured) => m.mainUsPerRequest;
     const row = (measure: string, unit: string, better: Row["better"], a: Variant, b: Variant, pick = rps): Row => ({
       measure,
       unit,
@@ -77,6 +79,7 @@ export const hello: Scenario = {
       row("hello latency p50 (median of rounds)", "ms", "lower", "runtime", "naive", (m) => m.result.latencyMs.p50),
       row("hello latency p99 (median of rounds)", "ms", "lower", "runtime", "naive", (m) => m.result.latencyMs.p99),
       row("server CPU per request vs the naive proxy", "µs/req", "lower", "runtime", "naive", cpu),
+      row("main-thread CPU per request vs the naive proxy", "µs/req", "lower", "runtime", "naive", mainCpu),
       row("hello, default maxRequests", "req/s", "higher", "recycling", "runtime"),
       row("hello p99, default maxRequests", "ms", "lower", "recycling", "runtime", (m) => m.result.latencyMs.p99),
       row("server CPU per request, default maxRequests", "µs/req", "lower", "recycling", "runtime", cpu),
