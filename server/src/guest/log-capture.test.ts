@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
+import { format } from "node:util";
 import type { GuestMessage, LogMessage } from "../protocol/protocol.ts";
-import { BURST, captureLogs, inRequest, MAX_LINE_CHARS, MAX_PENDING_CHARS, RATE } from "./log-capture.ts";
+import { BURST, captureLogs, formatted, inRequest, MAX_LINE_CHARS, MAX_PENDING_CHARS, RATE } from "./log-capture.ts";
 
 /** A capture over stand-ins: a console, two streams and a clock the test moves. */
 function setup() {
@@ -45,6 +46,22 @@ describe("captureLogs", () => {
       ["debug", "Trace: t"],
     ]);
     expect(lines[0]?.requestId).toBeUndefined();
+  });
+
+  test("strings alone are joined as util.format joins them, without it; anything else is util.format's", () => {
+    const cases: unknown[][] = [
+      [],
+      ["one"],
+      ["a", "b", "c"],
+      ["50%"],
+      ["%s%%", "x"],
+      ["no format", "%s", "%d"],
+      ["%d items", "3"],
+      ["n", 1, -0, 2n, null, undefined],
+      [{ x: [1] }, "s"],
+      ["%o", { y: 1 }],
+    ];
+    for (const args of cases) expect(formatted(args)).toBe(format(...args));
   });
 
   test("stdout and stderr writes are lines (their final newline dropped); the callback is called", async () => {
