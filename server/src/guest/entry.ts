@@ -43,7 +43,10 @@ const post: (message: GuestMessage) => void = createSender((data, transfer) => c
 const sockets = new GuestSockets(post, () => app?.websocket as WebSocketHandlers | undefined);
 
 patchSpawnEnv();
-/** Posts the app's waiting log lines now (before an answer: see log-capture.ts). */
+/**
+ * Posts the app's waiting log lines now (before an answer: see log-capture.ts). Capturing makes
+ * the global `process` a stand-in whose stdout/stderr are captured (captured-process.ts).
+ */
 const flushLogs = captureLogs(post);
 patchResponse();
 process.on("unhandledRejection", (reason) => {

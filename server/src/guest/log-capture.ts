@@ -9,12 +9,18 @@
  * the next turn (MAX_PENDING lines, MAX_PENDING_CHARS: a synchronous loop never yields), are
  * dropped and counted, the count posted
  * with the next batch and written as a synthetic `warn` line once lines flow again.
- * Patched in place, the same in a thread and in a process: the transport is not involved.
- * `node:util` (about 4.5 ms of CPU to load) is loaded by the first line that needs its `format`,
- * not on every worker start.
+ * The same in a thread and in a process: the transport is not involved.
+ *
+ * Cheap to install, as it runs on every worker start: `console`'s methods are replaced in
+ * place, `node:util` (about 4.5 ms of CPU to load) is loaded by the first line that needs its
+ * `format`, and `process.stdout`/`process.stderr` are captured by a stand-in for the global
+ * `process` whose streams are made on first read (captured-process.ts, which says what a module
+ * importing `node:process` sees). AsyncLocalStorage (`node:async_hooks`, under 1 ms) is loaded
+ * at once: the first request needs it anyway.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { GuestMessage, LogLine } from "../protocol/protocol.ts";
+import { installCapturedProcess, type StdioWrite } from "./captured-process.ts";
 
 /** Lines per second a worker may write, on average. */
 export const RATE = 1000;
@@ -45,8 +51,8 @@ type Level = LogLine["level"];
 /** What the capture patches (the process's own by default; tests pass stand-ins). */
 export interface CaptureTargets {
   console: Console;
-  stdout: { write: NodeJS.WriteStream["write"] };
-  stderr: { write: NodeJS.WriteStream["write"] };
+  /** Given the writer of stdout/stderr lines, routes the app's writes to it (captured-process.ts). */
+  stdio: (write: StdioWrite) => void;
   /** Milliseconds, monotonic (the rate's clock). */
   now: () => number;
 }
@@ -59,7 +65,7 @@ export interface CaptureTargets {
  */
 export function captureLogs(
   post: (message: GuestMessage) => void,
-  targets: CaptureTargets = { console, stdout: process.stdout, stderr: process.stderr, now: () => performance.now() },
+  targets: CaptureTargets = { console, stdio: installCapturedProcess, now: () => performance.now() },
 ): () => void {
   const { now } = targets;
   let tokens = BURST;
@@ -132,8 +138,12 @@ export function captureLogs(
   out.dir = (value: unknown) => {
     if (admit()) push("info", Bun.inspect(value));
   };
-  patchStream(targets.stdout, "info", admit, push);
-  patchStream(targets.stderr, "error", admit, push);
+  // One write is one line, its final newline dropped.
+  targets.stdio((fd, chunk) => {
+    if (!admit()) return;
+    const text = typeof chunk === "string" ? chunk : decoder.decode(chunk);
+    push(fd === 1 ? "info" : "error", text.endsWith("\n") ? text.slice(0, -1) : text);
+  });
   return flush;
 }
 
@@ -144,6 +154,8 @@ function line(level: Level, text: string, tags: RequestTags | undefined): LogLin
   if (tags?.traceparent !== undefined) out.traceparent = tags.traceparent;
   return out;
 }
+
+const decoder = new TextDecoder();
 
 let format: ((...args: unknown[]) => string) | undefined;
 
@@ -158,25 +170,4 @@ export function formatted(args: unknown[]): string {
   }
   format ??= (require("node:util") as typeof import("node:util")).format;
   return format(...args);
-}
-
-const decoder = new TextDecoder();
-
-/** `stream.write` captured: each write is one line (its final newline dropped). */
-function patchStream(
-  stream: CaptureTargets["stdout"],
-  level: Level,
-  admit: () => boolean,
-  push: (level: Level, text: string) => void,
-): void {
-  stream.write = ((chunk: unknown, encoding?: unknown, callback?: unknown) => {
-    const done = typeof encoding === "function" ? encoding : callback;
-    if (admit()) {
-      const text =
-        typeof chunk === "string" ? chunk : chunk instanceof Uint8Array ? decoder.decode(chunk) : String(chunk);
-      push(level, text.endsWith("\n") ? text.slice(0, -1) : text);
-    }
-    if (typeof done === "function") queueMicrotask(() => (done as () => void)());
-    return true;
-  }) as typeof stream.write;
 }
