@@ -1,6 +1,7 @@
 import { readdirSync } from "node:fs";
 import type { RequestEndEvent, ScheduleInfo, WorkerEvent, WorkerEventType, WorkerInfo } from "@buntime/sdk";
-import { Counter, Gauge, Histogram, type OpenMetricsContentType, openMetricsContentType, Registry } from "prom-client";
+import { Counter, Gauge, type OpenMetricsContentType, openMetricsContentType, Registry } from "prom-client";
+import { RequestTally, tallyHistogram } from "./tally.ts";
 
 /**
  * The Prometheus registry of `@buntime/metrics`. Process metrics are our own few gauges rather
@@ -27,19 +28,34 @@ export function createMetricsRegistry(options: {
   const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
     new Counter({ name: `${p}${name}`, help, labelNames, registers });
 
-  const requests = counter("requests_total", "Requests answered, by app, version and status class", [
-    "app",
-    "version",
-    "status",
-  ]);
-  const errors = counter("runtime_errors_total", "Error responses made by the runtime itself, by code", ["code"]);
-  const latency = new Histogram({
+  // Requests are tallied as they end and read into the metrics at scrape (see tally.ts).
+  const tally = new RequestTally([...options.buckets].sort((a, b) => a - b));
+  new Counter({
+    name: `${p}requests_total`,
+    help: "Requests answered, by app, version and status class",
+    labelNames: ["app", "version", "status"] as const,
+    registers,
+    collect() {
+      this.reset();
+      for (const { app, version, status, count } of tally.requests()) this.inc({ app, version, status }, count);
+    },
+  });
+  new Counter({
+    name: `${p}runtime_errors_total`,
+    help: "Error responses made by the runtime itself, by code",
+    labelNames: ["code"] as const,
+    registers,
+    collect() {
+      this.reset();
+      for (const [code, count] of tally.errors()) this.inc({ code }, count);
+    },
+  });
+  const latency = tallyHistogram({
     name: `${p}request_duration_seconds`,
     help: "Time to the response head, by app",
-    labelNames: ["app"] as const,
-    buckets: options.buckets,
-    registers,
+    tally,
   });
+  for (const registry of registers) registry.registerMetric(latency);
   const spawns = counter("worker_spawns_total", "Workers started, by app", ["app"]);
   const recycles = counter("worker_recycles_total", "Workers recycled (gracefully replaced or stopped), by reason", [
     "reason",
@@ -105,10 +121,7 @@ export function createMetricsRegistry(options: {
     registry,
     openMetrics,
     onRequestEnd(event: RequestEndEvent) {
-      const app = event.app ?? "";
-      requests.inc({ app, version: event.version ?? "", status: `${Math.floor(event.status / 100)}xx` });
-      if (event.code) errors.inc({ code: event.code });
-      latency.observe({ app }, event.durationMs / 1000);
+      tally.record(event.app ?? "", event.version ?? "", event.status, event.code, event.durationMs / 1000);
     },
     onWorkerEvent(type: WorkerEventType, event: WorkerEvent) {
       if (type === "spawn") spawns.inc({ app: event.app });
