@@ -1,4 +1,5 @@
 import type { RequestEndEvent } from "@buntime/sdk";
+import { versionKey } from "../apps/version-key.ts";
 import type { PoolCounters } from "../pool/counters.ts";
 import type { PoolEmitter } from "../pool/events.ts";
 import { LatencyWindow } from "./latency.ts";
@@ -21,7 +22,7 @@ export class StatsCollector {
    * Requests by served `name@version` (how a traffic split works out, docs/releases.md). Keys
    * are versions that were on disk when served (never client text), so deployments bound it.
    */
-  readonly #byVersion: Record<string, number> = {};
+  readonly #byVersion = new Map<string, Map<string, number>>();
   readonly #lifecycle = {
     spawns: 0,
     crashes: 0,
@@ -48,10 +49,19 @@ export class StatsCollector {
   requestEnded(event: RequestEndEvent): void {
     this.#inFlight--;
     this.#requests++;
-    const statusClass = `${Math.floor(event.status / 100)}xx`;
+    const statusClass = STATUS_CLASSES[Math.floor(event.status / 100)] ?? `${Math.floor(event.status / 100)}xx`;
     bump(this.#byStatus, statusClass);
     if (event.code) bump(this.#errorsByCode, event.code);
-    if (event.app !== undefined && event.version !== undefined) bump(this.#byVersion, `${event.app}@${event.version}`);
+    // By name, then version: no `name@version` string made per request.
+    const { app, version } = event;
+    if (app !== undefined && version !== undefined) {
+      let versions = this.#byVersion.get(app);
+      if (versions === undefined) {
+        versions = new Map();
+        this.#byVersion.set(app, versions);
+      }
+      versions.set(version, (versions.get(version) ?? 0) + 1);
+    }
     this.latency.record(event.durationMs);
     if (event.app) this.perApp.record(event.app, statusClass, event.code, event.durationMs);
     // Wall-clock time: the charts plot calendar seconds (a read, not a timer).
@@ -67,7 +77,11 @@ export class StatsCollector {
         total: this.#requests,
         inFlight: this.#inFlight,
         byStatus: { ...this.#byStatus },
-        byVersion: { ...this.#byVersion },
+        byVersion: Object.fromEntries(
+          [...this.#byVersion].flatMap(([app, versions]) =>
+            [...versions].map(([version, count]) => [versionKey(app, version), count]),
+          ),
+        ),
       },
       errors: { byCode: { ...this.#errorsByCode } },
       latencyMs: this.latency.percentiles(),
@@ -76,6 +90,9 @@ export class StatsCollector {
     };
   }
 }
+
+/** Status classes by hundreds digit, made once rather than per request. */
+const STATUS_CLASSES = ["0xx", "1xx", "2xx", "3xx", "4xx", "5xx"];
 
 function bump(record: Record<string, number>, key: string): void {
   record[key] = (record[key] ?? 0) + 1;
