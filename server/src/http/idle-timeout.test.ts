@@ -13,11 +13,7 @@ const IDLE = 75;
 
 /** An app's response the way the pool makes it, whole (`body`) or streamed; `chunk` feeds it. */
 async function appResponse(body: ArrayBuffer | "stream") {
-  const exchange = new Exchange(
-    1,
-    () => {},
-    () => {},
-  );
+  const exchange = new Exchange(1, { send: () => {}, ended: () => {} });
   exchange.onHead({
     type: "response-head",
     id: 1,

@@ -11,11 +11,7 @@ function streamingExchange() {
     },
   });
   const sent: HostMessage[] = [];
-  const exchange = new Exchange(
-    1,
-    (message) => sent.push(message),
-    () => {},
-  );
+  const exchange = new Exchange(1, { send: (message) => sent.push(message), ended: () => {} });
   const request = new Request("http://app.test/", { method: "POST", body, duplex: "half" } as RequestInit);
   exchange.start({ request, url: "/", headers: {} });
   const chunks = () => sent.filter((m) => m.type === "request-chunk");

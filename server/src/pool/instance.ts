@@ -14,7 +14,7 @@ import {
 import { bounded } from "../util/bounded.ts";
 import { AbortWatch } from "./abort-watch.ts";
 import type { StopReason } from "./events.ts";
-import { Exchange, type ForwardedRequest } from "./exchange.ts";
+import { Exchange, type ExchangeOwner, type ForwardedRequest } from "./exchange.ts";
 import type { InstanceDeps } from "./instance-deps.ts";
 import { Liveness } from "./liveness.ts";
 import { CLOSE_CODES } from "./socket.ts";
@@ -87,6 +87,11 @@ export class WorkerInstance {
   #worker: Transport | undefined;
   #post: ((message: HostMessage) => void) | undefined;
   #nextExchangeId = 1;
+  /** What every exchange of this worker sends through and reports its end to. */
+  readonly #exchangeOwner: ExchangeOwner = {
+    send: (message) => this.#send(message),
+    ended: (exchange) => this.#onExchangeEnd(exchange),
+  };
   /** The app has `onIdle`: tell it when the last request ends (else save the message). */
   #wantsIdle = false;
   #stopReason: StopReason | undefined;
@@ -163,11 +168,7 @@ export class WorkerInstance {
     if (this.state === "ready" || this.state === "idle") this.#setState("active");
     this.requests++;
     this.lastUsedAt = this.#deps.clock.now();
-    const exchange = new Exchange(
-      this.#nextExchangeId++,
-      (message) => this.#send(message),
-      (ended) => this.#onExchangeEnd(ended),
-    );
+    const exchange = new Exchange(this.#nextExchangeId++, this.#exchangeOwner);
     this.#exchanges.set(exchange.id, exchange);
     this.#deadlines.set(exchange, (forward.arrivedAt ?? this.lastUsedAt) + this.app.config.timeout * 1000);
     this.#armTimeouts();

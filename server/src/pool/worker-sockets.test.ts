@@ -42,11 +42,7 @@ function worker(sentUpTo: number, clock = new VirtualClock()) {
   });
   /** Request `id` upgraded, its client connected: the client. */
   const open = async (id: number) => {
-    const exchange = new Exchange(
-      id,
-      () => {},
-      () => {},
-    );
+    const exchange = new Exchange(id, { send: () => {}, ended: () => {} });
     sockets.upgrade({ type: "upgrade", id, headers: [] }, exchange, 30_000);
     const socket = upgradeOf(await exchange.response);
     const client = fakeClient();
@@ -88,11 +84,7 @@ describe("WorkerSockets", () => {
     const a = worker(2);
     a.sockets.upgrade({ type: "upgrade", id: 1, headers: [] }, undefined, 30_000);
     expect(a.sent).toEqual([{ type: "ws-close", socket: 1, code: 1006, reason: "request ended" }]);
-    const streaming = new Exchange(
-      2,
-      () => {},
-      () => {},
-    );
+    const streaming = new Exchange(2, { send: () => {}, ended: () => {} });
     streaming.onHead({ type: "response-head", id: 2, status: 200, statusText: "", headers: [], body: "stream" });
     expect(() => a.sockets.upgrade({ type: "upgrade", id: 2, headers: [] }, streaming, 30_000)).toThrow(
       "an upgrade of request 2, already answered",
@@ -102,11 +94,7 @@ describe("WorkerSockets", () => {
 
   test("a socket whose client never opens is closed after the timeout and forgotten", async () => {
     const a = worker(1);
-    const exchange = new Exchange(
-      1,
-      () => {},
-      () => {},
-    );
+    const exchange = new Exchange(1, { send: () => {}, ended: () => {} });
     a.sockets.upgrade({ type: "upgrade", id: 1, headers: [] }, exchange, 30_000);
     expect(a.sockets.size).toBe(1);
     await a.clock.advance(30_000);
