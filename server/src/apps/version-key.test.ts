@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { parseVersionKey, splitKey, versionKey } from "./version-key.ts";
+import { keyOf, parseVersionKey, splitKey, versionKey } from "./version-key.ts";
 
 test("versionKey and splitKey are inverses", () => {
   expect(versionKey("hello", "1.2.3-beta.1")).toBe("hello@1.2.3-beta.1");
@@ -17,4 +17,11 @@ test.each([
   ["hello@1.0.0@2.0.0", undefined],
 ])("parseVersionKey(%p) is %p", (text, parsed) => {
   expect(parseVersionKey(text)).toEqual(parsed as [string, string] | undefined);
+});
+
+test("keyOf: a version object's key, the same string each time it is asked", () => {
+  const app = { name: "hello", version: "1.2.3" };
+  expect(keyOf(app)).toBe("hello@1.2.3");
+  expect(keyOf(app)).toBe(keyOf(app));
+  expect(keyOf({ name: "other", version: "0.0.1" })).toBe("other@0.0.1");
 });

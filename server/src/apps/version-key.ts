@@ -11,6 +11,23 @@ export function versionKey(name: string, version: string): VersionKey {
   return `${name}@${version}`;
 }
 
+/** Keys of version objects already asked for (see `keyOf`). */
+const keys = new WeakMap<{ name: string; version: string }, VersionKey>();
+
+/**
+ * The key of a loaded version (an `AppVersion`), made once per object: the request path names
+ * the version it serves three times (the pool's map, `x-buntime-app` to the app and to the
+ * client), and a lookup by object is cheaper than a new string to make and hash each time.
+ */
+export function keyOf(app: { readonly name: string; readonly version: string }): VersionKey {
+  let key = keys.get(app);
+  if (key === undefined) {
+    key = versionKey(app.name, app.version);
+    keys.set(app, key);
+  }
+  return key;
+}
+
 /** Splits a key made by `versionKey` back into its name and version. */
 export function splitKey(key: VersionKey): [name: string, version: string] {
   const at = key.indexOf("@");

@@ -1,7 +1,7 @@
 import type { ResolvedApp } from "@buntime/sdk";
 import type { AppCatalog } from "../apps/catalog.ts";
 import type { AppVersion } from "../apps/config.ts";
-import { versionKey } from "../apps/version-key.ts";
+import { keyOf } from "../apps/version-key.ts";
 import { BuntimeError } from "../errors.ts";
 import type { WorkerPool } from "../pool/pool.ts";
 import type { HeaderRecord } from "../protocol/protocol.ts";
@@ -88,7 +88,7 @@ export function serveApp(
   // headers arrive combined either way (as the Fetch spec's iteration does), set-cookie aside.
   const headers = request.headers.toJSON() as HeaderRecord;
   headers["x-forwarded-prefix"] = target.prefix;
-  headers["x-buntime-app"] = versionKey(app.name, app.version);
+  headers["x-buntime-app"] = keyOf(app);
   headers["x-request-id"] = requestId;
   // W3C trace context: the client's when valid, else a new one (the app's log lines carry it).
   headers.traceparent = traceparentFor(headers.traceparent);

@@ -3,7 +3,7 @@ import type { Hono } from "hono";
 import { getPath } from "hono/utils/url";
 import type { AdminGuard } from "../admin/guard.ts";
 import type { AppCatalog } from "../apps/catalog.ts";
-import { versionKey } from "../apps/version-key.ts";
+import { keyOf } from "../apps/version-key.ts";
 import { BuntimeError, errorCodeOf, errorResponse, toBuntimeError } from "../errors.ts";
 import { getIdentity, IDENTITY_HEADER } from "../plugins/builtin/identity.ts";
 import type { PluginHost } from "../plugins/host.ts";
@@ -247,7 +247,7 @@ function stamp(response: Response, requestId: string, resolution: AppResolution 
   const app = resolution?.app;
   try {
     response.headers.set("x-request-id", requestId);
-    if (app) response.headers.set("x-buntime-app", versionKey(app.name, app.version));
+    if (app) response.headers.set("x-buntime-app", keyOf(app));
     return response;
   } catch {
     // Responses from fetch() have immutable headers: copy.

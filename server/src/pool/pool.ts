@@ -1,7 +1,7 @@
 import type { WorkerInfo } from "@buntime/sdk";
 import type { AppVersion } from "../apps/config.ts";
 import { Installer } from "../apps/install.ts";
-import { type VersionKey, versionKey } from "../apps/version-key.ts";
+import { keyOf, type VersionKey } from "../apps/version-key.ts";
 import { BuntimeError } from "../errors.ts";
 import type { Logger } from "../util/log.ts";
 import { type Clock, realClock } from "./clock.ts";
@@ -117,7 +117,7 @@ export class WorkerPool {
 
   #dispatch(app: AppVersion, forward: ForwardedRequest): Promise<Response> {
     if (this.#closed) return Promise.reject(new BuntimeError("SHUTTING_DOWN", "the server is shutting down"));
-    const key = versionKey(app.name, app.version);
+    const key = keyOf(app);
     let pool = this.#versions.get(key);
     if (pool === undefined || pool.app !== app) {
       if (pool) this.#retire(pool, "changed");
