@@ -38,3 +38,11 @@ describe("traceparent", () => {
     expect(isTraceparent(traceparentFor(undefined))).toBe(true);
   });
 });
+
+test("new traceparents never repeat, across batches of random bytes", () => {
+  const made = new Set<string>();
+  // More than two batches: a refill must not hand out an id twice.
+  for (let i = 0; i < 1200; i++) made.add(newTraceparent());
+  expect(made.size).toBe(1200);
+  for (const value of made) expect(isTraceparent(value)).toBe(true);
+});
