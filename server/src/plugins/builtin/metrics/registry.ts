@@ -27,29 +27,42 @@ export function createMetricsRegistry(options: {
   const p = options.prefix;
   const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
     new Counter({ name: `${p}${name}`, help, labelNames, registers });
+  /** A counter whose counts are kept elsewhere: `counts()` is read at each scrape. */
+  const countedElsewhere = <L extends string>(
+    name: string,
+    help: string,
+    labelNames: readonly L[],
+    counts: () => Iterable<[labels: Record<L, string>, count: number]>,
+  ) =>
+    new Counter({
+      name: `${p}${name}`,
+      help,
+      labelNames,
+      registers,
+      collect() {
+        this.reset();
+        for (const [labels, count] of counts()) this.inc(labels, count);
+      },
+    });
 
   // Requests are tallied as they end and read into the metrics at scrape (see tally.ts).
   const tally = new RequestTally([...options.buckets].sort((a, b) => a - b));
-  new Counter({
-    name: `${p}requests_total`,
-    help: "Requests answered, by app, version and status class",
-    labelNames: ["app", "version", "status"] as const,
-    registers,
-    collect() {
-      this.reset();
-      for (const { app, version, status, count } of tally.requests()) this.inc({ app, version, status }, count);
+  countedElsewhere(
+    "requests_total",
+    "Requests answered, by app, version and status class",
+    ["app", "version", "status"],
+    function* () {
+      for (const { app, version, status, count } of tally.requests()) yield [{ app, version, status }, count];
     },
-  });
-  new Counter({
-    name: `${p}runtime_errors_total`,
-    help: "Error responses made by the runtime itself, by code",
-    labelNames: ["code"] as const,
-    registers,
-    collect() {
-      this.reset();
-      for (const [code, count] of tally.errors()) this.inc({ code }, count);
+  );
+  countedElsewhere(
+    "runtime_errors_total",
+    "Error responses made by the runtime itself, by code",
+    ["code"],
+    function* () {
+      for (const [code, count] of tally.errors()) yield [{ code }, count];
     },
-  });
+  );
   const latency = tallyHistogram({
     name: `${p}request_duration_seconds`,
     help: "Time to the response head, by app",
@@ -90,21 +103,19 @@ export function createMetricsRegistry(options: {
       this.set(options.workers().reduce((sum, w) => sum + w.inFlight, 0));
     },
   });
-  new Counter({
-    name: `${p}schedule_runs_total`,
-    help: "Runs of apps' scheduled handlers, by app, cron and outcome (ok, error, timeout, skipped)",
-    labelNames: ["app", "cron", "outcome"] as const,
-    registers,
-    collect() {
-      // The scheduler keeps the counts (one place); the counter shows them.
-      this.reset();
+  // The scheduler keeps the counts (one place); the counter shows them.
+  countedElsewhere(
+    "schedule_runs_total",
+    "Runs of apps' scheduled handlers, by app, cron and outcome (ok, error, timeout, skipped)",
+    ["app", "cron", "outcome"],
+    function* () {
       for (const schedule of options.schedules?.() ?? []) {
         for (const [outcome, count] of Object.entries(schedule.counts)) {
-          this.inc({ app: schedule.app, cron: schedule.cron, outcome }, count);
+          yield [{ app: schedule.app, cron: schedule.cron, outcome }, count];
         }
       }
     },
-  });
+  );
   new Gauge({
     name: `${p}websockets_open`,
     help: "Open WebSockets relayed to workers, by app",
