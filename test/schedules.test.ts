@@ -4,11 +4,12 @@
  * emu.scheduled; a bad cron is refused when the config loads, naming the field.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { resolve } from "node:path";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { createEmulator, type Emulator } from "buntime-emulator";
 import { normaliseConfig } from "../server/src/config/buntime-config.ts";
 import { createLogger } from "../server/src/util/log.ts";
-import { FIXTURE_APPS, ROOT, startTestServer } from "./_setup.ts";
+import { FIXTURE_APPS, ROOT, startTestServer, stopThenRemove, tempAppsDir } from "./_setup.ts";
 
 const CRON = resolve(FIXTURE_APPS, "cron/1.0.0");
 
@@ -86,6 +87,34 @@ describe("a real server", () => {
       ]);
     } finally {
       await server.stop();
+    }
+  });
+});
+
+describe("start-up", () => {
+  test("the server answers while the schedules are still being read; a slow worker.config.ts's schedule arrives after", async () => {
+    const apps = tempAppsDir("hello");
+    const slow = join(apps.dir, "slow-config", "1.0.0");
+    const go = join(apps.dir, "go");
+    mkdirSync(slow, { recursive: true });
+    writeFileSync(join(slow, "index.ts"), "export default { fetch: () => new Response('ok'), scheduled() {} };\n");
+    // Its config finishes loading only once the test says so.
+    writeFileSync(
+      join(slow, "worker.config.ts"),
+      `import { existsSync } from "node:fs";
+while (!existsSync(${JSON.stringify(go)})) await Bun.sleep(5);
+export default { schedules: [{ cron: "0 3 * * *" }] };
+`,
+    );
+    const server = await startTestServer({ APPS_DIR: apps.dir });
+    try {
+      expect((await fetch(server.at("/hello/"))).status).toBe(200);
+      expect(server.schedules.list().some((s) => s.app === "slow-config")).toBe(false);
+      writeFileSync(go, "");
+      await server.schedules.idle();
+      expect(server.schedules.list().find((s) => s.app === "slow-config")?.cron).toBe("0 3 * * *");
+    } finally {
+      await stopThenRemove(server, apps);
     }
   });
 });

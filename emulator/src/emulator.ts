@@ -90,7 +90,10 @@ async function startWith(
   // and leaves them running (the process would never exit).
   const port = options.port !== 0 && !portIsFree(options.port) ? 0 : options.port;
   try {
-    return await start(port);
+    const server = await start(port);
+    // The server reads the schedules in the background; a test sees them from the start.
+    await server.schedules.idle();
+    return server;
   } catch (error) {
     // Taken between the probe and the bind: still fall back, even at the cost above.
     if (port !== 0 && /EADDRINUSE|in use/i.test(String(error))) return start(0);
@@ -321,11 +324,13 @@ export class Emulator {
   }
 
   /**
-   * Between virtual timers: let worker messages in, until no worker is mid-transition and every
+   * Before and between virtual timers: let worker messages in, until no worker is mid-transition and every
    * `emu.fetch` still unanswered has reached the pool. A request to a cold app spends real time
    * loading its config before the pool sees it; advancing meanwhile would skip its timeout.
    */
   async #settle(): Promise<void> {
+    // The schedules are read in the background from the start: armed before time moves.
+    await this.#server.schedules.idle();
     const pool = this.#server.pool;
     const deadline = realClock.now() + SETTLE_LIMIT_MS;
     await new Promise((resolve) => setImmediate(resolve));

@@ -190,7 +190,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     logger,
   });
   await releases.start();
-  const schedules = await startScheduler({
+  const schedules = startScheduler({
     catalog,
     releases,
     pool,

@@ -24,6 +24,9 @@ export interface RunResult {
 /** Runs an app's `scheduled` handler once (production: through the pool, `pool-runner.ts`). */
 export type Runner = (app: AppVersion, event: { cron: string; scheduledTime: number }) => Promise<RunResult>;
 
+/** Apps whose served version a reading of the schedules loads at once (see `#resolveAll`). */
+const RESOLVE_CONCURRENCY = 4;
+
 export interface SchedulerDeps {
   clock: Clock;
   logger: Logger;
@@ -125,17 +128,17 @@ export class Scheduler {
     this.#timers.clear();
   }
 
+  /** Resolves when no reading of the schedules is under way (the first one included). */
+  idle(): Promise<void> {
+    return this.#reconciling ?? Promise.resolve();
+  }
+
   async #reconcileOnce(): Promise<void> {
     const wanted = new Map<string, { app: AppVersion; cron: string; timezone: string | undefined }>();
-    for (const name of this.#deps.names()) {
-      let app: AppVersion;
-      try {
-        app = await this.#deps.resolve(name);
-      } catch {
-        continue; // no loadable version: nothing to schedule (its requests say why)
-      }
+    for (const app of await this.#resolveAll(this.#deps.names())) {
+      if (app === undefined) continue; // no loadable version: nothing to schedule (its requests say why)
       for (const { cron, timezone } of app.config.schedules ?? []) {
-        wanted.set(scheduleKey(name, cron, timezone), { app, cron, timezone });
+        wanted.set(scheduleKey(app.name, cron, timezone), { app, cron, timezone });
       }
     }
     if (this.#closed) return;
@@ -163,6 +166,28 @@ export class Scheduler {
       this.#schedules.set(key, schedule);
       this.#arm(schedule, this.#wallNow());
     }
+  }
+
+  /**
+   * The version each of `names` serves, loaded, in `names`' order (undefined: none loadable),
+   * RESOLVE_CONCURRENCY at a time: a config in `worker.config.ts` loads in a worker thread of
+   * its own, so one by one they added up at start (and all at once would burst threads).
+   */
+  async #resolveAll(names: string[]): Promise<(AppVersion | undefined)[]> {
+    const apps: (AppVersion | undefined)[] = new Array(names.length);
+    let next = 0;
+    const runner = async () => {
+      while (next < names.length) {
+        const index = next++;
+        try {
+          apps[index] = await this.#deps.resolve(names[index] as string);
+        } catch {
+          apps[index] = undefined;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(RESOLVE_CONCURRENCY, names.length) }, runner));
+    return apps;
   }
 
   /** Sets the clock timer for the first time after `afterMs` the cron matches. */

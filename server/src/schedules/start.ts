@@ -20,14 +20,14 @@ export interface StartedScheduler {
   close(): void;
 }
 
-export async function startScheduler(deps: {
+export function startScheduler(deps: {
   catalog: AppCatalog;
   releases: Releases | undefined;
   pool: WorkerPool;
   logger: Logger;
   /** A shared store's leases (a cluster), or undefined for files (this node alone). */
   leases: { store: LeaseStore; holder: string } | undefined;
-}): Promise<StartedScheduler> {
+}): StartedScheduler {
   const { catalog, releases, pool } = deps;
   const served = (name: string): string | undefined => {
     const latest = releases?.route(name)?.latest;
@@ -53,7 +53,9 @@ export async function startScheduler(deps: {
     void scheduler.reconcile();
   }, DISCOVERY_MS);
   poll.unref?.();
-  await scheduler.reconcile();
+  // Read in the background: the server answers requests while each app's config loads (a
+  // `worker.config.ts` in a worker thread); `scheduler.idle()` says when it is done.
+  scheduler.reconcile().catch((error) => deps.logger.error("reading the schedules failed", { error: String(error) }));
   return {
     scheduler,
     close() {
