@@ -47,7 +47,8 @@ export async function loadPlugins(
 
 async function loadOne(spec: PluginSpec, baseDir: string, env: Record<string, string | undefined>): Promise<Plugin> {
   const options = substituteEnv(spec.options, env, spec.specifier);
-  const exported = BUILTIN_PLUGINS[spec.specifier] ?? (await importPlugin(spec.specifier, baseDir));
+  const builtin = BUILTIN_PLUGINS[spec.specifier];
+  const exported = builtin ? await builtin() : await importPlugin(spec.specifier, baseDir);
   const candidate: unknown = typeof exported === "function" ? await exported(options) : exported;
   const result = pluginSchema.safeParse(candidate);
   if (!result.success) {
