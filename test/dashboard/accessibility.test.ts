@@ -56,6 +56,8 @@ describe("dashboard, accessibility", () => {
   });
 
   test("the overview, with a live worker and its events", async () => {
+    // The worker's events reach the page only once its stream is open.
+    await page.locator("#stream-state", { hasText: "Live" }).waitFor();
     await (await fetch(server.at("/hello/"))).text();
     await page.locator("#workers tr", { hasText: "hello@" }).first().waitFor();
     await page.locator("#events li").first().waitFor();
