@@ -26,11 +26,15 @@ const running = new Set<Subprocess>();
 
 /**
  * Starts the server with `env` (PORT=0, HOST=127.0.0.1, BUNTIME_ADMIN_TOKEN=TEST_ADMIN_TOKEN by
- * default) and waits for its first stdout line.
+ * default) and waits for its first stdout line. `cmd` and `cwd` run another build of it (a
+ * compiled binary, an installed copy); by default this checkout's source.
  */
-export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
-  const proc = Bun.spawn([process.execPath, "server/src/index.ts"], {
-    cwd: ROOT,
+export async function startServerProcess(
+  env: Record<string, string>,
+  { cmd = [process.execPath, "server/src/index.ts"], cwd = ROOT }: { cmd?: string[]; cwd?: string } = {},
+): Promise<ServerProcess> {
+  const proc = Bun.spawn(cmd, {
+    cwd,
     env: {
       PATH: process.env.PATH ?? "",
       HOME: process.env.HOME ?? "/tmp",
@@ -45,7 +49,7 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
   });
   running.add(proc);
   void proc.exited.then(() => running.delete(proc));
-  void new Response(proc.stderr).text(); // keep the pipe drained
+  const stderr = new Response(proc.stderr).text(); // read all along: the pipe never fills
   const lines: string[] = [];
   const first = Promise.withResolvers<string>();
   void (async () => {
@@ -60,7 +64,7 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
         lines.push(line);
       }
     }
-    first.reject(new Error(`the server exited (${await proc.exited}) before printing a line`));
+    first.reject(new Error(`the server exited (${await proc.exited}) before printing a line: ${await stderr}`));
   })();
   const line = await first.promise;
   const url = /^Buntime listening on (http:\/\/127\.0\.0\.1:\d+\/)/.exec(line)?.[1];

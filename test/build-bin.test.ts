@@ -6,6 +6,7 @@
 import { afterAll, expect, test } from "bun:test";
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { startServerProcess } from "./_server-process.ts";
 import { FIXTURE_APPS, ROOT } from "./_setup.ts";
 
 /** The dashboard's public files, with the type each must have. */
@@ -37,21 +38,11 @@ test("the compiled binary starts, serves an app through a worker and the dashboa
     { cwd: ROOT, stdout: "pipe", stderr: "pipe" },
   );
   expect(build.exitCode).toBe(0);
-  const server = Bun.spawn([binary], {
-    cwd: OUT,
-    env: { PATH: process.env.PATH ?? "", PORT: "0", HOST: "127.0.0.1", APPS_DIR: FIXTURE_APPS, LOG_LEVEL: "warn" },
-    stdout: "pipe",
-    stderr: "pipe",
-  });
+  const { proc: server, url } = await startServerProcess(
+    { APPS_DIR: FIXTURE_APPS, LOG_LEVEL: "warn" },
+    { cmd: [binary], cwd: OUT },
+  );
   try {
-    const reader = server.stdout.getReader();
-    let out = "";
-    while (!out.includes("\n")) {
-      const { value, done } = await reader.read();
-      if (done) throw new Error(`the binary exited: ${await new Response(server.stderr).text()}`);
-      out += new TextDecoder().decode(value);
-    }
-    const url = /listening on (\S+)/.exec(out)?.[1] as string;
     const res = await fetch(new URL("/hello@1/x", url));
     expect(await res.json()).toEqual({ app: "hello", version: "1.1.0", path: "/x" });
     for (const [path, type] of Object.entries(DASHBOARD)) {

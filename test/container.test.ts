@@ -11,6 +11,7 @@ import { dirname, join, relative } from "node:path";
 import dockerignore from "@balena/dockerignore";
 import { DockerfileParser, type Instruction } from "dockerfile-ast";
 import { loadEnv } from "../server/src/constants.ts";
+import { startServerProcess } from "./_server-process.ts";
 import { ROOT } from "./_setup.ts";
 
 const WORK = join(ROOT, ".tmp", `container-${process.pid}`);
@@ -146,15 +147,8 @@ test("the build stage, played from the build context, builds what the final stag
     BUNTIME_DATA_DIR: join(WORK, "data"),
   };
   mkdirSync(env.APPS_DIR, { recursive: true });
-  const server = Bun.spawn([binary, ...cmd], { cwd: WORK, env, stdout: "pipe", stderr: "pipe" });
+  const { proc: server } = await startServerProcess(env, { cmd: [binary, ...cmd], cwd: WORK });
   try {
-    const reader = server.stdout.getReader();
-    let out = "";
-    while (!out.includes("\n")) {
-      const { value, done } = await reader.read();
-      if (done) throw new Error(`the binary exited: ${await new Response(server.stderr).text()}`);
-      out += new TextDecoder().decode(value);
-    }
     const check = Bun.spawnSync([binary, ...healthCommand.slice(1)], { env, stdout: "pipe", stderr: "pipe" });
     expect(check.exitCode).toBe(0);
     expect(check.stdout.toString()).toContain("ok");

@@ -8,7 +8,8 @@ import { chmodSync, cpSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdi
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { call, writeAppCode } from "./_pool-helpers.ts";
-import { ROOT, TEST_ADMIN_TOKEN } from "./_setup.ts";
+import { startServerProcess } from "./_server-process.ts";
+import { ROOT } from "./_setup.ts";
 
 /** Answers who it runs as. */
 const WHO = "export default { fetch: () => Response.json({ uid: process.getuid(), gid: process.getgid() }) };";
@@ -38,32 +39,17 @@ describe.if(process.getuid?.() === 0)("a server installed in a folder closed to 
   });
 
   test("its process workers start as nobody, from a runtime folder removed when it stops", async () => {
-    const server = Bun.spawn([join(install, "bun"), join(install, "server", "src", "index.ts")], {
-      cwd: install,
-      env: {
-        PATH: process.env.PATH ?? "",
-        PORT: "0",
-        HOST: "127.0.0.1",
+    const { proc: server, url } = await startServerProcess(
+      {
         APPS_DIR: apps,
-        BUNTIME_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
         BUNTIME_DATA_DIR: join(install, "data"),
         BUNTIME_SUPERVISOR: "0",
         TMPDIR: runtimeParent,
         LOG_LEVEL: "warn",
       },
-      stdin: "ignore",
-      stdout: "pipe",
-      stderr: "pipe",
-    });
+      { cmd: [join(install, "bun"), join(install, "server", "src", "index.ts")], cwd: install },
+    );
     try {
-      const reader = server.stdout.getReader();
-      let out = "";
-      while (!out.includes("\n")) {
-        const { value, done } = await reader.read();
-        if (done) throw new Error(`the server exited: ${await new Response(server.stderr).text()}`);
-        out += new TextDecoder().decode(value);
-      }
-      const url = /listening on (\S+)/.exec(out)?.[1] as string;
       const answer = await call(new URL("/who/", url).href);
       expect({ status: answer.status, uid: (answer.body as { uid?: number }).uid }).toEqual({
         status: 200,
