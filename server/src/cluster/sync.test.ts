@@ -54,18 +54,9 @@ test("a removal that fails is tried again on the next sync, and the version stay
       onDisk.delete(`${name}@${version}`);
     },
   } as unknown as Deployer;
-  const changes: string[] = [];
-  const sync = new CacheSync({
-    appsDir: dir,
-    store: emptyStore(),
-    deployer,
-    manifest,
-    local: () => [...onDisk].map((key) => key.split("@") as [string, string]),
-    changed: ({ key, change }) => changes.push(`${change} ${key}`),
-    logger: silentLogger,
-    clock: realClock,
-    intervalMs: 60_000,
-  });
+  const { sync, changes } = syncOver(deployer, manifest, () =>
+    [...onDisk].map((key) => key.split("@") as [string, string]),
+  );
 
   await sync.kick();
   expect(attempts).toBe(1);
@@ -88,20 +79,26 @@ test("a version already gone from disk is forgotten without an error", async () 
       throw new BuntimeError("VERSION_NOT_FOUND", `${name}@${version} is not deployed`);
     },
   } as unknown as Deployer;
+  const { sync, changes } = syncOver(deployer, manifest, () => [["hello", "1.0.0"]]);
+  await sync.kick();
+  expect(manifest.get("hello@1.0.0")).toBeUndefined();
+  expect(changes).toEqual(["removed hello@1.0.0"]);
+  sync.stop();
+});
+
+/** A sync of an empty store over `dir` (its own reads a minute apart: tests kick it), and the changes it reports. */
+function syncOver(deployer: Deployer, manifest: CacheManifest, local: () => [string, string][]) {
   const changes: string[] = [];
   const sync = new CacheSync({
     appsDir: dir,
     store: emptyStore(),
     deployer,
     manifest,
-    local: () => [["hello", "1.0.0"]],
+    local,
     changed: ({ key, change }) => changes.push(`${change} ${key}`),
     logger: silentLogger,
     clock: realClock,
     intervalMs: 60_000,
   });
-  await sync.kick();
-  expect(manifest.get("hello@1.0.0")).toBeUndefined();
-  expect(changes).toEqual(["removed hello@1.0.0"]);
-  sync.stop();
-});
+  return { sync, changes };
+}
