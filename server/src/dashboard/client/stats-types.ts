@@ -1,32 +1,16 @@
 /** The shapes the client reads from `/_/sse` (docs/routes.md#internal-routes). */
 
-export interface LiveWorker {
-  id: number;
-  app: string;
-  version: string;
-  state: string;
-  requests: number;
-  inFlight: number;
-  errors: number;
-  ageMs: number;
-  idleMs: number;
-  memory: { heapUsed?: number; rss?: number };
-}
+import type { WorkerInfo } from "@buntime/sdk";
+import type { SecondFigures } from "../../stats/per-second.ts";
+
+/** The server's own types (erased from the bundle): a live worker, and one whole second of every app together. */
+export type { SecondFigures, WorkerInfo as LiveWorker };
 
 export interface Figures {
   requests: number;
   errorsByCode: Record<string, number>;
   p50: number;
   p99: number;
-}
-
-/** One whole second, every app together (server/src/stats/per-second.ts). */
-export interface SecondFigures {
-  t: number;
-  requests: number;
-  p50: number | null;
-  p99: number | null;
-  errorsByCode: Record<string, number>;
 }
 
 /** A `stats` event's data: `/_/metrics` plus `liveWorkers` and `lastSecond`. */
@@ -38,7 +22,7 @@ export interface StatsEvent {
     string,
     { requests: number; errors: { byCode: Record<string, number> }; latencyMs: { p50: number; p99: number } }
   >;
-  liveWorkers?: LiveWorker[];
+  liveWorkers?: WorkerInfo[];
   lastSecond?: SecondFigures;
 }
 
