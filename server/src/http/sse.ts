@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import { streamSSE } from "hono/streaming";
+import { type SSEMessage, type SSEStreamingApi, streamSSE } from "hono/streaming";
 import type { PoolEvents } from "../pool/events.ts";
 import type { WorkerPool } from "../pool/pool.ts";
 import { StreamSlots } from "./stream-slots.ts";
@@ -21,6 +21,37 @@ export function headOfStream(c: Context): Response {
 }
 
 /**
+ * The sending side of one event stream: `run(next)` writes what `next()` gives, one event at a
+ * time as the client takes them, and sleeps while it gives nothing until `wake()` (new events
+ * queued) or the client goes (the loop then ends). For streams fed by listeners (`/_/sse`,
+ * `/_/logs?follow=1`), which hold what waits in their own bounded queues.
+ */
+export function eventPump(stream: SSEStreamingApi) {
+  let wake: (() => void) | undefined;
+  let open = true;
+  stream.onAbort(() => {
+    open = false;
+    wake?.();
+  });
+  return {
+    wake: () => wake?.(),
+    async run(next: () => SSEMessage | undefined): Promise<void> {
+      while (open) {
+        const event = next();
+        if (event) {
+          await stream.writeSSE(event);
+          continue;
+        }
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+        wake = undefined;
+      }
+    },
+  };
+}
+
+/**
  * `GET /_/sse`: a `stats` event every second and a `worker` event per lifecycle change. The
  * listeners and the timer go away with the client (no leak), whichever way it leaves; a client
  * that stops reading holds at most MAX_QUEUED_EVENTS worker events and one stats snapshot.
@@ -37,11 +68,11 @@ export function sseRoute(deps: { pool: WorkerPool; stats: () => unknown; interva
           const release = slots.take(c.env?.caller, () => void stream.abort());
           const queue: { event: string; data: string }[] = [];
           let stats: string | undefined;
-          let wake: (() => void) | undefined;
+          const pump = eventPump(stream);
           const pushWorker = (data: unknown) => {
             if (queue.length >= MAX_QUEUED_EVENTS) return stream.abort();
             queue.push({ event: "worker", data: JSON.stringify(data) });
-            wake?.();
+            pump.wake();
           };
           const listeners = LIFECYCLE.map((type) => {
             const listener = (payload: object) => pushWorker({ type, ...payload });
@@ -50,7 +81,7 @@ export function sseRoute(deps: { pool: WorkerPool; stats: () => unknown; interva
           });
           let timer = pool.clock.setTimeout(function tick() {
             stats = JSON.stringify(deps.stats());
-            wake?.();
+            pump.wake();
             timer = pool.clock.setTimeout(tick, intervalMs);
           }, 0);
           const next = () => {
@@ -60,23 +91,8 @@ export function sseRoute(deps: { pool: WorkerPool; stats: () => unknown; interva
             stats = undefined;
             return { event: "stats", data };
           };
-          let open = true;
-          stream.onAbort(() => {
-            open = false;
-            wake?.();
-          });
           try {
-            while (open) {
-              const event = next();
-              if (event) {
-                await stream.writeSSE(event);
-                continue;
-              }
-              await new Promise<void>((resolve) => {
-                wake = resolve;
-              });
-              wake = undefined;
-            }
+            await pump.run(next);
           } finally {
             release();
             pool.clock.clearTimeout(timer);

@@ -7,7 +7,7 @@
 import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import { BuntimeError, errorResponse, toBuntimeError } from "../errors.ts";
-import { headOfStream } from "../http/sse.ts";
+import { eventPump, headOfStream } from "../http/sse.ts";
 import { StreamSlots } from "../http/stream-slots.ts";
 import { LOG_LEVELS, type LogLevel } from "../protocol/log-message.ts";
 import type { CallerEnv } from "../releases/routes.ts";
@@ -43,33 +43,19 @@ export function logRoutes(deps: { hub: LogHub; exists: (app: string) => boolean 
     return streamSSE(c, async (stream) => {
       // The kept lines and the subscription in one turn: none is missed or sent twice.
       const queue: AppLogLine[] = hub.lines(filter);
-      let wake: (() => void) | undefined;
-      let open = true;
+      const pump = eventPump(stream);
       const release = slots.take(c.env?.caller, () => void stream.abort());
       const unfollow = hub.follow(filter.app, (line) => {
         if (!matches(line, filter)) return;
-        if (queue.length >= MAX_QUEUED_LINES) {
-          open = false;
-          void stream.abort();
-        } else queue.push(line);
-        wake?.();
-      });
-      stream.onAbort(() => {
-        open = false;
-        wake?.();
+        if (queue.length >= MAX_QUEUED_LINES) return void stream.abort();
+        queue.push(line);
+        pump.wake();
       });
       try {
-        while (open) {
+        await pump.run(() => {
           const line = queue.shift();
-          if (line) {
-            await stream.writeSSE({ event: "log", data: JSON.stringify(line) });
-            continue;
-          }
-          await new Promise<void>((resolve) => {
-            wake = resolve;
-          });
-          wake = undefined;
-        }
+          return line && { event: "log", data: JSON.stringify(line) };
+        });
       } finally {
         release();
         unfollow();
