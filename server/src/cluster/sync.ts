@@ -13,6 +13,7 @@ import { BuntimeError } from "../errors.ts";
 import type { Clock, TimerHandle } from "../pool/clock.ts";
 import type { DeploymentRecord, DeploymentStore } from "../store/deployments.ts";
 import type { Store } from "../store/store.ts";
+import { Coalesced } from "../util/coalesced.ts";
 import type { Logger } from "../util/log.ts";
 import type { CacheManifest } from "./manifest.ts";
 
@@ -39,8 +40,13 @@ export class CacheSync {
   #synced = false;
   #revision: string | undefined;
   #lock: Promise<unknown> = Promise.resolve();
-  #pending: Promise<void> | undefined;
-  #again = false;
+  readonly #syncs = new Coalesced(
+    () =>
+      this.exclusive(() => this.#syncOnce()).catch((error: unknown) => {
+        this.#o.logger.warn("store sync failed", { error: (error as Error).message });
+      }),
+    () => !this.#stopped,
+  );
   #timer: TimerHandle | undefined;
   #stopped = false;
   /** Versions on disk that the store never had, already warned about. */
@@ -77,21 +83,7 @@ export class CacheSync {
 
   /** Syncs as soon as possible; calls during a sync make one more run after it. */
   kick(): Promise<void> {
-    if (this.#pending) {
-      this.#again = true;
-      return this.#pending;
-    }
-    this.#pending = (async () => {
-      do {
-        this.#again = false;
-        await this.exclusive(() => this.#syncOnce()).catch((error: unknown) => {
-          this.#o.logger.warn("store sync failed", { error: (error as Error).message });
-        });
-      } while (this.#again && !this.#stopped);
-    })().finally(() => {
-      this.#pending = undefined;
-    });
-    return this.#pending;
+    return this.#syncs.call();
   }
 
   /** Runs `work` with no sync in progress (a delete that must not race an install). */

@@ -7,6 +7,7 @@
  */
 import type { Clock, TimerHandle } from "../pool/clock.ts";
 import type { AppRelease, ReleaseStore } from "../store/releases.ts";
+import { Coalesced } from "../util/coalesced.ts";
 import type { Logger } from "../util/log.ts";
 import { type CompiledSplit, compileSplit } from "./split.ts";
 
@@ -35,8 +36,15 @@ export class Releases {
   #routes = new Map<string, AppRoute>();
   #unsubscribe: (() => void) | undefined;
   #timer: TimerHandle | undefined;
-  #refreshing: Promise<void> | undefined;
-  #again = false;
+  readonly #reads = new Coalesced(async () => {
+    const apps = await this.store.list();
+    const routes = new Map<string, AppRoute>();
+    for (const [name, release] of apps) {
+      const route = compile(release);
+      if (route) routes.set(name, route);
+    }
+    this.#routes = routes;
+  });
   readonly #clock: Clock;
   readonly #logger: Logger;
 
@@ -84,27 +92,7 @@ export class Releases {
 
   /** Reads the store again (coalesced: a call during a read makes one more read after it). */
   refresh(): Promise<void> {
-    if (this.#refreshing) {
-      this.#again = true;
-      return this.#refreshing;
-    }
-    this.#refreshing = (async () => {
-      try {
-        do {
-          this.#again = false;
-          const apps = await this.store.list();
-          const routes = new Map<string, AppRoute>();
-          for (const [name, release] of apps) {
-            const route = compile(release);
-            if (route) routes.set(name, route);
-          }
-          this.#routes = routes;
-        } while (this.#again);
-      } finally {
-        this.#refreshing = undefined;
-      }
-    })();
-    return this.#refreshing;
+    return this.#reads.call();
   }
 
   #failed(error: unknown): void {

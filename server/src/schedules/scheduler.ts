@@ -12,6 +12,7 @@ import type { AppVersion } from "../apps/config.ts";
 import type { Clock, TimerHandle } from "../pool/clock.ts";
 import type { LeaseStore } from "../store/leases.ts";
 import { bounded } from "../util/bounded.ts";
+import { Coalesced } from "../util/coalesced.ts";
 import type { Logger } from "../util/log.ts";
 import { type Outcome, Schedule, scheduleKey } from "./schedule.ts";
 
@@ -51,8 +52,10 @@ export class Scheduler {
   readonly #wallNow: () => number;
   readonly #schedules = new Map<string, Schedule>();
   readonly #timers = new Map<string, TimerHandle>();
-  #reconciling: Promise<void> | undefined;
-  #again = false;
+  readonly #readings = new Coalesced(
+    () => this.#reconcileOnce(),
+    () => !this.#closed,
+  );
   #closed = false;
 
   constructor(deps: SchedulerDeps) {
@@ -94,19 +97,7 @@ export class Scheduler {
    * what is on disk.
    */
   reconcile(): Promise<void> {
-    if (this.#reconciling) {
-      this.#again = true;
-      return this.#reconciling;
-    }
-    this.#reconciling = (async () => {
-      do {
-        this.#again = false;
-        await this.#reconcileOnce();
-      } while (this.#again && !this.#closed);
-    })().finally(() => {
-      this.#reconciling = undefined;
-    });
-    return this.#reconciling;
+    return this.#readings.call();
   }
 
   /**
@@ -130,7 +121,7 @@ export class Scheduler {
 
   /** Resolves when no reading of the schedules is under way (the first one included). */
   idle(): Promise<void> {
-    return this.#reconciling ?? Promise.resolve();
+    return this.#readings.idle();
   }
 
   async #reconcileOnce(): Promise<void> {
