@@ -129,3 +129,16 @@ async function readLines(stream: ReadableStream<Uint8Array>, onLine: (line: stri
   }
   if (buffered) onLine(buffered);
 }
+
+/**
+ * A baseline serving one app module at its root, `bun <entry> <module>`, on a free port of
+ * 127.0.0.1 (plain Bun.serve, the naive proxy).
+ */
+export function startModuleServer(label: string, entry: string, module: string): Promise<ServerHandle> {
+  return spawnServer({
+    label,
+    cmd: [process.execPath, entry, module],
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp", HOST: "127.0.0.1", PORT: "0" },
+    route: (_app, path) => path,
+  });
+}
