@@ -2,15 +2,18 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { hostname } from "node:os";
 import { normaliseConfig } from "../server/src/config/buntime-config.ts";
 import type { RunningServer } from "../server/src/server.ts";
-import { asAdmin, ROOT, startTestServer } from "./_setup.ts";
+import { asAdmin, ROOT, startTestServer, stopThenRemove, tempAppsDir } from "./_setup.ts";
 import { obtainPromtool } from "./support/promtool.ts";
 
 let server: RunningServer;
 const at = (path: string) => new URL(path, server.url);
+// Only the apps the traffic below reaches: fixtures/apps holds `cron`, whose every-minute
+// schedule would start a worker of its own (one spawn more) whenever the run crosses a minute.
+const apps = tempAppsDir("hello", "hono-api", "sse");
 
 beforeAll(async () => {
   server = await startTestServer(
-    {},
+    { APPS_DIR: apps.dir },
     { config: normaliseConfig({ required: ["@buntime/metrics"], plugins: ["@buntime/metrics"] }, ROOT) },
   );
   // Real traffic: successes, runtime errors, an app error.
@@ -21,7 +24,7 @@ beforeAll(async () => {
     fetch(at("/hono-api/users/1")),
   ]);
 });
-afterAll(() => server.stop());
+afterAll(() => stopThenRemove(server, apps));
 
 let promtoolPath: string;
 // On a machine without promtool this downloads Debian's prometheus package once (about 20 MB).
