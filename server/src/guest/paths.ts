@@ -1,15 +1,24 @@
 /**
- * Where the guest entrypoints are, for `new Worker(...)`. From source they sit beside this file;
- * in a `bun build --compile` binary (`npm run build:bin`, which lists them as extra entrypoints)
- * they are embedded under the bundle's root and must be named by their path from that root.
+ * Where the guest entrypoints are, for `new Worker(...)`. From source they sit beside this file,
+ * the app workers' entry as its prebuilt bundle when that is fresh (generated.ts); in a
+ * `bun build --compile` binary (`npm run build:bin`, which lists them as extra entrypoints) they
+ * are embedded under the bundle's root and must be named by their path from that root.
  */
+import { pathToFileURL } from "node:url";
+import { freshGeneratedEntry } from "./generated.ts";
+
 const COMPILED = import.meta.url.includes("$bunfs");
 
 function guest(file: string): string {
   return COMPILED ? `./guest/${file}` : new URL(`./${file}`, import.meta.url).href;
 }
 
+function appEntry(): string {
+  const generated = COMPILED ? undefined : freshGeneratedEntry();
+  return generated ? pathToFileURL(generated).href : guest("entry.ts");
+}
+
 /** The entry every app worker runs. */
-export const GUEST_ENTRY = guest("entry.ts");
+export const GUEST_ENTRY = appEntry();
 /** The throwaway worker that evaluates `worker.config.ts`. */
 export const CONFIG_LOADER = guest("config-loader.ts");
