@@ -1,4 +1,9 @@
 /**
+ * `@buntime/sdk/app`: what app code imports. It imports nothing, so a worker loading it pays
+ * nothing for it; the package's root evaluates zod for its schemas, about 30 ms of CPU at every
+ * worker start (measured, pinned to one core), paid again at every recycle.
+ */
+/**
  * What an app's entrypoint module exports by default: the shape `Bun.serve` takes.
  * A Hono app qualifies as it is.
  */
@@ -60,7 +65,7 @@ export type AppRoute = Response | AppHandler | Partial<Record<string, Response |
  * Types an app module; returns it unchanged.
  *
  * @example
- * import { defineApp } from "@buntime/sdk";
+ * import { defineApp } from "@buntime/sdk/app";
  * export default defineApp({ fetch: () => new Response("hello") });
  */
 export function defineApp<T extends AppModule>(app: T): T {
