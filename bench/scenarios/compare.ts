@@ -1,7 +1,8 @@
 /**
  * Scenario `compare` (`bun bench --against <git-ref>`, not part of a full run): the runtime at
  * `<ref>` (A) against the working tree's (B), hello through each, interleaved A B A B… with
- * fresh servers: req/s, server CPU per request and wrk's p99. Two builds in one run on one machine are
+ * fresh servers: req/s, server CPU per request and wrk's p99, without recycling and with the
+ * default `maxRequests` (what a worker's start and first requests cost). Two builds in one run on one machine are
  * what shows a change of a microsecond or two; separate runs of this noisy machine do not.
  */
 
@@ -22,31 +23,33 @@ export const compare: Scenario = {
     try {
       const dir = ctx.workspace.appsDir("compare");
       writeApp(dir, "hello", "1.0.0", HELLO, NO_RECYCLE);
-      const roots = { baseline: baseline.root, tree: undefined } as const;
-      const results = await interleave(ctx, ["baseline", "tree"] as const, async (side, round) => {
-        const start = () => startRuntime({ appsDir: dir, config: ctx.workspace.config, root: roots[side] });
-        const measured = await withServer(ctx, start, (server) =>
-          cpuPerRequest(ctx, server, server.appUrl("hello", "/")),
-        );
+      writeApp(dir, "recycling", "1.0.0", HELLO);
+      const variants = ["baseline", "tree", "baselineRecycling", "treeRecycling"] as const;
+      const root = (variant: (typeof variants)[number]) => (variant.startsWith("baseline") ? baseline.root : undefined);
+      const results = await interleave(ctx, variants, async (variant, round) => {
+        const start = () => startRuntime({ appsDir: dir, config: ctx.workspace.config, root: root(variant) });
+        const app = variant.endsWith("Recycling") ? "recycling" : "hello";
+        const measured = await withServer(ctx, start, (server) => cpuPerRequest(ctx, server, server.appUrl(app, "/")));
         ctx.log(
-          `  round ${round + 1} ${side}: ${measured.result.requestsPerSecond.toFixed(0)} req/s, ${measured.usPerRequest.toFixed(1)} µs/request`,
+          `  round ${round + 1} ${variant}: ${measured.result.requestsPerSecond.toFixed(0)} req/s, ${measured.usPerRequest.toFixed(1)} µs/request`,
         );
         return measured;
       });
       const short = baseline.commit.slice(0, 7);
       const a = baseline.commit.startsWith(ref) ? short : `${ref} (${short})`;
-      const sides = (pick: (m: (typeof results.tree)[number]) => number) => ({
-        a: { label: a, summary: summarise(results.baseline.map(pick)) },
-        b: { label: "working tree", summary: summarise(results.tree.map(pick)) },
+      type Measured = (typeof results.tree)[number];
+      const sides = (pick: (m: Measured) => number, recycling = false) => ({
+        a: { label: a, summary: summarise((recycling ? results.baselineRecycling : results.baseline).map(pick)) },
+        b: { label: "working tree", summary: summarise((recycling ? results.treeRecycling : results.tree).map(pick)) },
       });
       const notes = [
         ...errorNotes(
           a,
-          results.baseline.map((m) => m.result),
+          [...results.baseline, ...results.baselineRecycling].map((m) => m.result),
         ),
         ...errorNotes(
           "working tree",
-          results.tree.map((m) => m.result),
+          [...results.tree, ...results.treeRecycling].map((m) => m.result),
         ),
       ];
       return [
@@ -69,6 +72,18 @@ export const compare: Scenario = {
           unit: "ms",
           better: "lower",
           ...sides((m) => m.result.latencyMs.p99),
+        },
+        {
+          measure: "hello, default maxRequests",
+          unit: "req/s",
+          better: "higher",
+          ...sides((m) => m.result.requestsPerSecond, true),
+        },
+        {
+          measure: "server CPU per request, default maxRequests",
+          unit: "µs/req",
+          better: "lower",
+          ...sides((m) => m.usPerRequest, true),
         },
       ];
     } finally {
