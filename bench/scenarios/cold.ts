@@ -4,6 +4,8 @@
  * is what a process-per-app platform pays: a new `bun plain-server.ts` process, from spawn to
  * its first full response. Versions `cold/1.0.<i>` are requested once each, sequentially, spread
  * over the rounds (a fresh runtime per round), each sample followed by a baseline sample.
+ * So are versions of a hello that imports `defineApp` from `@buntime/sdk` (whose root evaluates
+ * zod) and from `@buntime/sdk/app` (which imports nothing): what app code's import costs a start.
  */
 import { HELLO, writeApp } from "../apps.ts";
 import { expectOk, withServer } from "../measure.ts";
@@ -22,8 +24,14 @@ export const cold: Scenario = {
     const dir = ctx.workspace.appsDir("cold");
     writeApp(dir, "warm", "1.0.0", HELLO);
     const modules = Array.from({ length: count }, (_, i) => writeApp(dir, "cold", `1.0.${i}`, HELLO));
+    for (let i = 0; i < count; i++) {
+      writeApp(dir, "sdkroot", `1.0.${i}`, sdkHello("@buntime/sdk"));
+      writeApp(dir, "sdkapp", `1.0.${i}`, sdkHello("@buntime/sdk/app"));
+    }
     const runtime: number[] = [];
     const plain: number[] = [];
+    const sdkRoot: number[] = [];
+    const sdkApp: number[] = [];
     for (let round = 0; round < rounds; round++) {
       const start = () => startRuntime({ appsDir: dir, config: ctx.workspace.config });
       await withServer(ctx, start, async (server) => {
@@ -35,6 +43,8 @@ export const cold: Scenario = {
           const firstResponse = (p: ServerHandle) =>
             expectOk(p.appUrl("", "/")).then(() => performance.now() - spawned);
           plain.push(await withServer(ctx, () => startPlain(modules[i] as string), firstResponse));
+          sdkRoot.push(await timed(() => expectOk(server.appUrl(`sdkroot@1.0.${i}`, "/"))));
+          sdkApp.push(await timed(() => expectOk(server.appUrl(`sdkapp@1.0.${i}`, "/"))));
         }
       });
       ctx.log(`  round ${round + 1} cold: ${runtime.length} of ${count} versions`);
@@ -46,9 +56,21 @@ export const cold: Scenario = {
       a: { label: "runtime: new worker", summary: summarise(runtime, statistic) },
       b: { label: "new Bun process", summary: summarise(plain, statistic) },
     });
-    return [row("p50"), row("p90")];
+    const sdk: Row = {
+      measure: `cold start p50, app importing the SDK (${count} versions)`,
+      unit: "ms",
+      better: "lower",
+      a: { label: "@buntime/sdk", summary: summarise(sdkRoot, "p50") },
+      b: { label: "@buntime/sdk/app", summary: summarise(sdkApp, "p50") },
+    };
+    return [row("p50"), row("p90"), sdk];
   },
 };
+
+/** A hello that imports `defineApp` from `specifier`. */
+function sdkHello(specifier: string): string {
+  return `import { defineApp } from "${specifier}";\nexport default defineApp({ fetch: () => new Response("Hello, world!") });\n`;
+}
 
 async function timed(fn: () => Promise<unknown>): Promise<number> {
   const started = performance.now();
