@@ -6,8 +6,8 @@
 import { join, relative, resolve } from "node:path";
 import { bundleHeader, GENERATED_ENTRY, hashSources } from "./generated.ts";
 
-const ENTRY = new URL("./entry.ts", import.meta.url).pathname;
 const GUEST_DIR = import.meta.dir;
+const ENTRY = join(GUEST_DIR, "entry.ts");
 const REPO_ROOT = join(GUEST_DIR, "../../..");
 
 /** The bundle's text (header and code), or throws with Bun's build messages. */

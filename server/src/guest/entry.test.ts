@@ -68,7 +68,7 @@ async function startGuest(name: string, source: string) {
   };
   /** The log lines posted so far. */
   const lines = (): LogLine[] => received.flatMap((m) => (m.type === "log" ? m.lines : []));
-  return { get, lines, dispose: () => worker.terminate() };
+  return { get, lines, send, next, dispose: () => worker.terminate() };
 }
 
 describe("a worker start", () => {
@@ -161,6 +161,50 @@ export default {
         ticked: "function",
         uptime: true,
       });
+    } finally {
+      guest.dispose();
+    }
+  });
+});
+
+describe("answers", () => {
+  test("a throw that cannot be shown as text is an app error, and the next request of the same post is answered", async () => {
+    const guest = await startGuest(
+      "throws-anything",
+      `export default {
+  fetch(request) {
+    if (new URL(request.url).pathname === "/bad") throw Object.create(null);
+    return new Response("fine");
+  },
+};
+`,
+    );
+    try {
+      // Sent in one turn: one post carries both.
+      guest.send({ type: "request", id: 1, method: "GET", url: "http://app/bad", headers: {}, body: null });
+      guest.send({ type: "request", id: 2, method: "GET", url: "http://app/ok", headers: {}, body: null });
+      const error = await guest.next("app-error");
+      const head = await guest.next("response-head");
+      expect({ id: error.id, message: error.message }).toEqual({
+        id: 1,
+        message: "a thrown value that cannot be shown as text",
+      });
+      expect({ id: head.id, text: head.text }).toEqual({ id: 2, text: "fine" });
+    } finally {
+      guest.dispose();
+    }
+  });
+
+  test("a thenable that is not a Promise is waited for, as await would", async () => {
+    const guest = await startGuest(
+      "thenable",
+      `export default {
+  fetch: () => ({ then: (resolve) => setTimeout(() => resolve(Response.json({ late: true })), 1) }),
+};
+`,
+    );
+    try {
+      expect(await guest.get("t1")).toEqual({ late: true });
     } finally {
       guest.dispose();
     }

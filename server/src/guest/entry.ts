@@ -163,7 +163,7 @@ function serveTagged(message: RequestMessage): void | Promise<void> {
  */
 function serve(message: RequestMessage): void | Promise<void> {
   const { id } = message;
-  let answer: ReturnType<Handler>;
+  let answer: unknown;
   try {
     if (!handle) throw new Error("request before the app was ready");
     const hasBody = message.body !== null && message.method !== "GET" && message.method !== "HEAD";
@@ -176,36 +176,55 @@ function serve(message: RequestMessage): void | Promise<void> {
     });
     sockets.track(request, id);
     answer = handle(request, sockets.server);
+    // Any thenable is waited for, as `await` would.
+    if (typeof (answer as PromiseLike<unknown> | undefined)?.then === "function") {
+      return Promise.resolve(answer).then(
+        (response) => respond(id, response),
+        (error) => {
+          sendError(id, error);
+          ended(id);
+        },
+      );
+    }
   } catch (error) {
-    return failed(id, error);
+    sendError(id, error);
+    return ended(id);
   }
-  if (!(answer instanceof Promise)) return respond(id, answer);
-  return answer.then(
-    (response) => respond(id, response),
-    (error) => failed(id, error),
+  return respond(id, answer);
+}
+
+/**
+ * Sends the app's answer to request `id`: its head with the body, or the head of a stream;
+ * then (as a `finally` would) ends the request once, whatever happened.
+ */
+function respond(id: number, response: unknown): void | Promise<void> {
+  let reading: Promise<void> | undefined;
+  try {
+    // Upgraded: whatever fetch returned is ignored, as Bun.serve ignores it.
+    if (!sockets.settle(id)) {
+      if (!(response instanceof Response)) {
+        throw new Error(`fetch returned ${typeof response}, not a Response`);
+      }
+      // Headers first: Bun drops the type a body implies (a Blob's, a form's) once it is read.
+      const headers = [...response.headers] as [string, string][];
+      const text = inlineText(response);
+      if (text !== undefined) sendHead(id, response, headers, null, text);
+      else reading = readBody(id, response).then((body) => sendHead(id, response, headers, body, undefined));
+    }
+  } catch (error) {
+    sendError(id, error);
+  }
+  if (reading === undefined) return ended(id);
+  return reading.then(
+    () => ended(id),
+    (error) => {
+      sendError(id, error);
+      ended(id);
+    },
   );
 }
 
-/** Sends the app's answer to request `id`: its head with the body, or the head of a stream. */
-function respond(id: number, response: Response | undefined): void | Promise<void> {
-  try {
-    // Upgraded: whatever fetch returned is ignored, as Bun.serve ignores it.
-    if (sockets.settle(id)) return ended(id);
-    if (!(response instanceof Response)) {
-      throw new Error(`fetch returned ${typeof response}, not a Response`);
-    }
-    // Headers first: Bun drops the type a body implies (a Blob's, a form's) once it is read.
-    const headers = [...response.headers] as [string, string][];
-    const text = inlineText(response);
-    if (text !== undefined) return sendHead(id, response, headers, null, text);
-    return readBody(id, response)
-      .then((body) => sendHead(id, response, headers, body, undefined))
-      .catch((error) => failed(id, error));
-  } catch (error) {
-    return failed(id, error);
-  }
-}
-
+/** Posts the head of request `id`'s response, after the lines the app wrote before it. */
 function sendHead(
   id: number,
   response: Response,
@@ -216,15 +235,13 @@ function sendHead(
   const { status, statusText } = response;
   flushLogs();
   post({ type: "response-head", id, status, statusText, headers, body, ...(text !== undefined && { text }) });
-  ended(id);
 }
 
 /** Request `id` failed before its head was sent (errors after it come from the stream's own pulls). */
-function failed(id: number, error: unknown): void {
+function sendError(id: number, error: unknown): void {
   sockets.forget(id);
   flushLogs();
   post({ type: "app-error", id, message: describe(error), midStream: false });
-  ended(id);
 }
 
 /** Request `id` is answered; a streamed response keeps its abort until the stream ends. */
@@ -419,6 +436,11 @@ function afterRequest(): void {
   if (maxMemoryBytes > 0) reportMemory(0);
 }
 
+/** What an app threw, as text; never throws itself (an object may have no `toString`, or one that throws). */
 function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  try {
+    return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  } catch {
+    return "a thrown value that cannot be shown as text";
+  }
 }

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { buildGuestEntry } from "./build-entry.ts";
 import { bundleHeader, GENERATED_ENTRY, hashSources, isFresh, recordedSources } from "./generated.ts";
@@ -33,5 +34,23 @@ describe("the prebuilt guest entry", () => {
     expect(isFresh(`// @bun\n${bundleHeader({ ...sources, inputs: ["gone.ts"] })}${code}`)).toBe(false);
     expect(isFresh(code)).toBe(false);
     expect(recordedSources("// @bun\n// sources: {not json\n")).toBeUndefined();
+  });
+
+  test("under bun --watch (npm run dev), workers load the sources, so an edit reaches the next worker", async () => {
+    const script = `import { GUEST_ENTRY } from ${JSON.stringify(join(import.meta.dir, "paths.ts"))}; console.log(GUEST_ENTRY);`;
+    const watched = Bun.spawn([process.execPath, "--watch", "-e", script], { stdout: "pipe", stderr: "inherit" });
+    try {
+      const reader = watched.stdout.getReader();
+      let out = "";
+      while (!out.includes("\n")) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        out += new TextDecoder().decode(value);
+      }
+      expect(out.trim()).toBe(pathToFileURL(join(import.meta.dir, "entry.ts")).href);
+    } finally {
+      watched.kill();
+      await watched.exited;
+    }
   });
 });

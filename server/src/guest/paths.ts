@@ -13,8 +13,14 @@ function guest(file: string): string {
   return COMPILED ? `./guest/${file}` : new URL(`./${file}`, import.meta.url).href;
 }
 
+/**
+ * Under `bun --watch` or `--hot` (`npm run dev`) the sources: the server is not restarted when
+ * only a file the workers load changes, and each new worker must load the guest as edited.
+ */
+const WATCHED = process.execArgv.some((flag) => flag === "--watch" || flag === "--hot");
+
 function appEntry(): string {
-  const generated = COMPILED ? undefined : freshGeneratedEntry();
+  const generated = COMPILED || WATCHED ? undefined : freshGeneratedEntry();
   return generated ? pathToFileURL(generated).href : guest("entry.ts");
 }
 

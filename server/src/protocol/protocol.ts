@@ -181,7 +181,7 @@ const BYTE_FIELDS = { B: "body", C: "chunk" } as const;
 /**
  * One message as a line of the wire, and the buffer it carries, if any. Two plain checks rather
  * than a loop over BYTE_FIELDS: this runs for every message of every new worker, whose first
- * requests pay for compiling it.
+ * requests pay for compiling it. A new byte field goes in both.
  */
 function encodeLine(message: HostMessage | GuestMessage): { line: string; buffer: ArrayBuffer | undefined } {
   const record = message as unknown as Record<string, unknown>;
