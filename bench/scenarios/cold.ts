@@ -43,8 +43,16 @@ export const cold: Scenario = {
           const firstResponse = (p: ServerHandle) =>
             expectOk(p.appUrl("", "/")).then(() => performance.now() - spawned);
           plain.push(await withServer(ctx, () => startPlain(modules[i] as string), firstResponse));
-          sdkRoot.push(await timed(() => expectOk(server.appUrl(`sdkroot@1.0.${i}`, "/"))));
-          sdkApp.push(await timed(() => expectOk(server.appUrl(`sdkapp@1.0.${i}`, "/"))));
+        }
+        // After the rows above, so their workers are the only ones; in turns, so neither goes first always.
+        for (let i = round; i < count; i += rounds) {
+          const pairs: [string, number[]][] = [
+            ["sdkroot", sdkRoot],
+            ["sdkapp", sdkApp],
+          ];
+          if (i % 2 === 1) pairs.reverse();
+          for (const [app, samples] of pairs)
+            samples.push(await timed(() => expectOk(server.appUrl(`${app}@1.0.${i}`, "/"))));
         }
       });
       ctx.log(`  round ${round + 1} cold: ${runtime.length} of ${count} versions`);

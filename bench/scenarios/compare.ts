@@ -1,8 +1,8 @@
 /**
  * Scenario `compare` (`bun bench --against <git-ref>`, not part of a full run): the runtime at
- * `<ref>` (A) against the working tree's (B), hello through each, interleaved A B A B… with
- * fresh servers: req/s, server CPU per request and wrk's p99, without recycling and with the
- * default `maxRequests` (what a worker's start and first requests cost). Two builds in one run on one machine are
+ * `<ref>` (A) against the working tree's (B), hello through each, interleaved A B A B… with fresh
+ * servers: req/s, server CPU per request and wrk's p99, without recycling and with the default
+ * `maxRequests` (what a worker's start and first requests cost). Two builds in one run on one machine are
  * what shows a change of a microsecond or two; separate runs of this noisy machine do not.
  */
 

@@ -1,8 +1,7 @@
-/**
- * `@buntime/sdk/app`: what app code imports. It imports nothing, so a worker loading it pays
- * nothing for it; the package's root evaluates zod for its schemas, about 30 ms of CPU at every
- * worker start (measured, pinned to one core), paid again at every recycle.
- */
+// `@buntime/sdk/app`: what app code imports. It imports nothing, so a worker loading it pays
+// nothing for it; the package's root evaluates zod for its schemas, about 33 ms of CPU at every
+// worker start (measured, pinned to one core), paid again at every recycle.
+
 /**
  * What an app's entrypoint module exports by default: the shape `Bun.serve` takes.
  * A Hono app qualifies as it is.

@@ -2,7 +2,7 @@
  * A one-app repository's app (its folder is the repository itself, so its worker.jsonc names
  * the schema as `./node_modules/@buntime/sdk/worker.schema.json`).
  */
-import { defineApp } from "@buntime/sdk";
+import { defineApp } from "@buntime/sdk/app";
 
 export default defineApp({
   routes: { "/health": new Response("ok") },
