@@ -117,7 +117,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const node = nodeId(env.BUNTIME_NODE_ID);
   // Every line carries the node's id (docs/cluster.md).
   const logger = (options.logger ?? createLogger(env.LOG_LEVEL)).child({ node });
-  const store = options.store ?? openStore(env);
+  const store = options.store ?? (await openStore(env));
   useSharedStore(store); // authz's `store: "shared"` reads it while the plugins load
   const config =
     options.config ??

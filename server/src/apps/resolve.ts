@@ -1,4 +1,11 @@
-import semver from "semver";
+// semver's functions one by one: its index loads all 47 of its modules into every server (and
+// emulator) start; these need 13.
+import eq from "semver/functions/eq";
+import prerelease from "semver/functions/prerelease";
+import rsort from "semver/functions/rsort";
+import valid from "semver/functions/valid";
+import maxSatisfying from "semver/ranges/max-satisfying";
+import validRange from "semver/ranges/valid";
 
 /** The outcome of resolving `/<name>[@<range>]` against the versions on disk. */
 export type Resolution = { ok: true; version: string } | { ok: false; code: "INVALID_VERSION" | "VERSION_NOT_FOUND" };
@@ -20,20 +27,20 @@ export const MAX_RANGE_LENGTH = 256;
  */
 export function resolveVersion(versions: readonly string[], range?: string): Resolution {
   if (range === undefined) {
-    const stable = semver.rsort(versions.filter((v) => semver.prerelease(v) === null));
-    const pick = stable[0] ?? semver.rsort([...versions])[0];
+    const stable = rsort(versions.filter((v) => prerelease(v) === null));
+    const pick = stable[0] ?? rsort([...versions])[0];
     return pick === undefined ? { ok: false, code: "VERSION_NOT_FOUND" } : { ok: true, version: pick };
   }
   if (range.length > MAX_RANGE_LENGTH) return { ok: false, code: "INVALID_VERSION" };
-  const exact = semver.valid(range);
+  const exact = valid(range);
   if (exact !== null) {
-    const found = versions.find((v) => semver.eq(v, exact));
+    const found = versions.find((v) => eq(v, exact));
     return found === undefined ? { ok: false, code: "VERSION_NOT_FOUND" } : { ok: true, version: found };
   }
-  if (range.trim() === "" || semver.validRange(range) === null) {
+  if (range.trim() === "" || validRange(range) === null) {
     return { ok: false, code: "INVALID_VERSION" };
   }
-  const best = semver.maxSatisfying([...versions], range);
+  const best = maxSatisfying([...versions], range);
   return best === null ? { ok: false, code: "VERSION_NOT_FOUND" } : { ok: true, version: best };
 }
 
@@ -46,5 +53,5 @@ export function isAppName(name: string): boolean {
 
 /** `<version>`: a valid semver written in its canonical form (so `v1.0.0` is not a version folder). */
 export function isVersionFolder(version: string): boolean {
-  return semver.valid(version) === version;
+  return valid(version) === version;
 }

@@ -6,7 +6,7 @@
  * returns, so the change is served from the moment of the answer.
  */
 import { formatIssues } from "@buntime/sdk";
-import semver from "semver";
+import sort from "semver/functions/sort";
 import { z } from "zod";
 import { BuntimeError } from "../errors.ts";
 import { StoreError } from "../store/keys.ts";
@@ -100,7 +100,7 @@ export class ReleaseAdmin {
   #versionsOf(name: string): string[] {
     const versions = this.catalog.versions(name);
     if (!versions) throw new BuntimeError("APP_NOT_FOUND", `no app named "${name.slice(0, 80)}"`);
-    return semver.sort([...versions]);
+    return sort([...versions]);
   }
 
   async #current(name: string): Promise<AppRelease> {

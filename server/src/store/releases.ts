@@ -4,7 +4,8 @@
  * (README.md): async, fresh reads, `subscribe` for changes. The rules of a change
  * (`applyChange`) are a pure function here, so every backend applies them alike.
  */
-import semver from "semver";
+import valid from "semver/functions/valid";
+import validRange from "semver/ranges/valid";
 import { z } from "zod";
 
 /** A tag's name: a lowercase word that can never be read as a semver range (checked apart). */
@@ -12,7 +13,7 @@ export const TAG_NAME = /^[a-z][a-z0-9-]{0,31}$/;
 
 /** Whether `tag` is a tag name: the pattern, and not a semver range (`x` is `*`, `v1` is `1.x`). */
 export function isTagName(tag: string): boolean {
-  return TAG_NAME.test(tag) && semver.validRange(tag) === null;
+  return TAG_NAME.test(tag) && validRange(tag) === null;
 }
 
 /** History entries kept per app, newest kept: older ones are dropped as new ones come. */
@@ -24,7 +25,7 @@ export const MAX_TAGS = 64;
 /** The most versions a traffic split may name (each is hashed per unversioned request). */
 export const MAX_SPLIT_VERSIONS = 16;
 
-const version = z.string().refine((v) => semver.valid(v) === v, "not a semver version");
+const version = z.string().refine((v) => valid(v) === v, "not a semver version");
 
 /** Tag → version. */
 export const tagsSchema = z.record(z.string().refine(isTagName, "not a tag name"), version);
