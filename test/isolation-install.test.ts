@@ -58,7 +58,7 @@ describe.if(process.getuid?.() === 0)("a server installed in a folder closed to 
       // The runtime folder holds the bundled guest entry (and Bun: its own path is closed).
       const [folder] = readdirSync(runtimeParent);
       expect(folder).toBe(`buntime-runtime-${server.pid}`);
-      expect(readdirSync(join(runtimeParent, folder as string)).sort()).toEqual(["0-entry.generated.js", "bun"]);
+      expect(readdirSync(join(runtimeParent, folder as string)).sort()).toEqual(["0-entry.js", "bun"]);
       server.kill("SIGTERM");
       expect(await server.exited).toBe(0);
       expect(existsSync(join(runtimeParent, folder as string))).toBe(false);

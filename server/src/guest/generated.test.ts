@@ -1,39 +1,78 @@
 import { describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { createSender, type GuestMessage, receive } from "../protocol/protocol.ts";
 import { buildGuestEntry } from "./build-entry.ts";
-import { bundleHeader, GENERATED_ENTRY, hashSources, isFresh, recordedSources } from "./generated.ts";
+import { GENERATED_ENTRY, GENERATED_SOURCES, hashSources, isFresh, parseSources, sourcesText } from "./generated.ts";
 import { GUEST_ENTRY } from "./paths.ts";
 
-const committed = readFileSync(GENERATED_ENTRY, "utf8");
+const recorded = parseSources(readFileSync(GENERATED_SOURCES, "utf8"));
+
+/** Starts a worker on `entry`; resolves with the type of its first message after `init` (a guest says "ready"). */
+async function firstAnswer(entry: string): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), "buntime-generated-"));
+  const app = join(dir, "index.ts");
+  writeFileSync(app, `export default { fetch: () => new Response("hi") };\n`);
+  const worker = new Worker(entry, { env: {} });
+  try {
+    return await new Promise<string>((resolve) => {
+      worker.addEventListener("message", (event: MessageEvent<unknown>) =>
+        receive<GuestMessage>(event.data, (message) => resolve(message.type)),
+      );
+      const send = createSender((data) => worker.postMessage(data));
+      send({ type: "init", name: "hi", version: "1.0.0", dir, entrypoint: app, kind: "module", maxMemoryBytes: 0 });
+    });
+  } finally {
+    worker.terminate();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 describe("the prebuilt guest entry", () => {
-  test("the committed entry.generated.js is today's build of entry.ts (else: npm run build:guest)", async () => {
-    expect(await buildGuestEntry()).toBe(committed);
+  test("the committed entry.generated.* are today's build of entry.ts (else: npm run build:guest)", () => {
+    const build = buildGuestEntry();
+    expect(build.code.equals(readFileSync(GENERATED_ENTRY))).toBe(true);
+    expect(build.bytecode.equals(readFileSync(`${GENERATED_ENTRY}.jsc`))).toBe(true);
+    expect(sourcesText(build.sources)).toBe(readFileSync(GENERATED_SOURCES, "utf8"));
   });
 
-  test("is what app workers run, with Bun's pragma first (no transpile) and static.ts left out", () => {
+  test("is what app workers run: one module with its bytecode, static.ts left out", () => {
     expect(GUEST_ENTRY).toBe(pathToFileURL(GENERATED_ENTRY).href);
-    expect(committed.startsWith("// @bun\n")).toBe(true);
+    const code = readFileSync(GENERATED_ENTRY, "utf8");
+    expect(code.startsWith("// @bun @bytecode")).toBe(true);
     // Static apps alone load it, with node:fs: it stays a module of its own.
-    expect(committed).toContain('import("./static.ts")');
-    expect(committed).not.toMatch(/from "(node:)?fs"/);
-    expect(recordedSources(committed)?.inputs).toContain("entry.ts");
+    expect(code).toContain('import("./static.ts")');
+    expect(recorded?.inputs).toContain("entry.ts");
+    expect(recorded?.inputs).not.toContain("static.ts");
   });
 
   test("is stale, and not used, once any source it was built from changes", () => {
-    const sources = recordedSources(committed);
-    if (!sources) throw new Error("the committed bundle records no sources");
-    expect(isFresh(committed)).toBe(true);
-    const code = committed.slice(committed.indexOf("\n", committed.indexOf("// sources: ")) + 1);
+    if (!recorded) throw new Error("entry.generated.json records no sources");
+    expect(isFresh(recorded)).toBe(true);
     // The same inputs with one of them changed: its recorded hash no longer matches.
-    const edited = { ...sources, hash: hashSources(sources.inputs.filter((input) => input !== "entry.ts")) };
-    expect(isFresh(`// @bun\n${bundleHeader(edited)}${code}`)).toBe(false);
-    // A source that is gone, or a bundle that records nothing.
-    expect(isFresh(`// @bun\n${bundleHeader({ ...sources, inputs: ["gone.ts"] })}${code}`)).toBe(false);
-    expect(isFresh(code)).toBe(false);
-    expect(recordedSources("// @bun\n// sources: {not json\n")).toBeUndefined();
+    const edited = { ...recorded, hash: hashSources(recorded.inputs.filter((input) => input !== "entry.ts")) };
+    expect(isFresh(edited)).toBe(false);
+    // A source that is gone, no source, or a record that says nothing readable.
+    expect(isFresh({ ...recorded, inputs: ["gone.ts"] })).toBe(false);
+    expect(isFresh({ inputs: [], hash: hashSources([]) })).toBe(false);
+    expect(parseSources("{not json")).toBeUndefined();
+    expect(parseSources('{"inputs": "entry.ts"}')).toBeUndefined();
+  });
+
+  test("an edited copy runs as edited: Bun uses the bytecode only for the text it was built from", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "buntime-generated-copy-"));
+    try {
+      const copy = join(dir, "entry.generated.js");
+      cpSync(GENERATED_ENTRY, copy);
+      cpSync(`${GENERATED_ENTRY}.jsc`, `${copy}.jsc`);
+      expect(await firstAnswer(copy)).toBe("ready");
+      writeFileSync(copy, readFileSync(copy, "utf8").replace('type: "ready"', 'type: "ready, edited"'));
+      expect(await firstAnswer(copy)).toBe("ready, edited");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test("under bun --watch (npm run dev), workers load the sources, so an edit reaches the next worker", async () => {

@@ -26,5 +26,7 @@ function appEntry(): string {
 
 /** The entry every app worker runs. */
 export const GUEST_ENTRY = appEntry();
+/** The entry's own source, whatever GUEST_ENTRY is (for builds of it: isolation/app-runtime.ts). */
+export const GUEST_ENTRY_SOURCE = guest("entry.ts");
 /** The throwaway worker that evaluates `worker.config.ts`. */
 export const CONFIG_LOADER = guest("config-loader.ts");

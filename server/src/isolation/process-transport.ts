@@ -11,7 +11,7 @@
  */
 import { fileURLToPath } from "node:url";
 import type { AppVersion } from "../apps/config.ts";
-import { GUEST_ENTRY } from "../guest/paths.ts";
+import { GUEST_ENTRY, GUEST_ENTRY_SOURCE } from "../guest/paths.ts";
 import type { OpenTransport, Transport, TransportHandlers } from "../pool/transport.ts";
 import type { Wire } from "../protocol/protocol.ts";
 import type { AppRuntime } from "./app-runtime.ts";
@@ -53,7 +53,7 @@ export function processTransport(sandbox: ProcessSandbox): OpenTransport {
       throw new Error('isolation "process" needs the server run by bun from its sources, not a compiled binary');
     };
   }
-  const entry = fileURLToPath(GUEST_ENTRY);
+  const entry = { run: fileURLToPath(GUEST_ENTRY), source: fileURLToPath(GUEST_ENTRY_SOURCE) };
   return (app, handlers, preload) => open(app, handlers, preload, entry, sandbox);
 }
 
@@ -61,7 +61,7 @@ function open(
   app: AppVersion,
   handlers: TransportHandlers,
   preload: string[],
-  entry: string,
+  entry: { run: string; source: string },
   sandbox: ProcessSandbox,
 ): Transport {
   const { config } = app;
@@ -74,7 +74,9 @@ function open(
   const { runtime } = sandbox;
   const args = [runtime?.bun() ?? process.execPath, ...(config.lowMemory ? ["--smol"] : [])];
   for (const module of preload) args.push("--preload", runtime?.module(module) ?? module);
-  args.push(runtime?.module(entry) ?? entry);
+  // The runtime folder's copy is bundled from the sources: it must hold static.ts too, which the
+  // prebuilt entry leaves out, and Bun does not bundle a bundle again (the output is empty).
+  args.push(runtime ? runtime.module(entry.source) : entry.run);
   let child: ReturnType<typeof Bun.spawn>;
   try {
     child = Bun.spawn(cage?.wrap(args) ?? args, {
