@@ -883,14 +883,10 @@ function serve(message) {
     sockets.track(request, id);
     answer = handle(request, sockets.server);
     if (typeof answer?.then === "function") {
-      return Promise.resolve(answer).then((response) => respond(id, response), (error) => {
-        sendError(id, error);
-        ended(id);
-      });
+      return Promise.resolve(answer).then((response) => respond(id, response), (error) => failed(id, error));
     }
   } catch (error) {
-    sendError(id, error);
-    return ended(id);
+    return failed(id, error);
   }
   return respond(id, answer);
 }
@@ -913,10 +909,7 @@ function respond(id, response) {
   }
   if (reading === undefined)
     return ended(id);
-  return reading.then(() => ended(id), (error) => {
-    sendError(id, error);
-    ended(id);
-  });
+  return reading.then(() => ended(id), (error) => failed(id, error));
 }
 function sendHead(id, response, headers, body, text) {
   const { status, statusText } = response;
@@ -927,6 +920,10 @@ function sendError(id, error) {
   sockets.forget(id);
   flushLogs();
   post({ type: "app-error", id, message: describe(error), midStream: false });
+}
+function failed(id, error) {
+  sendError(id, error);
+  ended(id);
 }
 function ended(id) {
   if (responses.has(id))

@@ -9,16 +9,11 @@
  * (Pure-JS builtins such as `node:util` and `node:stream` leave no cell of their own type.)
  */
 import { afterAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  createSender,
-  type GuestMessage,
-  type LogLine,
-  type ResponseHeadMessage,
-  receive,
-} from "../protocol/protocol.ts";
+import { openGuest } from "../../../test/support/guest.ts";
+import type { LogLine, ResponseHeadMessage } from "../protocol/protocol.ts";
 import { GUEST_ENTRY } from "./paths.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "buntime-guest-entry-"));
@@ -35,29 +30,8 @@ const atLoad = census();
 
 /** Starts the guest on `source` (an app module); resolves once it is ready. */
 async function startGuest(name: string, source: string) {
-  const entrypoint = join(dir, `${name}.ts`);
-  writeFileSync(entrypoint, source);
-  const worker = new Worker(GUEST_ENTRY, { env: {} });
-  const received: GuestMessage[] = [];
-  const waiting = new Set<() => void>();
-  worker.addEventListener("message", (event: MessageEvent<unknown>) => {
-    receive<GuestMessage>(event.data, (message) => received.push(message));
-    for (const wake of waiting) wake();
-  });
-  const send = createSender((data, transfer) => worker.postMessage(data, transfer ?? []));
-  /** The first message of `type` (waits for it). */
-  const next = <T extends GuestMessage["type"]>(type: T) =>
-    new Promise<Extract<GuestMessage, { type: T }>>((resolve) => {
-      const check = () => {
-        const found = received.find((m) => m.type === type);
-        if (found === undefined) return;
-        waiting.delete(check);
-        resolve(found as Extract<GuestMessage, { type: T }>);
-      };
-      waiting.add(check);
-      check();
-    });
-  send({ type: "init", name, version: "1.0.0", dir, entrypoint, kind: "module", maxMemoryBytes: 0 });
+  const guest = openGuest(GUEST_ENTRY, dir, name, source);
+  const { send, next, received } = guest;
   await next("ready");
   /** Serves one GET with request id `id`; the answer's JSON. */
   const get = async (id: string): Promise<unknown> => {
@@ -68,7 +42,7 @@ async function startGuest(name: string, source: string) {
   };
   /** The log lines posted so far. */
   const lines = (): LogLine[] => received.flatMap((m) => (m.type === "log" ? m.lines : []));
-  return { get, lines, send, next, dispose: () => worker.terminate() };
+  return { ...guest, get, lines };
 }
 
 describe("a worker start", () => {

@@ -180,15 +180,11 @@ function serve(message: RequestMessage): void | Promise<void> {
     if (typeof (answer as PromiseLike<unknown> | undefined)?.then === "function") {
       return Promise.resolve(answer).then(
         (response) => respond(id, response),
-        (error) => {
-          sendError(id, error);
-          ended(id);
-        },
+        (error) => failed(id, error),
       );
     }
   } catch (error) {
-    sendError(id, error);
-    return ended(id);
+    return failed(id, error);
   }
   return respond(id, answer);
 }
@@ -217,10 +213,7 @@ function respond(id: number, response: unknown): void | Promise<void> {
   if (reading === undefined) return ended(id);
   return reading.then(
     () => ended(id),
-    (error) => {
-      sendError(id, error);
-      ended(id);
-    },
+    (error) => failed(id, error),
   );
 }
 
@@ -242,6 +235,12 @@ function sendError(id: number, error: unknown): void {
   sockets.forget(id);
   flushLogs();
   post({ type: "app-error", id, message: describe(error), midStream: false });
+}
+
+/** Request `id` failed before its head was sent: the error, then its end. */
+function failed(id: number, error: unknown): void {
+  sendError(id, error);
+  ended(id);
 }
 
 /** Request `id` is answered; a streamed response keeps its abort until the stream ends. */

@@ -3,7 +3,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { createSender, type GuestMessage, receive } from "../protocol/protocol.ts";
+import { openGuest } from "../../../test/support/guest.ts";
 import { buildGuestEntry } from "./build-entry.ts";
 import { GENERATED_ENTRY, GENERATED_SOURCES, hashSources, isFresh, parseSources, sourcesText } from "./generated.ts";
 import { GUEST_ENTRY } from "./paths.ts";
@@ -13,19 +13,11 @@ const recorded = parseSources(readFileSync(GENERATED_SOURCES, "utf8"));
 /** Starts a worker on `entry`; resolves with the type of its first message after `init` (a guest says "ready"). */
 async function firstAnswer(entry: string): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), "buntime-generated-"));
-  const app = join(dir, "index.ts");
-  writeFileSync(app, `export default { fetch: () => new Response("hi") };\n`);
-  const worker = new Worker(entry, { env: {} });
+  const guest = openGuest(entry, dir, "hi", `export default { fetch: () => new Response("hi") };\n`);
   try {
-    return await new Promise<string>((resolve) => {
-      worker.addEventListener("message", (event: MessageEvent<unknown>) =>
-        receive<GuestMessage>(event.data, (message) => resolve(message.type)),
-      );
-      const send = createSender((data) => worker.postMessage(data));
-      send({ type: "init", name: "hi", version: "1.0.0", dir, entrypoint: app, kind: "module", maxMemoryBytes: 0 });
-    });
+    return (await guest.next()).type;
   } finally {
-    worker.terminate();
+    guest.dispose();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -19,14 +19,15 @@ function guest(file: string): string {
  */
 const WATCHED = process.execArgv.some((flag) => flag === "--watch" || flag === "--hot");
 
+/** The entry's own source, whatever GUEST_ENTRY is (for builds of it: isolation/app-runtime.ts). */
+export const GUEST_ENTRY_SOURCE = guest("entry.ts");
+
 function appEntry(): string {
   const generated = COMPILED || WATCHED ? undefined : freshGeneratedEntry();
-  return generated ? pathToFileURL(generated).href : guest("entry.ts");
+  return generated ? pathToFileURL(generated).href : GUEST_ENTRY_SOURCE;
 }
 
 /** The entry every app worker runs. */
 export const GUEST_ENTRY = appEntry();
-/** The entry's own source, whatever GUEST_ENTRY is (for builds of it: isolation/app-runtime.ts). */
-export const GUEST_ENTRY_SOURCE = guest("entry.ts");
 /** The throwaway worker that evaluates `worker.config.ts`. */
 export const CONFIG_LOADER = guest("config-loader.ts");
