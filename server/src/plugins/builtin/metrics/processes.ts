@@ -11,15 +11,10 @@
  * (process)` gives the machine's totals. prom-client's AggregatorRegistry merges the processes'
  * JSON (its `aggregate` is used without its cluster IPC, which needs node's `cluster` workers).
  */
-import {
-  AggregatorRegistry,
-  type MetricObjectWithValues,
-  type MetricValue,
-  openMetricsContentType,
-  type RegistryContentType,
-} from "prom-client";
+import type { MetricObjectWithValues, MetricValue, RegistryContentType } from "prom-client";
 import type { ProcessIdentity } from "../../../processes/identity.ts";
 import { askAll, listenSideChannel } from "../../../processes/side-channel.ts";
+import { AggregatorRegistry, openMetricsContentType } from "./prom.ts";
 import type { createMetricsRegistry } from "./registry.ts";
 
 type Metrics = ReturnType<typeof createMetricsRegistry>;

@@ -1,6 +1,7 @@
 import { readdirSync } from "node:fs";
 import type { RequestEndEvent, ScheduleInfo, WorkerEvent, WorkerEventType, WorkerInfo } from "@buntime/sdk";
-import { Counter, Gauge, type OpenMetricsContentType, openMetricsContentType, Registry } from "prom-client";
+import type { OpenMetricsContentType } from "prom-client";
+import { Counter, Gauge, openMetricsContentType, Registry } from "./prom.ts";
 import { RequestTally, tallyHistogram } from "./tally.ts";
 
 /**
