@@ -126,6 +126,48 @@ function unreachable(value) {
   throw new Error(`unhandled message: ${JSON.stringify(value)}`);
 }
 
+// server/src/util/id-table.ts
+class IdTable {
+  #entries = Object.create(null);
+  #size = 0;
+  get size() {
+    return this.#size;
+  }
+  get(id) {
+    return this.#entries[id];
+  }
+  has(id) {
+    return this.#entries[id] !== undefined;
+  }
+  set(id, value) {
+    if (this.#entries[id] === undefined)
+      this.#size++;
+    this.#entries[id] = value;
+  }
+  delete(id) {
+    if (this.#entries[id] === undefined)
+      return false;
+    delete this.#entries[id];
+    this.#size--;
+    return true;
+  }
+  clear() {
+    this.#entries = Object.create(null);
+    this.#size = 0;
+  }
+  first() {
+    for (const id in this.#entries)
+      return this.#entries[id];
+    return;
+  }
+  values() {
+    return Object.values(this.#entries);
+  }
+  entries() {
+    return Object.entries(this.#entries).map(([id, value]) => [Number(id), value]);
+  }
+}
+
 // server/src/guest/app-response.ts
 var WHOLE_BODY_LIMIT = 1024 * 1024;
 var INLINE_TEXT_LIMIT = 4096;
@@ -413,7 +455,7 @@ class GuestRequest extends Request {
 }
 
 class RequestAborts {
-  #states = new Map;
+  #states = new IdTable;
   request(id, url, init) {
     const state = { controller: undefined, reason: undefined };
     this.#states.set(id, state);
@@ -766,8 +808,8 @@ function frameOf(data) {
 var app;
 var maxMemoryBytes = 0;
 var handle;
-var bodyWaiters = new Map;
-var responses = new Map;
+var bodyWaiters = new IdTable;
+var responses = new IdTable;
 var aborts = new RequestAborts;
 var channel = hostChannel();
 var post = createSender((data, transfer) => channel.post(data, transfer));

@@ -16,6 +16,7 @@ import {
   type ScheduledMessage,
   unreachable,
 } from "../protocol/protocol.ts";
+import { IdTable } from "../util/id-table.ts";
 import { inlineText, isWholeBody, patchResponse, WHOLE_BODY_LIMIT } from "./app-response.ts";
 import { hostChannel, isChildProcess } from "./channel.ts";
 import { captureLogs, inRequest } from "./log-capture.ts";
@@ -31,9 +32,9 @@ let app: AppModule | undefined;
 let maxMemoryBytes = 0;
 let handle: Handler | undefined;
 /** Streamed request bodies waiting for their next chunk, by request id. */
-const bodyWaiters = new Map<number, (chunk: ArrayBuffer | null, error?: string) => void>();
+const bodyWaiters = new IdTable<(chunk: ArrayBuffer | null, error?: string) => void>();
 /** Streamed responses the host pulls from, by request id. */
-const responses = new Map<number, ResponseStream>();
+const responses = new IdTable<ResponseStream>();
 /** `request.signal` of the requests being served, made on first read (see request-signal.ts). */
 const aborts = new RequestAborts();
 

@@ -11,6 +11,7 @@
  * `new Request(request)` read the request's internal signal, not this property, so an upstream
  * `fetch(request)` is not aborted with the client (pass `{ signal: request.signal }` for that).
  */
+import { IdTable } from "../util/id-table.ts";
 
 /** A request's abort: its controller once the app read the signal, or the reason it came before. */
 interface AbortState {
@@ -44,7 +45,7 @@ class GuestRequest extends Request {
 
 /** The aborts of the requests being served, by request id. */
 export class RequestAborts {
-  readonly #states = new Map<number, AbortState>();
+  readonly #states = new IdTable<AbortState>();
 
   /** The app's request `id`, with a `signal` made on first read and aborted by `abort(id)`. */
   request(id: number, url: string, init: RequestInit): Request {

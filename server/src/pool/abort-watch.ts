@@ -1,3 +1,4 @@
+import { IdTable } from "../util/id-table.ts";
 import { realClock } from "./clock.ts";
 import type { Exchange } from "./exchange.ts";
 import { Timers } from "./timing.ts";
@@ -13,18 +14,19 @@ const ABORT_WATCH_MS = 1000;
  * directly when the client leaves. Real time: it is about the socket, not the lifecycle.
  */
 export class AbortWatch {
-  readonly #pending = new Map<Exchange, Request>();
+  /** By exchange id (the order they arrived): the exchange and its client's request. */
+  readonly #pending = new IdTable<{ exchange: Exchange; request: Request }>();
   readonly #timers = new Timers(realClock);
 
   /** Watches `exchange` for its client's `request` going away (from ABORT_WATCH_MS on). */
   add(exchange: Exchange, request: Request): void {
-    this.#pending.set(exchange, request);
+    this.#pending.set(exchange.id, { exchange, request });
     this.#arm();
   }
 
   /** The exchange ended: nothing to watch. */
   delete(exchange: Exchange): void {
-    this.#pending.delete(exchange);
+    this.#pending.delete(exchange.id);
   }
 
   stop(): void {
@@ -37,9 +39,9 @@ export class AbortWatch {
     this.#timers.set("aborts", ABORT_WATCH_MS, () => {
       const old = realClock.now() - ABORT_WATCH_MS;
       // Arrival order: the first young exchange ends the sweep.
-      for (const [exchange, request] of this.#pending) {
+      for (const { exchange, request } of this.#pending.values()) {
         if (exchange.startedAt > old) break;
-        this.#pending.delete(exchange);
+        this.#pending.delete(exchange.id);
         const { signal } = request;
         if (signal.aborted) exchange.abort("client went away");
         else signal.addEventListener("abort", () => exchange.abort("client went away"), { once: true });

@@ -12,6 +12,7 @@ import {
   unreachable,
 } from "../protocol/protocol.ts";
 import { bounded } from "../util/bounded.ts";
+import { IdTable } from "../util/id-table.ts";
 import { AbortWatch } from "./abort-watch.ts";
 import type { StopReason } from "./events.ts";
 import { Exchange, type ExchangeOwner, type ForwardedRequest } from "./exchange.ts";
@@ -79,9 +80,9 @@ export class WorkerInstance {
   readonly #start = new WorkerStart();
   /** The onTerminate grace, terminate, the wait for close, abandonment. */
   readonly #exit: ThreadExit;
-  readonly #exchanges = new Map<number, Exchange>();
+  readonly #exchanges = new IdTable<Exchange>();
   /** Each exchange's timeout deadline, in arrival order (see #armTimeouts). */
-  readonly #deadlines = new Map<Exchange, number>();
+  readonly #deadlines = new IdTable<number>();
   /** Open WebSockets the app upgraded (by request id): they keep the worker from idling. */
   readonly #sockets: WorkerSockets;
   #worker: Transport | undefined;
@@ -170,7 +171,7 @@ export class WorkerInstance {
     this.lastUsedAt = this.#deps.clock.now();
     const exchange = new Exchange(this.#nextExchangeId++, this.#exchangeOwner);
     this.#exchanges.set(exchange.id, exchange);
-    this.#deadlines.set(exchange, (forward.arrivedAt ?? this.lastUsedAt) + this.app.config.timeout * 1000);
+    this.#deadlines.set(exchange.id, (forward.arrivedAt ?? this.lastUsedAt) + this.app.config.timeout * 1000);
     this.#armTimeouts();
     this.#aborts.add(exchange, forward.request);
     exchange.start(forward);
@@ -399,7 +400,7 @@ export class WorkerInstance {
 
   #onExchangeEnd(exchange: Exchange): void {
     this.#exchanges.delete(exchange.id);
-    this.#deadlines.delete(exchange);
+    this.#deadlines.delete(exchange.id);
     this.#aborts.delete(exchange);
     this.lastUsedAt = this.#deps.clock.now();
     this.#settle();
@@ -441,18 +442,20 @@ export class WorkerInstance {
 
   /**
    * One timer for every request timeout of this worker. All its requests share one `timeout`,
-   * so deadlines grow in arrival order: the oldest exchange (first in the Map) is always the
-   * next to expire. The timer wakes for it, times out what is due, and sleeps until the next.
+   * so deadlines grow in arrival order: the oldest exchange (the lowest id in the table) is
+   * always the next to expire. The timer wakes for it, times out what is due, and sleeps until the next.
    */
   #armTimeouts(): void {
     if (this.#timers.has("timeouts")) return;
-    const first = this.#deadlines.values().next();
-    if (first.done) return;
-    this.#timers.set("timeouts", Math.max(0, first.value - this.#deps.clock.now()), () => {
+    const first = this.#deadlines.first();
+    if (first === undefined) return;
+    this.#timers.set("timeouts", Math.max(0, first - this.#deps.clock.now()), () => {
       const now = this.#deps.clock.now();
-      for (const [exchange, deadline] of this.#deadlines) {
+      for (const [id, deadline] of this.#deadlines.entries()) {
         if (deadline > now) break;
-        this.#deadlines.delete(exchange);
+        this.#deadlines.delete(id);
+        const exchange = this.#exchanges.get(id);
+        if (!exchange) continue;
         this.#aborts.delete(exchange);
         this.#onTimeout(exchange);
       }
@@ -538,7 +541,7 @@ export class WorkerInstance {
 
   /** Ends every exchange in flight with `error` (each removes itself from the map as it ends). */
   #failAll(error: BuntimeError): void {
-    for (const exchange of [...this.#exchanges.values()]) exchange.fail(error);
+    for (const exchange of this.#exchanges.values()) exchange.fail(error);
   }
 
   #setState(to: WorkerState): void {

@@ -12,3 +12,17 @@ test("orders keys from least to most recently used", () => {
   expect([...list.oldestFirst()]).toEqual(["b", "a"]);
   expect(list.size).toBe(2);
 });
+
+test("touching the most recent key again keeps the order; deleting it, then touching it, adds it back", () => {
+  const list = new RecencyList<string>();
+  list.touch("a");
+  list.touch("b");
+  list.touch("b");
+  expect([...list.oldestFirst()]).toEqual(["a", "b"]);
+  list.delete("b");
+  list.touch("b");
+  expect([...list.oldestFirst()]).toEqual(["a", "b"]);
+  list.touch("a");
+  list.touch("b");
+  expect([...list.oldestFirst()]).toEqual(["a", "b"]);
+});

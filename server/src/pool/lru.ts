@@ -6,15 +6,25 @@
  */
 export class RecencyList<K> {
   #order = new Map<K, true>();
+  /** The most recently used key: touching it again changes nothing. */
+  #newest: K | undefined;
 
-  /** Marks `key` as just used. */
+  /**
+   * Marks `key` as just used. A key that is the most recent already is left in place: the
+   * same version requested again and again (the common case) then writes nothing per request.
+   * Every delete and set of a `Map` that lives long leaves work for each young collection
+   * (util/id-table.ts says what was measured).
+   */
   touch(key: K): void {
+    if (key === this.#newest) return;
     this.#order.delete(key);
     this.#order.set(key, true);
+    this.#newest = key;
   }
 
   delete(key: K): void {
     this.#order.delete(key);
+    if (key === this.#newest) this.#newest = undefined;
   }
 
   /** Keys from least to most recently used. */
