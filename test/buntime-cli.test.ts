@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { createKey } from "../server/src/admin/keys-routes.ts";
+import { run } from "./_run.ts";
 import { ROOT, startTestServer, stopThenRemove, TEST_ADMIN_TOKEN, type TestServer, tempAppsDir } from "./_setup.ts";
 
 let server: TestServer;
@@ -23,18 +24,12 @@ afterAll(async () => {
 
 /** Runs `buntime <args>` as a user would (`bun server/src/index.ts`), not on a TTY. */
 async function buntime(args: string[], env: Record<string, string> = {}) {
-  const proc = Bun.spawn([process.execPath, "server/src/index.ts", ...args], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", BUNTIME_DATA_DIR: dataDir, ...env },
-    stdout: "pipe",
-    stderr: "pipe",
+  return run([process.execPath, "server/src/index.ts", ...args], {
+    PATH: process.env.PATH ?? "",
+    HOME: process.env.HOME ?? "/tmp",
+    BUNTIME_DATA_DIR: dataDir,
+    ...env,
   });
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(proc.stdout).text(),
-    new Response(proc.stderr).text(),
-    proc.exited,
-  ]);
-  return { stdout, stderr, code };
 }
 
 const remote = () => ({ BUNTIME_URL: server.url.href, BUNTIME_KEY: TEST_ADMIN_TOKEN });

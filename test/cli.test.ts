@@ -4,6 +4,7 @@
  */
 import { beforeAll, describe, expect, test } from "bun:test";
 import { resolve } from "node:path";
+import { run } from "./_run.ts";
 import { ROOT } from "./_setup.ts";
 
 const CLI = resolve(ROOT, "emulator/src/cli.ts");
@@ -18,18 +19,7 @@ interface Run {
 
 /** Runs the CLI with pipes (not a TTY) and waits for it to exit. */
 async function cli(args: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
-  const proc = Bun.spawn([process.execPath, CLI, ...args], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(proc.stdout).text(),
-    new Response(proc.stderr).text(),
-    proc.exited,
-  ]);
-  return { code, stdout, stderr };
+  return run([process.execPath, CLI, ...args], { ...process.env, ...env });
 }
 
 /** Runs the CLI in a pseudo-terminal (stdout and stderr are TTYs); resolves with all it wrote. */

@@ -3,8 +3,9 @@
  * environment is never visible to it, nor to the processes it starts.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { run } from "./_run.ts";
 import { killServerProcesses, type ServerProcess, startServerProcess } from "./_server-process.ts";
-import { FIXTURE_APPS, ROOT, startTestServer, type TestServer } from "./_setup.ts";
+import { FIXTURE_APPS, startTestServer, type TestServer } from "./_setup.ts";
 
 const SECRET = `secret-${crypto.randomUUID()}`;
 const LATE_SECRET = `late-secret-${crypto.randomUUID()}`;
@@ -117,17 +118,15 @@ describe("the server process and its supervisor (the real entry, as `npm start` 
 });
 
 test("a supervisor told to adopt a process that is not its child refuses, and starts no server", async () => {
-  const proc = Bun.spawn([process.execPath, "server/src/index.ts"], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? "", BUNTIME_SERVER_PID: "1", BUNTIME_SUPERVISOR_DEADLINE_MS: "1000" },
-    stdout: "pipe",
-    stderr: "pipe",
+  const {
+    code: status,
+    stdout,
+    stderr,
+  } = await run([process.execPath, "server/src/index.ts"], {
+    PATH: process.env.PATH ?? "",
+    BUNTIME_SERVER_PID: "1",
+    BUNTIME_SUPERVISOR_DEADLINE_MS: "1000",
   });
-  const [status, stdout, stderr] = await Promise.all([
-    proc.exited,
-    new Response(proc.stdout).text(),
-    new Response(proc.stderr).text(),
-  ]);
   expect(status).toBe(1);
   expect(stderr).toContain("BUNTIME_SERVER_PID");
   expect(stdout).not.toContain("listening");

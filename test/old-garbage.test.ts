@@ -7,26 +7,20 @@
  */
 import { expect, test } from "bun:test";
 import { join } from "node:path";
-import { ROOT } from "./_setup.ts";
+import { run } from "./_run.ts";
 
 test("requests served through the pipeline and the pool leave (almost) nothing in the old generation", async () => {
-  const proc = Bun.spawn([process.execPath, join(import.meta.dir, "support/old-garbage.ts")], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH ?? "",
-      HOME: process.env.HOME ?? "/tmp",
-      BUN_JSC_useConcurrentGC: "0",
-      BUN_JSC_minEdenToOldGenerationRatio: "0",
-      REQUESTS: "20000",
-    },
-    stdout: "pipe",
-    stderr: "pipe",
+  const {
+    code,
+    stdout: out,
+    stderr: err,
+  } = await run([process.execPath, join(import.meta.dir, "support/old-garbage.ts")], {
+    PATH: process.env.PATH ?? "",
+    HOME: process.env.HOME ?? "/tmp",
+    BUN_JSC_useConcurrentGC: "0",
+    BUN_JSC_minEdenToOldGenerationRatio: "0",
+    REQUESTS: "20000",
   });
-  const [out, err, code] = await Promise.all([
-    new Response(proc.stdout).text(),
-    new Response(proc.stderr).text(),
-    proc.exited,
-  ]);
   expect({ code, err: code === 0 ? "" : err }).toEqual({ code: 0, err: "" });
   const { served, perRequest } = JSON.parse(out.trim().split("\n").at(-1) ?? "{}") as {
     served: number;
