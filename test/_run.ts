@@ -13,12 +13,20 @@ export interface Ran {
   stderr: string;
 }
 
+/** A command still running after this long is killed (SIGKILL): a hung child never outlives its test. */
+const RUN_LIMIT_MS = 60_000;
+
 export async function run(cmd: string[], env: Record<string, string | undefined>, cwd = ROOT): Promise<Ran> {
   const proc = Bun.spawn(cmd, { cwd, env, stdout: "pipe", stderr: "pipe" });
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(proc.stdout).text(),
-    new Response(proc.stderr).text(),
-    proc.exited,
-  ]);
-  return { code, stdout, stderr };
+  const limit = setTimeout(() => proc.kill("SIGKILL"), RUN_LIMIT_MS);
+  try {
+    const [stdout, stderr, code] = await Promise.all([
+      new Response(proc.stdout).text(),
+      new Response(proc.stderr).text(),
+      proc.exited,
+    ]);
+    return { code, stdout, stderr };
+  } finally {
+    clearTimeout(limit);
+  }
 }

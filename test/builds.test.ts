@@ -78,14 +78,18 @@ test("npm run build's dist/ serves apps from threads and processes, worker.confi
   const entry = join(dist, "index.js");
   await servesAppsAndDashboard([process.execPath, entry], OUT);
 
+  // Without the supervisor, so that the pid spawned is the server's own.
   const { proc: server, url } = await startServerProcess(
-    { APPS_DIR: FIXTURE_APPS, LOG_LEVEL: "warn", BUNTIME_ISOLATION: "process" },
+    { APPS_DIR: FIXTURE_APPS, LOG_LEVEL: "warn", BUNTIME_ISOLATION: "process", BUNTIME_SUPERVISOR: "0" },
     { cmd: [process.execPath, entry], cwd: OUT },
   );
   const configured = await fetch(new URL("/config-ts-env/", url));
   expect(await configured.json()).toEqual({ env: { FROM_CONFIG_TS: "yes" } });
   const inProcess = await fetch(new URL("/hello@1/y", url));
   expect(await inProcess.json()).toEqual({ app: "hello", version: "1.1.0", path: "/y" });
+  const { pid } = (await (await fetch(new URL("/proc-environ/", url))).json()) as { pid: number };
+  expect(pid).toBeGreaterThan(0);
+  expect(pid).not.toBe(server.pid); // a process of its own, not a thread of the server
   server.kill("SIGTERM");
   expect(await server.exited).toBe(0);
 }, 60_000);

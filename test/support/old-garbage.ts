@@ -5,7 +5,7 @@
  * after a full one. Meaningful only with JSC deciding nothing by itself, so the parent runs it
  * with `BUN_JSC_useConcurrentGC=0` (no object survives by being allocated during a concurrent
  * cycle) and `BUN_JSC_minEdenToOldGenerationRatio=0` (no eden collection turned full).
- * Used by test/old-garbage.test.ts; prints one JSON line `{"served", "perRequest"}`.
+ * Used by test/old-garbage.test.ts; prints one JSON line `{"served", "perRequest"}` (`served`: the requests the app answered).
  */
 import { edenGC, fullGC, heapStats } from "bun:jsc";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -22,23 +22,29 @@ const server = await startServer({
   logger: silentLogger,
 });
 const url = new URL("/hello/", server.url).href;
-async function serve(requests: number): Promise<void> {
+/** Serves `requests`; resolves with how many were answered 200 "Hello" by the app. */
+async function serve(requests: number): Promise<number> {
   let left = requests;
+  let answered = 0;
   await Promise.all(
     Array.from({ length: 32 }, async () => {
-      while (left-- > 0) await (await server.fetch(new Request(url))).text();
+      while (left-- > 0) {
+        const response = await server.fetch(new Request(url));
+        if (response.ok && (await response.text()) === "Hello") answered++;
+      }
     }),
   );
+  return answered;
 }
 await serve(2000); // the worker started, the code warm
 fullGC();
 const requests = Number(process.env.REQUESTS ?? 20_000);
-await serve(requests);
+const served = await serve(requests);
 edenGC();
 const afterEden = heapStats().objectCount;
 fullGC();
 const afterFull = heapStats().objectCount;
-console.log(JSON.stringify({ served: requests, perRequest: (afterEden - afterFull) / requests }));
+console.log(JSON.stringify({ served, perRequest: (afterEden - afterFull) / requests }));
 await server.stop(0);
 rmSync(apps, { recursive: true, force: true });
 process.exit(0);

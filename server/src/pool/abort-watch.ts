@@ -41,7 +41,8 @@ export class AbortWatch {
       // Arrival order: the first young exchange ends the sweep.
       for (const { exchange, request } of this.#pending.values()) {
         if (exchange.startedAt > old) break;
-        this.#pending.delete(exchange.id);
+        // Ended meanwhile (an abort in this sweep can end others, or the watch stopped): skip.
+        if (!this.#pending.delete(exchange.id)) continue;
         const { signal } = request;
         if (signal.aborted) exchange.abort("client went away");
         else signal.addEventListener("abort", () => exchange.abort("client went away"), { once: true });

@@ -12,7 +12,7 @@
  * (bench/README.md, "Where the time goes"). Setting the value to `undefined` before deleting did
  * not help. An object keeps integer keys as indexed properties.
  */
-export class IdTable<T> {
+export class IdTable<T extends NonNullable<unknown> | null> {
   #entries: Record<number, T | undefined> = Object.create(null);
   #size = 0;
 
@@ -28,7 +28,7 @@ export class IdTable<T> {
     return this.#entries[id] !== undefined;
   }
 
-  /** Adds or replaces `id`'s value (never `undefined`). */
+  /** Adds or replaces `id`'s value (`undefined` is not a value here: the type refuses it). */
   set(id: number, value: T): void {
     if (this.#entries[id] === undefined) this.#size++;
     this.#entries[id] = value;

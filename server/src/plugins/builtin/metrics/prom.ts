@@ -1,3 +1,4 @@
+/// <reference path="./prom-client-lib.d.ts" />
 /**
  * The parts of prom-client the metrics use, each from its own file rather than the package's
  * index. The index also loads its push gateway (node:http and node:https) and its default-metrics
@@ -7,9 +8,10 @@
  * thread's: each of its full collections marks every one of those objects while requests wait,
  * part of the proxy's tail latency (bench/README.md, "Where the time goes").
  *
- * The files are prom-client 15's own layout (`lib/*.js`, each `module.exports` one class); the
- * types come from its index (`prom-client-lib.d.ts`). Another layout fails the server's start
- * and every metrics test, not silently.
+ * The files are prom-client 15.1's own layout (`lib/*.js`, each `module.exports` one class, no
+ * `exports` map to forbid reaching them); the types come from its index (`prom-client-lib.d.ts`).
+ * server/package.json pins `~15.1` so that an install outside this lockfile gets the same
+ * layout; another layout fails the server's start and every metrics test, not silently.
  */
 import type { PrometheusContentType, Registry as PromRegistry, RegistryContentType } from "prom-client";
 import AggregatorRegistry from "prom-client/lib/cluster";
