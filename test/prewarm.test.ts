@@ -95,6 +95,11 @@ test("a sequential trickle does not prewarm: each successor spawns after its pre
     expect(recycled).toBeGreaterThanOrEqual(0);
     expect(recycled).toBeLessThan(position("spawn", key, spawns[i]?.workerId as number));
   }
+  // A drained predecessor's thread ends asynchronously (terminate(), then its close): the answer
+  // to request 45 can come first. Wait for each one's terminate event, then only one is left.
+  for (const spawn of spawns.slice(0, -1)) {
+    await events.next("terminate", (e) => e.key === key && e.workerId === spawn.workerId);
+  }
   expect(server.pool.snapshot().filter((w) => w.app === "trickle")).toHaveLength(1);
 }, 20_000);
 

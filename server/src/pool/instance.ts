@@ -539,7 +539,7 @@ export class WorkerInstance {
     this.#deps.onChange(this);
   }
 
-  /** Ends every exchange in flight with `error` (each removes itself from the map as it ends). */
+  /** Ends every exchange in flight with `error` (each removes itself from the table as it ends). */
   #failAll(error: BuntimeError): void {
     for (const exchange of this.#exchanges.values()) exchange.fail(error);
   }
