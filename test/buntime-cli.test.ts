@@ -25,10 +25,8 @@ afterAll(async () => {
 /** Runs `buntime <args>` as a user would (`bun server/src/index.ts`), not on a TTY. */
 async function buntime(args: string[], env: Record<string, string> = {}) {
   return run([process.execPath, "server/src/index.ts", ...args], {
-    PATH: process.env.PATH ?? "",
-    HOME: process.env.HOME ?? "/tmp",
-    BUNTIME_DATA_DIR: dataDir,
-    ...env,
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", BUNTIME_DATA_DIR: dataDir, ...env },
   });
 }
 

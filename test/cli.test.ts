@@ -19,7 +19,7 @@ interface Run {
 
 /** Runs the CLI with pipes (not a TTY) and waits for it to exit. */
 async function cli(args: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
-  return run([process.execPath, CLI, ...args], { ...process.env, ...env });
+  return run([process.execPath, CLI, ...args], { cwd: ROOT, env: { ...process.env, ...env } });
 }
 
 /** Runs the CLI in a pseudo-terminal (stdout and stderr are TTYs); resolves with all it wrote. */

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { run } from "./_run.ts";
 import { killServerProcesses, type ServerProcess, startServerProcess } from "./_server-process.ts";
-import { FIXTURE_APPS, startTestServer, type TestServer } from "./_setup.ts";
+import { FIXTURE_APPS, ROOT, startTestServer, type TestServer } from "./_setup.ts";
 
 const SECRET = `secret-${crypto.randomUUID()}`;
 const LATE_SECRET = `late-secret-${crypto.randomUUID()}`;
@@ -123,9 +123,8 @@ test("a supervisor told to adopt a process that is not its child refuses, and st
     stdout,
     stderr,
   } = await run([process.execPath, "server/src/index.ts"], {
-    PATH: process.env.PATH ?? "",
-    BUNTIME_SERVER_PID: "1",
-    BUNTIME_SUPERVISOR_DEADLINE_MS: "1000",
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? "", BUNTIME_SERVER_PID: "1", BUNTIME_SUPERVISOR_DEADLINE_MS: "1000" },
   });
   expect(status).toBe(1);
   expect(stderr).toContain("BUNTIME_SERVER_PID");

@@ -8,6 +8,7 @@
 import { expect, test } from "bun:test";
 import { join } from "node:path";
 import { run } from "./_run.ts";
+import { ROOT } from "./_setup.ts";
 
 test("requests served through the pipeline and the pool leave (almost) nothing in the old generation", async () => {
   const {
@@ -15,11 +16,14 @@ test("requests served through the pipeline and the pool leave (almost) nothing i
     stdout: out,
     stderr: err,
   } = await run([process.execPath, join(import.meta.dir, "support/old-garbage.ts")], {
-    PATH: process.env.PATH ?? "",
-    HOME: process.env.HOME ?? "/tmp",
-    BUN_JSC_useConcurrentGC: "0",
-    BUN_JSC_minEdenToOldGenerationRatio: "0",
-    REQUESTS: "20000",
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? "/tmp",
+      BUN_JSC_useConcurrentGC: "0",
+      BUN_JSC_minEdenToOldGenerationRatio: "0",
+      REQUESTS: "20000",
+    },
   });
   expect({ code, err: code === 0 ? "" : err }).toEqual({ code: 0, err: "" });
   const { served, perRequest } = JSON.parse(out.trim().split("\n").at(-1) ?? "{}") as {

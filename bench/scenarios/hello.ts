@@ -5,8 +5,8 @@
  * (servers/naive-host.ts: one worker, one JSON-string postMessage each way, nothing else: the
  * floor of the design), and the runtime's pool alone (servers/pool-host.ts: its workers, protocol
  * and guest without the request pipeline), which tells apart what the pool costs over the floor
- * and what the pipeline's features cost over the pool. Latency is wrk's p50 and p99 of each round; the rows give their median
- * over rounds. Run pinned (`--cpus 1`) for the one-core figures. Server CPU per request (all
+ * and what the pipeline's features cost over the pool. Latency is wrk's p50 and p99 of each
+ * round; the rows give their median over rounds. Run pinned (`--cpus 1`) for the one-core figures. Server CPU per request (all
  * threads, as scenario cpu) is there too: on a machine shared with other work, a pinned core's
  * req/s and tail follow how much of it the neighbours leave, while CPU per request does not,
  * and on one saturated core req/s is its inverse. The main thread's share is a row of its own:
@@ -15,8 +15,9 @@
 import { HELLO, NO_RECYCLE, writeApp } from "../apps.ts";
 import { cpuPerRequest, errorNotes, interleave, withServer } from "../measure.ts";
 import type { Row, Scenario } from "../scenario.ts";
-import { startNaive, startPoolAlone } from "../servers/naive.ts";
+import { startNaive } from "../servers/naive.ts";
 import { startPlain } from "../servers/plain.ts";
+import { startPoolAlone } from "../servers/pool.ts";
 import { startRuntime } from "../servers/runtime.ts";
 import { summarise } from "../stats.ts";
 

@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { HELLO, writeApp } from "../apps.ts";
-import { startNaive, startPoolAlone } from "./naive.ts";
+import { startNaive } from "./naive.ts";
+import { startPoolAlone } from "./pool.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "bench-baselines-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

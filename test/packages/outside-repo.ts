@@ -11,6 +11,7 @@
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
+import { type Ran, run as runCommand } from "../_run.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");
 const TEMPLATE = join(import.meta.dir, "template");
@@ -18,12 +19,6 @@ const PACKAGES = ["sdk", "server", "emulator"];
 /** Generous: the machine may be loaded, and a first `npm install` downloads. */
 const STEP_TIMEOUT_MS = 180_000;
 const LISTEN_TIMEOUT_MS = 30_000;
-
-interface Ran {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 const started = performance.now();
 const failures: string[] = [];
@@ -48,17 +43,8 @@ function check(condition: unknown, message: string): asserts condition {
 }
 
 /** Runs a command to its end; its output is returned, and shown when it fails. */
-async function run(cmd: string[], cwd: string, env: Record<string, string> = {}): Promise<Ran> {
-  const child = Bun.spawn(cmd, { cwd, env: { ...process.env, ...env }, stdout: "pipe", stderr: "pipe" });
-  const timer = setTimeout(() => child.kill("SIGKILL"), STEP_TIMEOUT_MS);
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(child.stdout).text(),
-    new Response(child.stderr).text(),
-    child.exited,
-  ]);
-  clearTimeout(timer);
-  return { code, stdout, stderr };
-}
+const run = (cmd: string[], cwd: string, env: Record<string, string> = {}): Promise<Ran> =>
+  runCommand(cmd, { cwd, env: { ...process.env, ...env }, timeoutMs: STEP_TIMEOUT_MS });
 
 const tail = (ran: Ran) => `\n${`${ran.stdout}\n${ran.stderr}`.trim().split("\n").slice(-25).join("\n")}`;
 

@@ -81,7 +81,7 @@ export class WorkerInstance {
   /** The onTerminate grace, terminate, the wait for close, abandonment. */
   readonly #exit: ThreadExit;
   readonly #exchanges = new IdTable<Exchange>();
-  /** Each exchange's timeout deadline, in arrival order (see #armTimeouts). */
+  /** Each exchange's timeout deadline, by exchange id (arrival order, see #armTimeouts). */
   readonly #deadlines = new IdTable<number>();
   /** Open WebSockets the app upgraded (by request id): they keep the worker from idling. */
   readonly #sockets: WorkerSockets;
@@ -443,7 +443,8 @@ export class WorkerInstance {
   /**
    * One timer for every request timeout of this worker. All its requests share one `timeout`,
    * so deadlines grow in arrival order: the oldest exchange (the lowest id in the table) is
-   * always the next to expire. The timer wakes for it, times out what is due, and sleeps until the next.
+   * always the next to expire. The timer wakes for it, times out what is due, and sleeps until
+   * the next.
    */
   #armTimeouts(): void {
     if (this.#timers.has("timeouts")) return;
