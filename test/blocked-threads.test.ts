@@ -3,6 +3,7 @@
  * `Bun.sleepSync`, `execSync` or a read on a FIFO. Its request gets 504, the app's next request
  * a fresh worker, and the stuck thread is abandoned after `closeWaitMs`: out of the pool's
  * accounting, counted as leaked until it does return. A shutdown waits for it no longer than that.
+ * The version's next workers run as processes, so it cannot leak a thread per timeout.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { call, type EventLog, recordEvents, whenInFlight, writeApp, writeAppCode } from "./_pool-helpers.ts";
@@ -20,6 +21,8 @@ beforeAll(async () => {
   apps = tempAppsDir();
   writeApp(apps.dir, "stuck", "block-sleep", { timeout: 1 });
   writeApp(apps.dir, "stuck-exec", "block-exec", { timeout: 1 });
+  writeApp(apps.dir, "stuck-at-stop", "block-sleep", {});
+  writeAppCode(apps.dir, "stuck-pid", PID_APP, { timeout: 1 });
   server = await startTestServer(
     { APPS_DIR: apps.dir },
     { timing: { heartbeatMs: 60_000, probeMs: 200, closeWaitMs: CLOSE_WAIT_MS } },
@@ -28,6 +31,16 @@ beforeAll(async () => {
 });
 
 afterAll(() => stopThenRemove(server, apps));
+
+/** block-sleep's `/block?ms=`, answering with the process it runs in. */
+const PID_APP = `export default {
+  fetch(request) {
+    const ms = new URL(request.url).searchParams.get("ms");
+    if (ms) Bun.sleepSync(Number(ms));
+    return Response.json({ pid: process.pid });
+  },
+};
+`;
 
 /** The `pool` part of `/_/metrics`, read in-process. */
 const metricsPool = () => server.stats().metrics.pool;
@@ -69,15 +82,34 @@ test("a leaked thread that returns from its system call is no longer counted", a
   expect(server.pool.counters.abandoned).toBe(2);
 }, 15_000);
 
+test("a version whose thread was abandoned runs its next workers as processes, which a timeout can kill", async () => {
+  expect((await call(server.at("/stuck-pid/"))).body).toEqual({ pid: process.pid });
+  const abandoned = new Promise<{ key: string }>((resolve) => server.pool.events.once("abandon", resolve));
+  // Blocked past its timeout and closeWaitMs, back before the shutdown test below counts threads.
+  expect((await call(server.at("/stuck-pid/?ms=2500"))).code).toBe("APP_TIMEOUT");
+  expect((await abandoned).key).toBe("stuck-pid@1.0.0");
+  expect(server.stats().isolation?.escalated).toContain("stuck-pid@1.0.0");
+
+  const next = await call(server.at("/stuck-pid/"));
+  expect(next.status).toBe(200);
+  expect((next.body as { pid: number }).pid).not.toBe(process.pid);
+  // Blocked again: the process is killed at the timeout, nothing more abandoned.
+  const killed = events.of("terminate", "stuck-pid@1.0.0").length;
+  expect((await call(server.at(`/stuck-pid/?ms=${BLOCK_MS}`))).code).toBe("APP_TIMEOUT");
+  await eventually(() => events.of("terminate", "stuck-pid@1.0.0").length > killed, 5000);
+  expect(server.pool.counters.abandoned).toBe(3);
+  await eventually(() => server.pool.counters.leakedThreads === 0, 5000);
+}, 20_000);
+
 test("stop() with a thread blocked mid-request returns within grace + closeWaitMs and reports what it abandoned", async () => {
-  const blocked = call(server.at(`/stuck/block?ms=${BLOCK_MS}`));
-  await whenInFlight(server.pool, "stuck");
+  const blocked = call(server.at(`/stuck-at-stop/block?ms=${BLOCK_MS}`));
+  await whenInFlight(server.pool, "stuck-at-stop");
   const started = performance.now();
   const report = await server.stop(500);
   const took = performance.now() - started;
   expect(took).toBeLessThan(500 + CLOSE_WAIT_MS + 1500);
   expect(report.cutOff).toBe(1);
-  expect(report.abandoned).toEqual([{ app: "stuck@1.0.0", worker: expect.any(Number), requests: 1 }]);
+  expect(report.abandoned).toEqual([{ app: "stuck-at-stop@1.0.0", worker: expect.any(Number), requests: 1 }]);
   expect(report.leakedThreads).toBe(1);
   const answer = await blocked;
   expect(answer.status).toBe(503);

@@ -167,7 +167,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   catalog.watch();
   const unwatchPool = catalog.onChange((key) => pool.retire(key, "changed"));
   // A version deployed or copied in later is closed to other apps at once, not at its first worker.
-  const unwatchIsolation = catalog.onChange((key) => isolation.appChanged(splitKey(key)[0]));
+  const unwatchIsolation = catalog.onChange((key) => {
+    const [name, version] = splitKey(key);
+    isolation.appChanged(name);
+    isolation.versionChanged(key, catalog.versions(name)?.includes(version) ?? false);
+  });
+  // A version that blocks a thread for good runs as processes from then on (docs/configuration.md#isolation).
+  pool.events.on("abandon", ({ key }) => isolation.threadAbandoned(key));
   const unwatch = () => {
     unwatchPool();
     unwatchIsolation();

@@ -62,3 +62,60 @@ test.if(process.getuid?.() === 0)("as root, an app user that does not exist refu
   expect(() => createIsolation({ ...options, appUser: "no-such-user-here" })).toThrow(IsolationError);
   expect(() => createIsolation({ ...options, appUser: "root" })).toThrow("is root");
 });
+
+test("a version whose thread was abandoned gets processes from then on, until it is gone from disk", () => {
+  const root = mkdtempSync(join(tmpdir(), "escalate-"));
+  try {
+    const lines: { msg: string; app?: string }[] = [];
+    const isolation = createIsolation({
+      floor: "thread",
+      appUser: "nobody",
+      appsDir: root,
+      secrets: [],
+      logger: capture(lines),
+      cgroupRoot: root,
+    });
+    const version = (name: string) => ({ name, version: "1.0.0", config: { isolation: "thread" } }) as AppVersion;
+    const threadTransport = isolation.transportFor(version("other"));
+    expect(isolation.transportFor(version("stuck"))).toBe(threadTransport);
+
+    isolation.threadAbandoned("stuck@1.0.0");
+    isolation.threadAbandoned("stuck@1.0.0");
+    const processTransport = isolation.transportFor(version("stuck"));
+    expect(processTransport).not.toBe(threadTransport);
+    expect(isolation.transportFor(version("other"))).toBe(threadTransport);
+    expect(isolation.transportFor({ ...version("x"), config: { isolation: "process" } } as AppVersion)).toBe(
+      processTransport,
+    );
+    expect(isolation.report.escalated).toEqual(["stuck@1.0.0"]);
+    expect(lines.filter((l) => l.app === "stuck@1.0.0")).toHaveLength(1);
+
+    isolation.versionChanged("stuck@1.0.0", true); // changed on disk, still there: still processes
+    expect(isolation.transportFor(version("stuck"))).toBe(processTransport);
+    isolation.versionChanged("stuck@1.0.0", false); // removed: forgotten
+    expect(isolation.report.escalated).toEqual([]);
+    expect(isolation.transportFor(version("stuck"))).toBe(threadTransport);
+    isolation.close();
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test("under a process floor, an abandoned worker changes nothing", () => {
+  const root = mkdtempSync(join(tmpdir(), "escalate-floor-"));
+  try {
+    const isolation = createIsolation({
+      floor: "process",
+      appUser: "nobody",
+      appsDir: root,
+      secrets: [],
+      logger: capture([]),
+      cgroupRoot: root,
+    });
+    isolation.threadAbandoned("stuck@1.0.0");
+    expect(isolation.report.escalated).toEqual([]);
+    isolation.close();
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});

@@ -8,6 +8,7 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import type { AppVersion } from "../apps/config.ts";
+import { keyOf, type VersionKey } from "../apps/version-key.ts";
 import type { BuntimeConfig } from "../config/buntime-config.ts";
 import { EnvError } from "../constants.ts";
 import { type OpenTransport, openThread } from "../pool/transport.ts";
@@ -32,6 +33,8 @@ export interface IsolationReport {
     /** What this machine leaves open, in words. */
     warnings: string[];
   };
+  /** Versions whose workers now run as processes because one of their threads was abandoned. */
+  escalated: VersionKey[];
 }
 
 export interface IsolationOptions {
@@ -53,6 +56,14 @@ export interface IsolationOptions {
 export interface Isolation {
   /** The transport `app`'s workers run on. */
   transportFor(app: AppVersion): OpenTransport;
+  /**
+   * A thread of version `key` stayed blocked in a system call after `terminate()` and was
+   * abandoned (it lives on until the call returns): its next workers run as processes, which can
+   * always be killed, so a version that blocks cannot leak a thread per request timeout.
+   */
+  threadAbandoned(key: VersionKey): void;
+  /** Version `key` changed on disk or is gone: a version no longer there is forgotten. */
+  versionChanged(key: VersionKey, exists: boolean): void;
   readonly report: IsolationReport;
   /**
    * App `name` changed on disk (a version added, changed, removed): with the floor at `process`,
@@ -153,7 +164,10 @@ export function createIsolation(options: IsolationOptions): Isolation {
   const report: IsolationReport = {
     floor,
     process: { user: user?.name ?? null, memory: memory.kind, warnings },
+    escalated: [],
   };
+  // At most one key per version on disk: a removed version's key goes (versionChanged).
+  const escalated = new Set<VersionKey>();
   for (const warning of warnings) logger.warn("process isolation: cannot enforce", { warning });
 
   /** App folders already given to their group, by version (a change on disk is a new AppVersion). */
@@ -174,8 +188,20 @@ export function createIsolation(options: IsolationOptions): Isolation {
   };
   const inProcess = processTransport(sandbox);
   return {
-    transportFor: (app) => (modeOf(app, floor) === "process" ? inProcess : openThread),
+    transportFor: (app) => (modeOf(app, floor) === "process" || escalated.has(keyOf(app)) ? inProcess : openThread),
     report,
+    threadAbandoned: (key) => {
+      if (floor === "process" || escalated.has(key)) return;
+      escalated.add(key);
+      report.escalated.push(key);
+      logger.warn("thread abandoned (blocked in a system call): the version's next workers run as processes", {
+        app: key,
+      });
+    },
+    versionChanged: (key, exists) => {
+      if (exists || !escalated.delete(key)) return;
+      report.escalated.splice(report.escalated.indexOf(key), 1);
+    },
     appChanged: (name) => {
       if (!user) return;
       const dir = join(options.appsDir, name);

@@ -29,6 +29,11 @@ export interface PoolEvents {
   recycle: [WorkerRef & { reason: StopReason }];
   terminate: [WorkerRef & { reason: StopReason }];
   crash: [WorkerRef & { message: string }];
+  /**
+   * A worker's thread stayed blocked in a system call after `terminate()` and was given up on
+   * (`thread-exit.ts`); it had `requests` in flight. Its `terminate` event came just before.
+   */
+  abandon: [WorkerRef & { requests: number }];
   /** Lines the app wrote (docs/logs.md), and how many it wrote beyond its rate since the last. */
   log: [WorkerRef & { lines: LogLine[]; dropped: number }];
 }

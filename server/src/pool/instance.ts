@@ -126,6 +126,7 @@ export class WorkerInstance {
       onAbandon: (abandoned) => {
         this.abandoned = abandoned;
         this.#finish();
+        this.#deps.events.emit("abandon", { key: this.key, workerId: this.id, ...abandoned });
       },
     });
     this.#liveness = new Liveness({
