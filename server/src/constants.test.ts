@@ -61,3 +61,26 @@ describe("BUNTIME_PROCESSES", () => {
     expect(() => loadEnv({ BUNTIME_PROCESSES: count })).toThrow(/BUNTIME_PROCESSES/);
   });
 });
+
+describe("DASHBOARD_HOST", () => {
+  test("unset by default", () => {
+    expect(loadEnv({}).DASHBOARD_HOST).toBeUndefined();
+  });
+
+  test.each([
+    ["admin.example.com", "admin.example.com"],
+    ["Admin.Example.COM:8443", "admin.example.com:8443"],
+    ["admin.example.com:80", "admin.example.com"],
+    ["127.0.0.1:9000", "127.0.0.1:9000"],
+    ["[::1]:9000", "[::1]:9000"],
+  ])("%s is taken as %s (as a URL's host)", (value, host) => {
+    expect(loadEnv({ DASHBOARD_HOST: value }).DASHBOARD_HOST).toBe(host);
+  });
+
+  test.each(["https://admin.example.com", "admin.example.com/_/", "user@admin", "a b", "admin:99999", "a?b"])(
+    "%s is refused, naming the variable",
+    (value) => {
+      expect(() => loadEnv({ DASHBOARD_HOST: value })).toThrow(/DASHBOARD_HOST/);
+    },
+  );
+});

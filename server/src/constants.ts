@@ -3,6 +3,7 @@ import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { formatIssues } from "@buntime/sdk";
 import { z } from "zod";
+import { parseHost } from "./admin/own-host.ts";
 import { LOG_LEVELS } from "./util/log.ts";
 
 /** Parses `10mb`, `512kb`, `1gb` or a plain byte count. */
@@ -53,6 +54,24 @@ export const envSchema = z.object({
    * choose.
    */
   BUNTIME_ISOLATION: z.enum(["thread", "process"]).default("thread"),
+  /**
+   * The dashboard's own host (docs/dashboard.md#a-host-of-its-own), `host[:port]`: the dashboard
+   * and its sessions only there, apps never there. Unset: one host for both.
+   */
+  DASHBOARD_HOST: z
+    .string()
+    .transform((value, ctx) => {
+      const host = parseHost(value);
+      if (host === undefined) {
+        ctx.addIssue({
+          code: "custom",
+          message: `expected a host name with an optional port (admin.example.com:8443), got "${value}"`,
+        });
+        return z.NEVER;
+      }
+      return host;
+    })
+    .optional(),
   /** The unprivileged user app processes run as when the server is root (docs/security.md). */
   BUNTIME_APP_USER: z.string().min(1).default("nobody"),
   /** Where the server keeps its state, the key store's file among it (docs/admin.md). */

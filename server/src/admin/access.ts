@@ -20,7 +20,7 @@ export interface AdminAccess {
 
 /** Builds admin access; `keys` defaults to the file store in `env.BUNTIME_DATA_DIR`. */
 export function adminAccess(
-  env: Pick<ServerEnv, "BUNTIME_ADMIN_TOKEN" | "BUNTIME_DATA_DIR">,
+  env: Pick<ServerEnv, "BUNTIME_ADMIN_TOKEN" | "BUNTIME_DATA_DIR" | "DASHBOARD_HOST">,
   plugins: PluginHost,
   logger: Logger,
   keys: KeyStore = fileKeyStore(env.BUNTIME_DATA_DIR),
@@ -31,6 +31,7 @@ export function adminAccess(
     keys,
     authn: on("@buntime/authn"),
     logger,
+    ...(env.DASHBOARD_HOST !== undefined && { dashboardHost: env.DASHBOARD_HOST }),
   });
   return { keys, guard, routes: keyRoutes(keys) };
 }

@@ -23,6 +23,7 @@ import { DASHBOARD_LOGIN_PATH, isDashboardPage } from "../util/public-routes.ts"
 import { type Presented, presentedCredential } from "./credential.ts";
 import { CSRF_HEADER, type Refusal, refuseAfter, refuseBefore } from "./decide.ts";
 import { hashSecret, sameHash } from "./key-format.ts";
+import { hostOf } from "./own-host.ts";
 import { isStateChanging, type Role, requiredRole } from "./roles.ts";
 import { SessionStore } from "./sessions.ts";
 
@@ -41,6 +42,8 @@ export interface AdminGuardOptions {
   logger: Logger;
   /** Wall-clock milliseconds (expiry and lastUsed are calendar times). Default `Date.now`. */
   now?: () => number;
+  /** DASHBOARD_HOST, as `parseHost` made it: session cookies count on that host only (own-host.ts). */
+  dashboardHost?: string;
 }
 
 /** Whether any credential was configured, as `before` saw it (read again by `after`). */
@@ -87,6 +90,8 @@ export class AdminGuard {
   readonly #touched = new Map<string, number>();
   /** The dashboard's sessions: a session cookie is a credential this guard checks. */
   readonly sessions: SessionStore;
+  /** DASHBOARD_HOST: the one host the dashboard and its sessions live on, when set (own-host.ts). */
+  readonly dashboardHost: string | undefined;
 
   constructor(options: AdminGuardOptions) {
     this.#tokenHash = options.adminToken ? hashSecret(options.adminToken) : undefined;
@@ -94,6 +99,7 @@ export class AdminGuard {
     this.#options = options;
     this.#now = options.now ?? Date.now;
     this.sessions = new SessionStore(this.#now);
+    this.dashboardHost = options.dashboardHost;
   }
 
   /** Whether any credential is configured (token, a stored key, or authn). */
@@ -115,7 +121,7 @@ export class AdminGuard {
     } catch (error) {
       return this.#storeFailure(error);
     }
-    const presented = presentedCredential(request.headers);
+    const presented = this.#presented(request);
     const authn = this.#options.authn();
     const configured = this.#tokenHash !== undefined || keys.length > 0 || authn;
     let credential: "none" | "verified" | "invalid" | "for-authn" = "none";
@@ -144,7 +150,7 @@ export class AdminGuard {
    * An identity from an authn token is not seen here (it is verified by the plugin's hook).
    */
   async identify(request: Request): Promise<Verified | undefined> {
-    const presented = presentedCredential(request.headers);
+    const presented = this.#presented(request);
     if (presented.kind === "none") return undefined;
     return this.#verify(presented, await this.#keys.list());
   }
@@ -155,11 +161,18 @@ export class AdminGuard {
    * credential. Returns the session id, for the cookie.
    */
   async openSession(request: Request): Promise<{ id: string; verified: Verified } | undefined> {
-    const presented = presentedCredential(request.headers);
+    const presented = this.#presented(request);
     if (presented.kind !== "key" && presented.kind !== "bearer") return undefined;
     const verified = this.#verify(presented, await this.#keys.list());
     if (!verified) return undefined;
     return { id: this.sessions.open(verified.credential, verified.hash), verified };
+  }
+
+  /** The request's credential; a session cookie sent to another host than the dashboard's counts as none. */
+  #presented(request: Request): Presented {
+    const presented = presentedCredential(request.headers);
+    if (presented.kind !== "session" || this.dashboardHost === undefined) return presented;
+    return hostOf(request) === this.dashboardHost ? presented : { kind: "none" };
   }
 
   /** Verifies a presented credential: the admin token, a stored key, or a live session of either. */

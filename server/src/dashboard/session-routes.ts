@@ -8,18 +8,10 @@
 import { Hono } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import type { AdminGuard } from "../admin/guard.ts";
+import { overHttps } from "../admin/own-host.ts";
 import { SESSION_COOKIE, SESSION_TTL_MS } from "../admin/sessions.ts";
 import { BuntimeError, errorResponse } from "../errors.ts";
 import { INTERNAL_PREFIX } from "../util/internal-path.ts";
-
-/**
- * Whether the browser reached us over HTTPS: the URL's scheme, or a TLS-terminating proxy's
- * `X-Forwarded-Proto` (the Kubernetes ingress case). Trusting the header is safe here: it can
- * only add `Secure`, which at worst keeps a spoofing client's own cookie off plain HTTP.
- */
-const overHttps = (request: Request) =>
-  new URL(request.url).protocol === "https:" ||
-  request.headers.get("x-forwarded-proto")?.split(",")[0]?.trim().toLowerCase() === "https";
 
 const cookieOptions = (request: Request) =>
   ({
