@@ -107,3 +107,11 @@ export async function eventually(check: () => boolean | Promise<boolean>, timeou
   }
   throw new Error(`condition not met within ${timeoutMs} ms`);
 }
+
+/** A port of 127.0.0.1 free a moment ago (for a server that must know its port before it starts). */
+export function freePort(): number {
+  const listener = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const port = listener.port;
+  listener.stop(true);
+  return port;
+}

@@ -12,7 +12,7 @@ import dockerignore from "@balena/dockerignore";
 import { DockerfileParser, type Instruction } from "dockerfile-ast";
 import { loadEnv } from "../server/src/constants.ts";
 import { startServerProcess } from "./_server-process.ts";
-import { ROOT } from "./_setup.ts";
+import { freePort, ROOT } from "./_setup.ts";
 
 const WORK = join(ROOT, ".tmp", `container-${process.pid}`);
 afterAll(() => rmSync(WORK, { recursive: true, force: true }));
@@ -168,10 +168,3 @@ test("the build context holds no secrets or local state", () => {
   for (const path of ["package.json", "server/src/index.ts", "sdk/package.json"])
     expect(ignored.ignores(path)).toBe(false);
 });
-
-function freePort(): number {
-  const listener = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const port = listener.port;
-  listener.stop(true);
-  return port;
-}

@@ -11,7 +11,7 @@ export const CHROMIUM = "/usr/bin/chromium";
  * A headless chromium. `launch` gives every browser a fresh temporary profile (user-data-dir)
  * of its own, removed on close; the flags keep it off the network and quiet on a loaded machine.
  */
-export function launchBrowser(): Promise<Browser> {
+export function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`${CHROMIUM} is missing: apt-get install chromium (see .ci/setup-system.sh)`);
   }
@@ -26,6 +26,7 @@ export function launchBrowser(): Promise<Browser> {
       "--disable-background-networking",
       "--disable-component-update",
       "--disable-sync",
+      ...extraArgs,
     ],
   });
 }

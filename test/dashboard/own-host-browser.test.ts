@@ -1,0 +1,113 @@
+/**
+ * DASHBOARD_HOST in a real browser: an operator signed in to the dashboard at admin.test opens an
+ * app's page at apps.test (both names mapped to 127.0.0.1 by chromium's host resolver). The
+ * page's script, the app's, can neither use the session on its own origin nor act on the
+ * dashboard's. Without DASHBOARD_HOST, the same script reads `/_/` with the operator's session:
+ * the risk the setting removes.
+ */
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import {
+  freePort,
+  startTestServer,
+  stopThenRemove,
+  TEST_ADMIN_TOKEN,
+  type TestServer,
+  tempAppsDir,
+} from "../_setup.ts";
+import { BROWSER_TEST_TIMEOUT, launchBrowser, signIn } from "./_browser.ts";
+
+setDefaultTimeout(BROWSER_TEST_TIMEOUT);
+
+/** What the app's script tries, in its page: the answers' statuses, or the error a fetch threw. */
+async function tryFromAppPage(page: Page, dashboard: string): Promise<Record<string, number | string>> {
+  return page.evaluate(async (admin) => {
+    const attempt = async (url: string, init?: RequestInit) => {
+      try {
+        return (await fetch(url, { credentials: "include", ...init })).status;
+      } catch (error) {
+        return (error as Error).name;
+      }
+    };
+    const csrf = { "x-buntime-csrf": "1" };
+    return {
+      ownOrigin: await attempt("/_/stats"),
+      ownOriginWrite: await attempt("/_/deployments/hello/1.0.0", { method: "DELETE", headers: csrf }),
+      dashboardRead: await attempt(`${admin}/_/stats`),
+      dashboardWrite: await attempt(`${admin}/_/deployments/hello/1.0.0`, { method: "DELETE", headers: csrf }),
+    };
+  }, dashboard);
+}
+
+describe("dashboard on a host of its own, in a browser", () => {
+  const apps = tempAppsDir("hello");
+  const port = freePort();
+  const dashboard = `http://admin.test:${port}`;
+  let server: TestServer;
+  let browser: Browser;
+  let operator: { context: BrowserContext; page: Page };
+
+  beforeAll(async () => {
+    server = await startTestServer({ APPS_DIR: apps.dir, PORT: String(port), DASHBOARD_HOST: `admin.test:${port}` });
+    browser = await launchBrowser(["--host-resolver-rules=MAP admin.test 127.0.0.1, MAP apps.test 127.0.0.1"]);
+    operator = await signIn(browser, `${dashboard}/`, TEST_ADMIN_TOKEN);
+  });
+  afterAll(async () => {
+    await operator?.context.close();
+    await browser?.close();
+    await stopThenRemove(server, apps);
+  });
+
+  test("the app's page, on the apps' host, can neither use the session nor act on the dashboard", async () => {
+    const { page } = operator;
+    const app = await page.goto(`http://apps.test:${port}/hello/`);
+    expect(app?.status()).toBe(200);
+    expect(await tryFromAppPage(page, dashboard)).toEqual({
+      ownOrigin: 401, // the cookie is the dashboard host's: not sent here, and not honoured here
+      ownOriginWrite: 401,
+      dashboardRead: "TypeError", // cross-origin, no CORS: the answer cannot be read
+      dashboardWrite: "TypeError", // the CSRF header needs a preflight the server never grants
+    });
+    // Nothing was deleted, and the operator's session still works on the dashboard's host.
+    expect((await fetch(server.at("/hello/"))).status).toBe(200);
+    await page.goto(`${dashboard}/_/dashboard/apps/hello`);
+    await page.locator('li[data-version="1.0.0"]').waitFor();
+  });
+
+  test("the app cannot be opened on the dashboard's host", async () => {
+    const { page } = operator;
+    const there = await page.goto(`${dashboard}/hello/`);
+    expect(there?.status()).toBe(404);
+  });
+
+  test("the dashboard opened on the apps' host is sent to its own", async () => {
+    const { page } = operator;
+    await page.goto(`http://apps.test:${port}/_/dashboard`);
+    expect(new URL(page.url()).host).toBe(`admin.test:${port}`);
+  });
+});
+
+describe("dashboard on the apps' host (DASHBOARD_HOST unset), in a browser", () => {
+  const apps = tempAppsDir("hello");
+  let server: TestServer;
+  let browser: Browser;
+  let operator: { context: BrowserContext; page: Page };
+
+  beforeAll(async () => {
+    server = await startTestServer({ APPS_DIR: apps.dir });
+    browser = await launchBrowser();
+    operator = await signIn(browser, server.at("/"), TEST_ADMIN_TOKEN);
+  });
+  afterAll(async () => {
+    await operator?.context.close();
+    await browser?.close();
+    await stopThenRemove(server, apps);
+  });
+
+  test("an app's page reads /_/ with the operator's session: what DASHBOARD_HOST prevents", async () => {
+    const { page } = operator;
+    await page.goto(server.at("/hello/"));
+    const tried = await tryFromAppPage(page, server.at("/").replace(/\/$/, ""));
+    expect(tried.ownOrigin).toBe(200);
+  });
+});
