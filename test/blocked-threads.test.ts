@@ -6,6 +6,8 @@
  * The version's next workers run as processes, so it cannot leak a thread per timeout.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { rmSync } from "node:fs";
+import { join } from "node:path";
 import { call, type EventLog, recordEvents, whenInFlight, writeApp, writeAppCode } from "./_pool-helpers.ts";
 import { eventually, startTestServer, stopThenRemove, type TestServer, tempAppsDir } from "./_setup.ts";
 
@@ -84,21 +86,28 @@ test("a leaked thread that returns from its system call is no longer counted", a
 
 test("a version whose thread was abandoned runs its next workers as processes, which a timeout can kill", async () => {
   expect((await call(server.at("/stuck-pid/"))).body).toEqual({ pid: process.pid });
-  const abandoned = new Promise<{ key: string }>((resolve) => server.pool.events.once("abandon", resolve));
-  // Blocked past its timeout and closeWaitMs, back before the shutdown test below counts threads.
-  expect((await call(server.at("/stuck-pid/?ms=2500"))).code).toBe("APP_TIMEOUT");
-  expect((await abandoned).key).toBe("stuck-pid@1.0.0");
+  const abandoned = new Promise<{ key: string; thread: boolean }>((resolve) =>
+    server.pool.events.once("abandon", resolve),
+  );
+  // Blocked past its timeout (1 s) and closeWaitMs, and back before the shutdown test below counts threads.
+  expect((await call(server.at("/stuck-pid/?ms=3500"))).code).toBe("APP_TIMEOUT");
+  expect(await abandoned).toMatchObject({ key: "stuck-pid@1.0.0", thread: true });
   expect(server.stats().isolation?.escalated).toContain("stuck-pid@1.0.0");
 
   const next = await call(server.at("/stuck-pid/"));
   expect(next.status).toBe(200);
   expect((next.body as { pid: number }).pid).not.toBe(process.pid);
-  // Blocked again: the process is killed at the timeout, nothing more abandoned.
-  const killed = events.of("terminate", "stuck-pid@1.0.0").length;
-  expect((await call(server.at(`/stuck-pid/?ms=${BLOCK_MS}`))).code).toBe("APP_TIMEOUT");
-  await eventually(() => events.of("terminate", "stuck-pid@1.0.0").length > killed, 5000);
+  // Blocked again: the process is killed at its timeout, nothing more abandoned.
+  const blocked = call(server.at(`/stuck-pid/?ms=${BLOCK_MS}`));
+  await whenInFlight(server.pool, "stuck-pid");
+  const busy = server.pool.snapshot().find((w) => w.app === "stuck-pid" && w.inFlight > 0);
+  expect((await blocked).code).toBe("APP_TIMEOUT");
+  await events.next("terminate", (e) => e.workerId === busy?.id && e.key === "stuck-pid@1.0.0");
   expect(server.pool.counters.abandoned).toBe(3);
   await eventually(() => server.pool.counters.leakedThreads === 0, 5000);
+  // Removed from disk: forgotten (a version deployed again under that number starts as threads).
+  rmSync(join(apps.dir, "stuck-pid"), { recursive: true });
+  await eventually(() => !server.stats().isolation?.escalated.includes("stuck-pid@1.0.0"), 5000);
 }, 20_000);
 
 test("stop() with a thread blocked mid-request returns within grace + closeWaitMs and reports what it abandoned", async () => {

@@ -84,6 +84,8 @@ async function startWith(
       clock,
       preload: options.mocks ? [writeMocksPreload(apps.path, options.mocks)] : undefined,
       configOverride: (name, version) => overrides.get(versionKey(name, version)),
+      // The apps are the author's own folders: never handed to an app group (see the option).
+      blockedThreadsToProcesses: false,
     });
   // A port already taken falls back to a free one: tests must not fail on a clash. Probe first:
   // a startServer that fails on the port has already started its catalogue watcher and plugins,

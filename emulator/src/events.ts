@@ -1,11 +1,14 @@
 import type { PoolEmitter, PoolEvents } from "@buntime/server";
 
+/** The pool's events the emulator reports (not its log lines, nor an abandoned thread's notice). */
+type Reported = "spawn" | "ready" | "recycle" | "terminate" | "crash";
+
 /** A lifecycle event as the emulator reports it. */
 export type LifecycleEvent = {
-  [K in keyof PoolEvents]: { type: K } & PoolEvents[K][0];
-}[keyof PoolEvents];
+  [K in Reported]: { type: K } & PoolEvents[K][0];
+}[Reported];
 
-const TYPES: (keyof PoolEvents)[] = ["spawn", "ready", "recycle", "terminate", "crash"];
+const TYPES: Reported[] = ["spawn", "ready", "recycle", "terminate", "crash"];
 
 /**
  * Lifecycle events as an async iterable: each `for await` sees the events from the moment it

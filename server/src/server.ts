@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { adminAccess } from "./admin/access.ts";
 import { AppCatalog } from "./apps/catalog.ts";
 import { Deployer } from "./apps/deploy/deploy.ts";
-import { splitKey } from "./apps/version-key.ts";
+import { splitKey, type VersionKey } from "./apps/version-key.ts";
 import { type ClusterNode, startClusterNode } from "./cluster/cluster.ts";
 import { nodeId } from "./cluster/node-id.ts";
 import { type BuntimeConfig, loadBuntimeConfig } from "./config/buntime-config.ts";
@@ -52,6 +52,12 @@ export interface ServerOptions {
   configOverride?: (name: string, version: string) => Record<string, unknown> | undefined;
   /** Where API keys live; default the store's (`store`). */
   keyStore?: KeyStore;
+  /**
+   * A version whose thread was abandoned runs its next workers as processes (default true). The
+   * emulator turns it off: as root, a process worker's app folder is given to the app's group,
+   * and there that folder is the app author's own tree.
+   */
+  blockedThreadsToProcesses?: boolean;
   /** The store (docs/cluster.md); default the one `BUNTIME_STORE` names (files without it). */
   store?: Store;
   /** Where tags, traffic and history live; default the store's (`store`). */
@@ -167,16 +173,24 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   catalog.watch();
   const unwatchPool = catalog.onChange((key) => pool.retire(key, "changed"));
   // A version deployed or copied in later is closed to other apps at once, not at its first worker.
-  const unwatchIsolation = catalog.onChange((key) => {
+  const onDisk = (key: VersionKey) => {
     const [name, version] = splitKey(key);
-    isolation.appChanged(name);
-    isolation.versionChanged(key, catalog.versions(name)?.includes(version) ?? false);
+    return catalog.versions(name)?.includes(version) ?? false;
+  };
+  const unwatchIsolation = catalog.onChange((key) => {
+    isolation.appChanged(splitKey(key)[0]);
+    isolation.versionChanged(key, onDisk(key));
   });
-  // A version that blocks a thread for good runs as processes from then on (docs/configuration.md#isolation).
-  pool.events.on("abandon", ({ key }) => isolation.threadAbandoned(key));
+  // A version that blocks a thread for good runs as processes from then on (docs/configuration.md#isolation);
+  // not once it is gone from disk (its thread may be abandoned after its removal), nor at shutdown.
+  const onAbandon = ({ key, thread }: { key: VersionKey; thread: boolean }) => {
+    if (thread && onDisk(key)) isolation.threadAbandoned(key);
+  };
+  if (options.blockedThreadsToProcesses !== false) pool.events.on("abandon", onAbandon);
   const unwatch = () => {
     unwatchPool();
     unwatchIsolation();
+    pool.events.off("abandon", onAbandon);
   };
   let draining = false;
   let serving = false;

@@ -90,10 +90,14 @@ test("a version whose thread was abandoned gets processes from then on, until it
     expect(isolation.report.escalated).toEqual(["stuck@1.0.0"]);
     expect(lines.filter((l) => l.app === "stuck@1.0.0")).toHaveLength(1);
 
+    isolation.threadAbandoned("other@1.0.0");
+    expect(isolation.report.escalated).toEqual(["stuck@1.0.0", "other@1.0.0"]);
     isolation.versionChanged("stuck@1.0.0", true); // changed on disk, still there: still processes
     expect(isolation.transportFor(version("stuck"))).toBe(processTransport);
     isolation.versionChanged("stuck@1.0.0", false); // removed: forgotten
-    expect(isolation.report.escalated).toEqual([]);
+    isolation.versionChanged("never@1.0.0", false);
+    expect(isolation.report.escalated).toEqual(["other@1.0.0"]);
+    expect(isolation.transportFor(version("other"))).toBe(processTransport);
     expect(isolation.transportFor(version("stuck"))).toBe(threadTransport);
     isolation.close();
   } finally {

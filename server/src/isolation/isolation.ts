@@ -16,7 +16,7 @@ import type { Logger } from "../util/log.ts";
 import { type AppRuntime, createAppRuntime } from "./app-runtime.ts";
 import { createMemoryLimiter, type MemoryLimiter } from "./memory.ts";
 import { makeNonDumpable } from "./non-dumpable.ts";
-import { type ProcessSandbox, processTransport } from "./process-transport.ts";
+import { PROCESS_WORKERS, type ProcessSandbox, processTransport } from "./process-transport.ts";
 import { type AppUser, appGroup, assertReachable, lookupUser, protect, shareWithApp } from "./sandbox.ts";
 
 export type IsolationMode = "thread" | "process";
@@ -192,6 +192,16 @@ export function createIsolation(options: IsolationOptions): Isolation {
     report,
     threadAbandoned: (key) => {
       if (floor === "process" || escalated.has(key)) return;
+      if (!PROCESS_WORKERS) {
+        // A compiled binary cannot start processes: moving the version would end its service.
+        logger.warn(
+          "thread abandoned (blocked in a system call); a compiled binary cannot move the version to processes",
+          {
+            app: key,
+          },
+        );
+        return;
+      }
       escalated.add(key);
       report.escalated.push(key);
       logger.warn("thread abandoned (blocked in a system call): the version's next workers run as processes", {

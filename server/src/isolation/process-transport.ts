@@ -46,8 +46,11 @@ function describeExit(code: number | null, signal: NodeJS.Signals | number | nul
   return `the worker process exited with code ${code}`;
 }
 
+/** Whether this server can start process workers: not from a compiled binary (see below). */
+export const PROCESS_WORKERS = !GUEST_ENTRY.startsWith("./");
+
 export function processTransport(sandbox: ProcessSandbox): OpenTransport {
-  if (GUEST_ENTRY.startsWith("./")) {
+  if (!PROCESS_WORKERS) {
     // A compiled binary embeds the guest: there is no file a child `bun` could run.
     return () => {
       throw new Error('isolation "process" needs the server run by bun from its sources, not a compiled binary');

@@ -30,10 +30,11 @@ export interface PoolEvents {
   terminate: [WorkerRef & { reason: StopReason }];
   crash: [WorkerRef & { message: string }];
   /**
-   * A worker's thread stayed blocked in a system call after `terminate()` and was given up on
-   * (`thread-exit.ts`); it had `requests` in flight. Its `terminate` event came just before.
+   * A worker stayed blocked after `terminate()` and was given up on (`thread-exit.ts`); it had
+   * `requests` in flight; `thread`: it was a thread (a process that does not go is rarer still).
+   * Its `terminate` event came just before.
    */
-  abandon: [WorkerRef & { requests: number }];
+  abandon: [WorkerRef & { requests: number; thread: boolean }];
   /** Lines the app wrote (docs/logs.md), and how many it wrote beyond its rate since the last. */
   log: [WorkerRef & { lines: LogLine[]; dropped: number }];
 }

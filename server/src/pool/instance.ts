@@ -86,6 +86,8 @@ export class WorkerInstance {
   /** Open WebSockets the app upgraded (by request id): they keep the worker from idling. */
   readonly #sockets: WorkerSockets;
   #worker: Transport | undefined;
+  /** The worker runs as a thread of this process (not a process: see the `abandon` event). */
+  #inThread = true;
   #post: ((message: HostMessage) => void) | undefined;
   #nextExchangeId = 1;
   /** What every exchange of this worker sends through and reports its end to. */
@@ -126,7 +128,7 @@ export class WorkerInstance {
       onAbandon: (abandoned) => {
         this.abandoned = abandoned;
         this.#finish();
-        this.#deps.events.emit("abandon", { key: this.key, workerId: this.id, ...abandoned });
+        this.#deps.events.emit("abandon", { key: this.key, workerId: this.id, ...abandoned, thread: this.#inThread });
       },
     });
     this.#liveness = new Liveness({
@@ -238,6 +240,7 @@ export class WorkerInstance {
     }
     const { config } = this.app;
     const open = this.#deps.openTransport?.(this.app) ?? openThread;
+    this.#inThread = open === openThread;
     let worker: Transport;
     try {
       worker = open(
