@@ -35,26 +35,42 @@ function capture(lines: { msg: string; warning?: string }[]) {
   >[1]);
 }
 
-test("what the machine cannot enforce is in the report and logged once at start", () => {
-  const root = mkdtempSync(join(tmpdir(), "no-cgroup-"));
+/**
+ * Runs `check` with an isolation set up over a fresh folder (its apps dir and a cgroup root with
+ * no cgroup in it), its log lines in `lines`; closes and removes both after.
+ */
+function withIsolation(
+  floor: "thread" | "process",
+  check: (
+    isolation: ReturnType<typeof createIsolation>,
+    lines: { msg: string; warning?: string; app?: string }[],
+  ) => void,
+): void {
+  const root = mkdtempSync(join(tmpdir(), "isolation-"));
+  const lines: { msg: string; warning?: string; app?: string }[] = [];
+  const isolation = createIsolation({
+    floor,
+    appUser: "nobody",
+    appsDir: root,
+    secrets: [],
+    logger: capture(lines),
+    cgroupRoot: root,
+  });
   try {
-    const lines: { msg: string; warning?: string }[] = [];
-    const isolation = createIsolation({
-      floor: "thread",
-      appUser: "nobody",
-      appsDir: root,
-      secrets: [],
-      logger: capture(lines),
-      cgroupRoot: root,
-    });
+    check(isolation, lines);
+  } finally {
+    isolation.close();
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+test("what the machine cannot enforce is in the report and logged once at start", () => {
+  withIsolation("thread", (isolation, lines) => {
     expect(isolation.report.process.memory).toBe("rlimit");
     expect(isolation.report.process.warnings.some((w) => w.includes("address-space limit"))).toBe(true);
     const logged = lines.filter((l) => l.msg === "process isolation: cannot enforce");
     expect(logged.map((l) => l.warning)).toEqual(isolation.report.process.warnings);
-    isolation.close();
-  } finally {
-    rmSync(root, { recursive: true, force: true });
-  }
+  });
 });
 
 test.if(process.getuid?.() === 0)("as root, an app user that does not exist refuses to start (never fail open)", () => {
@@ -64,17 +80,7 @@ test.if(process.getuid?.() === 0)("as root, an app user that does not exist refu
 });
 
 test("a version whose thread was abandoned gets processes from then on, until it is gone from disk", () => {
-  const root = mkdtempSync(join(tmpdir(), "escalate-"));
-  try {
-    const lines: { msg: string; app?: string }[] = [];
-    const isolation = createIsolation({
-      floor: "thread",
-      appUser: "nobody",
-      appsDir: root,
-      secrets: [],
-      logger: capture(lines),
-      cgroupRoot: root,
-    });
+  withIsolation("thread", (isolation, lines) => {
     const version = (name: string) => ({ name, version: "1.0.0", config: { isolation: "thread" } }) as AppVersion;
     const threadTransport = isolation.transportFor(version("other"));
     expect(isolation.transportFor(version("stuck"))).toBe(threadTransport);
@@ -99,27 +105,12 @@ test("a version whose thread was abandoned gets processes from then on, until it
     expect(isolation.report.escalated).toEqual(["other@1.0.0"]);
     expect(isolation.transportFor(version("other"))).toBe(processTransport);
     expect(isolation.transportFor(version("stuck"))).toBe(threadTransport);
-    isolation.close();
-  } finally {
-    rmSync(root, { recursive: true, force: true });
-  }
+  });
 });
 
 test("under a process floor, an abandoned worker changes nothing", () => {
-  const root = mkdtempSync(join(tmpdir(), "escalate-floor-"));
-  try {
-    const isolation = createIsolation({
-      floor: "process",
-      appUser: "nobody",
-      appsDir: root,
-      secrets: [],
-      logger: capture([]),
-      cgroupRoot: root,
-    });
+  withIsolation("process", (isolation) => {
     isolation.threadAbandoned("stuck@1.0.0");
     expect(isolation.report.escalated).toEqual([]);
-    isolation.close();
-  } finally {
-    rmSync(root, { recursive: true, force: true });
-  }
+  });
 });
