@@ -22,6 +22,14 @@ export type ChangeKind = "deployments" | "policies" | "keys" | "releases";
  */
 const QUERY_TIMEOUT_MS = 5_000;
 
+/**
+ * PostgreSQL's own bound on one statement, a lock wait included, short of QUERY_TIMEOUT_MS: a
+ * statement the server is still running when the client has answered 503 could otherwise store
+ * a write that the client was told failed (a retry would then meet DEPLOYMENT_EXISTS). A
+ * transaction left idle by a client that gave up ends the same way.
+ */
+export const STATEMENT_TIMEOUT_MS = 4_000;
+
 export class PgConnection {
   readonly sql: SQL;
   /** The URL without its password, for messages. */
@@ -40,7 +48,15 @@ export class PgConnection {
     parsed.password = "";
     this.name = `PostgreSQL ${parsed.host}${parsed.pathname}`;
     // connectionTimeout (seconds): a write to a database that is down answers 503 quickly.
-    this.sql = new SQL(url, { max: 8, connectionTimeout: 3, idleTimeout: 30 });
+    this.sql = new SQL(url, {
+      max: 8,
+      connectionTimeout: 3,
+      idleTimeout: 30,
+      connection: {
+        statement_timeout: STATEMENT_TIMEOUT_MS,
+        idle_in_transaction_session_timeout: STATEMENT_TIMEOUT_MS,
+      },
+    });
   }
 
   connected(): boolean {
@@ -113,11 +129,15 @@ export class PgConnection {
   async run<T>(work: (sql: SQL) => Promise<T>): Promise<T> {
     if (this.#closed) throw new StoreError("STORE_UNAVAILABLE", `${this.name}: closed`);
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let late = false;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${QUERY_TIMEOUT_MS} ms`)), QUERY_TIMEOUT_MS);
+      timer = setTimeout(() => {
+        late = true;
+        reject(new Error(`no answer within ${QUERY_TIMEOUT_MS} ms`));
+      }, QUERY_TIMEOUT_MS);
     });
     try {
-      const result = await Promise.race([work(this.sql), timeout]);
+      const result = await Promise.race([work(committingInTime(this.sql, () => late)), timeout]);
       this.#mark(true);
       return result;
     } catch (error) {
@@ -160,4 +180,31 @@ export async function bump(tx: SQL, kind: ChangeKind): Promise<string> {
     await tx`UPDATE buntime_revisions SET revision = revision + 1 WHERE kind = ${kind} RETURNING revision::text AS revision`;
   await tx.notify(CHANNEL, kind);
   return (row as { revision: string }).revision;
+}
+
+/**
+ * `sql` whose transactions (`begin`) roll back instead of committing when their work ends after
+ * `late()` turned true: the caller has answered 503 by then, so the write must not happen after
+ * all. (Every statement is bounded by STATEMENT_TIMEOUT_MS; a transaction of several may still
+ * outlast the client's bound.)
+ */
+function committingInTime(sql: SQL, late: () => boolean): SQL {
+  return new Proxy(sql, {
+    get(target, property) {
+      if (property === "begin") {
+        // begin(work) or begin(options, work): the work is the last argument.
+        return (...args: unknown[]) => {
+          const work = args.pop() as (tx: SQL) => Promise<unknown>;
+          const inTime = async (tx: SQL) => {
+            const result = await work(tx);
+            if (late()) throw new Error(`the transaction ended after ${QUERY_TIMEOUT_MS} ms: rolled back`);
+            return result;
+          };
+          return (target.begin as (...a: unknown[]) => Promise<unknown>)(...args, inTime);
+        };
+      }
+      const value = Reflect.get(target, property);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
 }

@@ -11,6 +11,7 @@ import { type PolicyEntry, parseEntry } from "../../plugins/builtin/authz/pdp/in
 import { PolicyStore } from "../../plugins/builtin/authz/store/store.ts";
 import { StoreError } from "../keys.ts";
 import type { Store } from "../store.ts";
+import { PgConnection } from "./connection.ts";
 import { MIGRATIONS, migrate } from "./migrations.ts";
 import { postgresStore } from "./store.ts";
 
@@ -203,6 +204,58 @@ describe("keys, policies, nodes, leases", () => {
     await Bun.sleep(20); // the database's clock decides expiry
     expect(await leases.acquire("job", "h3", 60_000)).toBe(true);
   });
+});
+
+describe("a write held up in the database", () => {
+  test("answers STORE_UNAVAILABLE within its bound, and is not stored when the database lets it go", async () => {
+    const deployments = open().deployments!;
+    await deployments.revision(); // migrated: the lock below holds the write, not the migration
+    const locker = new SQL(pg.url);
+    try {
+      let refused: unknown;
+      await locker.begin(async (tx) => {
+        await tx`LOCK TABLE buntime_deployments IN ACCESS EXCLUSIVE MODE`;
+        refused = await deployments.put("held", "1.0.0", archive("held"), false).catch((error: unknown) => error);
+      });
+      expect(refused).toMatchObject({ code: "STORE_UNAVAILABLE" });
+      // The lock is gone: a put still waiting behind it would go in first, and this one would
+      // meet DEPLOYMENT_EXISTS. The client was told the first failed, so it must not be there.
+      expect(await deployments.put("held", "1.0.0", archive("held again"), false)).toEqual({ created: true });
+      expect(await deployments.archive(sha("held"))).toBeUndefined();
+    } finally {
+      await locker.close();
+    }
+  }, 15_000);
+
+  test("a transaction whose statements each finish but which outlasts the bound is rolled back, not committed", async () => {
+    const db = new PgConnection(pg.url);
+    const sql = new SQL(pg.url);
+    try {
+      await sql`CREATE TABLE IF NOT EXISTS late_writes (id text PRIMARY KEY)`;
+      const answered = db
+        .run((s) =>
+          s.begin(async (tx) => {
+            await tx`INSERT INTO late_writes VALUES ('late')`;
+            await tx`SELECT pg_sleep(3)`;
+            await tx`SELECT pg_sleep(2.5)`; // each under STATEMENT_TIMEOUT_MS, the two past the bound
+          }),
+        )
+        .catch((error: unknown) => error);
+      expect(await answered).toMatchObject({ code: "STORE_UNAVAILABLE" });
+      // The transaction's work goes on after the answer; wait for its session to end it.
+      const busy = async () =>
+        (
+          (await sql`SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE '%pg_sleep(%' AND pid <> pg_backend_pid() AND state <> 'idle'`) as {
+            n: number;
+          }[]
+        )[0]?.n;
+      while ((await busy()) !== 0) await Bun.sleep(50);
+      expect(await sql`SELECT id FROM late_writes`).toEqual([]);
+    } finally {
+      await db.close();
+      await sql.close();
+    }
+  }, 15_000);
 });
 
 describe("a database that cannot be reached", () => {
