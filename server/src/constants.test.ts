@@ -71,6 +71,8 @@ describe("DASHBOARD_HOST", () => {
     ["admin.example.com", "admin.example.com"],
     ["Admin.Example.COM:8443", "admin.example.com:8443"],
     ["admin.example.com:80", "admin.example.com"],
+    ["admin.example.com:443", "admin.example.com"],
+    ["admin.example.com.", "admin.example.com"],
     ["127.0.0.1:9000", "127.0.0.1:9000"],
     ["[::1]:9000", "[::1]:9000"],
   ])("%s is taken as %s (as a URL's host)", (value, host) => {

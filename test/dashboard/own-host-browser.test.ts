@@ -87,6 +87,53 @@ describe("dashboard on a host of its own, in a browser", () => {
   });
 });
 
+describe("dashboard and apps on one host name, different ports, in a browser", () => {
+  // Cookies ignore ports: the browser does send the dashboard's cookie to the apps' port, so
+  // here only the server's own Host check keeps the app's script from the session.
+  const apps = tempAppsDir("hello");
+  const port = freePort();
+  let server: TestServer;
+  let appsPort: ReturnType<typeof Bun.serve>;
+  let browser: Browser;
+  let operator: { context: BrowserContext; page: Page };
+
+  beforeAll(async () => {
+    server = await startTestServer({ APPS_DIR: apps.dir, PORT: String(port), DASHBOARD_HOST: `127.0.0.1:${port}` });
+    // The apps' port: forwards to the server as it came, Host header and cookies included.
+    appsPort = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch: (request) => {
+        const url = new URL(request.url);
+        return fetch(`http://127.0.0.1:${port}${url.pathname}${url.search}`, {
+          method: request.method,
+          headers: request.headers,
+          body: request.body,
+          redirect: "manual",
+        });
+      },
+    });
+    browser = await launchBrowser();
+    operator = await signIn(browser, `http://127.0.0.1:${port}/`, TEST_ADMIN_TOKEN);
+  });
+  afterAll(async () => {
+    appsPort?.stop(true);
+    await operator?.context.close();
+    await browser?.close();
+    await stopThenRemove(server, apps);
+  });
+
+  test("the app's page on the other port sends the cookie, and the server does not honour it there", async () => {
+    const { page } = operator;
+    await page.goto(`http://127.0.0.1:${appsPort.port}/hello/`);
+    const sent = page.waitForRequest((r) => r.url().endsWith("/_/stats"));
+    const tried = await tryFromAppPage(page, `http://127.0.0.1:${port}`);
+    expect((await (await sent).allHeaders()).cookie).toContain("buntime_session=");
+    expect(tried.ownOrigin).toBe(401);
+    expect(tried.ownOriginWrite).toBe(401);
+  });
+});
+
 describe("dashboard on the apps' host (DASHBOARD_HOST unset), in a browser", () => {
   const apps = tempAppsDir("hello");
   let server: TestServer;

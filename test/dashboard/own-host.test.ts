@@ -54,6 +54,42 @@ describe("a dashboard with a host of its own", () => {
     expect((await on("apps.test", "/_/stats", { headers: TOKEN })).status).toBe(200);
   });
 
+  test("a browser without a session is sent to the dashboard's host at once, the page it asked for kept", async () => {
+    const page = await on("apps.test", "/_/dashboard/apps/hello");
+    expect([page.status, page.headers.get("location")]).toEqual([308, `http://${DASHBOARD}/_/dashboard/apps/hello`]);
+    // As the router decodes it: an encoded path is the dashboard too.
+    const encoded = await on("apps.test", "/_/%64ashboard/login");
+    expect([encoded.status, encoded.headers.get("location")]).toEqual([308, `http://${DASHBOARD}/_/%64ashboard/login`]);
+  });
+
+  test("one host however it is spelled: case, a trailing dot, a default port", async () => {
+    for (const host of ["ADMIN.test", "admin.test.", "admin.test:443", "admin.test:80"]) {
+      const app = await on(host, "/hello/");
+      expect({ host, status: app.status }).toEqual({ host, status: 404 });
+      expect({ host, status: (await on(host, "/_/stats", { headers: { cookie } })).status }).toEqual({
+        host,
+        status: 200,
+      });
+    }
+  });
+
+  test("over HTTPS the cookie is __Host- prefixed, and only that name counts (no other host can set it)", async () => {
+    const https = { "x-forwarded-proto": "https" };
+    const signIn = await on(DASHBOARD, "/_/dashboard/session", {
+      method: "POST",
+      headers: { ...TOKEN, ...CSRF, ...https },
+    });
+    const set = signIn.headers.get("set-cookie") ?? "";
+    expect(set).toStartWith("__Host-buntime_session=");
+    expect(set).toContain("Path=/;");
+    expect(set).toContain("Secure");
+    const id = set.split(";")[0]?.split("=")[1] ?? "";
+    const read = (name: string) => on(DASHBOARD, "/_/stats", { headers: { cookie: `${name}=${id}`, ...https } });
+    expect((await read("__Host-buntime_session")).status).toBe(200);
+    // A plain-named cookie, as a sibling host could set with Domain=: not read over HTTPS.
+    expect((await read("buntime_session")).status).toBe(401);
+  });
+
   test("the dashboard elsewhere: pages are sent to its host, sign-in is refused there", async () => {
     for (const path of ["/_/dashboard", "/_/dashboard/login", "/_/dashboard/apps/hello?x=1"]) {
       const page = await on("apps.test", path, { headers: TOKEN });

@@ -25,19 +25,19 @@ const BEARER = /^bearer +(\S+) *$/i;
  * The credential of a request. `X-API-Key` wins over `Authorization`; a bearer value with the
  * key prefix is a key. An oversized or unparsable header is an invalid bearer (`secret: ""`).
  */
-export function presentedCredential(headers: Headers): Presented {
+export function presentedCredential(headers: Headers, cookieName = SESSION_COOKIE): Presented {
   const apiKey = headers.get("x-api-key");
   if (apiKey !== null) return { kind: "key", secret: apiKey.length > MAX_SECRET ? "" : apiKey.trim() };
   const authorization = headers.get("authorization");
-  if (authorization === null) return sessionCredential(headers.get("cookie"));
+  if (authorization === null) return sessionCredential(headers.get("cookie"), cookieName);
   const secret = authorization.length > MAX_SECRET ? undefined : BEARER.exec(authorization)?.[1];
   if (secret === undefined) return { kind: "bearer", secret: "" };
   return secret.startsWith(KEY_PREFIX) ? { kind: "key", secret } : { kind: "bearer", secret };
 }
 
-/** The session cookie's id, if the request carries one (an oversized Cookie header: none). */
-function sessionCredential(cookie: string | null): Presented {
-  if (cookie === null || cookie.length > MAX_SECRET || !cookie.includes(SESSION_COOKIE)) return { kind: "none" };
-  const id = parse(cookie, SESSION_COOKIE)[SESSION_COOKIE];
+/** The session cookie `name`'s id, if the request carries one (an oversized Cookie header: none). */
+function sessionCredential(cookie: string | null, name: string): Presented {
+  if (cookie === null || cookie.length > MAX_SECRET || !cookie.includes(name)) return { kind: "none" };
+  const id = parse(cookie, name)[name];
   return id ? { kind: "session", id } : { kind: "none" };
 }

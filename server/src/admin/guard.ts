@@ -23,7 +23,7 @@ import { DASHBOARD_LOGIN_PATH, isDashboardPage } from "../util/public-routes.ts"
 import { type Presented, presentedCredential } from "./credential.ts";
 import { CSRF_HEADER, type Refusal, refuseAfter, refuseBefore } from "./decide.ts";
 import { hashSecret, sameHash } from "./key-format.ts";
-import { hostOf } from "./own-host.ts";
+import { hostOf, sessionCookie } from "./own-host.ts";
 import { isStateChanging, type Role, requiredRole } from "./roles.ts";
 import { SessionStore } from "./sessions.ts";
 
@@ -168,10 +168,14 @@ export class AdminGuard {
     return { id: this.sessions.open(verified.credential, verified.hash), verified };
   }
 
-  /** The request's credential; a session cookie sent to another host than the dashboard's counts as none. */
+  /**
+   * The request's credential. With DASHBOARD_HOST, a session cookie counts on that host only, and
+   * over HTTPS only under its `__Host-` name (own-host.ts).
+   */
   #presented(request: Request): Presented {
-    const presented = presentedCredential(request.headers);
-    if (presented.kind !== "session" || this.dashboardHost === undefined) return presented;
+    if (this.dashboardHost === undefined) return presentedCredential(request.headers);
+    const presented = presentedCredential(request.headers, sessionCookie(request, this.dashboardHost).name);
+    if (presented.kind !== "session") return presented;
     return hostOf(request) === this.dashboardHost ? presented : { kind: "none" };
   }
 

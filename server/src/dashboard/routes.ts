@@ -6,7 +6,6 @@
  */
 import { Hono } from "hono";
 import type { AdminGuard } from "../admin/guard.ts";
-import { hostOf, toOwnHost } from "../admin/own-host.ts";
 import type { AppCatalog } from "../apps/catalog.ts";
 import { isAppName } from "../apps/resolve.ts";
 import { BuntimeError, errorResponse } from "../errors.ts";
@@ -35,12 +34,6 @@ export interface DashboardDeps {
 export function dashboardRoutes(deps: DashboardDeps): Hono {
   const { catalog, pool, guard } = deps;
   const routes = new Hono();
-  const { dashboardHost } = guard;
-  if (dashboardHost !== undefined) {
-    routes.use((c, next) =>
-      hostOf(c.req.raw) === dashboardHost ? next() : Promise.resolve(toOwnHost(c.req.raw, dashboardHost)),
-    );
-  }
   routes.use(dashboardSecurityHeaders);
   routes.use(async (c, next) => {
     await next();

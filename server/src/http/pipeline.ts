@@ -2,7 +2,7 @@ import type { RequestContext } from "@buntime/sdk";
 import type { Hono } from "hono";
 import { getPath } from "hono/utils/url";
 import type { AdminGuard } from "../admin/guard.ts";
-import { noAppsHere } from "../admin/own-host.ts";
+import { ownHostAnswer } from "../admin/own-host.ts";
 import type { AppCatalog } from "../apps/catalog.ts";
 import { keyOf } from "../apps/version-key.ts";
 import { BuntimeError, errorCodeOf, errorResponse, toBuntimeError } from "../errors.ts";
@@ -99,7 +99,8 @@ export function createPipeline(
     const trip: Trip = { request, url, path, requestId, started, resolution: undefined, admin };
     const toDashboard = internal ? undefined : rootRedirect(request, url.pathname);
     if (toDashboard) return finish(toDashboard, trip);
-    if (!internal && dashboardHost !== undefined && url.host === dashboardHost) return finish(noAppsHere(), trip);
+    const elsewhere = dashboardHost === undefined ? undefined : ownHostAnswer(request, url, path, dashboardHost);
+    if (elsewhere) return finish(elsewhere, trip);
     let answer: Response | Promise<Response>;
     try {
       const resolving = internal ? undefined : resolveAppRequest(url, deps.catalog, deps.releases, request.headers);
