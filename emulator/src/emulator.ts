@@ -84,8 +84,10 @@ async function startWith(
       clock,
       preload: options.mocks ? [writeMocksPreload(apps.path, options.mocks)] : undefined,
       configOverride: (name, version) => overrides.get(versionKey(name, version)),
-      // The apps are the author's own folders: never handed to an app group (see the option).
+      // The apps are the author's own folders: never handed to an app group, never chmodded
+      // (see the options); a process worker's folder must be readable as it is.
       blockedThreadsToProcesses: false,
+      changesAppFiles: false,
     });
   // A port already taken falls back to a free one: tests must not fail on a clash. Probe first:
   // a startServer that fails on the port has already started its catalogue watcher and plugins,

@@ -54,10 +54,15 @@ export interface ServerOptions {
   keyStore?: KeyStore;
   /**
    * A version whose thread was abandoned runs its next workers as processes (default true). The
-   * emulator turns it off: as root, a process worker's app folder is given to the app's group,
-   * and there that folder is the app author's own tree.
+   * emulator turns it off: an app author's tests see their apps as configured, and a process
+   * worker there would need the author's folder readable by the app user (`changesAppFiles`).
    */
   blockedThreadsToProcesses?: boolean;
+  /**
+   * Whether, as root, the server may give app folders to their app's group and close secrets to
+   * others (default true; isolation.ts). The emulator's app folders are the author's: false.
+   */
+  changesAppFiles?: boolean;
   /** The store (docs/cluster.md); default the one `BUNTIME_STORE` names (files without it). */
   store?: Store;
   /** Where tags, traffic and history live; default the store's (`store`). */
@@ -136,6 +141,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     appsDir: env.APPS_DIR,
     secrets: secretPaths(env.BUNTIME_DATA_DIR, env.BUNTIME_CONFIG, config),
     logger,
+    ...(options.changesAppFiles === false && { changesAppFiles: false }),
   });
   const deployer = new Deployer(env.APPS_DIR);
   await deployer.sweep();

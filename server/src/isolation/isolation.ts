@@ -17,7 +17,15 @@ import { type AppRuntime, createAppRuntime } from "./app-runtime.ts";
 import { createMemoryLimiter, type MemoryLimiter } from "./memory.ts";
 import { makeNonDumpable } from "./non-dumpable.ts";
 import { PROCESS_WORKERS, type ProcessSandbox, processTransport } from "./process-transport.ts";
-import { type AppUser, appGroup, assertReachable, lookupUser, protect, shareWithApp } from "./sandbox.ts";
+import {
+  type AppUser,
+  appGroup,
+  assertReachable,
+  assertReadable,
+  lookupUser,
+  protect,
+  shareWithApp,
+} from "./sandbox.ts";
 
 export type IsolationMode = "thread" | "process";
 
@@ -50,6 +58,13 @@ export interface IsolationOptions {
   cgroupRoot?: string;
   /** Where the runtime folder for the app user's processes is made (default: the temp folder). */
   runtimeParent?: string;
+  /**
+   * Whether, as root, the server may change files it does not own the content of: give app
+   * folders to their app's group and take "other" permissions off the secrets (default true).
+   * The emulator's app folders are the author's own tree: false, and a process worker's folder
+   * must then already be readable by the app user (`assertReadable`), or its start fails saying so.
+   */
+  changesAppFiles?: boolean;
 }
 
 /** A server's isolation: a transport per app version, and what it enforces. */
@@ -144,12 +159,12 @@ export function createIsolation(options: IsolationOptions): Isolation {
     user = lookupUser(options.appUser, readFileSync("/etc/passwd", "utf8"));
     if (!user) throw new IsolationError(`BUNTIME_APP_USER ${options.appUser} does not exist on this machine`);
     if (user.uid === 0) throw new IsolationError(`BUNTIME_APP_USER ${options.appUser} is root`);
-    const changed = protect(options.secrets);
+    const changed = options.changesAppFiles === false ? [] : protect(options.secrets);
     if (changed.length > 0) logger.info("secrets closed to app users", { paths: changed });
     // Before the catalogue watches: a folder's new owner and mode are changes the watcher would
     // see, and it would recycle the version's first worker. (An app that chooses `process`
     // under a `thread` floor is given its folder at its first worker, which that recycles once.)
-    if (floor === "process") shareAll(options.appsDir);
+    if (floor === "process" && options.changesAppFiles !== false) shareAll(options.appsDir);
   } else {
     warnings.push(
       "the server is not root: process workers run as its own user, so they can read the files it can (other apps' folders, the key store, the policy file)",
@@ -180,7 +195,8 @@ export function createIsolation(options: IsolationOptions): Isolation {
       const gid = appGroup(app.name);
       if (!shared.has(app)) {
         assertReachable(dirname(app.dir));
-        shareWithApp(dirname(app.dir), gid);
+        if (options.changesAppFiles === false) assertReadable(app.dir);
+        else shareWithApp(dirname(app.dir), gid);
         shared.add(app);
       }
       return { uid: user.uid, gid };

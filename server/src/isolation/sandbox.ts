@@ -74,6 +74,29 @@ export function shareWithApp(dir: string, gid: number): void {
 }
 
 /**
+ * Throws unless everything in `dir` is readable by others (folders also enterable), symbolic
+ * links and `node_modules` aside: for an app folder the server may not give to the app's group
+ * (the emulator's, which is the author's own), the app user must already read it as "other".
+ * @throws Error naming the first entry that is not
+ */
+export function assertReadable(dir: string): void {
+  const visit = (path: string) => {
+    const stat = lstatSync(path);
+    if (stat.isSymbolicLink()) return;
+    const needed = stat.isDirectory() ? 0o005 : 0o004;
+    if ((stat.mode & needed) !== needed) {
+      throw new Error(
+        `${path} is not readable by the app user (mode ${(stat.mode & 0o777).toString(8)}): give it o+r${stat.isDirectory() ? "x" : ""}, or run as a user other than root`,
+      );
+    }
+    if (stat.isDirectory()) {
+      for (const entry of readdirSync(path)) if (entry !== "node_modules") visit(join(path, entry));
+    }
+  };
+  visit(dir);
+}
+
+/**
  * Throws unless every folder above `dir` lets others through (`o+x`): the app's user must reach
  * its own folder (which it enters as the folder's group). Without this the worker starts and
  * fails to find its own entrypoint, which says nothing of why.
