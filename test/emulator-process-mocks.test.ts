@@ -72,6 +72,8 @@ describe.if(process.getuid?.() === 0)("outbound mocks in a process worker run as
   test("an app file others cannot read fails the start, naming it, and is left as it was", async () => {
     const secret = join(appParent, "app", "secret.ts");
     writeFileSync(secret, "export const x = 1;\n", { mode: 0o600 });
+    // Dotfiles are not the app's code: a private .env does not stop it.
+    writeFileSync(join(appParent, "app", ".env"), "TOKEN=x\n", { mode: 0o600 });
     const emu = await createEmulator({ apps: { "asker@1.0.0": join(appParent, "app") }, logLevel: "silent" });
     try {
       const response = await emu.fetch("/asker/");
@@ -82,6 +84,23 @@ describe.if(process.getuid?.() === 0)("outbound mocks in a process worker run as
     } finally {
       await emu.dispose();
       rmSync(secret);
+    }
+  }, 30_000);
+
+  test("a folder above the app that others cannot enter fails the start, naming it", async () => {
+    const closed = mkdtempSync(join(tmpdir(), "process-mocks-closed-")); // 0700, as mkdtemp makes it
+    mkdirSync(join(closed, "app"), { mode: 0o755 });
+    writeFileSync(join(closed, "app", "index.ts"), APP, { mode: 0o644 });
+    writeFileSync(join(closed, "app", "worker.jsonc"), JSON.stringify({ isolation: "process" }), { mode: 0o644 });
+    const emu = await createEmulator({ apps: { "asker@1.0.0": join(closed, "app") }, logLevel: "silent" });
+    try {
+      const { error } = (await (await emu.fetch("/asker/")).json()) as { error: { code: string; message: string } };
+      expect(error.code).toBe("WORKER_START_FAILED");
+      expect(error.message).toContain(`${closed} is not enterable by the app user`);
+      expect(statSync(closed).mode & 0o777).toBe(0o700);
+    } finally {
+      await emu.dispose();
+      rmSync(closed, { recursive: true, force: true });
     }
   }, 30_000);
 });

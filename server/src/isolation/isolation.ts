@@ -194,9 +194,14 @@ export function createIsolation(options: IsolationOptions): Isolation {
       if (!user) return undefined;
       const gid = appGroup(app.name);
       if (!shared.has(app)) {
-        assertReachable(dirname(app.dir));
-        if (options.changesAppFiles === false) assertReadable(app.dir);
-        else shareWithApp(dirname(app.dir), gid);
+        if (options.changesAppFiles === false) {
+          // Nothing is given to the group: the folder itself and every one above must let others in.
+          assertReachable(app.dir);
+          assertReadable(app.dir, gid);
+        } else {
+          assertReachable(dirname(app.dir));
+          shareWithApp(dirname(app.dir), gid);
+        }
         shared.add(app);
       }
       return { uid: user.uid, gid };
@@ -229,7 +234,7 @@ export function createIsolation(options: IsolationOptions): Isolation {
       report.escalated.splice(report.escalated.indexOf(key), 1);
     },
     appChanged: (name) => {
-      if (!user) return;
+      if (!user || options.changesAppFiles === false) return;
       const dir = join(options.appsDir, name);
       // Under a thread floor: apps that ran in processes before (their folder has their group).
       const gid = appGroup(name);

@@ -74,26 +74,37 @@ export function shareWithApp(dir: string, gid: number): void {
 }
 
 /**
- * Throws unless everything in `dir` is readable by others (folders also enterable), symbolic
- * links and `node_modules` aside: for an app folder the server may not give to the app's group
- * (the emulator's, which is the author's own), the app user must already read it as "other".
+ * Throws unless the app user can read everything in `dir` as it is: as "other", or through group
+ * `gid` when the entry already has it (folders also enterable). Symbolic links, `node_modules`
+ * and dot-entries (`.git`, `.env`, what the catalogue skips too) are not walked, nor is an entry
+ * that goes while it is walked. For an app folder the server may not give to the app's group
+ * (the emulator's, the author's own); imports from outside the folder are not checked.
  * @throws Error naming the first entry that is not
  */
-export function assertReadable(dir: string): void {
-  const visit = (path: string) => {
-    const stat = lstatSync(path);
+export function assertReadable(dir: string, gid: number): void {
+  const visit = (path: string, top: boolean) => {
+    let stat: ReturnType<typeof lstatSync>;
+    try {
+      stat = lstatSync(path);
+    } catch (error) {
+      if (!top && (error as NodeJS.ErrnoException).code === "ENOENT") return; // gone meanwhile
+      throw error;
+    }
     if (stat.isSymbolicLink()) return;
-    const needed = stat.isDirectory() ? 0o005 : 0o004;
-    if ((stat.mode & needed) !== needed) {
+    const asOther = stat.isDirectory() ? 0o005 : 0o004;
+    const readable =
+      (stat.mode & asOther) === asOther || (stat.gid === gid && (stat.mode & (asOther << 3)) === asOther << 3);
+    if (!readable) {
       throw new Error(
         `${path} is not readable by the app user (mode ${(stat.mode & 0o777).toString(8)}): give it o+r${stat.isDirectory() ? "x" : ""}, or run as a user other than root`,
       );
     }
-    if (stat.isDirectory()) {
-      for (const entry of readdirSync(path)) if (entry !== "node_modules") visit(join(path, entry));
+    if (!stat.isDirectory()) return;
+    for (const entry of readdirSync(path)) {
+      if (entry !== "node_modules" && !entry.startsWith(".")) visit(join(path, entry), false);
     }
   };
-  visit(dir);
+  visit(dir, true);
 }
 
 /**
