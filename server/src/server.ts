@@ -179,10 +179,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   catalog.watch();
   const unwatchPool = catalog.onChange((key) => pool.retire(key, "changed"));
   // A version deployed or copied in later is closed to other apps at once, not at its first worker.
-  const onDisk = (key: VersionKey) => {
-    const [name, version] = splitKey(key);
-    return catalog.versions(name)?.includes(version) ?? false;
-  };
+  const onDisk = (key: VersionKey) => catalog.has(...splitKey(key));
   const unwatchIsolation = catalog.onChange((key) => {
     isolation.appChanged(splitKey(key)[0]);
     isolation.versionChanged(key, onDisk(key));

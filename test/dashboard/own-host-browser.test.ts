@@ -39,27 +39,45 @@ async function tryFromAppPage(page: Page, dashboard: string): Promise<Record<str
   }, dashboard);
 }
 
-describe("dashboard on a host of its own, in a browser", () => {
-  const apps = tempAppsDir("hello");
-  const port = freePort();
-  const dashboard = `http://admin.test:${port}`;
-  let server: TestServer;
-  let browser: Browser;
-  let operator: { context: BrowserContext; page: Page };
+/** What one suite holds: its server, its browser and the operator signed in there. */
+interface Suite {
+  server: TestServer;
+  browser: Browser;
+  operator: { context: BrowserContext; page: Page };
+}
 
+/**
+ * For the enclosing describe: a test server with `env` over an apps folder of hello, chromium
+ * with `flags`, and the operator signed in with the admin token at `base` (default the server's
+ * own address); all ended after it.
+ */
+function signedInSuite(env: Record<string, string>, flags: string[] = [], base?: string): Suite {
+  const apps = tempAppsDir("hello");
+  const suite = {} as Suite;
   beforeAll(async () => {
-    server = await startTestServer({ APPS_DIR: apps.dir, PORT: String(port), DASHBOARD_HOST: `admin.test:${port}` });
-    browser = await launchBrowser(["--host-resolver-rules=MAP admin.test 127.0.0.1, MAP apps.test 127.0.0.1"]);
-    operator = await signIn(browser, `${dashboard}/`, TEST_ADMIN_TOKEN);
+    suite.server = await startTestServer({ APPS_DIR: apps.dir, ...env });
+    suite.browser = await launchBrowser(flags);
+    suite.operator = await signIn(suite.browser, base ?? suite.server.at("/"), TEST_ADMIN_TOKEN);
   });
   afterAll(async () => {
-    await operator?.context.close();
-    await browser?.close();
-    await stopThenRemove(server, apps);
+    await suite.operator?.context.close();
+    await suite.browser?.close();
+    await stopThenRemove(suite.server, apps);
   });
+  return suite;
+}
+
+describe("dashboard on a host of its own, in a browser", () => {
+  const port = freePort();
+  const dashboard = `http://admin.test:${port}`;
+  const suite = signedInSuite(
+    { PORT: String(port), DASHBOARD_HOST: `admin.test:${port}` },
+    ["--host-resolver-rules=MAP admin.test 127.0.0.1, MAP apps.test 127.0.0.1"],
+    `${dashboard}/`,
+  );
 
   test("the app's page, on the apps' host, can neither use the session nor act on the dashboard", async () => {
-    const { page } = operator;
+    const { page } = suite.operator;
     const app = await page.goto(`http://apps.test:${port}/hello/`);
     expect(app?.status()).toBe(200);
     expect(await tryFromAppPage(page, dashboard)).toEqual({
@@ -69,19 +87,19 @@ describe("dashboard on a host of its own, in a browser", () => {
       dashboardWrite: "TypeError", // the CSRF header needs a preflight the server never grants
     });
     // Nothing was deleted, and the operator's session still works on the dashboard's host.
-    expect((await fetch(server.at("/hello/"))).status).toBe(200);
+    expect((await fetch(suite.server.at("/hello/"))).status).toBe(200);
     await page.goto(`${dashboard}/_/dashboard/apps/hello`);
     await page.locator('li[data-version="1.0.0"]').waitFor();
   });
 
   test("the app cannot be opened on the dashboard's host", async () => {
-    const { page } = operator;
+    const { page } = suite.operator;
     const there = await page.goto(`${dashboard}/hello/`);
     expect(there?.status()).toBe(404);
   });
 
   test("the dashboard opened on the apps' host is sent to its own", async () => {
-    const { page } = operator;
+    const { page } = suite.operator;
     await page.goto(`http://apps.test:${port}/_/dashboard`);
     expect(new URL(page.url()).host).toBe(`admin.test:${port}`);
   });
@@ -90,15 +108,15 @@ describe("dashboard on a host of its own, in a browser", () => {
 describe("dashboard and apps on one host name, different ports, in a browser", () => {
   // Cookies ignore ports: the browser does send the dashboard's cookie to the apps' port, so
   // here only the server's own Host check keeps the app's script from the session.
-  const apps = tempAppsDir("hello");
   const port = freePort();
-  let server: TestServer;
+  const suite = signedInSuite(
+    { PORT: String(port), DASHBOARD_HOST: `127.0.0.1:${port}` },
+    [],
+    `http://127.0.0.1:${port}/`,
+  );
   let appsPort: ReturnType<typeof Bun.serve>;
-  let browser: Browser;
-  let operator: { context: BrowserContext; page: Page };
 
-  beforeAll(async () => {
-    server = await startTestServer({ APPS_DIR: apps.dir, PORT: String(port), DASHBOARD_HOST: `127.0.0.1:${port}` });
+  beforeAll(() => {
     // The apps' port: forwards to the server as it came, Host header and cookies included.
     appsPort = Bun.serve({
       hostname: "127.0.0.1",
@@ -113,18 +131,11 @@ describe("dashboard and apps on one host name, different ports, in a browser", (
         });
       },
     });
-    browser = await launchBrowser();
-    operator = await signIn(browser, `http://127.0.0.1:${port}/`, TEST_ADMIN_TOKEN);
   });
-  afterAll(async () => {
-    appsPort?.stop(true);
-    await operator?.context.close();
-    await browser?.close();
-    await stopThenRemove(server, apps);
-  });
+  afterAll(() => appsPort?.stop(true));
 
   test("the app's page on the other port sends the cookie, and the server does not honour it there", async () => {
-    const { page } = operator;
+    const { page } = suite.operator;
     await page.goto(`http://127.0.0.1:${appsPort.port}/hello/`);
     const sent = page.waitForRequest((r) => r.url().endsWith("/_/stats"));
     const tried = await tryFromAppPage(page, `http://127.0.0.1:${port}`);
@@ -135,26 +146,12 @@ describe("dashboard and apps on one host name, different ports, in a browser", (
 });
 
 describe("dashboard on the apps' host (DASHBOARD_HOST unset), in a browser", () => {
-  const apps = tempAppsDir("hello");
-  let server: TestServer;
-  let browser: Browser;
-  let operator: { context: BrowserContext; page: Page };
-
-  beforeAll(async () => {
-    server = await startTestServer({ APPS_DIR: apps.dir });
-    browser = await launchBrowser();
-    operator = await signIn(browser, server.at("/"), TEST_ADMIN_TOKEN);
-  });
-  afterAll(async () => {
-    await operator?.context.close();
-    await browser?.close();
-    await stopThenRemove(server, apps);
-  });
+  const suite = signedInSuite({});
 
   test("an app's page reads /_/ with the operator's session: what DASHBOARD_HOST prevents", async () => {
-    const { page } = operator;
-    await page.goto(server.at("/hello/"));
-    const tried = await tryFromAppPage(page, server.at("/").replace(/\/$/, ""));
+    const { page } = suite.operator;
+    await page.goto(suite.server.at("/hello/"));
+    const tried = await tryFromAppPage(page, suite.server.at("/").replace(/\/$/, ""));
     expect(tried.ownOrigin).toBe(200);
   });
 });

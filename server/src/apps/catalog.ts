@@ -100,6 +100,11 @@ export class AppCatalog {
     return this.#apps.get(name);
   }
 
+  /** Whether `name@version` is on disk now. */
+  has(name: string, version: string): boolean {
+    return this.#apps.get(name)?.includes(version) ?? false;
+  }
+
   /**
    * Resolves a range against `name`'s versions (undefined: no such app); cached (for names on
    * disk only, at most RESOLUTIONS_KEPT, recently used first) until the catalogue changes.

@@ -34,7 +34,7 @@ export function deploymentRoutes(deps: {
 
   routes.get("/:name/:version", async (c) => {
     const { name, version } = c.req.param();
-    if (!catalog.versions(name)?.includes(version)) {
+    if (!catalog.has(name, version)) {
       return errorResponse(new BuntimeError("VERSION_NOT_FOUND", `${versionKey(name, version)} is not deployed`));
     }
     return c.json(await describe(catalog, name, version));

@@ -42,7 +42,7 @@ export interface IsolationReport {
     warnings: string[];
   };
   /** Versions whose workers now run as processes because one of their threads was abandoned. */
-  escalated: VersionKey[];
+  readonly escalated: VersionKey[];
 }
 
 export interface IsolationOptions {
@@ -176,13 +176,16 @@ export function createIsolation(options: IsolationOptions): Isolation {
   const runtime: AppRuntime | undefined = user ? createAppRuntime(options.runtimeParent) : undefined;
   const memory = createMemoryLimiter(options.cgroupRoot);
   if (memory.warning) warnings.push(memory.warning);
+  // At most one key per version on disk: a removed version's key goes (versionChanged).
+  const escalated = new Set<VersionKey>();
   const report: IsolationReport = {
     floor,
     process: { user: user?.name ?? null, memory: memory.kind, warnings },
-    escalated: [],
+    // Read from the set whenever the report is (an enumerable getter: JSON.stringify includes it).
+    get escalated() {
+      return [...escalated];
+    },
   };
-  // At most one key per version on disk: a removed version's key goes (versionChanged).
-  const escalated = new Set<VersionKey>();
   for (const warning of warnings) logger.warn("process isolation: cannot enforce", { warning });
 
   /** App folders already given to their group, by version (a change on disk is a new AppVersion). */
@@ -224,14 +227,12 @@ export function createIsolation(options: IsolationOptions): Isolation {
         return;
       }
       escalated.add(key);
-      report.escalated.push(key);
       logger.warn("thread abandoned (blocked in a system call): the version's next workers run as processes", {
         app: key,
       });
     },
     versionChanged: (key, exists) => {
-      if (exists || !escalated.delete(key)) return;
-      report.escalated.splice(report.escalated.indexOf(key), 1);
+      if (!exists) escalated.delete(key);
     },
     appChanged: (name) => {
       if (!user || options.changesAppFiles === false) return;

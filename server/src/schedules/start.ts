@@ -31,7 +31,7 @@ export function startScheduler(deps: {
   const { catalog, releases, pool } = deps;
   const served = (name: string): string | undefined => {
     const latest = releases?.route(name)?.latest;
-    return latest !== undefined && catalog.versions(name)?.includes(latest) ? latest : undefined;
+    return latest !== undefined && catalog.has(name, latest) ? latest : undefined;
   };
   const scheduler = new Scheduler({
     clock: pool.clock,
