@@ -17,6 +17,7 @@ const GARBAGE: Record<string, string> = {
   "a header Headers refuses": "a message the host could not use: TypeError: Invalid header name",
   "a ws-send for a socket never opened": "a message about socket 999999, never opened",
   "a log line of an unknown level": 'a "log" message the protocol refuses at lines.0.level',
+  "a response chunk not asked for": "a response chunk for request",
 };
 
 let server: TestServer;

@@ -61,6 +61,7 @@ const GARBAGE: Record<string, string> = {
   "a log line too long": 'a "log" message the protocol refuses at lines.0.message',
   "a log of 1025 lines": 'a "log" message the protocol refuses at lines',
   "a log dropping -1": 'a "log" message the protocol refuses at dropped',
+  "a response chunk not asked for": "a response chunk for request",
 };
 
 /** A logger that keeps every line. */
@@ -138,6 +139,20 @@ test("an upgrade of a request already answered (its head streamed) is a fault: n
   expect((await crashed).message).toContain("protocol violation: an upgrade of request");
   expect((await crashed).message).toContain("already answered");
   expect(server.stats().workers.filter((w) => w.id === worker && w.sockets > 0)).toEqual([]);
+  expect((await call(server.at("/hello/"))).status).toBe(200);
+}, 10_000);
+
+test("response chunks the host did not pull are a fault: the stream is cut, nothing is queued", async () => {
+  await call(server.at("/post-garbage/"));
+  const worker = events.of("ready", "post-garbage@1.0.0").at(-1)?.workerId;
+  const crashed = events.next("crash", (e) => e.workerId === worker, 3000);
+  const body = await fetch(server.at("/post-garbage/?chunks-after-head"))
+    .then((response) => response.text())
+    .catch((error: Error) => error.name);
+  expect(body).not.toBe("the host did not notice");
+  expect((await crashed).message).toMatch(
+    /protocol violation: a response chunk for request \d+ the host did not ask for/,
+  );
   expect((await call(server.at("/hello/"))).status).toBe(200);
 }, 10_000);
 

@@ -6,7 +6,7 @@ import type {
   ResponseChunkMessage,
   ResponseHeadMessage,
 } from "../protocol/protocol.ts";
-import { copyBytes } from "../protocol/protocol.ts";
+import { copyBytes, ProtocolError } from "../protocol/protocol.ts";
 
 /** Bodies up to this size with a known length are read whole and sent with the request. */
 const INLINE_BODY_LIMIT = 64 * 1024;
@@ -222,10 +222,18 @@ export class Exchange {
     this.#end();
   }
 
-  /** A chunk of a streamed response (null: the end). */
+  /**
+   * A chunk of a streamed response (null: the end), the answer to the one pull under way.
+   * @throws ProtocolError for a chunk the host did not ask for (no streamed head, or no pull):
+   * the guest sends one per pull, so only app code posts those, and queueing them would let an
+   * app fill the host's memory while its client reads slowly.
+   */
   onChunk(message: ResponseChunkMessage): void {
+    if (this.#ended) return;
     const controller = this.#responseBody;
-    if (this.#ended || !controller) return;
+    if (!controller || this.#chunkWaiter === undefined) {
+      throw new ProtocolError(`a response chunk for request ${this.id} the host did not ask for`);
+    }
     if (message.chunk === null) {
       controller.close();
       this.#end();
