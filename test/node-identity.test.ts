@@ -5,7 +5,8 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { EnvError, loadEnv } from "../server/src/constants.ts";
 import { createLogger } from "../server/src/util/log.ts";
-import { startTestServer, type TestServer } from "./_setup.ts";
+import { run } from "./_run.ts";
+import { ROOT, startTestServer, type TestServer } from "./_setup.ts";
 
 const lines: string[] = [];
 let server: TestServer;
@@ -43,4 +44,37 @@ test("BUNTIME_STORE must be a postgres URL and BUNTIME_NODE_ID a plain name", ()
     BUNTIME_STORE: "postgresql://u@h/db",
     BUNTIME_NODE_ID: "n-1",
   });
+});
+
+/** A store URL whose password must appear in no message. */
+const SECRET = "s3cretPW";
+
+test("a BUNTIME_STORE that is no URL is refused naming the variable, never quoting its password", () => {
+  for (const url of [`postgres://buntime:${SECRET}@[::1/db`, `postgres://buntime:${SECRET}@h:99999/db`]) {
+    const error = (() => {
+      try {
+        loadEnv({ BUNTIME_STORE: url });
+      } catch (caught) {
+        return caught as Error;
+      }
+    })();
+    expect(error).toBeInstanceOf(EnvError);
+    expect(error?.message).toContain("BUNTIME_STORE");
+    expect(error?.message).not.toContain(SECRET);
+  }
+});
+
+test.each([
+  ["no URL", `postgres://buntime:${SECRET}@[::1/db`, "is not a valid URL"],
+  ["an option Bun.SQL refuses", `postgres://buntime:${SECRET}@127.0.0.1:1/db?sslmode=bogus`, "sslmode"],
+])("the server given a BUNTIME_STORE with %s exits 2 naming it, its password in no output", async (_, url, why) => {
+  const { code, stdout, stderr } = await run([process.execPath, "server/src/index.ts"], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? "", PORT: "0", HOST: "127.0.0.1", BUNTIME_STORE: url, BUNTIME_SUPERVISOR: "0" },
+    timeoutMs: 20_000,
+  });
+  expect(code).toBe(2);
+  expect(stderr).toContain("BUNTIME_STORE");
+  expect(stderr).toContain(why);
+  expect(stdout + stderr).not.toContain(SECRET);
 });

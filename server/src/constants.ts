@@ -83,6 +83,8 @@ export const envSchema = z.object({
   BUNTIME_STORE: z
     .string()
     .regex(/^postgres(?:ql)?:\/\//, "must be a postgres:// URL (or unset for files)")
+    // The message never quotes the value: it holds the database's password.
+    .refine((url) => URL.canParse(url), "is not a valid URL (its host, port or encoding)")
     .optional(),
   /** This node's name in stats, metrics, logs and `/_/cluster`; default host name + pid. */
   BUNTIME_NODE_ID: z

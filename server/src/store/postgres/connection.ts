@@ -8,6 +8,7 @@
  * node can report it and reconcile when it comes back.
  */
 import { SQL } from "bun";
+import { EnvError } from "../../constants.ts";
 import { StoreError } from "../keys.ts";
 
 /** The NOTIFY channel every node listens on; the payload names what changed. */
@@ -43,20 +44,27 @@ export class PgConnection {
   /** The revision of each kind at the last `poll`. */
   readonly #revisions = new Map<ChangeKind, string>();
 
+  /** @throws EnvError naming BUNTIME_STORE when the URL or its options are refused (never quoting it: it holds the password) */
   constructor(url: string) {
-    const parsed = new URL(url);
+    const parsed = URL.parse(url);
+    if (!parsed) throw new EnvError("BUNTIME_STORE: is not a valid URL");
     parsed.password = "";
     this.name = `PostgreSQL ${parsed.host}${parsed.pathname}`;
     // connectionTimeout (seconds): a write to a database that is down answers 503 quickly.
-    this.sql = new SQL(url, {
-      max: 8,
-      connectionTimeout: 3,
-      idleTimeout: 30,
-      connection: {
-        statement_timeout: STATEMENT_TIMEOUT_MS,
-        idle_in_transaction_session_timeout: STATEMENT_TIMEOUT_MS,
-      },
-    });
+    try {
+      this.sql = new SQL(url, {
+        max: 8,
+        connectionTimeout: 3,
+        idleTimeout: 30,
+        connection: {
+          statement_timeout: STATEMENT_TIMEOUT_MS,
+          idle_in_transaction_session_timeout: STATEMENT_TIMEOUT_MS,
+        },
+      });
+    } catch (error) {
+      // Bun.SQL's messages name the option (`sslmode`) and redact the URL's credentials.
+      throw new EnvError(`BUNTIME_STORE: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
 
   connected(): boolean {
