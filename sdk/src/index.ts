@@ -30,6 +30,7 @@ export type {
   ResolvedApp,
   RuntimeConfig,
   ScheduleInfo,
+  VersionRemovedEvent,
   WorkerEvent,
   WorkerEventType,
   WorkerInfo,

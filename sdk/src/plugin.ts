@@ -89,6 +89,18 @@ export interface InitContext {
   onRequestEnd(listener: (event: RequestEndEvent) => void): void;
   /** Subscribe to lifecycle events. */
   onWorkerEvent(listener: (type: WorkerEventType, event: WorkerEvent) => void): void;
+  /**
+   * Subscribe to versions leaving the server (deleted, or gone from `APPS_DIR`): what a plugin
+   * keeps per app or version (metric series, counts) can go with them.
+   */
+  onVersionRemoved(listener: (event: VersionRemovedEvent) => void): void;
+}
+
+/** A version no longer on this node; `lastOfApp`: the app has no version left. */
+export interface VersionRemovedEvent {
+  app: string;
+  version: string;
+  lastOfApp: boolean;
 }
 
 export type WorkerEventType = "spawn" | "ready" | "recycle" | "terminate" | "crash";

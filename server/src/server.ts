@@ -184,6 +184,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     isolation.appChanged(splitKey(key)[0]);
     isolation.versionChanged(key, onDisk(key));
   });
+  // What is counted per version or app leaves with it (the stats, the plugins' metric series).
+  const unwatchFigures = catalog.onChange((key) => {
+    if (onDisk(key)) return;
+    const [app, version] = splitKey(key);
+    const removed = { app, version, lastOfApp: catalog.versions(app) === undefined };
+    stats.versionRemoved(removed);
+    plugins.versionRemoved(removed);
+  });
   // A version that blocks a thread for good runs as processes from then on (docs/configuration.md#isolation);
   // not once it is gone from disk (its thread may be abandoned after its removal), nor at shutdown.
   const onAbandon = ({ key, thread }: { key: VersionKey; thread: boolean }) => {
@@ -193,6 +201,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const unwatch = () => {
     unwatchPool();
     unwatchIsolation();
+    unwatchFigures();
     pool.events.off("abandon", onAbandon);
   };
   let draining = false;

@@ -5,6 +5,7 @@ import type {
   RequestEndEvent,
   RuntimeConfig,
   ScheduleInfo,
+  VersionRemovedEvent,
   WorkerEvent,
   WorkerEventType,
 } from "@buntime/sdk";
@@ -30,6 +31,7 @@ export class PluginHost {
   readonly #logger: Logger;
   readonly #requestEndListeners: ((event: RequestEndEvent) => void)[] = [];
   readonly #workerListeners: ((type: WorkerEventType, event: WorkerEvent) => void)[] = [];
+  readonly #versionRemovedListeners: ((event: VersionRemovedEvent) => void)[] = [];
 
   constructor(loaded: LoadedPlugins, logger: Logger) {
     this.plugins = loaded.plugins;
@@ -80,6 +82,7 @@ export class PluginHost {
         ...(views.schedules && { schedules: { list: views.schedules } }),
         onRequestEnd: (listener) => this.#requestEndListeners.push(listener),
         onWorkerEvent: (listener) => this.#workerListeners.push(listener),
+        onVersionRemoved: (listener) => this.#versionRemovedListeners.push(listener),
       };
       try {
         await plugin.onInit?.(ctx);
@@ -137,6 +140,17 @@ export class PluginHost {
         listener(event);
       } catch (error) {
         this.#logger.error("request-end listener failed", { error: String(error) });
+      }
+    }
+  }
+
+  /** Tells the plugins that a version left the server (`onVersionRemoved`); a throw is logged. */
+  versionRemoved(event: VersionRemovedEvent): void {
+    for (const listener of this.#versionRemovedListeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        this.#logger.error("version-removed listener failed", { error: String(error) });
       }
     }
   }

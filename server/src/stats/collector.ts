@@ -1,7 +1,8 @@
-import type { RequestEndEvent } from "@buntime/sdk";
+import type { RequestEndEvent, VersionRemovedEvent } from "@buntime/sdk";
 import { versionKey } from "../apps/version-key.ts";
 import type { PoolCounters } from "../pool/counters.ts";
 import type { PoolEmitter } from "../pool/events.ts";
+import { addBounded, MAX_TRACKED_APPS, MAX_TRACKED_VERSIONS } from "./bounds.ts";
 import { LatencyWindow } from "./latency.ts";
 import { PerAppStats } from "./per-app.ts";
 import { PerSecondHistory } from "./per-second.ts";
@@ -20,7 +21,8 @@ export class StatsCollector {
   readonly #errorsByCode: Record<string, number> = {};
   /**
    * Requests by served `name@version` (how a traffic split works out, docs/releases.md). Keys
-   * are versions that were on disk when served (never client text), so deployments bound it.
+   * are versions that were on disk when served (never client text); they leave with their
+   * version (`versionRemoved`), within the bounds of `bounds.ts`.
    */
   readonly #byVersion = new Map<string, Map<string, number>>();
   readonly #lifecycle = {
@@ -55,17 +57,23 @@ export class StatsCollector {
     // By name, then version: no `name@version` string made per request.
     const { app, version } = event;
     if (app !== undefined && version !== undefined) {
-      let versions = this.#byVersion.get(app);
-      if (versions === undefined) {
-        versions = new Map();
-        this.#byVersion.set(app, versions);
-      }
-      versions.set(version, (versions.get(version) ?? 0) + 1);
+      const versions = this.#byVersion.get(app) ?? addBounded(this.#byVersion, app, new Map(), MAX_TRACKED_APPS);
+      const count = versions.get(version);
+      if (count === undefined) addBounded(versions, version, 1, MAX_TRACKED_VERSIONS);
+      else versions.set(version, count + 1);
     }
     this.latency.record(event.durationMs);
     if (event.app) this.perApp.record(event.app, statusClass, event.code, event.durationMs);
     // Wall-clock time: the charts plot calendar seconds (a read, not a timer).
     this.perSecond.record(event.durationMs, event.code, Date.now());
+  }
+
+  /** A version left the server: its count goes, and the app's figures with its last version. */
+  versionRemoved({ app, version, lastOfApp }: VersionRemovedEvent): void {
+    const versions = this.#byVersion.get(app);
+    versions?.delete(version);
+    if (versions?.size === 0 || lastOfApp) this.#byVersion.delete(app);
+    if (lastOfApp) this.perApp.forget(app);
   }
 
   /** The JSON of `/_/metrics`; `workersByState` comes from the pool's snapshot. */

@@ -1,11 +1,8 @@
 import QuickLRU from "quick-lru";
+import { MAX_TRACKED_APPS } from "./bounds.ts";
 import { LatencyWindow } from "./latency.ts";
 
-/**
- * Apps whose figures are kept. Names come from the catalogue (only requests that resolved to a
- * deployed app are counted), but apps come and go: the least recently served is forgotten first.
- */
-export const MAX_TRACKED_APPS = 500;
+export { MAX_TRACKED_APPS };
 
 /** Latency samples kept per app: enough for p99 over the last few seconds of a busy app. */
 const SAMPLES_PER_APP = 512;
@@ -30,6 +27,7 @@ export interface AppFigures {
  * dashboard's per-app charts. One map lookup and a few stores per request.
  */
 export class PerAppStats {
+  /** Names come from the catalogue, but apps come and go: the least recently served goes first. */
   readonly #apps = new QuickLRU<string, AppEntry>({ maxSize: MAX_TRACKED_APPS });
 
   record(app: string, statusClass: string, code: string | undefined, durationMs: number): void {
@@ -42,6 +40,11 @@ export class PerAppStats {
     entry.byStatus[statusClass] = (entry.byStatus[statusClass] ?? 0) + 1;
     if (code) entry.errorsByCode[code] = (entry.errorsByCode[code] ?? 0) + 1;
     entry.latency.record(durationMs);
+  }
+
+  /** Drops an app's figures (it has no version left). */
+  forget(app: string): void {
+    this.#apps.delete(app);
   }
 
   /** Every tracked app's figures (copies). */

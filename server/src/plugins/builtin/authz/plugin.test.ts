@@ -14,6 +14,7 @@ const initContext: InitContext = {
   pool: { workers: () => [] },
   onRequestEnd() {},
   onWorkerEvent() {},
+  onVersionRemoved() {},
 };
 
 function requestContext(path: string, identity?: Partial<Identity>, warnings: unknown[] = []): RequestContext {

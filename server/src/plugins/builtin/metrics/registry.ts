@@ -1,5 +1,12 @@
 import { readdirSync } from "node:fs";
-import type { RequestEndEvent, ScheduleInfo, WorkerEvent, WorkerEventType, WorkerInfo } from "@buntime/sdk";
+import type {
+  RequestEndEvent,
+  ScheduleInfo,
+  VersionRemovedEvent,
+  WorkerEvent,
+  WorkerEventType,
+  WorkerInfo,
+} from "@buntime/sdk";
 import type { OpenMetricsContentType } from "prom-client";
 import { Counter, Gauge, openMetricsContentType, Registry } from "./prom.ts";
 import { RequestTally, tallyHistogram } from "./tally.ts";
@@ -139,6 +146,12 @@ export function createMetricsRegistry(options: {
       if (type === "spawn") spawns.inc({ app: event.app });
       else if (type === "recycle") recycles.inc({ reason: event.reason ?? "unknown" });
       else if (type === "crash") crashes.inc({ app: event.app });
+    },
+    onVersionRemoved({ app, version, lastOfApp }: VersionRemovedEvent) {
+      tally.forget(app, version, lastOfApp);
+      if (!lastOfApp) return;
+      spawns.remove({ app });
+      crashes.remove({ app });
     },
   };
 }

@@ -1,5 +1,6 @@
 import { expect, test } from "bun:test";
 import { Histogram, Registry } from "prom-client";
+import { MAX_TRACKED_APPS, MAX_TRACKED_VERSIONS } from "../../../stats/bounds.ts";
 import { RequestTally, tallyHistogram } from "./tally.ts";
 
 const BOUNDS = [0.001, 0.01, 0.1, 1];
@@ -69,4 +70,29 @@ test("status codes outside 1xx-5xx are counted in the nearest class, never lost"
     ["0xx", 1],
     ["5xx", 1],
   ]);
+});
+
+test("forget drops a version, and the app with its last version", () => {
+  const tally = new RequestTally(BOUNDS);
+  tally.record("a", "1.0.0", 200, undefined, 0.002);
+  tally.record("a", "2.0.0", 200, undefined, 0.002);
+  tally.record("b", "1.0.0", 200, undefined, 0.002);
+  tally.forget("a", "1.0.0", false);
+  tally.forget("b", "1.0.0", true);
+  expect([...tally.requests()].map((r) => `${r.app}@${r.version}`)).toEqual(["a@2.0.0"]);
+  expect([...tally.latency().keys()]).toEqual(["a"]);
+});
+
+test("versions per app and apps are bounded, whatever is not forgotten (stats/bounds.ts)", () => {
+  const tally = new RequestTally(BOUNDS);
+  for (let i = 0; i < MAX_TRACKED_VERSIONS + 10; i++) tally.record("a", `1.0.${i}`, 200, undefined, 0.002);
+  for (let i = 0; i < MAX_TRACKED_APPS + 10; i++) tally.record(`app-${i}`, "1.0.0", 200, undefined, 0.002);
+  const versions = [...tally.requests()].filter((r) => r.app === "a").map((r) => r.version);
+  expect(versions).toHaveLength(0); // "a" was the first app counted: gone with the bound on apps
+  expect(tally.latency().size).toBe(MAX_TRACKED_APPS);
+  const one = new RequestTally(BOUNDS);
+  for (let i = 0; i < MAX_TRACKED_VERSIONS + 10; i++) one.record("a", `1.0.${i}`, 200, undefined, 0.002);
+  const kept = [...one.requests()].map((r) => r.version);
+  expect(kept).toHaveLength(MAX_TRACKED_VERSIONS);
+  expect(kept[0]).toBe("1.0.10");
 });

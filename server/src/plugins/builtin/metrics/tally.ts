@@ -1,4 +1,5 @@
 import type { Metric, MetricValueWithName } from "prom-client";
+import { addBounded, MAX_TRACKED_APPS, MAX_TRACKED_VERSIONS } from "../../../stats/bounds.ts";
 
 /** Status classes as the `status` label writes them, by `Math.floor(status / 100)`. */
 const STATUS_CLASSES = ["0xx", "1xx", "2xx", "3xx", "4xx", "5xx"] as const;
@@ -18,8 +19,8 @@ interface AppTally {
  * labels object, a closure, a hash string), which was about 4 % of the main thread's time per
  * proxied request and a good part of its garbage. The metrics read the tally when scraped
  * (`collect`, and `tallyHistogram`). Keys are what the pipeline resolved (app names and versions
- * of the catalogue, `""` for none, runtime error codes), so the maps stay as bounded as the
- * label sets prom-client would keep.
+ * of the catalogue, `""` for none, runtime error codes); versions and apps leave with their
+ * removal (`forget`), within the bounds of `stats/bounds.ts`.
  */
 export class RequestTally {
   readonly #apps = new Map<string, AppTally>();
@@ -32,16 +33,17 @@ export class RequestTally {
   }
 
   record(app: string, version: string, status: number, code: string | undefined, seconds: number): void {
-    let entry = this.#apps.get(app);
-    if (entry === undefined) {
-      entry = { versions: new Map(), buckets: new Float64Array(this.bounds.length + 1), sum: 0, count: 0 };
-      this.#apps.set(app, entry);
-    }
-    let byStatus = entry.versions.get(version);
-    if (byStatus === undefined) {
-      byStatus = new Float64Array(STATUS_CLASSES.length);
-      entry.versions.set(version, byStatus);
-    }
+    const entry =
+      this.#apps.get(app) ??
+      addBounded(
+        this.#apps,
+        app,
+        { versions: new Map(), buckets: new Float64Array(this.bounds.length + 1), sum: 0, count: 0 },
+        MAX_TRACKED_APPS,
+      );
+    const byStatus =
+      entry.versions.get(version) ??
+      addBounded(entry.versions, version, new Float64Array(STATUS_CLASSES.length), MAX_TRACKED_VERSIONS);
     const statusClass = Math.min(Math.max(Math.floor(status / 100), 0), STATUS_CLASSES.length - 1);
     byStatus[statusClass] = (byStatus[statusClass] ?? 0) + 1;
     const bucket = bucketOf(this.bounds, seconds);
@@ -49,6 +51,18 @@ export class RequestTally {
     entry.sum += seconds;
     entry.count++;
     if (code) this.#errors.set(code, (this.#errors.get(code) ?? 0) + 1);
+  }
+
+  /**
+   * Forgets a version that left the server (its series go from the next scrape), and the app's
+   * latency and the app itself with its last version: deployments that come and go leave
+   * nothing behind.
+   */
+  forget(app: string, version: string, lastOfApp: boolean): void {
+    const entry = this.#apps.get(app);
+    if (entry === undefined) return;
+    entry.versions.delete(version);
+    if (lastOfApp) this.#apps.delete(app);
   }
 
   /** Requests by app, version and status class, in the order first seen. */
