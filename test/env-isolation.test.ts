@@ -74,7 +74,12 @@ describe("the server process and its supervisor (the real entry, as `npm start` 
   const CANARY = `canary-${crypto.randomUUID()}`;
   let proc: ServerProcess;
   beforeAll(async () => {
-    proc = await startServerProcess({ APPS_DIR: FIXTURE_APPS, SECRET_CANARY: CANARY });
+    // A JSC option (the default value: it changes nothing here) that JSC reads only at start.
+    proc = await startServerProcess({
+      APPS_DIR: FIXTURE_APPS,
+      SECRET_CANARY: CANARY,
+      BUN_JSC_useGenerationalGC: "true",
+    });
   });
   afterAll(() => killServerProcesses());
 
@@ -101,6 +106,11 @@ describe("the server process and its supervisor (the real entry, as `npm start` 
     expect(parent?.cmdline.join(" ")).toContain("server/src/index.ts");
     expect(parent?.environ?.length).toBeGreaterThan(0);
     expect(above.map((ancestor) => ancestor.pid)).toEqual([process.pid]);
+  });
+
+  test("a JSC option (BUN_JSC_*) reaches the server's start-up environment, the only place JSC reads it", async () => {
+    const { environ } = (await (await fetch(proc.at("/proc-environ/"))).json()) as Environs;
+    expect(environ).toContain("BUN_JSC_useGenerationalGC=true");
   });
 
   test("the server itself still has the whole environment it was started with", async () => {

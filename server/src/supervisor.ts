@@ -47,6 +47,11 @@ const READY_SIGNAL = "SIGUSR2";
 const READY_WAIT_MS = 10_000;
 /** All the server and the re-executed supervisor start with; harmless if an app reads their environ. */
 const PASS_THROUGH = ["PATH", "HOME", "TMPDIR", "LANG", "TZ"];
+/**
+ * JavaScriptCore's options (`BUN_JSC_useGenerationalGC=0`…, bench/README.md): read only from the
+ * environment a process starts with, so handing them over later would do nothing. Tuning, not secrets.
+ */
+const PASS_THROUGH_PREFIX = "BUN_JSC_";
 
 /** True in the process that should run the server itself. */
 export function isServerProcess(): boolean {
@@ -289,12 +294,11 @@ function canReexecute(): boolean {
   return process.platform === "linux" && typeof process.execve === "function";
 }
 
-/** The PASS_THROUGH variables this process has, plus `extra`. */
+/** The PASS_THROUGH variables (and PASS_THROUGH_PREFIX ones) this process has, plus `extra`. */
 function minimalEnvironment(extra: Record<string, string>): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const key of PASS_THROUGH) {
-    const value = process.env[key];
-    if (value !== undefined) env[key] = value;
+  for (const [key, value] of Object.entries(process.env)) {
+    if (value !== undefined && (PASS_THROUGH.includes(key) || key.startsWith(PASS_THROUGH_PREFIX))) env[key] = value;
   }
   return { ...env, ...extra };
 }
