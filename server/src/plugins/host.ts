@@ -135,22 +135,21 @@ export class PluginHost {
   }
 
   requestEnded(event: RequestEndEvent): void {
-    for (const listener of this.#requestEndListeners) {
-      try {
-        listener(event);
-      } catch (error) {
-        this.#logger.error("request-end listener failed", { error: String(error) });
-      }
-    }
+    this.#notify(this.#requestEndListeners, event, "request-end");
   }
 
-  /** Tells the plugins that a version left the server (`onVersionRemoved`); a throw is logged. */
+  /** Tells the plugins that a version left the server (`onVersionRemoved`). */
   versionRemoved(event: VersionRemovedEvent): void {
-    for (const listener of this.#versionRemovedListeners) {
+    this.#notify(this.#versionRemovedListeners, event, "version-removed");
+  }
+
+  /** Calls every listener; one that throws is logged and the others still run. */
+  #notify<E>(listeners: ((event: E) => void)[], event: E, what: string): void {
+    for (const listener of listeners) {
       try {
         listener(event);
       } catch (error) {
-        this.#logger.error("version-removed listener failed", { error: String(error) });
+        this.#logger.error(`${what} listener failed`, { error: String(error) });
       }
     }
   }
