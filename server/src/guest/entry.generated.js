@@ -545,9 +545,9 @@ class GuestSockets {
   #post;
   #handlers;
   #requests = new WeakMap;
-  #upgrades = new Map;
-  #sockets = new Map;
-  #acks = new Map;
+  #upgrades = new IdTable;
+  #sockets = new IdTable;
+  #acks = new IdTable;
   #acking = new Set;
   server;
   constructor(post, handlers) {

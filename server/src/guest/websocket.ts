@@ -18,6 +18,7 @@ import {
   type WsCloseMessage,
   type WsMessageMessage,
 } from "../protocol/protocol.ts";
+import { IdTable } from "../util/id-table.ts";
 
 type Post = (message: GuestMessage) => void;
 type Data = string | ArrayBufferLike | ArrayBufferView;
@@ -42,10 +43,11 @@ export class GuestSockets {
   readonly #handlers: () => WebSocketHandlers | undefined;
   /** Requests being answered, to their id (what `upgrade(request)` is given). */
   readonly #requests = new WeakMap<Request, number>();
-  readonly #upgrades = new Map<number, Upgrade>();
-  readonly #sockets = new Map<number, GuestWebSocket>();
+  // IdTables, not Maps: entries in and out per connection (util/id-table.ts says why).
+  readonly #upgrades = new IdTable<Upgrade>();
+  readonly #sockets = new IdTable<GuestWebSocket>();
   /** Client bytes handled per socket and not acknowledged yet (see #ack). */
-  readonly #acks = new Map<number, number>();
+  readonly #acks = new IdTable<number>();
   readonly #acking = new Set<number>();
   /** The `server` argument of `fetch(request, server)`: Bun's shape, where it makes sense here. */
   readonly server: AppServer;

@@ -10,6 +10,7 @@ import {
   type WsSendMessage,
   type WsSubscribeMessage,
 } from "../protocol/protocol.ts";
+import { IdTable } from "../util/id-table.ts";
 import type { Clock } from "./clock.ts";
 import type { Exchange } from "./exchange.ts";
 import { CLOSE_CODES, HostSocket, payloadOf, type SocketOwner, topicOf } from "./socket.ts";
@@ -38,7 +39,8 @@ export interface WorkerSocketsDeps {
  * worker from idling or stopping (`WorkerInstance#settle`).
  */
 export class WorkerSockets {
-  readonly #sockets = new Map<number, HostSocket>();
+  /** An IdTable, not a Map: one socket in and out per connection (util/id-table.ts says why). */
+  readonly #sockets = new IdTable<HostSocket>();
   readonly #deps: WorkerSocketsDeps;
   readonly #owner: SocketOwner;
 
@@ -99,7 +101,7 @@ export class WorkerSockets {
 
   /** Closes every socket with `code` (see HostSocket.close for `tellApp`). */
   closeAll(code: number, reason: string, tellApp: boolean): void {
-    for (const socket of [...this.#sockets.values()]) socket.close(code, reason, tellApp);
+    for (const socket of this.#sockets.values()) socket.close(code, reason, tellApp);
   }
 
   /** The open socket a message is about: undefined once closed (a normal race); never opened is a fault. */
