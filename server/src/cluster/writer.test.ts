@@ -48,3 +48,31 @@ test("an upload that never ends is refused once it passes maxArchiveBytes, and n
   expect(sent).toBeLessThan(64 * 1024);
   expect(puts).toBe(0);
 });
+
+test("the cache manifest records a version only once its folder is in place: a deploy that dies after the store's commit leaves no entry", async () => {
+  const manifest = new CacheManifest(dir);
+  await manifest.set("hello@1.0.0", "old-sha");
+  const store = { put: async () => ({ created: false }) } as unknown as DeploymentStore;
+  // Dies between the store's commit and the rename into place (a kill, a full disk).
+  const dying = {
+    limits: new Deployer(dir).limits,
+    async deploy(
+      _n: string,
+      _v: string,
+      _b: unknown,
+      _t: unknown,
+      _r: boolean,
+      hooks: { commit?: () => Promise<unknown> },
+    ) {
+      await hooks.commit?.();
+      throw new Error("killed before the rename");
+    },
+  } as unknown as Deployer;
+  const writer = sharedWriter({ deployer: dying, store, manifest, sync: {} as CacheSync });
+  const body = new Blob([new Uint8Array(8)]).stream();
+  await expect(writer.deploy("hello", "1.0.0", body, "application/gzip", true)).rejects.toThrow(
+    "killed before the rename",
+  );
+  // No entry: this node's sync installs what the store holds instead of trusting the old folder.
+  expect(new CacheManifest(dir).get("hello@1.0.0")).toBeUndefined();
+});

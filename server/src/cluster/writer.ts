@@ -57,16 +57,27 @@ export function sharedWriter(deps: {
       const type = (contentType ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
       const kind = KINDS[type] ?? "tar.gz";
       let created = false;
-      await deployer.deploy(name, version, body ? new Blob([bytes as BlobPart]).stream() : null, contentType, replace, {
-        commit: async () => {
-          try {
-            ({ created } = await store.put(name, version, { sha256, kind, bytes }, replace));
-          } catch (error) {
-            throw toHttp(error);
-          }
-          await manifest.set(versionKey(name, version), sha256);
+      const key = versionKey(name, version);
+      const { skipped } = await deployer.deploy(
+        name,
+        version,
+        body ? new Blob([bytes as BlobPart]).stream() : null,
+        contentType,
+        replace,
+        {
+          commit: async () => {
+            try {
+              ({ created } = await store.put(name, version, { sha256, kind, bytes }, replace));
+            } catch (error) {
+              throw toHttp(error);
+            }
+            // Until the folder is in place the cache does not hold what the store does: killed
+            // before, this node's sync sees no entry and installs the store's version.
+            await manifest.delete(key);
+          },
         },
-      });
+      );
+      if (!skipped) await manifest.set(key, sha256);
       return { created };
     },
     remove: (name, version) =>

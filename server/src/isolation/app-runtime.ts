@@ -15,6 +15,7 @@
 import { chmodSync, copyFileSync, linkSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
+import { isRunning } from "../util/process-alive.ts";
 
 const PREFIX = "buntime-runtime-";
 
@@ -37,21 +38,11 @@ export function reachableByOthers(path: string, bits: number): boolean {
   }
 }
 
-/** Whether process `pid` runs. */
-function running(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 /** Removes runtime folders under `parent` left by servers that no longer run. */
 function sweep(parent: string): void {
   for (const name of readdirSync(parent)) {
     const pid = Number(name.slice(PREFIX.length));
-    if (!name.startsWith(PREFIX) || !Number.isInteger(pid) || pid === process.pid || running(pid)) continue;
+    if (!name.startsWith(PREFIX) || !Number.isInteger(pid) || pid === process.pid || isRunning(pid)) continue;
     rmSync(join(parent, name), { recursive: true, force: true });
   }
 }

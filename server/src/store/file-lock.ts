@@ -5,24 +5,16 @@
  * says it at once. A lock whose owner is gone (killed mid-write) is taken over.
  */
 import { open, readFile, rm, stat } from "node:fs/promises";
+import { isRunning } from "../util/process-alive.ts";
 
 const RETRY_MS = 10;
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 /** How long a lock file may stay empty (its owner between create and writing its pid). */
 const EMPTY_GRACE_MS = 1000;
 
 /** A lock whose owner is dead, or that has stayed without an owner longer than a write takes. */
 async function stale(lockPath: string, owner: number): Promise<boolean> {
-  if (Number.isInteger(owner) && owner > 0) return owner !== process.pid && !alive(owner);
+  if (Number.isInteger(owner) && owner > 0) return owner !== process.pid && !isRunning(owner);
   const made = await stat(lockPath).then(
     (s) => s.mtimeMs,
     () => Date.now(),

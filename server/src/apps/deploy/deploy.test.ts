@@ -212,3 +212,93 @@ describe("Deployer: the last version's removal beside another version's deploy",
     TEST_TIMEOUT_MS * 3,
   );
 });
+
+/** A pid that ran and has ended. */
+async function deadPid(): Promise<number> {
+  const child = Bun.spawn(["true"]);
+  await child.exited;
+  return child.pid;
+}
+
+describe("Deployer: kills mid-way, and several processes on one APPS_DIR", () => {
+  test(
+    "a replacement swaps the folders in one step: a reader in another process never finds the version missing",
+    async () => {
+      await deployed("swap", "1.0.0", "v0");
+      const target = join(appsDir, "swap", "1.0.0");
+      const stop = join(appsDir, ".stop");
+      const reader = Bun.spawn(
+        [
+          process.execPath,
+          "-e",
+          `const { existsSync } = require("node:fs"); let n = 0, missing = 0;
+           while (!existsSync(${JSON.stringify(stop)})) { n++; if (!existsSync(${JSON.stringify(target)})) missing++; }
+           console.log(JSON.stringify({ n, missing }));`,
+        ],
+        { stdout: "pipe" },
+      );
+      for (let i = 1; i <= 20; i++) {
+        const archive = await tarGz([{ name: "index.ts", content: APP(`v${i}`) }]);
+        await deployer.deploy("swap", "1.0.0", whole(archive), "application/gzip", true);
+      }
+      await Bun.write(stop, "");
+      const { n, missing } = JSON.parse(await new Response(reader.stdout).text()) as { n: number; missing: number };
+      expect(n).toBeGreaterThan(100); // the reader was looking while the replacements went on
+      expect(missing).toBe(0);
+      expect(await readFile(join(target, "index.ts"), "utf8")).toBe(APP("v20"));
+      expect(readdirSync(join(appsDir, STAGING))).toEqual([]);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  test("a version a replacement killed between its two renames had moved aside is put back at the next start", async () => {
+    // What a replacement leaves where the folders cannot be swapped, killed after the first rename.
+    const aside = join(appsDir, STAGING, `${await deadPid()}-x.old@hello@1.0.0`);
+    await Bun.write(join(aside, "index.ts"), APP("old"));
+    await Bun.write(join(appsDir, STAGING, `${await deadPid()}-x`, "index.ts"), APP("new, never acknowledged"));
+    await deployer.sweep();
+    expect(await readFile(join(appsDir, "hello", "1.0.0", "index.ts"), "utf8")).toBe(APP("old"));
+    expect(readdirSync(join(appsDir, STAGING))).toEqual([]);
+  });
+
+  test("an aside whose version is in place (the new one landed before the kill) is only removed", async () => {
+    await deployed("hello", "1.0.0", "new");
+    await Bun.write(join(appsDir, STAGING, `${await deadPid()}-x.old@hello@1.0.0`, "index.ts"), APP("old"));
+    await deployer.sweep();
+    expect(await readFile(join(appsDir, "hello", "1.0.0", "index.ts"), "utf8")).toBe(APP("new"));
+    expect(readdirSync(join(appsDir, STAGING))).toEqual([]);
+  });
+
+  test("the start-up sweep leaves a running sibling's upload alone and removes what dead processes left", async () => {
+    const sibling = Bun.spawn(["sleep", "30"]);
+    try {
+      const live = `${sibling.pid}-upload`;
+      for (const entry of [live, `${await deadPid()}-upload`, `${process.pid}-predecessor`, "no-pid-at-all"]) {
+        await Bun.write(join(appsDir, STAGING, entry, "index.ts"), APP(entry));
+      }
+      await deployer.sweep();
+      expect(readdirSync(join(appsDir, STAGING))).toEqual([live]);
+    } finally {
+      sibling.kill();
+    }
+  });
+
+  test(
+    "two processes' deployers replacing one version at once: each answered, one whole version in place",
+    async () => {
+      const other = new Deployer(appsDir); // another process's, sharing only the files
+      await deployed("both", "1.0.0", "v0");
+      const archives = await Promise.all(["a", "b"].map((text) => tarGz([{ name: "index.ts", content: APP(text) }])));
+      for (let round = 0; round < 20; round++) {
+        const [a, b] = await Promise.allSettled([
+          deployer.deploy("both", "1.0.0", whole(archives[0] as Uint8Array), "application/gzip", true),
+          other.deploy("both", "1.0.0", whole(archives[1] as Uint8Array), "application/gzip", true),
+        ]);
+        expect([a, b].map((result) => result.status)).toEqual(["fulfilled", "fulfilled"]);
+        expect([APP("a"), APP("b")]).toContain(await readFile(join(appsDir, "both", "1.0.0", "index.ts"), "utf8"));
+      }
+      expect(readdirSync(join(appsDir, STAGING))).toEqual([]);
+    },
+    TEST_TIMEOUT_MS,
+  );
+});

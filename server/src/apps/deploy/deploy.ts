@@ -1,15 +1,33 @@
 import { existsSync } from "node:fs";
-import { mkdir, rename, rm, rmdir } from "node:fs/promises";
+import { mkdir, readdir, rename, rm, rmdir } from "node:fs/promises";
 import { join } from "node:path";
 import { BuntimeError } from "../../errors.ts";
+import { withFileLock } from "../../store/file-lock.ts";
+import { isRunning } from "../../util/process-alive.ts";
+import { swapFolders } from "../../util/swap-folders.ts";
 import { loadAppVersion } from "../config.ts";
 import { isAppName, isVersionFolder } from "../resolve.ts";
 import { type VersionKey, versionKey } from "../version-key.ts";
 import { DeployError, type ExtractLimits, extractArchive } from "./extract.ts";
 import { WatchedUpload } from "./upload.ts";
 
-/** Where deployments stage their work, inside APPS_DIR (same filesystem, so rename is atomic). */
+/**
+ * Where deployments stage their work, inside APPS_DIR (same filesystem, so rename is atomic):
+ * a folder `<pid>-<uuid>` per deployment, so that a process starting up sweeps only what dead
+ * processes left (with BUNTIME_PROCESSES > 1 a sibling may be extracting an upload right now).
+ */
 const STAGING_DIR = ".buntime-staging";
+/**
+ * The lock files that serialise one version's moves across the processes sharing APPS_DIR
+ * (`<name>@<version>.lock`). Apart from staging, which is swept.
+ */
+const LOCKS_DIR = ".buntime-locks";
+/**
+ * A version moved aside by a replacement where the folders cannot be swapped in one step:
+ * `<staging>.old@<name>@<version>`. Killed before the new one landed, the start-up sweep puts it
+ * back (neither name nor version can hold an `@`).
+ */
+const ASIDE = /\.old@([^@/]+)@([^@/]+)$/;
 
 const DEFAULT_DEPLOY_LIMITS: ExtractLimits = {
   maxArchiveBytes: 50 * 1024 * 1024,
@@ -51,6 +69,7 @@ export interface DeployHooks {
 export class Deployer {
   readonly #appsDir: string;
   readonly #limits: ExtractLimits;
+  /** In this process; `LOCKS_DIR` across processes. */
   readonly #locks = new Map<VersionKey, Promise<unknown>>();
 
   constructor(appsDir: string, limits: Partial<ExtractLimits> = {}) {
@@ -62,9 +81,28 @@ export class Deployer {
     return this.#limits;
   }
 
-  /** Removes what interrupted deployments left behind. */
+  /**
+   * Removes what interrupted deployments of processes that no longer run left behind (this
+   * process's pid included: it has just started, a predecessor may have had it), and puts back a
+   * version a replacement killed half-way had moved aside.
+   */
   async sweep(): Promise<void> {
-    await rm(join(this.#appsDir, STAGING_DIR), { recursive: true, force: true });
+    const staging = join(this.#appsDir, STAGING_DIR);
+    const entries = await readdir(staging).catch(() => [] as string[]);
+    for (const entry of entries) {
+      const pid = Number.parseInt(entry, 10);
+      if (pid !== process.pid && Number.isInteger(pid) && isRunning(pid)) continue;
+      const aside = ASIDE.exec(entry);
+      if (aside) {
+        const [, name = "", version = ""] = aside;
+        const target = join(this.#appsDir, name, version);
+        if (isAppName(name) && isVersionFolder(version) && !existsSync(target)) {
+          await installInto(join(this.#appsDir, name), join(staging, entry), target);
+          continue;
+        }
+      }
+      await rm(join(staging, entry), { recursive: true, force: true });
+    }
   }
 
   /**
@@ -106,6 +144,7 @@ export class Deployer {
     };
     refuseExisting();
     const staging = await this.#stagingFolder();
+    const aside = `${staging}.old@${name}@${version}`;
     try {
       const root = await this.#extract(body, kind, staging);
       try {
@@ -114,21 +153,19 @@ export class Deployer {
         if (error instanceof BuntimeError) throw new BuntimeError("DEPLOYMENT_INVALID", error.message);
         throw error;
       }
-      return await this.#serialise(versionKey(name, version), async () => {
+      return await this.#serialise(name, version, async () => {
         refuseExisting();
         if ((await hooks.commit?.()) === false) return { created: false, skipped: true };
         const exists = existsSync(target);
-        if (exists) {
-          // Move the old version aside first: two renames, each atomic; the gap between them is
-          // microseconds, and a request in it re-resolves.
-          await rename(target, `${staging}.old`);
-        }
+        // One step: the old version goes into staging as the new one lands (then swept with it).
+        if (exists && swapFolders(root, target)) return { created: false };
+        if (exists) await rename(target, aside); // no swap here: two renames, put back if killed between
         await installInto(join(this.#appsDir, name), root, target);
         return { created: !exists };
       });
     } finally {
       await rm(staging, { recursive: true, force: true });
-      await rm(`${staging}.old`, { recursive: true, force: true });
+      await rm(aside, { recursive: true, force: true });
     }
   }
 
@@ -154,7 +191,7 @@ export class Deployer {
    */
   remove(name: string, version: string): Promise<void> {
     checkNames(name, version);
-    return this.#serialise(versionKey(name, version), async () => {
+    return this.#serialise(name, version, async () => {
       const target = join(this.#appsDir, name, version);
       if (!existsSync(target))
         throw new BuntimeError("VERSION_NOT_FOUND", `${versionKey(name, version)} is not deployed`);
@@ -169,14 +206,21 @@ export class Deployer {
   }
 
   async #stagingFolder(): Promise<string> {
-    const dir = join(this.#appsDir, STAGING_DIR, crypto.randomUUID());
+    const dir = join(this.#appsDir, STAGING_DIR, `${process.pid}-${crypto.randomUUID()}`);
     await mkdir(dir, { recursive: true });
     return dir;
   }
 
-  async #serialise<T>(key: VersionKey, work: () => Promise<T>): Promise<T> {
+  /** Runs `work` alone for `name@version`: after this process's earlier work on it, under its lock file. */
+  async #serialise<T>(name: string, version: string, work: () => Promise<T>): Promise<T> {
+    const key = versionKey(name, version);
     const previous = this.#locks.get(key) ?? Promise.resolve();
-    const run = previous.catch(() => {}).then(work);
+    const locks = join(this.#appsDir, LOCKS_DIR);
+    const locked = async () => {
+      await mkdir(locks, { recursive: true });
+      return withFileLock(join(locks, `${key}.lock`), work);
+    };
+    const run = previous.catch(() => {}).then(locked);
     this.#locks.set(key, run);
     try {
       return await run;
