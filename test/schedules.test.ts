@@ -62,6 +62,31 @@ describe("schedules under the emulator's virtual clock", () => {
   }, 30_000);
 });
 
+describe("schedules follow latest under the emulator's virtual clock", () => {
+  let emu: Emulator;
+  const schedules = () =>
+    (emu.stats() as unknown as { schedules: ScheduleStats[] }).schedules.map((s) => `${s.version} ${s.cron}`);
+
+  beforeAll(async () => {
+    emu = await createEmulator({ apps: { "cron@1.0.0": CRON }, clock: "virtual" });
+    await emu.deploy("cron", "2.0.0", CRON, { schedules: [{ cron: "0 0 1 1 *" }] });
+  });
+  afterAll(() => emu.dispose());
+
+  test("latest moved to an older version: its schedules at once (no real time passes), and back with untag", async () => {
+    expect(schedules()).toEqual(["2.0.0 0 0 1 1 *"]);
+    await emu.tag("cron", "latest", "1.0.0");
+    expect(schedules().sort()).toEqual(["1.0.0 * * * * *", "1.0.0 */5 * * * *"]);
+    await emu.clock.advance(5 * 60_000);
+    const counts = (emu.stats() as unknown as { schedules: ScheduleStats[] }).schedules.find(
+      (s) => s.cron === "* * * * *",
+    )?.counts;
+    expect(counts?.ok).toBe(5);
+    await emu.untag("cron", "latest");
+    expect(schedules()).toEqual(["2.0.0 0 0 1 1 *"]);
+  }, 30_000);
+});
+
 describe("a real server", () => {
   test("runs by hand land in /_/stats, the log and the metrics' counter by outcome", async () => {
     const lines: string[] = [];

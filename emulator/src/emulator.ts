@@ -239,12 +239,12 @@ export class Emulator {
    * @throws BuntimeError REQUEST_INVALID (a bad tag, an unknown version), APP_NOT_FOUND
    */
   tag(name: string, tag: string, version: string): Promise<AppReleaseState> {
-    return this.#releases.setTag(name, tag, { version }, "emulator");
+    return this.#rescheduled(this.#releases.setTag(name, tag, { version }, "emulator"));
   }
 
   /** Removes `tag` of `name`. @throws BuntimeError NOT_FOUND when it is not set */
   untag(name: string, tag: string): Promise<AppReleaseState> {
-    return this.#releases.deleteTag(name, tag, "emulator");
+    return this.#rescheduled(this.#releases.deleteTag(name, tag, "emulator"));
   }
 
   /** The tags, versions and traffic split of `name`, as `GET /_/apps/<name>` answers. */
@@ -261,6 +261,16 @@ export class Emulator {
     return weights === null
       ? this.#releases.endTraffic(name, "emulator")
       : this.#releases.setTraffic(name, weights, "emulator");
+  }
+
+  /**
+   * `change`, once the schedules follow it: a moved `latest` changes which version's schedules
+   * run, and the server notices that by a poll on real time, which a virtual clock never waits for.
+   */
+  async #rescheduled(change: Promise<AppReleaseState>): Promise<AppReleaseState> {
+    const state = await change;
+    await this.#server.schedules.reconcile();
+    return state;
   }
 
   /**
