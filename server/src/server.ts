@@ -28,6 +28,7 @@ import { releaseRoutes } from "./releases/routes.ts";
 import type { Scheduler } from "./schedules/scheduler.ts";
 import { startScheduler } from "./schedules/start.ts";
 import { StatsCollector } from "./stats/collector.ts";
+import { fileLeaseStore } from "./store/file-store.ts";
 import type { KeyStore } from "./store/keys.ts";
 import { openStore } from "./store/open.ts";
 import type { ReleaseStore } from "./store/releases.ts";
@@ -222,18 +223,23 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     logger,
   });
   await releases.start();
+  // BUNTIME_PROCESSES > 1: /_/stats lists every process on this machine (processes/group-stats.ts).
+  const identity = currentProcessIdentity();
+  // Each due run is taken by one process of all that share the state: a cluster's (the shared
+  // store's leases) or a machine's (a lease file in BUNTIME_DATA_DIR). One process alone needs none.
+  // The holder is the process, not the node: a node's processes share its id.
+  const leaseStore =
+    store.kind !== "files" ? store.leases : identity ? fileLeaseStore(env.BUNTIME_DATA_DIR) : undefined;
   const schedules = startScheduler({
     catalog,
     releases,
     pool,
     logger,
-    leases: store.kind === "files" ? undefined : { store: store.leases, holder: node },
+    leases: leaseStore && { store: leaseStore, holder: `${node}#${process.pid}` },
   });
   scheduler = schedules.scheduler;
   const appExists = (app: string) => catalog.versions(app) !== undefined;
   const logs = new LogHub(pool.events, appExists);
-  // BUNTIME_PROCESSES > 1: /_/stats lists every process on this machine (processes/group-stats.ts).
-  const identity = currentProcessIdentity();
   const processStats =
     identity &&
     groupStats(identity, () =>

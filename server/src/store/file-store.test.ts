@@ -1,10 +1,18 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseEntry } from "../plugins/builtin/authz/pdp/index.ts";
 import { PolicyStore } from "../plugins/builtin/authz/store/store.ts";
-import { filePolicyDocStore, fileStore, memoryLeaseStore, memoryNodeStore, POLICY_FILE } from "./file-store.ts";
+import {
+  fileLeaseStore,
+  filePolicyDocStore,
+  fileStore,
+  LEASE_FILE,
+  memoryLeaseStore,
+  memoryNodeStore,
+  POLICY_FILE,
+} from "./file-store.ts";
 
 const dirs: string[] = [];
 function tempDir(): string {
@@ -64,9 +72,12 @@ describe("files store", () => {
     expect(await nodes.list(30_000)).toEqual([]);
   });
 
-  test("leases: one holder until released or expired", async () => {
+  test.each([
+    ["in memory", (now: () => number) => memoryLeaseStore(now)],
+    ["in a file", (now: () => number) => fileLeaseStore(tempDir(), now)],
+  ])("leases %s: one holder until released or expired", async (_, make) => {
     let now = 0;
-    const leases = memoryLeaseStore(() => now);
+    const leases = make(() => now);
     expect(await leases.acquire("job", "a", 100)).toBe(true);
     expect(await leases.acquire("job", "b", 100)).toBe(false);
     now = 101;
@@ -76,4 +87,16 @@ describe("files store", () => {
     await leases.release("job", "b");
     expect(await leases.acquire("job", "a", 100)).toBe(true);
   });
+});
+
+test("the lease file is shared by the processes of a machine (two stores on one folder), and keeps no expired lease", async () => {
+  const dir = tempDir();
+  let now = 0;
+  const [one, other] = [fileLeaseStore(dir, () => now), fileLeaseStore(dir, () => now)];
+  expect(await one.acquire("schedule:a", "node#1", 100)).toBe(true);
+  expect(await other.acquire("schedule:a", "node#2", 100)).toBe(false);
+  expect(await other.acquire("schedule:b", "node#2", 50)).toBe(true);
+  now = 60;
+  expect(await one.acquire("schedule:c", "node#1", 100)).toBe(true);
+  expect(Object.keys(JSON.parse(readFileSync(join(dir, LEASE_FILE), "utf8")))).toEqual(["schedule:a", "schedule:c"]);
 });

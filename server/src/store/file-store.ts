@@ -5,10 +5,12 @@
  */
 import { mkdir, readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import { z } from "zod";
 import { writeFileAtomic } from "../util/atomic-write.ts";
 import { fileKeyStore } from "./file-key-store.ts";
 import { withFileLock } from "./file-lock.ts";
 import { fileReleaseStore } from "./file-release-store.ts";
+import { jsonFile } from "./json-file.ts";
 import { StoreError } from "./keys.ts";
 import type { LeaseStore } from "./leases.ts";
 import type { NodeRecord, NodeStore } from "./nodes.ts";
@@ -89,6 +91,44 @@ export function memoryNodeStore(): NodeStore {
     async forget(id) {
       nodes.delete(id);
     },
+  };
+}
+
+/** The lease file's name inside the data folder. */
+export const LEASE_FILE = "leases.json";
+
+const leaseFileSchema = z.record(z.string(), z.object({ holder: z.string(), until: z.number() }));
+type Leases = z.output<typeof leaseFileSchema>;
+
+/**
+ * Leases shared by the processes of one machine (BUNTIME_PROCESSES > 1 without a shared store):
+ * `leases.json` in the data folder, changed under its lock file (`json-file.ts`). Expired leases
+ * are dropped on every write, so the file holds at most one per schedule that runs.
+ */
+export function fileLeaseStore(dataDir: string, now: () => number = Date.now): LeaseStore {
+  const file = jsonFile(dataDir, LEASE_FILE, {
+    what: "lease file",
+    schema: leaseFileSchema,
+    load: (data): Leases => data,
+    serialise: (leases) => `${JSON.stringify(leases)}\n`,
+    empty: {} as Leases,
+  });
+  const live = (leases: Leases, at: number): Leases =>
+    Object.fromEntries(Object.entries(leases).filter(([, lease]) => lease.until > at));
+  return {
+    acquire: (name, holder, ttlMs) =>
+      file.change((leases) => {
+        const at = now();
+        const lease = leases[name];
+        if (lease && lease.holder !== holder && lease.until > at) return { result: false };
+        return { next: { ...live(leases, at), [name]: { holder, until: at + ttlMs } }, result: true };
+      }),
+    release: (name, holder) =>
+      file.change((leases) => {
+        if (leases[name]?.holder !== holder) return { result: undefined };
+        const { [name]: _released, ...rest } = leases;
+        return { next: live(rest, now()), result: undefined };
+      }),
   };
 }
 
