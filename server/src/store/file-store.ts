@@ -6,7 +6,8 @@
 import { mkdir, readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { z } from "zod";
-import { writeFileAtomic } from "../util/atomic-write.ts";
+import { removeStaleTemps, writeFileAtomic } from "../util/atomic-write.ts";
+import { watchFile } from "../util/watch-file.ts";
 import { fileKeyStore } from "./file-key-store.ts";
 import { withFileLock } from "./file-lock.ts";
 import { fileReleaseStore } from "./file-release-store.ts";
@@ -65,13 +66,19 @@ export function filePolicyDocStore(path: string): PolicyDocStore {
     async update(mutate) {
       await mkdir(dirname(path), { recursive: true, mode: 0o700 });
       await withFileLock(`${path}.lock`, async () => {
+        await removeStaleTemps(path); // a writer killed before its rename left one
         const next = mutate(await store.read());
         if (next !== undefined) await store.write(next);
       });
     },
     subscribe(listener) {
+      // Its own writes at once; the file's changes by other processes (BUNTIME_PROCESSES) as they land.
       listeners.add(listener);
-      return () => listeners.delete(listener);
+      const unwatch = watchFile(path, listener);
+      return () => {
+        listeners.delete(listener);
+        unwatch();
+      };
     },
   };
   return store;

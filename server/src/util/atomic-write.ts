@@ -7,6 +7,7 @@
 import { randomUUID } from "node:crypto";
 import { open, readdir, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import { isRunning } from "./process-alive.ts";
 
 /** The temp-file name prefix for `path`; temp files are `.<name>.<pid>.<random>.tmp`. */
 function tempPrefix(path: string): string {
@@ -59,13 +60,18 @@ async function syncDirectory(dir: string): Promise<void> {
   }
 }
 
-/** Deletes temp files a killed writer left beside `path` (call only while no write of it runs). */
+/**
+ * Deletes temp files a killed writer left beside `path`: those of processes that no longer run,
+ * and this process's own (call only while no write of it runs here). Another live process's may
+ * be mid-write (BUNTIME_PROCESSES, the CLI): they stay.
+ */
 export async function removeStaleTemps(path: string): Promise<void> {
   const prefix = tempPrefix(path);
   const names = await readdir(dirname(path)).catch(() => [] as string[]);
-  await Promise.all(
-    names
-      .filter((name) => name.startsWith(prefix) && name.endsWith(".tmp"))
-      .map((name) => rm(join(dirname(path), name), { force: true })),
-  );
+  const stale = (name: string) => {
+    if (!name.startsWith(prefix) || !name.endsWith(".tmp")) return false;
+    const pid = Number.parseInt(name.slice(prefix.length), 10);
+    return !Number.isInteger(pid) || pid === process.pid || !isRunning(pid);
+  };
+  await Promise.all(names.filter(stale).map((name) => rm(join(dirname(path), name), { force: true })));
 }

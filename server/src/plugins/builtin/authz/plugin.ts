@@ -123,6 +123,7 @@ export const authzPlugin = definePlugin({
       },
       async onShutdown() {
         await store.settled();
+        store.close();
       },
       routes: authzRoutes({ store, root: () => root }),
     };

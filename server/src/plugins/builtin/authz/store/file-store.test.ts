@@ -128,3 +128,33 @@ describe("the file store's writes", () => {
     }
   }, 60_000);
 });
+
+describe("the file store shared by the processes of a machine (BUNTIME_PROCESSES)", () => {
+  test("two processes' stores adding at once keep every policy (read-modify-write under the lock file)", async () => {
+    const path = file("shared/add.json");
+    const [a, b] = [await open(path, true), await open(path, true)];
+    await Promise.all(Array.from({ length: 10 }, (_, i) => [a.add(entry(`a${i}`)), b.add(entry(`b${i}`))]).flat());
+    expect(JSON.parse(readFileSync(path, "utf8"))).toHaveLength(20);
+    a.close();
+    b.close();
+  });
+
+  test("a policy one removes stops holding in the other as the file changes (no restart, no poll)", async () => {
+    const path = file("shared/revoke.json");
+    const [a, b] = [await open(path, true), await open(path, true)];
+    await a.add(entry("permit-readers"));
+    const seen = (store: PolicyStore, ids: string[]) =>
+      new Promise<void>((done) => {
+        const check = (entries: readonly PolicyEntry[]) => {
+          if (entries.map((e) => e.id).join() === ids.join()) done();
+        };
+        check(store.list());
+        store.subscribe(check);
+      });
+    await seen(b, ["permit-readers"]);
+    await a.remove("permit-readers");
+    await seen(b, []);
+    a.close();
+    b.close();
+  });
+});

@@ -1,9 +1,13 @@
 /**
- * `store: "file"`: the policies as one JSON array in a file, replaced atomically on every change.
+ * `store: "file"`: the policies as one JSON array in a file, replaced atomically on every change,
+ * read-modify-written under its lock file, and followed as it changes: with BUNTIME_PROCESSES > 1
+ * every process writes it, and each must see the others' changes (a revoked permission most of all).
  */
 import { mkdir, readFile } from "node:fs/promises";
 import { dirname } from "node:path";
+import { withFileLock } from "../../../../store/file-lock.ts";
 import { removeStaleTemps, writeFileAtomic } from "../../../../util/atomic-write.ts";
+import { watchFile } from "../../../../util/watch-file.ts";
 import type { StoreBackend } from "./store.ts";
 
 export interface FileStoreOptions {
@@ -15,7 +19,7 @@ const serialise = (sources: readonly unknown[]) => `${JSON.stringify(sources, nu
 
 /** A backend over the JSON file at `path` (absolute). */
 export function fileStore(path: string, options: FileStoreOptions): StoreBackend {
-  return {
+  const backend: StoreBackend = {
     name: `policy file ${path}`,
     async read() {
       await removeStaleTemps(path);
@@ -41,5 +45,13 @@ export function fileStore(path: string, options: FileStoreOptions): StoreBackend
       }
     },
     write: (sources) => writeFileAtomic(path, serialise(sources)),
+    async update(mutate) {
+      await withFileLock(`${path}.lock`, async () => {
+        const next = mutate(await backend.read());
+        if (next !== undefined) await backend.write(next);
+      });
+    },
+    subscribe: (listener) => watchFile(path, listener),
   };
+  return backend;
 }

@@ -31,12 +31,18 @@ export class PolicyStore {
   #entries: readonly PolicyEntry[] = [];
   #queue: Promise<unknown> = Promise.resolve();
   readonly #listeners: ((entries: readonly PolicyEntry[]) => void)[] = [];
+  readonly #unsubscribe: (() => void) | undefined;
 
   constructor(backend: StoreBackend) {
     this.#backend = backend;
     // A notification that cannot be read (store down, invalid content) keeps the entries held:
     // the next notification or reconnect reads again.
-    backend.subscribe?.(() => void this.load().catch(() => {}));
+    this.#unsubscribe = backend.subscribe?.(() => void this.load().catch(() => {}));
+  }
+
+  /** Stops following the backend's changes (shutdown). */
+  close(): void {
+    this.#unsubscribe?.();
   }
 
   /**
