@@ -1,8 +1,9 @@
 /**
  * Guest garbage with `isolation: "process"` (docs/isolation.md): a worker is a child process and
- * what it posts crosses Bun's IPC channel (structured clone) instead of `postMessage`. The host
- * checks it at the same edge: anything not the protocol crashes that worker only, and bytes that
- * are no IPC message at all, written to the channel's descriptor, never reach the host's code.
+ * what it posts crosses its channel (fd 3) as frames instead of `postMessage`. The host checks it
+ * at the same edge: anything not the protocol crashes that worker only; bytes that are no frame,
+ * a frame too large to hold, or the channel closed while the process lives on end that worker at
+ * once, never the server (through Bun's IPC channel, 6 bytes ended the server).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { call, type EventLog, recordEvents } from "./_pool-helpers.ts";
@@ -11,7 +12,6 @@ import { FIXTURE_APPS, startTestServer, type TestServer } from "./_setup.ts";
 /** A sample of the thread table's kinds (guest-garbage.test.ts), one per layer of the edge. */
 const GARBAGE: Record<string, string> = {
   "not-json": 'a line that is not JSON: "not json"',
-  null: "a post that is not a wire: null",
   "a buffer no line takes": "1 buffers for 0 byte lines",
   "status 600": 'a "response-head" message the protocol refuses at status',
   "a header Headers refuses": "a message the host could not use: TypeError: Invalid header name",
@@ -43,16 +43,24 @@ describe.each(Object.entries(GARBAGE))("a worker process that posts %s", (kind, 
   });
 });
 
-test("raw bytes on its IPC descriptor end that worker (its request answered), not the server", async () => {
-  const before = await call(server.at("/post-garbage/"));
-  const worker = events.of("ready", "post-garbage@1.0.0").at(-1)?.workerId;
-  const answer = await call(server.at("/post-garbage/?ipc-bytes"));
-  // The host's end of the channel refuses them and closes; the guest, disconnected, ends its group.
-  expect(answer.code).toBe("WORKER_CRASHED");
-  expect(answer.body).not.toBe("the host did not notice");
-  await events.next("terminate", (e) => e.workerId === worker, 15_000);
-  const after = await call(server.at("/post-garbage/"));
-  expect(after.status).toBe(200);
-  expect(after.body.worker).not.toBe(before.body.worker);
-  expect((await call(server.at("/hello/"))).status).toBe(200);
-}, 30_000);
+test.each([
+  ["a frame announcing 2 GiB (never held)", "channel-bytes=00000080", "a frame announcing 2147483648 bytes, over"],
+  ["a frame whose parts do not add up", "channel-bytes=050000000900000041", "a frame whose parts do not add up"],
+  // Every descriptor the guest holds on it: the host hears the hang-up at once, not at a timeout.
+  ["its channel closed while it lives on", "close-channel", "crashed"],
+])(
+  "%s on the channel ends that worker (its request answered), not the server",
+  async (_, query, fault) => {
+    const before = await call(server.at("/post-garbage/"));
+    const worker = events.of("ready", "post-garbage@1.0.0").at(-1)?.workerId;
+    const answer = await call(server.at(`/post-garbage/?${query}`));
+    expect(answer.code).toBe("WORKER_CRASHED");
+    expect(answer.body.error.message).toContain(fault);
+    await events.next("terminate", (e) => e.workerId === worker, 15_000);
+    const after = await call(server.at("/post-garbage/"));
+    expect(after.status).toBe(200);
+    expect(after.body.worker).not.toBe(before.body.worker);
+    expect((await call(server.at("/hello/"))).status).toBe(200);
+  },
+  30_000,
+);

@@ -1,9 +1,10 @@
 /**
  * The guest's one line to its host, whichever runs it: a Worker thread (`postMessage`) or a
- * child process (`isolation: "process"`: Bun's IPC channel, structured-clone serialisation, so
+ * child process (`isolation: "process"`: length-prefixed frames on fd 3, `protocol/frames.ts`, so
  * the same `Wire` crosses, its buffers copied instead of transferred). `entry.ts` is the same
  * code in both.
  */
+import { CHANNEL_ARG, CHANNEL_FD, encodeFrame, FrameReader } from "../protocol/frames.ts";
 import type { Wire } from "../protocol/protocol.ts";
 
 declare const self: Worker;
@@ -15,9 +16,9 @@ export interface HostChannel {
   listen(handler: (data: unknown) => void): void;
 }
 
-/** A child process started by the host with an IPC channel (not a Worker thread). */
+/** A child process started by the host with a channel on fd 3 (not a Worker thread). */
 export function isChildProcess(): boolean {
-  return Bun.isMainThread && typeof process.send === "function";
+  return Bun.isMainThread && process.argv.includes(CHANNEL_ARG);
 }
 
 export function hostChannel(): HostChannel {
@@ -29,16 +30,29 @@ export function hostChannel(): HostChannel {
       },
     };
   }
-  // The host gone (its end of the channel closed, even killed outright): nothing can reach this
-  // process any more, and what the app started must not outlive it either.
-  process.on("disconnect", endProcessGroup);
-  const send = process.send?.bind(process) as (data: unknown) => boolean;
+  const writer = Bun.file(CHANNEL_FD).writer();
   return {
     post: (data) => {
-      send(data);
+      writer.write(encodeFrame(data));
+      void Promise.resolve(writer.flush()).catch(endProcessGroup);
     },
     listen: (handler) => {
-      process.on("message", handler);
+      void (async () => {
+        const reader = Bun.file(CHANNEL_FD).stream().getReader();
+        const frames = new FrameReader();
+        try {
+          for (;;) {
+            const { value, done } = await reader.read();
+            // The host gone (its end of the channel closed, even killed outright): nothing can
+            // reach this process any more, and what the app started must not outlive it either.
+            if (done) break;
+            frames.push(value, handler);
+          }
+        } catch {
+          // not frames: the host is not one
+        }
+        endProcessGroup();
+      })();
     },
   };
 }

@@ -4,6 +4,117 @@ class ProtocolError extends Error {
   name = "ProtocolError";
 }
 
+// server/src/protocol/frames.ts
+var CHANNEL_ARG = "--buntime-channel=3";
+var CHANNEL_FD = 3;
+var MAX_FRAME_BYTES = 64 * 1024 * 1024;
+var MAX_CHUNK_BYTES = 4 * 1024 * 1024;
+var encoder = new TextEncoder;
+var decoder = new TextDecoder;
+function encodeFrame(wire) {
+  const [text, buffers] = typeof wire === "string" ? [wire, []] : wire;
+  const textBytes = encoder.encode(text);
+  let size = 4 + textBytes.byteLength;
+  for (const buffer of buffers)
+    size += 4 + buffer.byteLength;
+  if (size > MAX_FRAME_BYTES)
+    throw new ProtocolError(`a post of ${size} bytes, over ${MAX_FRAME_BYTES}`);
+  const frame = new Uint8Array(4 + size);
+  const view = new DataView(frame.buffer);
+  view.setUint32(0, size, true);
+  view.setUint32(4, textBytes.byteLength, true);
+  frame.set(textBytes, 8);
+  let at = 8 + textBytes.byteLength;
+  for (const buffer of buffers) {
+    view.setUint32(at, buffer.byteLength, true);
+    frame.set(new Uint8Array(buffer), at + 4);
+    at += 4 + buffer.byteLength;
+  }
+  return frame;
+}
+
+class FrameReader {
+  #chunks = [];
+  #buffered = 0;
+  #need = 0;
+  push(chunk, handle) {
+    this.#chunks.push(chunk);
+    this.#buffered += chunk.byteLength;
+    for (;; ) {
+      if (this.#need === 0) {
+        if (this.#buffered < 4)
+          return;
+        const size = new DataView(this.#take(4, false).buffer).getUint32(0, true);
+        if (size > MAX_FRAME_BYTES)
+          throw new ProtocolError(`a frame announcing ${size} bytes, over ${MAX_FRAME_BYTES}`);
+        this.#need = 4 + size;
+      }
+      if (this.#buffered < this.#need)
+        return;
+      const frame = this.#take(this.#need, true);
+      this.#need = 0;
+      handle(decodeFrame(frame));
+    }
+  }
+  #take(bytes, consume) {
+    const first = this.#chunks[0];
+    let out;
+    if (first.byteLength >= bytes) {
+      out = first.subarray(0, bytes);
+    } else {
+      out = new Uint8Array(bytes);
+      let at = 0;
+      for (const chunk of this.#chunks) {
+        const part = chunk.subarray(0, bytes - at);
+        out.set(part, at);
+        at += part.byteLength;
+        if (at === bytes)
+          break;
+      }
+    }
+    if (consume)
+      this.#drop(bytes);
+    return out.byteOffset === 0 && out.byteLength === out.buffer.byteLength ? out : out.slice();
+  }
+  #drop(bytes) {
+    this.#buffered -= bytes;
+    while (bytes > 0) {
+      const first = this.#chunks[0];
+      if (first.byteLength <= bytes) {
+        this.#chunks.shift();
+        bytes -= first.byteLength;
+      } else {
+        this.#chunks[0] = first.subarray(bytes);
+        bytes = 0;
+      }
+    }
+  }
+}
+function decodeFrame(frame) {
+  const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
+  const end = frame.byteLength;
+  const part = (at) => {
+    if (at + 4 > end)
+      throw new ProtocolError("a frame whose parts do not add up");
+    const length = view.getUint32(at, true);
+    if (at + 4 + length > end)
+      throw new ProtocolError("a frame whose parts do not add up");
+    return length;
+  };
+  const textLength = part(4);
+  const text = decoder.decode(frame.subarray(8, 8 + textLength));
+  let at = 8 + textLength;
+  if (at === end)
+    return text;
+  const buffers = [];
+  while (at < end) {
+    const length = part(at);
+    buffers.push(frame.slice(at + 4, at + 4 + length).buffer);
+    at += 4 + length;
+  }
+  return [text, buffers];
+}
+
 // server/src/protocol/limits.ts
 var MAX_TOPIC_CHARS = 256;
 var MAX_TOPICS_PER_SOCKET = 1000;
@@ -210,7 +321,7 @@ function isWhole(body) {
 
 // server/src/guest/channel.ts
 function isChildProcess() {
-  return Bun.isMainThread && typeof process.send === "function";
+  return Bun.isMainThread && process.argv.includes(CHANNEL_ARG);
 }
 function hostChannel() {
   if (!isChildProcess()) {
@@ -221,14 +332,26 @@ function hostChannel() {
       }
     };
   }
-  process.on("disconnect", endProcessGroup);
-  const send = process.send?.bind(process);
+  const writer = Bun.file(CHANNEL_FD).writer();
   return {
     post: (data) => {
-      send(data);
+      writer.write(encodeFrame(data));
+      Promise.resolve(writer.flush()).catch(endProcessGroup);
     },
     listen: (handler) => {
-      process.on("message", handler);
+      (async () => {
+        const reader = Bun.file(CHANNEL_FD).stream().getReader();
+        const frames = new FrameReader;
+        try {
+          for (;; ) {
+            const { value, done } = await reader.read();
+            if (done)
+              break;
+            frames.push(value, handler);
+          }
+        } catch {}
+        endProcessGroup();
+      })();
     }
   };
 }
@@ -409,7 +532,7 @@ ${stack}`);
   targets.stdio((fd, chunk) => {
     if (!admit())
       return;
-    const text = typeof chunk === "string" ? chunk : decoder.decode(chunk);
+    const text = typeof chunk === "string" ? chunk : decoder2.decode(chunk);
     push(fd === 1 ? "info" : "error", text.endsWith(`
 `) ? text.slice(0, -1) : text);
   });
@@ -424,7 +547,7 @@ function line(level, text, tags) {
     out.traceparent = tags.traceparent;
   return out;
 }
-var decoder = new TextDecoder;
+var decoder2 = new TextDecoder;
 var format;
 function formatted(args) {
   if (args.every((arg) => typeof arg === "string") && (args.length < 2 || !args[0].includes("%"))) {
@@ -1066,8 +1189,7 @@ class ResponseStream {
     try {
       const next = this.#buffered.shift();
       if (next) {
-        const chunk = copyBytes(next);
-        post({ type: "response-chunk", id: this.id, chunk });
+        this.#send(next);
         return;
       }
       const result = await (this.#pending ?? this.reader.read());
@@ -1077,12 +1199,18 @@ class ResponseStream {
         post({ type: "response-chunk", id: this.id, chunk: null });
         return;
       }
-      const chunk = copyBytes(result.value);
-      post({ type: "response-chunk", id: this.id, chunk });
+      this.#send(result.value);
     } catch (error) {
       this.#forget();
       post({ type: "app-error", id: this.id, message: describe(error), midStream: true });
     }
+  }
+  #send(bytes) {
+    if (bytes.byteLength > MAX_CHUNK_BYTES) {
+      this.#buffered.unshift(bytes.subarray(MAX_CHUNK_BYTES));
+      bytes = bytes.subarray(0, MAX_CHUNK_BYTES);
+    }
+    post({ type: "response-chunk", id: this.id, chunk: copyBytes(bytes) });
   }
   #forget() {
     afterRequest();

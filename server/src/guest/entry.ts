@@ -4,6 +4,7 @@
  * throw there kills a Bun worker): every path ends in a message to the host.
  */
 import type { AppModule, AppServer } from "@buntime/sdk";
+import { MAX_CHUNK_BYTES } from "../protocol/frames.ts";
 import {
   copyBytes,
   createSender,
@@ -364,8 +365,7 @@ class ResponseStream {
     try {
       const next = this.#buffered.shift();
       if (next) {
-        const chunk = copyBytes(next);
-        post({ type: "response-chunk", id: this.id, chunk });
+        this.#send(next);
         return;
       }
       const result = await (this.#pending ?? this.reader.read());
@@ -375,12 +375,20 @@ class ResponseStream {
         post({ type: "response-chunk", id: this.id, chunk: null });
         return;
       }
-      const chunk = copyBytes(result.value);
-      post({ type: "response-chunk", id: this.id, chunk });
+      this.#send(result.value);
     } catch (error) {
       this.#forget();
       post({ type: "app-error", id: this.id, message: describe(error), midStream: true });
     }
+  }
+
+  /** One chunk per pull, at most MAX_CHUNK_BYTES of it (the rest waits for the next pulls). */
+  #send(bytes: Uint8Array): void {
+    if (bytes.byteLength > MAX_CHUNK_BYTES) {
+      this.#buffered.unshift(bytes.subarray(MAX_CHUNK_BYTES));
+      bytes = bytes.subarray(0, MAX_CHUNK_BYTES);
+    }
+    post({ type: "response-chunk", id: this.id, chunk: copyBytes(bytes) });
   }
 
   #forget(): void {

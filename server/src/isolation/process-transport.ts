@@ -1,18 +1,20 @@
 /**
  * `isolation: "process"`: a worker is a Bun child process running the same guest entry as a
- * thread, over Bun's IPC channel with structured-clone serialisation (`"advanced"`), so the
- * host's `Wire` crosses as it is (its buffers copied, not transferred). Measured against a pipe
- * of length-prefixed frames: see docs/isolation.md.
+ * thread. The host's and the guest's posts (`Wire`s) cross as length-prefixed frames on a socket
+ * pair, the child's fd 3 (`protocol/frames.ts` says why not Bun's IPC channel): a frame the host
+ * cannot read, or the channel closed while the process lives on, ends that worker, never the host.
  *
  * The child starts with exactly the app's `env`, its version folder as working directory, in a
  * process group of its own (`detached`), as the sandbox's user when there is one, in a memory
  * cgroup when `maxMemory` is set and the machine offers one. Terminating it kills its whole
  * process group (and every process left in its cgroup), so nothing it started outlives it.
  */
+import { closeSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { AppVersion } from "../apps/config.ts";
 import { GUEST_ENTRY, GUEST_ENTRY_SOURCE } from "../guest/paths.ts";
 import type { OpenTransport, Transport, TransportHandlers } from "../pool/transport.ts";
+import { CHANNEL_ARG, encodeFrame, FrameReader } from "../protocol/frames.ts";
 import type { Wire } from "../protocol/protocol.ts";
 import type { AppRuntime } from "./app-runtime.ts";
 import { hardLimitBytes, type MemoryCage, type MemoryLimiter } from "./memory.ts";
@@ -79,32 +81,50 @@ function open(
   for (const module of preload) args.push("--preload", runtime?.module(module) ?? module);
   // The runtime folder's copy is bundled from the sources: it must hold static.ts too, which the
   // prebuilt entry leaves out, and Bun does not bundle a bundle again (the output is empty).
-  args.push(runtime ? runtime.module(entry.source) : entry.run);
+  args.push(runtime ? runtime.module(entry.source) : entry.run, CHANNEL_ARG);
   let child: ReturnType<typeof Bun.spawn>;
   try {
     child = Bun.spawn(cage?.wrap(args) ?? args, {
       env: { ...config.env },
       cwd: app.dir,
       detached: true,
-      stdio: ["ignore", "inherit", "inherit"],
-      serialization: "advanced",
+      // fd 3: the channel, a socket pair whose host end `child.stdio[3]` is this process's to close.
+      stdio: ["ignore", "inherit", "inherit", "pipe"],
       ...(identity ?? {}),
-      ipc: (message) => {
-        if (!exited) handlers.onMessage(message);
-      },
       onExit: (_subprocess, code, signal) => {
         exited = true;
         const oom = cage?.oomKilled() ?? false;
         // What it started may live on in its group (or, detached again, in its cgroup).
         killAll(child.pid, cage?.members() ?? []);
         cage?.release();
-        handlers.onClose(describeExit(code, signal, oom));
+        channel.close();
+        const how = describeExit(code, signal, oom);
+        handlers.onClose(hungUp && !oom && signal === "SIGKILL" ? "the worker closed its channel" : how);
       },
     });
   } catch (error) {
     cage?.release();
     throw error;
   }
+  /** Its end of the channel closed first (it exited, or closed it and lives on: killed then). */
+  let hungUp = false;
+  const channel = openChannel(child.stdio[3] as number, {
+    onWire: (wire) => {
+      if (!exited) handlers.onMessage(wire);
+    },
+    // The worker broke the framing: it speaks the protocol no more.
+    onFault: (message) => {
+      if (exited) return;
+      handlers.onError(message);
+      killAll(child.pid, cage?.members() ?? []);
+    },
+    // Exiting (onExit says how), or alive with its channel closed: it can take nothing more.
+    onHangUp: () => {
+      if (exited) return;
+      hungUp = true;
+      killAll(child.pid, cage?.members() ?? []);
+    },
+  });
   // Caged before the app is loaded: the guest imports it only on `init`, posted after this.
   try {
     cage?.enter(child.pid);
@@ -114,15 +134,68 @@ function open(
   }
   return {
     post: (data: Wire) => {
-      if (exited) return;
+      if (!exited) channel.send(data);
+    },
+    terminate: () => {
+      if (!exited) killAll(child.pid, cage?.members() ?? []);
+    },
+  };
+}
+
+/**
+ * The host's end of a worker's channel: frames out (`send`), frames in (`onWire`), then once
+ * `onFault` when what arrives is not frames, or `onHangUp` when the worker's end closed.
+ */
+function openChannel(
+  fd: number,
+  handlers: { onWire(wire: Wire): void; onFault(message: string): void; onHangUp(): void },
+): { send(wire: Wire): void; close(): void } {
+  const writer = Bun.file(fd).writer();
+  const reader = Bun.file(fd).stream().getReader();
+  const frames = new FrameReader();
+  let closed = false;
+  const fault = (message: string) => {
+    if (closed) return;
+    handlers.onFault(message);
+  };
+  void (async () => {
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) {
+          if (!closed) handlers.onHangUp();
+          return;
+        }
+        frames.push(value, handlers.onWire);
+      }
+    } catch (error) {
+      fault(`protocol violation: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  })();
+  return {
+    send(wire) {
+      if (closed) return;
       try {
-        child.send(data);
+        writer.write(encodeFrame(wire));
+        void Promise.resolve(writer.flush()).catch(() => {}); // a closed channel: onExit follows
       } catch {
         // the channel closed under it: onExit follows
       }
     },
-    terminate: () => {
-      if (!exited) killAll(child.pid, cage?.members() ?? []);
+    close() {
+      if (closed) return;
+      closed = true;
+      void reader.cancel().catch(() => {});
+      try {
+        writer.end();
+      } catch {
+        // already closed
+      }
+      try {
+        closeSync(fd);
+      } catch {
+        // closed by the writer
+      }
     },
   };
 }
