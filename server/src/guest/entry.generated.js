@@ -165,34 +165,38 @@ function createSender(post) {
 }
 function receive(data, handle) {
   if (typeof data === "string") {
+    checkLength(data);
     if (!data.includes(`
 `))
       handle(parseLine(data));
     else
-      for (const line of data.split(`
-`))
-        handle(parseLine(line));
+      eachLine(data, (line) => handle(parseLine(line)));
     return;
   }
   if (!isWireWithBuffers(data))
     throw new ProtocolError(`a post that is not a wire: ${sketch(data)}`);
   const [text, buffers] = data;
-  const lines = text.split(`
-`);
+  checkLength(text);
   let byteLines = 0;
-  for (const line of lines)
-    if (BYTE_FIELDS[line[0]] !== undefined)
+  for (let start = 0;start <= text.length; start = text.indexOf(`
+`, start) + 1 || text.length + 1) {
+    const mark = text[start];
+    if (mark === `
+` || mark === undefined)
+      throw new ProtocolError('a line that is not JSON: ""');
+    if (BYTE_FIELDS[mark] !== undefined)
       byteLines++;
+  }
   if (byteLines !== buffers.length) {
     throw new ProtocolError(`${buffers.length} buffers for ${byteLines} byte lines`);
   }
   let next = 0;
-  for (const line of lines) {
+  eachLine(text, (line) => {
     const mark = line[0];
     const field = BYTE_FIELDS[mark];
     if (field === undefined) {
       handle(parseLine(line));
-      continue;
+      return;
     }
     const message = parseLine(line.slice(1));
     if (typeof message !== "object" || message === null || Array.isArray(message)) {
@@ -200,6 +204,24 @@ function receive(data, handle) {
     }
     message[field] = buffers[next++];
     handle(message);
+  });
+}
+var MAX_POST_CHARS = 64 * 1024 * 1024;
+function checkLength(text) {
+  if (text.length > MAX_POST_CHARS)
+    throw new ProtocolError(`a post of ${text.length} characters, over ${MAX_POST_CHARS}`);
+}
+function eachLine(text, fn) {
+  let start = 0;
+  for (;; ) {
+    const end = text.indexOf(`
+`, start);
+    if (end === -1) {
+      fn(text.slice(start));
+      return;
+    }
+    fn(text.slice(start, end));
+    start = end + 1;
   }
 }
 function isWireWithBuffers(data) {

@@ -1,7 +1,15 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { parseGuestMessage } from "./guest-messages.ts";
-import { copyBytes, createSender, type HostMessage, ProtocolError, receive, type Wire } from "./protocol.ts";
+import {
+  copyBytes,
+  createSender,
+  type HostMessage,
+  MAX_POST_CHARS,
+  ProtocolError,
+  receive,
+  type Wire,
+} from "./protocol.ts";
 
 /** A sender whose posts are recorded; `turn()` resolves after the batch of this turn is flushed. */
 function recorder() {
@@ -144,4 +152,17 @@ describe("receive refuses what is not a wire, with a ProtocolError", () => {
       { numRuns: 2000 },
     );
   });
+});
+
+test("a post over MAX_POST_CHARS is refused before any line is read; so is a flood of empty lines, at the first", () => {
+  const handled: unknown[] = [];
+  const huge = `${JSON.stringify({ type: "pong" })}\n`.repeat(Math.ceil(MAX_POST_CHARS / 16) + 1);
+  expect(() => receive(huge, (m) => handled.push(m))).toThrow(`over ${MAX_POST_CHARS}`);
+  expect(() => receive([huge, []], (m) => handled.push(m))).toThrow(`over ${MAX_POST_CHARS}`);
+  const newlines = "\n".repeat(10_000_000);
+  expect(() => receive(newlines, (m) => handled.push(m))).toThrow('a line that is not JSON: ""');
+  expect(() => receive([newlines, [new ArrayBuffer(1)]], (m) => handled.push(m))).toThrow(
+    'a line that is not JSON: ""',
+  );
+  expect(handled).toEqual([]);
 });

@@ -239,26 +239,32 @@ export function createSender(
  */
 export function receive<T = unknown>(data: unknown, handle: (message: T) => void): void {
   if (typeof data === "string") {
+    checkLength(data);
     if (!data.includes("\n")) handle(parseLine(data) as T);
-    else for (const line of data.split("\n")) handle(parseLine(line) as T);
+    else eachLine(data, (line) => handle(parseLine(line) as T));
     return;
   }
   if (!isWireWithBuffers(data)) throw new ProtocolError(`a post that is not a wire: ${sketch(data)}`);
   const [text, buffers] = data;
-  const lines = text.split("\n");
+  checkLength(text);
   // Counted before any is handled: a post whose buffers do not match its lines is refused whole.
+  // Each line's first character only (no line is copied); an empty line is refused at once.
   let byteLines = 0;
-  for (const line of lines) if (BYTE_FIELDS[line[0] as keyof typeof BYTE_FIELDS] !== undefined) byteLines++;
+  for (let start = 0; start <= text.length; start = text.indexOf("\n", start) + 1 || text.length + 1) {
+    const mark = text[start];
+    if (mark === "\n" || mark === undefined) throw new ProtocolError('a line that is not JSON: ""');
+    if (BYTE_FIELDS[mark as keyof typeof BYTE_FIELDS] !== undefined) byteLines++;
+  }
   if (byteLines !== buffers.length) {
     throw new ProtocolError(`${buffers.length} buffers for ${byteLines} byte lines`);
   }
   let next = 0;
-  for (const line of lines) {
+  eachLine(text, (line) => {
     const mark = line[0] as keyof typeof BYTE_FIELDS;
     const field = BYTE_FIELDS[mark];
     if (field === undefined) {
       handle(parseLine(line) as T);
-      continue;
+      return;
     }
     const message = parseLine(line.slice(1));
     if (typeof message !== "object" || message === null || Array.isArray(message)) {
@@ -266,6 +272,36 @@ export function receive<T = unknown>(data: unknown, handle: (message: T) => void
     }
     (message as Record<string, unknown>)[field] = buffers[next++];
     handle(message as T);
+  });
+}
+
+/**
+ * The most characters one post's text may have: the process channel's frame bound
+ * (`frames.ts`), for threads too. Far above a turn's batch of messages (a log message is at most
+ * 1,024 lines of 8 KiB); app code posting more is refused before any of it is read.
+ */
+export const MAX_POST_CHARS = 64 * 1024 * 1024;
+
+function checkLength(text: string): void {
+  if (text.length > MAX_POST_CHARS)
+    throw new ProtocolError(`a post of ${text.length} characters, over ${MAX_POST_CHARS}`);
+}
+
+/**
+ * Calls `fn` with each newline-separated line of `text`, in order, without making the array of
+ * them first: a post of millions of empty lines is refused at its first (not JSON), not after
+ * splitting it all.
+ */
+function eachLine(text: string, fn: (line: string) => void): void {
+  let start = 0;
+  for (;;) {
+    const end = text.indexOf("\n", start);
+    if (end === -1) {
+      fn(text.slice(start));
+      return;
+    }
+    fn(text.slice(start, end));
+    start = end + 1;
   }
 }
 
