@@ -160,6 +160,17 @@ test("response chunks the host did not pull are a fault: the stream is cut, noth
   );
 }, 10_000);
 
+test("log messages app code posts past the guest's rate limit are dropped by the host and counted", async () => {
+  const before = (server.stats() as unknown as { logs: { dropped: Record<string, number> } }).logs.dropped;
+  expect((await call(server.at("/post-garbage/?log-flood=30"))).status).toBe(200);
+  // Posted before the answer, so handled before it. The host's budget is ten times the guest's
+  // burst: of 30,000 lines, about 20,000 go.
+  const after = (server.stats() as unknown as { logs: { dropped: Record<string, number> } }).logs.dropped;
+  const dropped = (after["post-garbage"] ?? 0) - (before["post-garbage"] ?? 0);
+  expect(dropped).toBeGreaterThanOrEqual(15_000);
+  expect(dropped).toBeLessThanOrEqual(30_000);
+});
+
 test("another app's request in flight meanwhile is answered as usual", async () => {
   await call(server.at("/slow/?ms=0"));
   const slow = call(server.at("/slow/?ms=300"));

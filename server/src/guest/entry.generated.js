@@ -119,6 +119,7 @@ function decodeFrame(frame) {
 var MAX_TOPIC_CHARS = 256;
 var MAX_TOPICS_PER_SOCKET = 1000;
 var WS_FLOW = { window: 1024 * 1024, hardLimit: 8 * 1024 * 1024, step: 256 * 1024 };
+var LOG_LINES = { rate: 1000, burst: 1000 };
 
 // server/src/protocol/protocol.ts
 var BYTE_FIELDS = { B: "body", C: "chunk" };
@@ -391,6 +392,27 @@ function endProcessGroup() {
 // server/src/guest/log-capture.ts
 var import_node_async_hooks = require("async_hooks");
 
+// server/src/util/token-bucket.ts
+class TokenBucket {
+  rate;
+  burst;
+  #tokens;
+  #at;
+  constructor(rate, burst, now) {
+    this.rate = rate;
+    this.burst = burst;
+    this.#tokens = burst;
+    this.#at = now;
+  }
+  take(wanted, now) {
+    this.#tokens = Math.min(this.burst, this.#tokens + (now - this.#at) * this.rate / 1000);
+    this.#at = now;
+    const got = Math.max(0, Math.min(wanted, Math.floor(this.#tokens)));
+    this.#tokens -= got;
+    return got;
+  }
+}
+
 // server/src/guest/captured-process.ts
 var STDIO = { stdout: 1, stderr: 2 };
 var isStdio = (key) => key === "stdout" || key === "stderr";
@@ -470,8 +492,8 @@ function capturedStream(fd, write) {
 var isUtf8 = (encoding) => encoding === "utf8" || encoding === "utf-8";
 
 // server/src/guest/log-capture.ts
-var RATE = 1000;
-var BURST = 1000;
+var RATE = LOG_LINES.rate;
+var BURST = LOG_LINES.burst;
 var MAX_LINE_CHARS = 8 * 1024;
 var MAX_PENDING = BURST;
 var MAX_PENDING_CHARS = 1024 * 1024;
@@ -481,8 +503,7 @@ function inRequest(tags, fn) {
 }
 function captureLogs(post, targets = { console, stdio: installCapturedProcess, now: () => performance.now() }) {
   const { now } = targets;
-  let tokens = BURST;
-  let refilled = now();
+  const budget = new TokenBucket(RATE, BURST, now());
   let pending = [];
   let pendingChars = 0;
   let dropped = 0;
@@ -500,17 +521,13 @@ function captureLogs(post, targets = { console, stdio: installCapturedProcess, n
     post({ type: "log", lines, dropped: count });
   };
   function admit() {
-    const t = now();
-    tokens = Math.min(BURST, tokens + (t - refilled) * RATE / 1000);
-    refilled = t;
-    if (tokens < 1 || pending.length >= MAX_PENDING || pendingChars >= MAX_PENDING_CHARS) {
+    if (pending.length >= MAX_PENDING || pendingChars >= MAX_PENDING_CHARS || budget.take(1, now()) === 0) {
       dropped++;
       droppedUnsaid++;
       if (!scheduled)
         schedule();
       return false;
     }
-    tokens--;
     return true;
   }
   function schedule() {

@@ -19,13 +19,15 @@
  * at once: the first request needs it anyway.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
+import { LOG_LINES } from "../protocol/limits.ts";
 import type { GuestMessage, LogLine } from "../protocol/protocol.ts";
+import { TokenBucket } from "../util/token-bucket.ts";
 import { installCapturedProcess, type StdioWrite } from "./captured-process.ts";
 
 /** Lines per second a worker may write, on average. */
-export const RATE = 1000;
+export const RATE = LOG_LINES.rate;
 /** Lines a worker may write at once, above the average. */
-export const BURST = 1000;
+export const BURST = LOG_LINES.burst;
 /** Characters of one line kept: longer ones are cut, marked `…[truncated]`. */
 export const MAX_LINE_CHARS = 8 * 1024;
 /** Lines waiting for the next turn, at most (a loop that never yields holds no more). */
@@ -68,8 +70,7 @@ export function captureLogs(
   targets: CaptureTargets = { console, stdio: installCapturedProcess, now: () => performance.now() },
 ): () => void {
   const { now } = targets;
-  let tokens = BURST;
-  let refilled = now();
+  const budget = new TokenBucket(RATE, BURST, now());
   let pending: LogLine[] = [];
   let pendingChars = 0;
   let dropped = 0;
@@ -90,16 +91,12 @@ export function captureLogs(
 
   /** Whether a line may be written now; counts it as dropped when not. */
   function admit(): boolean {
-    const t = now();
-    tokens = Math.min(BURST, tokens + ((t - refilled) * RATE) / 1000);
-    refilled = t;
-    if (tokens < 1 || pending.length >= MAX_PENDING || pendingChars >= MAX_PENDING_CHARS) {
+    if (pending.length >= MAX_PENDING || pendingChars >= MAX_PENDING_CHARS || budget.take(1, now()) === 0) {
       dropped++;
       droppedUnsaid++;
       if (!scheduled) schedule();
       return false;
     }
-    tokens--;
     return true;
   }
 

@@ -2,6 +2,7 @@ import type { AppVersion } from "../apps/config.ts";
 import { type VersionKey, versionKey } from "../apps/version-key.ts";
 import { BuntimeError } from "../errors.ts";
 import { parseGuestMessage } from "../protocol/guest-messages.ts";
+import { LOG_LINES } from "../protocol/limits.ts";
 import {
   createSender,
   type GuestMessage,
@@ -13,6 +14,7 @@ import {
 } from "../protocol/protocol.ts";
 import { bounded } from "../util/bounded.ts";
 import { IdTable } from "../util/id-table.ts";
+import { TokenBucket } from "../util/token-bucket.ts";
 import { AbortWatch } from "./abort-watch.ts";
 import type { StopReason } from "./events.ts";
 import { Exchange, type ExchangeOwner, type ForwardedRequest } from "./exchange.ts";
@@ -72,6 +74,12 @@ export class WorkerInstance {
   readonly #deps: InstanceDeps<WorkerInstance>;
   /** Lifecycle timers (ttl, idle, request timeouts) on the injected clock. */
   readonly #timers: Timers;
+  /**
+   * The log lines this worker may hand over: the guest keeps to RATE lines/s itself, but app code
+   * can post log messages of its own. Looser than the guest's (a host busy for a while receives a
+   * guest's lines late, in a bunch); what is over it is counted as dropped.
+   */
+  readonly #logBudget = new TokenBucket(LOG_LINES.rate, LOG_LINES.burst * 10, performance.now());
   /** Heartbeat and probes (real time: they watch a real thread). */
   readonly #liveness: Liveness;
   /** Client-abort watching for slow requests (real time: it is about the socket). */
@@ -330,14 +338,17 @@ export class WorkerInstance {
       case "pong":
         this.#onPong(message.seq, message.heapUsed, message.rss);
         return;
-      case "log":
+      case "log": {
+        // Real time: a rate of lines as they arrive, not a timer (a virtual clock may stand still).
+        const kept = this.#logBudget.take(message.lines.length, performance.now());
         this.#deps.events.emit("log", {
           key: this.key,
           workerId: this.id,
-          lines: message.lines,
-          dropped: message.dropped,
+          lines: kept === message.lines.length ? message.lines : message.lines.slice(0, kept),
+          dropped: message.dropped + message.lines.length - kept,
         });
         return;
+      }
       case "upgrade":
         this.#sockets.upgrade(message, this.#exchangeFor(message.id), this.app.config.timeout * 1000);
         if (this.state === "draining") this.#armSocketGrace(this.#stopReason);

@@ -19,3 +19,10 @@ export const MAX_TOPICS_PER_SOCKET = 1000;
  * below the half a drain or a resume waits for.
  */
 export const WS_FLOW = { window: 1024 * 1024, hardLimit: 8 * 1024 * 1024, step: 256 * 1024 } as const;
+
+/**
+ * Log lines a worker may write: `rate` a second on average, `burst` at once above it. The guest
+ * holds its lines to it (docs/logs.md); the host holds every worker to a looser budget of the
+ * same rate, since app code can post log messages of its own.
+ */
+export const LOG_LINES = { rate: 1000, burst: 1000 } as const;
