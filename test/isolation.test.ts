@@ -68,6 +68,9 @@ export default {
 };
 `;
 
+/** As SPAWNER, its subprocess in a session (and process group) of its own: only a cgroup holds it. */
+const DETACHER = SPAWNER.replace('["/bin/sleep", "600"]', '["setsid", "/bin/sleep", "600"]');
+
 /** Whether `pid` runs (a zombie, killed and waiting for its reaper, does not). */
 const alive = (pid: number) => {
   try {
@@ -88,6 +91,7 @@ beforeAll(async () => {
   writeAppCode(apps.dir, "crasher", CRASHER, { maxMemory: 128 });
   writeAppCode(apps.dir, "spy", SPY, { env: { ONLY: "this" } });
   writeAppCode(apps.dir, "spawner", SPAWNER, { maxRequests: 1 });
+  writeAppCode(apps.dir, "detacher", DETACHER, { maxRequests: 1 });
   writeApp(apps.dir, "bystander", "slow", { timeout: 10 });
   writeApp(apps.dir, "neighbour", "hello", {});
   writeApp(apps.dir, "echo", "echo", {});
@@ -212,6 +216,17 @@ test("a subprocess an app started dies with its worker", async () => {
   const { sleep } = answer.body as { sleep: number };
   // maxRequests 1: the worker is recycled after this request; its process group goes with it.
   await events.next("terminate", (e) => e.key === "spawner@1.0.0");
+  await eventually(() => !alive(sleep));
+  events.stop();
+});
+
+test("a subprocess that left the worker's process group (setsid) dies with it too, with no maxMemory set", async () => {
+  const events = recordEvents(server.pool.events);
+  const answer = await call(server.at("/detacher/"));
+  expect(answer.status).toBe(200);
+  const { sleep } = answer.body as { sleep: number };
+  expect(alive(sleep)).toBe(true);
+  await events.next("terminate", (e) => e.key === "detacher@1.0.0");
   await eventually(() => !alive(sleep));
   events.stop();
 });

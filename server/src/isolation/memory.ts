@@ -49,8 +49,12 @@ export interface MemoryLimiter {
   readonly kind: "cgroup-v1" | "cgroup-v2" | "rlimit" | "watcher";
   /** What the kernel cannot enforce here, when `kind` is `rlimit` or `watcher`. */
   readonly warning?: string;
-  /** A cage of `bytes`, or undefined when the kernel cannot (kind `watcher`). */
-  cage(name: string, bytes: number): MemoryCage | undefined;
+  /**
+   * A cage of `bytes`, or undefined when the kernel cannot (kind `watcher`). Without `bytes`, a
+   * cgroup with no limit of its own, only to hold every process the worker starts (a subprocess
+   * that left its process group with `setsid` included); undefined unless the kind is a cgroup.
+   */
+  cage(name: string, bytes?: number): MemoryCage | undefined;
   /** Removes the server's own cgroup folder (at shutdown). */
   close(): void;
 }
@@ -75,10 +79,18 @@ function readPids(dir: string): number[] {
   }
 }
 
-function cageIn(dir: string, limitFiles: string[], bytes: number, oomFile: string, oomKey: string): MemoryCage {
+function cageIn(
+  dir: string,
+  limitFiles: string[],
+  bytes: number | undefined,
+  oomFile: string,
+  oomKey: string,
+): MemoryCage {
   mkdirSync(dir);
-  // v1 refuses a memsw limit below the memory one, so memory first.
-  for (const file of limitFiles) if (existsSync(join(dir, file))) write(join(dir, file), String(bytes));
+  // v1 refuses a memsw limit below the memory one, so memory first. None given: the parent's.
+  if (bytes !== undefined) {
+    for (const file of limitFiles) if (existsSync(join(dir, file))) write(join(dir, file), String(bytes));
+  }
   return {
     wrap: (argv) => argv,
     enter: (pid) => write(join(dir, "cgroup.procs"), String(pid)),
@@ -243,13 +255,16 @@ export function createMemoryLimiter(root = "/sys/fs/cgroup"): MemoryLimiter {
     return {
       kind: "rlimit",
       warning: `maxMemory is enforced as an address-space limit (${why}): never below ${ADDRESS_SPACE_FLOOR / MB} MB, which Bun needs to start, so a smaller maxMemory is held only by the heap watcher up to that`,
-      cage: (_worker, bytes) => ({
-        wrap: (argv) => limitedBy(bytes, argv),
-        enter: () => {},
-        members: () => [],
-        oomKilled: () => false,
-        release: () => {},
-      }),
+      cage: (_worker, bytes) =>
+        bytes === undefined
+          ? undefined
+          : {
+              wrap: (argv) => limitedBy(bytes, argv),
+              enter: () => {},
+              members: () => [],
+              oomKilled: () => false,
+              release: () => {},
+            },
       close: () => {},
     };
   }

@@ -71,10 +71,12 @@ function open(
 ): Transport {
   const { config } = app;
   const identity = sandbox.identity(app);
-  const cage: MemoryCage | undefined =
-    config.maxMemory === undefined
-      ? undefined
-      : sandbox.memory.cage(`w${nextCage++}`, hardLimitBytes(config.maxMemory));
+  // A cgroup whenever the machine offers one, a limit in it when maxMemory is set: what the worker
+  // starts, even in a session of its own (`setsid`), is found there and ends with it.
+  const cage: MemoryCage | undefined = sandbox.memory.cage(
+    `w${nextCage++}`,
+    config.maxMemory === undefined ? undefined : hardLimitBytes(config.maxMemory),
+  );
   let exited = false;
   const { runtime } = sandbox;
   const args = [runtime?.bun() ?? process.execPath, ...(config.lowMemory ? ["--smol"] : [])];
