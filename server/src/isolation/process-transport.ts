@@ -15,7 +15,7 @@ import type { AppVersion } from "../apps/config.ts";
 import { GUEST_ENTRY, GUEST_ENTRY_SOURCE } from "../guest/paths.ts";
 import type { OpenTransport, Transport, TransportHandlers } from "../pool/transport.ts";
 import { CHANNEL_ARG, encodeFrame, FrameReader } from "../protocol/frames.ts";
-import type { Wire } from "../protocol/protocol.ts";
+import { ProtocolError, type Wire } from "../protocol/protocol.ts";
 import type { AppRuntime } from "./app-runtime.ts";
 import { hardLimitBytes, type MemoryCage, type MemoryLimiter } from "./memory.ts";
 
@@ -171,7 +171,10 @@ function openChannel(
         frames.push(value, handlers.onWire);
       }
     } catch (error) {
-      fault(`protocol violation: ${error instanceof Error ? error.message : String(error)}`);
+      // A frame the host cannot read is the worker's fault; a read that fails (ECONNRESET: the
+      // process was killed, by the OOM killer too) is its end going away, which onExit explains.
+      if (error instanceof ProtocolError) fault(`protocol violation: ${error.message}`);
+      else if (!closed) handlers.onHangUp();
     }
   })();
   return {
