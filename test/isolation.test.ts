@@ -53,7 +53,7 @@ export default {
     const result = {};
     for (const path of paths) result[path] = attempt(() => (path.endsWith("/") ? readdirSync(path) : readFileSync(path)));
     // mem needs a read at a mapped address: the open alone is refused when access is denied.
-    return Response.json({ result, env: { ...process.env }, cwd: process.cwd(), uid: process.getuid(), gid: process.getgid() });
+    return Response.json({ result, env: { ...process.env }, cwd: process.cwd(), uid: process.getuid(), gid: process.getgid(), args: process.argv.slice(2) });
   },
 };
 `;
@@ -168,6 +168,7 @@ test("an app reads neither the server's /proc files, nor its secrets, nor anothe
   expect(answer.body.result[own]).toBe("read");
   expect(answer.body.env).toEqual({ ONLY: "this" });
   expect(answer.body.cwd).toBe(join(apps.dir, "spy", "1.0.0"));
+  expect(answer.body.args).toEqual([]); // the host's channel argument is taken out before the app loads
   expect(answer.body.uid).toBe(65534); // nobody
   const isolation = server.stats().isolation;
   expect(isolation).toMatchObject({ floor: "process", process: { user: "nobody" } });

@@ -91,9 +91,10 @@ export interface InitContext {
   onWorkerEvent(listener: (type: WorkerEventType, event: WorkerEvent) => void): void;
   /**
    * Subscribe to versions leaving the server (deleted, or gone from `APPS_DIR`): what a plugin
-   * keeps per app or version (metric series, counts) can go with them.
+   * keeps per app or version (metric series, counts) can go with them. Optional (added in 0.1.x):
+   * the runtime always gives it; an `InitContext` a plugin's own tests build may leave it out.
    */
-  onVersionRemoved(listener: (event: VersionRemovedEvent) => void): void;
+  onVersionRemoved?(listener: (event: VersionRemovedEvent) => void): void;
 }
 
 /** A version no longer on this node; `lastOfApp`: the app has no version left. */

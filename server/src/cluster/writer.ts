@@ -58,26 +58,21 @@ export function sharedWriter(deps: {
       const kind = KINDS[type] ?? "tar.gz";
       let created = false;
       const key = versionKey(name, version);
-      const { skipped } = await deployer.deploy(
-        name,
-        version,
-        body ? new Blob([bytes as BlobPart]).stream() : null,
-        contentType,
-        replace,
-        {
-          commit: async () => {
-            try {
-              ({ created } = await store.put(name, version, { sha256, kind, bytes }, replace));
-            } catch (error) {
-              throw toHttp(error);
-            }
-            // Until the folder is in place the cache does not hold what the store does: killed
-            // before, this node's sync sees no entry and installs the store's version.
-            await manifest.delete(key);
-          },
+      await deployer.deploy(name, version, body ? new Blob([bytes as BlobPart]).stream() : null, contentType, replace, {
+        commit: async () => {
+          try {
+            ({ created } = await store.put(name, version, { sha256, kind, bytes }, replace));
+          } catch (error) {
+            throw toHttp(error);
+          }
+          // Until the folder is in place the cache does not hold what the store does: killed
+          // before, this node's sync sees no entry and installs the store's version.
+          await manifest.delete(key);
         },
-      );
-      if (!skipped) await manifest.set(key, sha256);
+        // Still under the version's lock: this node's sync, told of the store's change, finds
+        // the entry and installs nothing again.
+        landed: () => manifest.set(key, sha256),
+      });
       return { created };
     },
     remove: (name, version) =>

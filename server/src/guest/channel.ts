@@ -16,9 +16,19 @@ export interface HostChannel {
   listen(handler: (data: unknown) => void): void;
 }
 
-/** A child process started by the host with a channel on fd 3 (not a Worker thread). */
+/**
+ * Whether this is a child process started by the host with a channel on fd 3 (not a Worker
+ * thread). Read once: the host's argument is taken out of `process.argv` before the app loads
+ * (a strict `util.parseArgs()` in the app would refuse it).
+ */
+const CHILD_PROCESS = (() => {
+  const at = Bun.isMainThread ? process.argv.indexOf(CHANNEL_ARG) : -1;
+  if (at !== -1) process.argv.splice(at, 1);
+  return at !== -1;
+})();
+
 export function isChildProcess(): boolean {
-  return Bun.isMainThread && process.argv.includes(CHANNEL_ARG);
+  return CHILD_PROCESS;
 }
 
 export function hostChannel(): HostChannel {

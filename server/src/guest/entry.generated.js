@@ -9,6 +9,7 @@ var CHANNEL_ARG = "--buntime-channel=3";
 var CHANNEL_FD = 3;
 var MAX_FRAME_BYTES = 64 * 1024 * 1024;
 var MAX_CHUNK_BYTES = 4 * 1024 * 1024;
+var MAX_HELD_CHUNKS = 64;
 var encoder = new TextEncoder;
 var decoder = new TextDecoder;
 function encodeFrame(wire) {
@@ -38,6 +39,8 @@ class FrameReader {
   #buffered = 0;
   #need = 0;
   push(chunk, handle) {
+    if (this.#chunks.length >= MAX_HELD_CHUNKS)
+      this.#chunks = [this.#take(this.#buffered, false)];
     this.#chunks.push(chunk);
     this.#buffered += chunk.byteLength;
     for (;; ) {
@@ -135,14 +138,18 @@ function encodeLine(message) {
 function createSender(post) {
   let lines = [];
   let buffers = [];
+  let size = 0;
   let scheduled = false;
   const flush = () => {
     scheduled = false;
+    if (lines.length === 0)
+      return;
     const text = lines.length === 1 ? lines[0] : lines.join(`
 `);
     const sent = buffers;
     lines = [];
     buffers = [];
+    size = 0;
     if (sent.length === 0) {
       post(text);
       return;
@@ -155,7 +162,11 @@ function createSender(post) {
   };
   return (message) => {
     const { line, buffer } = encodeLine(message);
+    const adds = line.length + (buffer?.byteLength ?? 0);
+    if (lines.length > 0 && size + adds > BATCH_LIMIT)
+      flush();
     lines.push(line);
+    size += adds;
     if (buffer)
       buffers.push(buffer);
     if (!scheduled) {
@@ -208,6 +219,7 @@ function receive(data, handle) {
   });
 }
 var MAX_POST_CHARS = 64 * 1024 * 1024;
+var BATCH_LIMIT = 16 * 1024 * 1024;
 function checkLength(text) {
   if (text.length > MAX_POST_CHARS)
     throw new ProtocolError(`a post of ${text.length} characters, over ${MAX_POST_CHARS}`);
@@ -343,8 +355,14 @@ function isWhole(body) {
 }
 
 // server/src/guest/channel.ts
+var CHILD_PROCESS = (() => {
+  const at = Bun.isMainThread ? process.argv.indexOf(CHANNEL_ARG) : -1;
+  if (at !== -1)
+    process.argv.splice(at, 1);
+  return at !== -1;
+})();
 function isChildProcess() {
-  return Bun.isMainThread && process.argv.includes(CHANNEL_ARG);
+  return CHILD_PROCESS;
 }
 function hostChannel() {
   if (!isChildProcess()) {

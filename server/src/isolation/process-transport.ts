@@ -42,8 +42,15 @@ function killAll(pgid: number, pids: number[]): void {
 }
 
 /** How a child ended, for the crash's log line and 502 message. */
-function describeExit(code: number | null, signal: NodeJS.Signals | number | null, oom: boolean): string {
-  if (oom) return "the worker process was killed by the kernel at its memory limit (maxMemory)";
+function describeExit(
+  code: number | null,
+  signal: NodeJS.Signals | number | null,
+  oom: boolean,
+  limited: boolean,
+): string {
+  if (oom && limited) return "the worker process was killed by the kernel at its memory limit (maxMemory)";
+  if (oom)
+    return "the worker process was killed by the kernel's OOM killer (the machine or container ran out of memory)";
   if (signal) return `the worker process was killed by ${signal}`;
   return `the worker process exited with code ${code}`;
 }
@@ -72,11 +79,19 @@ function open(
   const { config } = app;
   const identity = sandbox.identity(app);
   // A cgroup whenever the machine offers one, a limit in it when maxMemory is set: what the worker
-  // starts, even in a session of its own (`setsid`), is found there and ends with it.
-  const cage: MemoryCage | undefined = sandbox.memory.cage(
-    `w${nextCage++}`,
-    config.maxMemory === undefined ? undefined : hardLimitBytes(config.maxMemory),
-  );
+  // starts, even in a session of its own (`setsid`), is found there and ends with it. Without a
+  // limit asked for, a cgroup that cannot be made only loses that (the app still starts).
+  const limited = config.maxMemory !== undefined;
+  const name = `w${nextCage++}`;
+  let cage: MemoryCage | undefined;
+  if (limited) cage = sandbox.memory.cage(name, hardLimitBytes(config.maxMemory as number));
+  else {
+    try {
+      cage = sandbox.memory.cage(name);
+    } catch {
+      cage = undefined;
+    }
+  }
   let exited = false;
   const { runtime } = sandbox;
   const args = [runtime?.bun() ?? process.execPath, ...(config.lowMemory ? ["--smol"] : [])];
@@ -100,16 +115,13 @@ function open(
         killAll(child.pid, cage?.members() ?? []);
         cage?.release();
         channel.close();
-        const how = describeExit(code, signal, oom);
-        handlers.onClose(hungUp && !oom && signal === "SIGKILL" ? "the worker closed its channel" : how);
+        handlers.onClose(describeExit(code, signal, oom, limited));
       },
     });
   } catch (error) {
     cage?.release();
     throw error;
   }
-  /** Its end of the channel closed first (it exited, or closed it and lives on: killed then). */
-  let hungUp = false;
   const channel = openChannel(child.stdio[3] as number, {
     onWire: (wire) => {
       if (!exited) handlers.onMessage(wire);
@@ -122,17 +134,17 @@ function open(
     },
     // Exiting (onExit says how), or alive with its channel closed: it can take nothing more.
     onHangUp: () => {
-      if (exited) return;
-      hungUp = true;
-      killAll(child.pid, cage?.members() ?? []);
+      if (!exited) killAll(child.pid, cage?.members() ?? []);
     },
   });
   // Caged before the app is loaded: the guest imports it only on `init`, posted after this.
   try {
     cage?.enter(child.pid);
   } catch (error) {
-    killAll(child.pid, []);
-    throw new Error(`could not put the worker in its memory cgroup: ${(error as Error).message}`);
+    if (limited) {
+      killAll(child.pid, []);
+      throw new Error(`could not put the worker in its memory cgroup: ${(error as Error).message}`);
+    }
   }
   return {
     post: (data: Wire) => {

@@ -31,6 +31,9 @@ export const MAX_FRAME_BYTES = 64 * 1024 * 1024;
 /** A response chunk larger than this crosses in several pulls (a frame stays well under the maximum). */
 export const MAX_CHUNK_BYTES = 4 * 1024 * 1024;
 
+/** Chunks held before they are joined into one. */
+const MAX_HELD_CHUNKS = 64;
+
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
@@ -67,6 +70,9 @@ export class FrameReader {
 
   /** @throws ProtocolError for a frame over MAX_FRAME_BYTES or whose parts do not add up */
   push(chunk: Uint8Array, handle: (wire: Wire) => void): void {
+    // A writer trickling a frame byte by byte must not cost an object per byte: small chunks
+    // are joined as they come (at most one frame's bytes are held either way).
+    if (this.#chunks.length >= MAX_HELD_CHUNKS) this.#chunks = [this.#take(this.#buffered, false)];
     this.#chunks.push(chunk);
     this.#buffered += chunk.byteLength;
     for (;;) {

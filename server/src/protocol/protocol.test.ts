@@ -166,3 +166,15 @@ test("a post over MAX_POST_CHARS is refused before any line is read; so is a flo
   );
   expect(handled).toEqual([]);
 });
+
+test("a turn of many large messages (a broadcast: 1 MiB to each of 70 sockets) goes as several posts, each readable", async () => {
+  const { posts, send, turn, received } = recorder();
+  const text = "x".repeat(1024 * 1024);
+  for (let socket = 1; socket <= 70; socket++) send({ type: "ws-message", socket, text });
+  await turn();
+  expect(posts.length).toBeGreaterThan(1);
+  for (const { data } of posts) expect((typeof data === "string" ? data : data[0]).length).toBeLessThan(MAX_POST_CHARS);
+  expect(received().map((m) => (m.type === "ws-message" ? m.socket : 0))).toEqual(
+    Array.from({ length: 70 }, (_, i) => i + 1),
+  );
+});

@@ -195,20 +195,25 @@ function encodeLine(message: HostMessage | GuestMessage): { line: string; buffer
  * A sender that batches: messages sent in the same turn of the event loop (flushed by
  * `setImmediate`, after every microtask of the turn) go out as one `postMessage` (lines joined
  * by newlines, which JSON never contains raw), so a burst of requests costs one crossing
- * instead of one each. Order is kept.
+ * instead of one each. Order is kept. A batch is sent early once it holds BATCH_LIMIT characters
+ * and bytes, so that no post of many messages nears what a receiver accepts of one
+ * (MAX_POST_CHARS, the process channel's frame): each message is held to that bound, not a turn's sum.
  */
 export function createSender(
   post: (data: Wire, transfer?: ArrayBuffer[]) => void,
 ): (message: HostMessage | GuestMessage) => void {
   let lines: string[] = [];
   let buffers: ArrayBuffer[] = [];
+  let size = 0;
   let scheduled = false;
   const flush = () => {
     scheduled = false;
+    if (lines.length === 0) return; // sent early, at the batch limit
     const text = lines.length === 1 ? (lines[0] as string) : lines.join("\n");
     const sent = buffers;
     lines = [];
     buffers = [];
+    size = 0;
     if (sent.length === 0) {
       post(text);
       return;
@@ -223,7 +228,10 @@ export function createSender(
   };
   return (message) => {
     const { line, buffer } = encodeLine(message);
+    const adds = line.length + (buffer?.byteLength ?? 0);
+    if (lines.length > 0 && size + adds > BATCH_LIMIT) flush();
     lines.push(line);
+    size += adds;
     if (buffer) buffers.push(buffer);
     if (!scheduled) {
       scheduled = true;
@@ -281,6 +289,9 @@ export function receive<T = unknown>(data: unknown, handle: (message: T) => void
  * 1,024 lines of 8 KiB); app code posting more is refused before any of it is read.
  */
 export const MAX_POST_CHARS = 64 * 1024 * 1024;
+
+/** Characters and bytes a sender puts in one post of several messages (a third of the bound: UTF-8). */
+const BATCH_LIMIT = 16 * 1024 * 1024;
 
 function checkLength(text: string): void {
   if (text.length > MAX_POST_CHARS)

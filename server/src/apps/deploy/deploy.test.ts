@@ -273,14 +273,28 @@ describe("Deployer: kills mid-way, and several processes on one APPS_DIR", () =>
     const sibling = Bun.spawn(["sleep", "30"]);
     try {
       const live = `${sibling.pid}-upload`;
-      for (const entry of [live, `${await deadPid()}-upload`, `${process.pid}-predecessor`, "no-pid-at-all"]) {
-        await Bun.write(join(appsDir, STAGING, entry, "index.ts"), APP(entry));
-      }
+      const entries = [live, `${await deadPid()}-upload`, `${process.pid}-predecessor`, "no-pid-at-all"];
+      // An older server's names: a uuid, whose leading digits are no pid (0: our group; 1: init).
+      entries.push("0a1b2c3d-e5f6-4a5b-8c9d-0e1f2a3b4c5d", "1f2e3d4c-b5a6-4978-8a6b-5c4d3e2f1a0b");
+      for (const entry of entries) await Bun.write(join(appsDir, STAGING, entry, "index.ts"), APP(entry));
+      // A lock held by a predecessor with this pid would be waited on for good; a live sibling's stays.
+      await Bun.write(join(appsDir, ".buntime-locks", "hello@1.0.0.lock"), String(process.pid));
+      await Bun.write(join(appsDir, ".buntime-locks", "hello@2.0.0.lock"), String(sibling.pid));
       await deployer.sweep();
       expect(readdirSync(join(appsDir, STAGING))).toEqual([live]);
+      expect(readdirSync(join(appsDir, ".buntime-locks"))).toEqual(["hello@2.0.0.lock"]);
     } finally {
       sibling.kill();
     }
+  });
+
+  test("where the folders cannot be swapped, a replacement takes two renames and leaves nothing aside", async () => {
+    const noSwap = new Deployer(appsDir, {}, () => false);
+    await deployed("hello", "1.0.0", "old");
+    const archive = await tarGz([{ name: "index.ts", content: APP("new") }]);
+    expect(await noSwap.deploy("hello", "1.0.0", whole(archive), "application/gzip", true)).toEqual({ created: false });
+    expect(await readFile(join(appsDir, "hello", "1.0.0", "index.ts"), "utf8")).toBe(APP("new"));
+    expect(readdirSync(join(appsDir, STAGING))).toEqual([]);
   });
 
   test(

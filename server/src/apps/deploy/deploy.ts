@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { mkdir, readdir, rename, rm, rmdir } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, rm, rmdir } from "node:fs/promises";
 import { join } from "node:path";
 import { BuntimeError } from "../../errors.ts";
 import { withFileLock } from "../../store/file-lock.ts";
@@ -28,6 +28,13 @@ const LOCKS_DIR = ".buntime-locks";
  * back (neither name nor version can hold an `@`).
  */
 const ASIDE = /\.old@([^@/]+)@([^@/]+)$/;
+/** The pid a staging folder's name starts with (`<pid>-<uuid>`); names of older servers have none. */
+const OWNER = /^(\d+)-/;
+/**
+ * How long one version's moves wait for another process's (`LOCKS_DIR`): in a cluster they
+ * include the store's commit of an archive of up to 50 MiB.
+ */
+const LOCK_WAIT_MS = 120_000;
 
 const DEFAULT_DEPLOY_LIMITS: ExtractLimits = {
   maxArchiveBytes: 50 * 1024 * 1024,
@@ -57,6 +64,8 @@ export interface DeployHooks {
    * (a cache that already holds this archive).
    */
   commit?: () => Promise<boolean | undefined | void>;
+  /** Runs under the version's lock once the version is in place (not when `commit` skipped the move). */
+  landed?: () => Promise<void>;
 }
 
 /**
@@ -72,9 +81,17 @@ export class Deployer {
   /** In this process; `LOCKS_DIR` across processes. */
   readonly #locks = new Map<VersionKey, Promise<unknown>>();
 
-  constructor(appsDir: string, limits: Partial<ExtractLimits> = {}) {
+  /** `swapFolders`, or (tests) a stand-in where the swap is not available. */
+  readonly #swap: (a: string, b: string) => boolean;
+
+  constructor(
+    appsDir: string,
+    limits: Partial<ExtractLimits> = {},
+    swap: (a: string, b: string) => boolean = swapFolders,
+  ) {
     this.#appsDir = appsDir;
     this.#limits = { ...DEFAULT_DEPLOY_LIMITS, ...limits };
+    this.#swap = swap;
   }
   /** The ceilings every upload is held to (a writer that reads an upload itself applies them too). */
   get limits(): ExtractLimits {
@@ -87,19 +104,28 @@ export class Deployer {
    * version a replacement killed half-way had moved aside.
    */
   async sweep(): Promise<void> {
+    // Lock files of this pid are a predecessor's (a container's server often restarts as the same
+    // pid): `file-lock.ts` would wait on them for good. Dead owners' it takes over by itself.
+    const locks = join(this.#appsDir, LOCKS_DIR);
+    for (const entry of await readdir(locks).catch(() => [] as string[])) {
+      const owner = await readFile(join(locks, entry), "utf8").catch(() => "");
+      if (Number.parseInt(owner, 10) === process.pid) await rm(join(locks, entry), { force: true });
+    }
     const staging = join(this.#appsDir, STAGING_DIR);
-    const entries = await readdir(staging).catch(() => [] as string[]);
-    for (const entry of entries) {
-      const pid = Number.parseInt(entry, 10);
-      if (pid !== process.pid && Number.isInteger(pid) && isRunning(pid)) continue;
+    for (const entry of await readdir(staging).catch(() => [] as string[])) {
+      const pid = Number(OWNER.exec(entry)?.[1]);
+      if (pid !== process.pid && Number.isSafeInteger(pid) && pid > 1 && isRunning(pid)) continue;
       const aside = ASIDE.exec(entry);
-      if (aside) {
-        const [, name = "", version = ""] = aside;
-        const target = join(this.#appsDir, name, version);
-        if (isAppName(name) && isVersionFolder(version) && !existsSync(target)) {
+      const [, name = "", version = ""] = aside ?? [];
+      if (aside && isAppName(name) && isVersionFolder(version)) {
+        // Under the version's lock: a live sibling may be deploying it right now.
+        const restored = await this.#serialise(name, version, async () => {
+          const target = join(this.#appsDir, name, version);
+          if (existsSync(target)) return false;
           await installInto(join(this.#appsDir, name), join(staging, entry), target);
-          continue;
-        }
+          return true;
+        });
+        if (restored) continue;
       }
       await rm(join(staging, entry), { recursive: true, force: true });
     }
@@ -158,9 +184,11 @@ export class Deployer {
         if ((await hooks.commit?.()) === false) return { created: false, skipped: true };
         const exists = existsSync(target);
         // One step: the old version goes into staging as the new one lands (then swept with it).
-        if (exists && swapFolders(root, target)) return { created: false };
-        if (exists) await rename(target, aside); // no swap here: two renames, put back if killed between
-        await installInto(join(this.#appsDir, name), root, target);
+        if (!(exists && this.#swap(root, target))) {
+          if (exists) await rename(target, aside); // no swap here: two renames, put back if killed between
+          await installInto(join(this.#appsDir, name), root, target);
+        }
+        await hooks.landed?.();
         return { created: !exists };
       });
     } finally {
@@ -218,7 +246,7 @@ export class Deployer {
     const locks = join(this.#appsDir, LOCKS_DIR);
     const locked = async () => {
       await mkdir(locks, { recursive: true });
-      return withFileLock(join(locks, `${key}.lock`), work);
+      return withFileLock(join(locks, `${key}.lock`), work, LOCK_WAIT_MS);
     };
     const run = previous.catch(() => {}).then(locked);
     this.#locks.set(key, run);

@@ -14,7 +14,6 @@ const initContext: InitContext = {
   pool: { workers: () => [] },
   onRequestEnd() {},
   onWorkerEvent() {},
-  onVersionRemoved() {},
 };
 
 function requestContext(path: string, identity?: Partial<Identity>, warnings: unknown[] = []): RequestContext {

@@ -55,7 +55,7 @@ export const metricsPlugin = definePlugin({
         const m = metrics;
         ctx.onRequestEnd((event) => m.onRequestEnd(event));
         ctx.onWorkerEvent((type, event) => m.onWorkerEvent(type, event));
-        ctx.onVersionRemoved((event) => m.onVersionRemoved(event));
+        ctx.onVersionRemoved?.((event) => m.onVersionRemoved(event));
         const identity = currentProcessIdentity();
         if (identity) group = groupMetrics(identity, m);
       },
