@@ -31,6 +31,9 @@ export const MAX_FRAME_BYTES = 64 * 1024 * 1024;
 /** A response chunk larger than this crosses in several pulls (a frame stays well under the maximum). */
 export const MAX_CHUNK_BYTES = 4 * 1024 * 1024;
 
+/** Texts up to this many characters are encoded straight into their frame. */
+const INTO_FRAME_CHARS = 64 * 1024;
+
 /** Chunks held before they are joined into one. */
 const MAX_HELD_CHUNKS = 64;
 
@@ -40,16 +43,29 @@ const decoder = new TextDecoder();
 /** `wire` as one frame. @throws ProtocolError when it would be over MAX_FRAME_BYTES */
 export function encodeFrame(wire: Wire): Uint8Array {
   const [text, buffers] = typeof wire === "string" ? [wire, [] as ArrayBuffer[]] : wire;
-  const textBytes = encoder.encode(text);
-  let size = 4 + textBytes.byteLength;
-  for (const buffer of buffers) size += 4 + buffer.byteLength;
+  let bufferBytes = 0;
+  for (const buffer of buffers) bufferBytes += 4 + buffer.byteLength;
+  if (4 + text.length + bufferBytes > MAX_FRAME_BYTES) {
+    throw new ProtocolError(`a post of at least ${4 + text.length + bufferBytes} bytes, over ${MAX_FRAME_BYTES}`);
+  }
+  // A short text (every message but a large body or log batch) is encoded straight into the
+  // frame, in room for its worst case (3 bytes a UTF-16 unit); a long one is encoded first, exactly.
+  const encoded = text.length > INTO_FRAME_CHARS ? encoder.encode(text) : undefined;
+  const space = new Uint8Array(8 + (encoded?.byteLength ?? text.length * 3) + bufferBytes);
+  let written: number;
+  if (encoded) {
+    space.set(encoded, 8);
+    written = encoded.byteLength;
+  } else {
+    written = encoder.encodeInto(text, space.subarray(8)).written;
+  }
+  const size = 4 + written + bufferBytes;
   if (size > MAX_FRAME_BYTES) throw new ProtocolError(`a post of ${size} bytes, over ${MAX_FRAME_BYTES}`);
-  const frame = new Uint8Array(4 + size);
+  const frame = space.subarray(0, 4 + size);
   const view = new DataView(frame.buffer);
   view.setUint32(0, size, true);
-  view.setUint32(4, textBytes.byteLength, true);
-  frame.set(textBytes, 8);
-  let at = 8 + textBytes.byteLength;
+  view.setUint32(4, written, true);
+  let at = 8 + written;
   for (const buffer of buffers) {
     view.setUint32(at, buffer.byteLength, true);
     frame.set(new Uint8Array(buffer), at + 4);
@@ -78,7 +94,8 @@ export class FrameReader {
     for (;;) {
       if (this.#need === 0) {
         if (this.#buffered < 4) return;
-        const size = new DataView(this.#take(4, false).buffer).getUint32(0, true);
+        const header = this.#take(4, false);
+        const size = new DataView(header.buffer, header.byteOffset, 4).getUint32(0, true);
         if (size > MAX_FRAME_BYTES)
           throw new ProtocolError(`a frame announcing ${size} bytes, over ${MAX_FRAME_BYTES}`);
         this.#need = 4 + size;
@@ -107,7 +124,7 @@ export class FrameReader {
       }
     }
     if (consume) this.#drop(bytes);
-    return out.byteOffset === 0 && out.byteLength === out.buffer.byteLength ? out : out.slice();
+    return out;
   }
 
   #drop(bytes: number): void {
