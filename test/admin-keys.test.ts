@@ -107,6 +107,9 @@ describe("keys through /_/keys", () => {
       body: JSON.stringify({ name: "ci", role: "deployer", expires: "30d" }),
     });
     expect(created.status).toBe(201);
+    // The one answer holding the key: no cache keeps it, and no client sniffs it as something else.
+    expect(created.headers.get("cache-control")).toBe("no-store");
+    expect(created.headers.get("x-content-type-options")).toBe("nosniff");
     const body = (await created.json()) as {
       name: string;
       role: string;

@@ -247,6 +247,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     );
 
   const internal = new Hono();
+  // `/_/` answers hold what no cache should keep (a new key, logs, stats): never stored, never
+  // sniffed, unless a route says otherwise (the dashboard's hashed assets are cached for good).
+  internal.use("*", async (c, next) => {
+    await next();
+    try {
+      if (!c.res.headers.has("cache-control")) c.res.headers.set("cache-control", "no-store");
+      if (!c.res.headers.has("x-content-type-options")) c.res.headers.set("x-content-type-options", "nosniff");
+    } catch {
+      // a plugin's response with immutable headers: left as it is
+    }
+  });
   const isReady = () => serving && !draining && cluster.synced();
   const own = internalRoutes({
     isDraining: () => draining,

@@ -281,6 +281,13 @@ function sketch(value) {
 function copyBytes(bytes) {
   return bytes.slice().buffer;
 }
+var WS_FRAME_COST = 64;
+function wsPayload(frame) {
+  return frame.text !== undefined ? frame.text.length : frame.chunk?.byteLength ?? 0;
+}
+function wsSize(frame) {
+  return wsPayload(frame) + WS_FRAME_COST;
+}
 function unreachable(value) {
   throw new Error(`unhandled message: ${JSON.stringify(value)}`);
 }
@@ -785,10 +792,9 @@ class GuestSockets {
     const ws = this.#sockets.get(message.socket);
     if (!ws)
       return;
-    const size = message.text !== undefined ? message.text.length : message.chunk?.byteLength ?? 0;
     const data = message.text ?? ws.binary(message.chunk ?? new ArrayBuffer(0));
     this.#call(ws, (h) => h.message?.(ws, data));
-    this.#ack(message.socket, size);
+    this.#ack(message.socket, wsSize(message));
   }
   closed(message) {
     const ws = this.#sockets.get(message.socket);
@@ -810,7 +816,7 @@ class GuestSockets {
     checkTopic(topic);
     const frame = frameOf(data);
     this.#post({ type: "ws-publish", socket, topic, ...frame });
-    return frame.text?.length ?? frame.chunk?.byteLength ?? 0;
+    return wsPayload(frame);
   }
   post(message) {
     this.#post(message);
@@ -904,7 +910,7 @@ class GuestWebSocket {
     if (this.readyState !== 1)
       return 0;
     const frame = frameOf(data);
-    const size = frame.text?.length ?? frame.chunk?.byteLength ?? 0;
+    const size = wsSize(frame);
     if (this.#pending + size > WS_FLOW.hardLimit) {
       this.#wantsDrain = true;
       return 0;
@@ -915,7 +921,7 @@ class GuestWebSocket {
       this.#wantsDrain = true;
       return -1;
     }
-    return size;
+    return wsPayload(frame);
   }
   sendText(data, compress) {
     return this.send(String(data), compress);

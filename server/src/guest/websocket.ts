@@ -17,6 +17,8 @@ import {
   WS_FLOW,
   type WsCloseMessage,
   type WsMessageMessage,
+  wsPayload,
+  wsSize,
 } from "../protocol/protocol.ts";
 import { IdTable } from "../util/id-table.ts";
 
@@ -102,10 +104,9 @@ export class GuestSockets {
   message(message: WsMessageMessage): void {
     const ws = this.#sockets.get(message.socket);
     if (!ws) return;
-    const size = message.text !== undefined ? message.text.length : (message.chunk?.byteLength ?? 0);
     const data = message.text ?? ws.binary(message.chunk ?? new ArrayBuffer(0));
     this.#call(ws, (h) => h.message?.(ws, data));
-    this.#ack(message.socket, size);
+    this.#ack(message.socket, wsSize(message));
   }
 
   closed(message: WsCloseMessage): void {
@@ -128,7 +129,7 @@ export class GuestSockets {
     checkTopic(topic);
     const frame = frameOf(data);
     this.#post({ type: "ws-publish", socket, topic, ...frame });
-    return frame.text?.length ?? frame.chunk?.byteLength ?? 0;
+    return wsPayload(frame);
   }
 
   post(message: GuestMessage): void {
@@ -229,7 +230,7 @@ export class GuestWebSocket {
   send(data: Data, _compress?: boolean): number {
     if (this.readyState !== 1) return 0;
     const frame = frameOf(data);
-    const size = frame.text?.length ?? frame.chunk?.byteLength ?? 0;
+    const size = wsSize(frame);
     if (this.#pending + size > WS_FLOW.hardLimit) {
       this.#wantsDrain = true;
       return 0;
@@ -240,7 +241,7 @@ export class GuestWebSocket {
       this.#wantsDrain = true;
       return -1;
     }
-    return size;
+    return wsPayload(frame);
   }
 
   sendText(data: string, compress?: boolean): number {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { versionKey } from "../apps/version-key.ts";
-import { type HostMessage, WS_FLOW } from "../protocol/protocol.ts";
+import { type HostMessage, WS_FLOW, WS_FRAME_COST } from "../protocol/protocol.ts";
 import { type ClientSocket, HostSocket, topicOf, upgradeOf } from "./socket.ts";
 
 /** A fake Bun ServerWebSocket whose buffered amount the test sets. */
@@ -75,12 +75,12 @@ describe("HostSocket", () => {
     expect(client.sent).toEqual(["abc", new Uint8Array([1, 2])]);
     expect(client.calls).toEqual(["cork"]);
     await tick();
-    expect(sent.filter((m) => m.type === "ws-drain")).toEqual([]); // 5 bytes: not a step yet
+    expect(sent.filter((m) => m.type === "ws-drain")).toEqual([]); // 5 bytes and two frames: not a step yet
     socket.send({ chunk: new ArrayBuffer(WS_FLOW.step) });
     await tick();
     await tick();
     expect(sent.filter((m) => m.type === "ws-drain")).toEqual([
-      { type: "ws-drain", socket: 7, bytes: 5 + WS_FLOW.step },
+      { type: "ws-drain", socket: 7, bytes: 5 + WS_FLOW.step + 3 * WS_FRAME_COST },
     ]);
   });
 
@@ -97,7 +97,9 @@ describe("HostSocket", () => {
     client.buffered = 0;
     socket.drained();
     await tick();
-    expect(sent.filter((m) => m.type === "ws-drain")).toEqual([{ type: "ws-drain", socket: 7, bytes: WS_FLOW.step }]);
+    expect(sent.filter((m) => m.type === "ws-drain")).toEqual([
+      { type: "ws-drain", socket: 7, bytes: WS_FLOW.step + WS_FRAME_COST },
+    ]);
   });
 
   test("client → app: reading pauses past the window unacknowledged and resumes below half of it", () => {
@@ -112,6 +114,16 @@ describe("HostSocket", () => {
     expect(client.calls).not.toContain("resume");
     socket.acked(big.byteLength);
     expect(client.calls).toContain("resume");
+  });
+
+  test("empty frames fill the window too (each costs WS_FRAME_COST): a flood of them is paused", () => {
+    const { socket, client, sent } = socketWith();
+    const frames = WS_FLOW.window / WS_FRAME_COST;
+    for (let i = 0; i < frames; i++) socket.fromClient("");
+    expect(client.calls).not.toContain("pause");
+    socket.fromClient("");
+    expect(client.calls).toContain("pause");
+    expect(sent.filter((m) => m.type === "ws-message").length).toBe(frames + 1);
   });
 
   test("client frames are copied: the app never shares Bun's buffer", () => {

@@ -361,12 +361,24 @@ export function copyBytes(bytes: Uint8Array): ArrayBuffer {
 }
 
 /**
- * The size a WebSocket frame counts for in flow control, the same on both sides: a string's
- * length in UTF-16 units (not its UTF-8 bytes: measuring those would cost a pass over every
- * text frame; the bounds it serves are generous), a buffer's byte length.
+ * What a WebSocket frame costs in flow control beyond its payload: each is a message to cross
+ * and hold, so empty frames must fill the window too (a client sending millions of them was never
+ * paused while the worker fell behind, and the host's memory grew by a GB).
+ */
+export const WS_FRAME_COST = 64;
+
+/** A WebSocket frame's payload: a string's length in UTF-16 units, a buffer's byte length. */
+export function wsPayload(frame: { text?: string | undefined; chunk?: ArrayBuffer | undefined }): number {
+  return frame.text !== undefined ? frame.text.length : (frame.chunk?.byteLength ?? 0);
+}
+
+/**
+ * The size a WebSocket frame counts for in flow control, the same on both sides: its payload
+ * (UTF-16 units, not UTF-8 bytes: measuring those would cost a pass over every text frame; the
+ * bounds it serves are generous) plus WS_FRAME_COST.
  */
 export function wsSize(frame: { text?: string | undefined; chunk?: ArrayBuffer | undefined }): number {
-  return frame.text !== undefined ? frame.text.length : (frame.chunk?.byteLength ?? 0);
+  return wsPayload(frame) + WS_FRAME_COST;
 }
 
 /** Compile-time exhaustiveness for protocol switches. */
