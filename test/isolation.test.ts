@@ -133,10 +133,19 @@ describe("an app ending its own process ends only that process", () => {
       // Another app with a request in flight while it happens, and one served after.
       const inFlight = call(server.at("/bystander/?ms=700"));
       await whenInFlight(server.pool, "bystander");
-      const crashed = await call(server.at(`/crasher/?do=${deed}`));
+      const crashing = call(server.at(`/crasher/?do=${deed}`));
+      // A second request posted to the worker as it dies, unread in its channel: the host's read
+      // then fails (ECONNRESET), which must not hide how the worker ended.
+      const behind = call(server.at("/crasher/?behind"));
+      const [crashed, second] = await Promise.all([crashing, behind]);
       expect(crashed.status).toBe(502);
       expect(crashed.code).toBe("WORKER_CRASHED");
-      if (deed === "hog") expect(crashed.body.error.message).toContain("memory limit");
+      expect(crashed.body.error.message).not.toContain("protocol violation");
+      expect([second.status, second.body.error?.message ?? ""]).not.toContainEqual(
+        expect.stringContaining("protocol violation"),
+      );
+      const how: Record<string, string> = { kill: "SIGKILL", exit: "exited with code 3", hog: "memory limit" };
+      if (how[deed]) expect(crashed.body.error.message).toContain(how[deed]);
       expect((await events.next("crash", (e) => e.key === "crasher@1.0.0")).message).toBeDefined();
       const after = await call(server.at("/crasher/"));
       expect(after.status).toBe(200);
