@@ -19,10 +19,17 @@ const serialise = (sources: readonly unknown[]) => `${JSON.stringify(sources, nu
 
 /** A backend over the JSON file at `path` (absolute). */
 export function fileStore(path: string, options: FileStoreOptions): StoreBackend {
+  // Temp files killed writers left: at the first read (the start, before this process writes),
+  // then under the lock before each write. Never on a later read: that runs beside this
+  // process's own writes (a change seen through the watch), whose temp file it would take.
+  let swept = false;
   const backend: StoreBackend = {
     name: `policy file ${path}`,
     async read() {
-      await removeStaleTemps(path);
+      if (!swept) {
+        swept = true;
+        await removeStaleTemps(path);
+      }
       let text: string;
       try {
         text = await readFile(path, "utf8");
@@ -47,6 +54,7 @@ export function fileStore(path: string, options: FileStoreOptions): StoreBackend
     write: (sources) => writeFileAtomic(path, serialise(sources)),
     async update(mutate) {
       await withFileLock(`${path}.lock`, async () => {
+        await removeStaleTemps(path);
         const next = mutate(await backend.read());
         if (next !== undefined) await backend.write(next);
       });
