@@ -4,7 +4,7 @@
  * the same `Wire` crosses, its buffers copied instead of transferred). `entry.ts` is the same
  * code in both.
  */
-import { CHANNEL_ARG, CHANNEL_FD, encodeFrame, FrameReader } from "../protocol/frames.ts";
+import { CHANNEL_ARG, CHANNEL_FD, frameChannel } from "../protocol/frames.ts";
 import type { Wire } from "../protocol/protocol.ts";
 
 declare const self: Worker;
@@ -40,29 +40,15 @@ export function hostChannel(): HostChannel {
       },
     };
   }
-  const writer = Bun.file(CHANNEL_FD).writer();
+  const channel = frameChannel(CHANNEL_FD);
   return {
     post: (data) => {
-      writer.write(encodeFrame(data));
-      void Promise.resolve(writer.flush()).catch(endProcessGroup);
+      void channel.send(data).catch(endProcessGroup);
     },
     listen: (handler) => {
-      void (async () => {
-        const reader = Bun.file(CHANNEL_FD).stream().getReader();
-        const frames = new FrameReader();
-        try {
-          for (;;) {
-            const { value, done } = await reader.read();
-            // The host gone (its end of the channel closed, even killed outright): nothing can
-            // reach this process any more, and what the app started must not outlive it either.
-            if (done) break;
-            frames.push(value, handler);
-          }
-        } catch {
-          // not frames: the host is not one
-        }
-        endProcessGroup();
-      })();
+      // The host gone (its end closed, even killed outright), or what it sent no frames: nothing
+      // can reach this process any more, and what the app started must not outlive it either.
+      void channel.read(handler).then(endProcessGroup, endProcessGroup);
     },
   };
 }

@@ -130,6 +130,31 @@ function decodeFrame(frame) {
   }
   return [text, buffers];
 }
+function frameChannel(fd) {
+  const writer = Bun.file(fd).writer();
+  const reader = Bun.file(fd).stream().getReader();
+  return {
+    send(wire) {
+      writer.write(encodeFrame(wire));
+      return Promise.resolve(writer.flush()).then(() => {});
+    },
+    async read(onWire) {
+      const frames = new FrameReader;
+      for (;; ) {
+        const { value, done } = await reader.read();
+        if (done)
+          return;
+        frames.push(value, onWire);
+      }
+    },
+    close() {
+      reader.cancel().catch(() => {});
+      try {
+        writer.end();
+      } catch {}
+    }
+  };
+}
 
 // server/src/protocol/limits.ts
 var MAX_TOPIC_CHARS = 256;
@@ -393,26 +418,13 @@ function hostChannel() {
       }
     };
   }
-  const writer = Bun.file(CHANNEL_FD).writer();
+  const channel = frameChannel(CHANNEL_FD);
   return {
     post: (data) => {
-      writer.write(encodeFrame(data));
-      Promise.resolve(writer.flush()).catch(endProcessGroup);
+      channel.send(data).catch(endProcessGroup);
     },
     listen: (handler) => {
-      (async () => {
-        const reader = Bun.file(CHANNEL_FD).stream().getReader();
-        const frames = new FrameReader;
-        try {
-          for (;; ) {
-            const { value, done } = await reader.read();
-            if (done)
-              break;
-            frames.push(value, handler);
-          }
-        } catch {}
-        endProcessGroup();
-      })();
+      channel.read(handler).then(endProcessGroup, endProcessGroup);
     }
   };
 }

@@ -14,7 +14,7 @@ import { fileURLToPath } from "node:url";
 import type { AppVersion } from "../apps/config.ts";
 import { GUEST_ENTRY, GUEST_ENTRY_SOURCE } from "../guest/paths.ts";
 import type { OpenTransport, Transport, TransportHandlers } from "../pool/transport.ts";
-import { CHANNEL_ARG, encodeFrame, FrameReader } from "../protocol/frames.ts";
+import { CHANNEL_ARG, frameChannel } from "../protocol/frames.ts";
 import { ProtocolError, type Wire } from "../protocol/protocol.ts";
 import type { AppRuntime } from "./app-runtime.ts";
 import { hardLimitBytes, type MemoryCage, type MemoryLimiter } from "./memory.ts";
@@ -93,6 +93,8 @@ function open(
     }
   }
   let exited = false;
+  /** Ends the worker and everything it started: its process group and its cgroup's members. */
+  const kill = () => killAll(child.pid, cage?.members() ?? []);
   const { runtime } = sandbox;
   const args = [runtime?.bun() ?? process.execPath, ...(config.lowMemory ? ["--smol"] : [])];
   for (const module of preload) args.push("--preload", runtime?.module(module) ?? module);
@@ -112,7 +114,7 @@ function open(
         exited = true;
         const oom = cage?.oomKilled() ?? false;
         // What it started may live on in its group (or, detached again, in its cgroup).
-        killAll(child.pid, cage?.members() ?? []);
+        kill();
         cage?.release();
         channel.close();
         handlers.onClose(describeExit(code, signal, oom, limited));
@@ -130,11 +132,11 @@ function open(
     onFault: (message) => {
       if (exited) return;
       handlers.onError(message);
-      killAll(child.pid, cage?.members() ?? []);
+      kill();
     },
     // Exiting (onExit says how), or alive with its channel closed: it can take nothing more.
     onHangUp: () => {
-      if (!exited) killAll(child.pid, cage?.members() ?? []);
+      if (!exited) kill();
     },
   });
   // Caged before the app is loaded: the guest imports it only on `init`, posted after this.
@@ -151,7 +153,7 @@ function open(
       if (!exited) channel.send(data);
     },
     terminate: () => {
-      if (!exited) killAll(child.pid, cage?.members() ?? []);
+      if (!exited) kill();
     },
   };
 }
@@ -164,37 +166,23 @@ function openChannel(
   fd: number,
   handlers: { onWire(wire: Wire): void; onFault(message: string): void; onHangUp(): void },
 ): { send(wire: Wire): void; close(): void } {
-  const writer = Bun.file(fd).writer();
-  const reader = Bun.file(fd).stream().getReader();
-  const frames = new FrameReader();
+  const channel = frameChannel(fd);
   let closed = false;
-  const fault = (message: string) => {
-    if (closed) return;
-    handlers.onFault(message);
-  };
-  void (async () => {
-    try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) {
-          if (!closed) handlers.onHangUp();
-          return;
-        }
-        frames.push(value, handlers.onWire);
-      }
-    } catch (error) {
+  channel.read(handlers.onWire).then(
+    () => closed || handlers.onHangUp(),
+    (error) => {
+      if (closed) return;
       // A frame the host cannot read is the worker's fault; a read that fails (ECONNRESET: the
       // process was killed, by the OOM killer too) is its end going away, which onExit explains.
-      if (error instanceof ProtocolError) fault(`protocol violation: ${error.message}`);
-      else if (!closed) handlers.onHangUp();
-    }
-  })();
+      if (error instanceof ProtocolError) handlers.onFault(`protocol violation: ${error.message}`);
+      else handlers.onHangUp();
+    },
+  );
   return {
     send(wire) {
       if (closed) return;
       try {
-        writer.write(encodeFrame(wire));
-        void Promise.resolve(writer.flush()).catch(() => {}); // a closed channel: onExit follows
+        channel.send(wire).catch(() => {}); // a closed channel: onExit follows
       } catch {
         // the channel closed under it: onExit follows
       }
@@ -202,17 +190,8 @@ function openChannel(
     close() {
       if (closed) return;
       closed = true;
-      void reader.cancel().catch(() => {});
-      try {
-        writer.end();
-      } catch {
-        // already closed
-      }
-      try {
-        closeSync(fd);
-      } catch {
-        // closed by the writer
-      }
+      channel.close();
+      closeSync(fd); // ours to close: Bun leaves `stdio[3]` to its caller
     },
   };
 }

@@ -164,3 +164,44 @@ function decodeFrame(frame: Uint8Array): Wire {
   }
   return [text, buffers];
 }
+
+/** One end of a frame channel (`frameChannel`). */
+export interface FrameChannel {
+  /** Writes `wire` as one frame; the promise fails when the other end is gone. @throws ProtocolError when it is too large */
+  send(wire: Wire): Promise<void>;
+  /**
+   * Calls `onWire` with every frame that arrives, in order: resolves when the other end closes,
+   * rejects when a read fails (a `ProtocolError` for bytes that are no frame).
+   */
+  read(onWire: (wire: Wire) => void): Promise<void>;
+  /** Stops reading and writing (the descriptor itself stays open: its owner closes it). */
+  close(): void;
+}
+
+/** Frames over the socket `fd`: the host's end of a process worker's channel, and the guest's. */
+export function frameChannel(fd: number): FrameChannel {
+  const writer = Bun.file(fd).writer();
+  const reader = Bun.file(fd).stream().getReader();
+  return {
+    send(wire) {
+      writer.write(encodeFrame(wire));
+      return Promise.resolve(writer.flush()).then(() => {});
+    },
+    async read(onWire) {
+      const frames = new FrameReader();
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        frames.push(value, onWire);
+      }
+    },
+    close() {
+      void reader.cancel().catch(() => {});
+      try {
+        writer.end();
+      } catch {
+        // already closed
+      }
+    },
+  };
+}
