@@ -235,7 +235,8 @@ test("a subprocess that left the worker's process group (setsid) dies with it to
   const answer = await call(server.at("/detacher/"));
   expect(answer.status).toBe(200);
   const { sleep } = answer.body as { sleep: number };
-  expect(alive(sleep)).toBe(true);
+  // Started (its pid answered); whether it still runs now races the recycle (maxRequests 1).
+  expect(sleep).toBeGreaterThan(0);
   await events.next("terminate", (e) => e.key === "detacher@1.0.0");
   events.stop();
   if (server.stats().isolation?.process.memory.startsWith("cgroup")) {
