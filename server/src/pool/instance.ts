@@ -18,6 +18,7 @@ import { TokenBucket } from "../util/token-bucket.ts";
 import { AbortWatch } from "./abort-watch.ts";
 import type { StopReason } from "./events.ts";
 import { Exchange, type ExchangeOwner, type ForwardedRequest } from "./exchange.ts";
+import { Inbox } from "./inbox.ts";
 import type { InstanceDeps } from "./instance-deps.ts";
 import { Liveness } from "./liveness.ts";
 import { CLOSE_CODES } from "./socket.ts";
@@ -250,13 +251,19 @@ export class WorkerInstance {
     const open = this.#deps.openTransport?.(this.app) ?? openThread;
     this.#inThread = open === openThread;
     let worker: Transport;
+    const inbox = new Inbox({
+      handle: (data) => this.#onWire(data),
+      onOverflow: (backlog) =>
+        this.#onCrash(`posted faster than the host can read (${Math.round(backlog / MB)} MB waiting)`),
+    });
     try {
       worker = open(
         this.app,
         {
-          onMessage: (data) => this.#onWire(data),
-          onError: (message) => this.#onCrash(message),
-          onClose: (how) => this.#onClose(how),
+          onMessage: (data) => inbox.take(data),
+          // After what it posted before: its last answers come first.
+          onError: (message) => inbox.after(() => this.#onCrash(message)),
+          onClose: (how) => inbox.after(() => this.#onClose(how)),
         },
         this.#deps.preload,
       );
