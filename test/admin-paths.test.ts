@@ -67,3 +67,13 @@ describe("another spelling of an admin-only route", () => {
     expect(res.body).toContain("paths-viewer");
   });
 });
+
+describe("a line break in an admin path (percent-encoded)", () => {
+  for (const path of ["/_/keys/paths-viewer%0A", "/_/keys/paths-viewer%0D", "/_/keys/paths-viewer%E2%80%A8"]) {
+    test(`DELETE ${path} needs a credential, and the admin role`, async () => {
+      const anonymous = await rawRequest(server.port, `DELETE ${path} HTTP/1.1`, "Content-Length: 0\r\n");
+      expect(anonymous.status).toBe(401);
+      expect((await asViewer("DELETE", path)).status).toBe(403);
+    });
+  }
+});

@@ -54,9 +54,17 @@ describe("requiredRole: the route → role table", () => {
     ["PUT", "/_/dashboard/session/x", "admin"],
     ["GET", "/hello/", undefined],
     ["POST", "/_x/deployments", undefined],
+    // Paths are judged percent-decoded: a line break (%0A, %0D, %E2%80%A8) is a character like
+    // any other, never the end of an admin route.
+    ["DELETE", "/_/keys/ci\n", "admin"],
+    ["GET", "/_/keys\n", "viewer"], // not /_/keys (a route that does not exist)
+    ["GET", "/_/stats\r", "viewer"],
+    ["POST", "/_/notes/x\n", "admin"],
+    ["POST", "/_/deployments/a/1.0.0\u2028", "deployer"],
+    ["POST", "/_\n", undefined], // no `/_/` path: an app name, and none is valid
   ];
   for (const [method, path, role] of table) {
-    test(`${method} ${path} → ${role}`, () => expect(requiredRole(method, path)).toBe(role));
+    test(`${method} ${JSON.stringify(path)} → ${role}`, () => expect(requiredRole(method, path)).toBe(role));
   }
   test("methods are case-insensitive", () => expect(requiredRole("get", "/_/health")).toBe("public"));
 });

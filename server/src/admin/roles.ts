@@ -4,6 +4,7 @@
  */
 
 import { ROLES, type Role } from "../store/keys.ts";
+import { isInternalPath } from "../util/internal-path.ts";
 import { isPublicRoute } from "../util/public-routes.ts";
 
 // Roles, lowest first: each may do everything the ones before it may (the list lives with the
@@ -40,14 +41,17 @@ interface RouteRule {
   note: string;
 }
 
-/** `/_/x` itself or anything under it. */
-const under = (prefix: string) => new RegExp(`^${prefix.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?:/.*)?$`);
+/**
+ * `/_/x` itself or anything under it. The `s` flag lets `.` match line breaks too: the path is
+ * percent-decoded, and without it `/_/keys/x%0A` was no admin route at all.
+ */
+const under = (prefix: string) => new RegExp(`^${prefix.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?:/.*)?$`, "s");
 
 /** The route → role table. Order matters: the first match wins. */
 export const ROUTE_RULES: readonly RouteRule[] = [
   { methods: "any", path: under("/_/keys"), role: "admin", note: "API keys: listing them too" },
   { methods: "write", path: under("/_/authz"), role: "admin", note: "policy writes, evaluate, explain" },
-  { methods: "read", path: /^\/_(?:\/.*)?$/, role: "viewer", note: "every other read" },
+  { methods: "read", path: /^\/_(?:\/.*)?$/s, role: "viewer", note: "every other read" },
   { methods: "write", path: under("/_/deployments"), role: "deployer", note: "deploy, replace, delete" },
   {
     methods: "write",
@@ -61,7 +65,7 @@ export const ROUTE_RULES: readonly RouteRule[] = [
     role: "viewer",
     note: "dashboard sign-in and sign-out: any admin credential opens or ends its own session",
   },
-  { methods: "write", path: /^\/_(?:\/.*)?$/, role: "admin", note: "anything else that changes state" },
+  { methods: "write", path: /^\/_(?:\/.*)?$/s, role: "admin", note: "anything else that changes state" },
 ];
 
 /**
@@ -81,7 +85,8 @@ export function requiredRole(method: string, path: string): Role | "public" | un
     if (rule.methods === "write" && read) continue;
     if (rule.path.test(path)) return rule.role;
   }
-  return undefined;
+  // Fails closed: a `/_/` path no row matched is still an admin route.
+  return isInternalPath(path) ? "admin" : undefined;
 }
 
 /** Whether the method changes state (everything but GET and HEAD). */

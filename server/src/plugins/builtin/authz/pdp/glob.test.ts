@@ -30,9 +30,15 @@ describe("globs: * within a segment, ** across", () => {
     ["/[x]", "/[x]", true],
     ["/*.json", "/policies.json", true],
     ["/*.json", "/policies.jsonc", false],
+    // Line breaks are characters like any other (paths are judged percent-decoded).
+    ["/echo/admin/**", "/echo/admin/x\n", true],
+    ["/echo/admin/**", "/echo/admin/\r/deeper", true],
+    ["/echo/**/x", "/echo/a\u2028b/x", true],
+    ["**/x", "\u2029/x", true],
+    ["/echo/*", "/echo/a\nb", true],
   ];
   for (const [glob, path, expected] of table) {
-    test(`${glob} ${expected ? "matches" : "does not match"} ${path}`, () => {
+    test(`${glob} ${expected ? "matches" : "does not match"} ${JSON.stringify(path)}`, () => {
       expect(globMatcher(glob)(path)).toBe(expected);
     });
   }

@@ -10,6 +10,13 @@
 
 const SPECIAL = /[\\^$.*+?()[\]{}|]/;
 
+/**
+ * Any characters, line breaks included: `.` stops at `\n`, `\r`, U+2028 and U+2029, and a
+ * request's path is percent-decoded before it is judged, so `.*` let `/echo/admin/x%0A` pass a
+ * deny on `/echo/admin/**`.
+ */
+const ANY = "[\\s\\S]*";
+
 /** Whether the text has a wildcard (else plain equality is enough). */
 export function isGlob(text: string): boolean {
   return text.includes("*");
@@ -21,16 +28,16 @@ export function globSource(glob: string): string {
   let i = 0;
   while (i < glob.length) {
     if (glob.startsWith("/**", i) && i + 3 === glob.length) {
-      out += "(?:/.*)?";
+      out += `(?:/${ANY})?`;
       i += 3;
     } else if (glob.startsWith("/**/", i)) {
-      out += "(?:/.*)?/";
+      out += `(?:/${ANY})?/`;
       i += 4;
     } else if (i === 0 && glob.startsWith("**/")) {
-      out += "(?:.*/)?";
+      out += `(?:${ANY}/)?`;
       i += 3;
     } else if (glob.startsWith("**", i)) {
-      out += ".*";
+      out += ANY;
       i += 2;
     } else if (glob[i] === "*") {
       out += "[^/]*";
