@@ -26,7 +26,12 @@ export interface RequestContext {
   app: ResolvedApp | undefined;
   /** The app name and range the path asked for, even when nothing resolved. */
   target: { name: string; range: string | undefined } | undefined;
-  /** The request's path (before prefix stripping), percent-decoded as a router reads it (`%2F` stays encoded): what path rules judge. */
+  /**
+   * The request's path (before prefix stripping), percent-decoded as a router reads it (`%2F`
+   * stays encoded): what path rules judge. For an app route, its first segment is the app's name
+   * alone, whatever range or tag followed `@` (that is in `target.range`): `/echo@1/admin/x` and
+   * `/echo/admin/x` are both `/echo/admin/x` here.
+   */
   path: string;
   /** The client's address, when known. */
   clientAddress: string | undefined;

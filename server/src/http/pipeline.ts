@@ -17,7 +17,7 @@ import type { Logger } from "../util/log.ts";
 import { type AppResolution, resolveAppRequest, resolvedApp, serveApp } from "./app-route.ts";
 import { liftIdleTimeout, type RequestSocket, restoreIdleTimeout } from "./idle-timeout.ts";
 import { rootRedirect } from "./root-redirect.ts";
-import { requestUrl } from "./target.ts";
+import { type AppTarget, requestUrl } from "./target.ts";
 
 export interface PipelineDeps {
   catalog: AppCatalog;
@@ -226,7 +226,7 @@ export function createPipeline(
       requestId,
       app: resolvedApp(resolution?.app),
       target: resolution?.target && { name: resolution.target.name, range: resolution.target.range },
-      path: path ?? getPath(request),
+      path: path ?? rulePath(request, resolution?.target),
       get clientAddress() {
         // The request Bun handed over: a plugin's replacement is not known to the socket.
         return socket?.requestIP(request)?.address;
@@ -244,6 +244,19 @@ export function createPipeline(
     }
     return serveApp(request, url, resolution.target, resolution.app, requestId, deps, resolution);
   }
+}
+
+/**
+ * The path rules judge for an app route (`ctx.path`): as a router reads it (Hono's `getPath`),
+ * with the first segment reduced to the app's name. Whatever range or tag the client wrote after
+ * `@` (in `ctx.target.range`), `/echo@1/admin/x` serves what `/echo/admin/x` does, so a rule on
+ * `/echo/admin/**` must hold for both.
+ */
+function rulePath(request: Request, target: AppTarget | undefined): string {
+  const path = getPath(request);
+  if (!target) return path;
+  const slash = path.indexOf("/", 1);
+  return slash === -1 ? `/${target.name}` : `/${target.name}${path.slice(slash)}`;
 }
 
 /** Adds `x-request-id` (and `x-buntime-app` for app routes), copying the response if it is immutable. */

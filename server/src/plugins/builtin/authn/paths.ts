@@ -6,9 +6,10 @@ import { isPublicRoute } from "../../../util/public-routes.ts";
  * segments (`/public/**` matches `/public/a/b`, not `/public`).
  *
  * The path is `ctx.path`: dot segments resolved and percent-decoded as a router reads it (`%2F`
- * stays encoded), so an exemption covers what the app's router sees. An app name is matched
- * undecoded by app routing (an escaped name never resolves), so an exemption never covers a
- * different app than it names.
+ * stays encoded), so an exemption covers what the app's router sees; for an app route, with the
+ * app's name alone as its first segment (`/hello@1/x` is `/hello/x`: an exemption of an app's
+ * paths holds whatever range a client writes). An app name is matched undecoded by app routing
+ * (an escaped name never resolves), so an exemption never covers a different app than it names.
  *
  * @example
  * const exempt = exemptions(["/public/**"]);

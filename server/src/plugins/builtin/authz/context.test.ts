@@ -46,6 +46,11 @@ describe("the context handler", () => {
     expect(values(request, CATEGORY.environment, ATTRIBUTE.clientAddress)).toEqual(["10.0.0.1"]);
   });
 
+  test("HEAD is also GET, so a rule on GET holds for it", () => {
+    const head = accessRequest({ identity: undefined, method: "HEAD", path: "/echo/x" });
+    expect(values(head, CATEGORY.action, ATTRIBUTE.actionId)).toEqual(["HEAD", "GET"]);
+  });
+
   test("no identity, no subject", () => {
     expect(accessRequest({ identity: undefined, method: "GET", path: "/_/stats" }).has(CATEGORY.accessSubject)).toBe(
       false,
