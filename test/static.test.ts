@@ -101,6 +101,19 @@ describe("the spa fixture", () => {
     "/spa/..%00/secret.json",
   ])("GET %s never reaches outside public/", (path) => expectContained(server, path));
 
+  test("a segment that decodes to a separator is refused, even where the path stays inside public/", async () => {
+    // Guards judge `/spa/x/..%2fassets/app.css` with `%2F` still encoded (as under `/spa/x/**`);
+    // decoded whole, it named `/assets/app.css` and was served.
+    for (const path of ["/spa/x/..%2fassets/app.css", "/spa/x/..%2Fassets/app.css", "/spa/x/%2e%2e%2fassets/app.css"]) {
+      const res = await fetch(server.at(path));
+      expect({ path, status: res.status, type: res.headers.get("content-type") }).toEqual({
+        path,
+        status: 404,
+        type: "text/plain",
+      });
+    }
+  });
+
   test("an absolute-form request line never reaches outside public/", async () => {
     const res = await rawRequest(server.port, "GET http://127.0.0.1/spa/%2e%2e/secret.json HTTP/1.1");
     expectNoLeak(res.raw);

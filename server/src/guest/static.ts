@@ -16,13 +16,17 @@ export function createStaticHandler(entrypoint: string): (request: Request) => R
     if (request.method !== "GET" && request.method !== "HEAD") {
       return new Response("Method Not Allowed", { status: 405, headers: { allow: "GET, HEAD" } });
     }
-    let pathname: string;
+    let segments: string[];
     try {
-      pathname = decodeURIComponent(new URL(request.url).pathname);
+      segments = new URL(request.url).pathname.split("/").map(decodeURIComponent);
     } catch {
       return new Response("Bad Request", { status: 400 });
     }
-    if (pathname.includes("\0") || pathname.includes("\\")) return notFound();
+    // Decoded one segment at a time, and none may decode to a separator or a dot segment: the
+    // guards judge the path with `%2F` still encoded (as routers read it), so a whole-path decode
+    // turned `/public/..%2Fprivate/x`, which an exemption of `/public/**` covers, into `/private/x`.
+    if (segments.some(isForbiddenSegment)) return notFound();
+    const pathname = segments.join("/");
     const file = resolveInside(root, pathname);
     if (file === null) return notFound();
     const target = file ?? entrypoint;
@@ -34,6 +38,11 @@ export function createStaticHandler(entrypoint: string): (request: Request) => R
     });
     return response;
   };
+}
+
+/** A decoded segment that would change which folder the path names, or that no file name holds. */
+function isForbiddenSegment(segment: string): boolean {
+  return segment === "." || segment === ".." || /[/\\\0]/.test(segment);
 }
 
 const notFound = () => new Response("Not Found", { status: 404, headers: { "content-type": "text/plain" } });
