@@ -137,7 +137,10 @@ function normalised(atom: Atom, defaultOffset: number): string | number | boolea
   const offset = atom.offset ?? defaultOffset;
   switch (atom.type) {
     case DATA_TYPES.time:
-      return ((((atom.value as number) - offset * 60) % 86400) + 86400) % 86400;
+      // As XML Schema orders times: on one reference day, in UTC, never wrapped around midnight.
+      // Wrapped, "20:00" in New York (01:00 UTC) came before "18:00" (23:00 UTC): a `before`
+      // bound permitted the evening of any zone west of UTC.
+      return (atom.value as number) - offset * 60;
     case DATA_TYPES.dateTime:
       return (atom.value as number) - offset * 60_000;
     default:

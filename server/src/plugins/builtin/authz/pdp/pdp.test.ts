@@ -67,6 +67,20 @@ describe("the PDP", () => {
     expect(decide(office, request({}), { now: NOON, defaultOffset: 540 }).decision).toBe("Deny");
   });
 
+  test("a time condition with one bound holds in the server's zone, across UTC's midnight too", () => {
+    const at = (bound: object, now: string, offset: number) =>
+      decide(root([{ id: "office", effect: "permit", conditions: [{ time: bound }] }]), request({}), {
+        now: new Date(now),
+        defaultOffset: offset,
+      }).decision;
+    // 01:00Z is 20:00 in New York (-05:00): not before 18:00 there.
+    expect(at({ before: "18:00" }, "2024-01-16T01:00:00Z", -300)).toBe("Deny");
+    expect(at({ after: "18:00" }, "2024-01-16T01:00:00Z", -300)).toBe("Permit");
+    // 23:30Z is 00:30 in Berlin (+01:00): not after 08:00, but before 18:00.
+    expect(at({ after: "08:00" }, "2024-01-14T23:30:00Z", 60)).toBe("Deny");
+    expect(at({ before: "18:00" }, "2024-01-14T23:30:00Z", 60)).toBe("Permit");
+  });
+
   test("explain records the trace of what was evaluated", () => {
     const r = decide(
       root([{ id: "readers", effect: "permit", subjects: [{ role: "reader" }] }]),
