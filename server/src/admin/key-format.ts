@@ -45,7 +45,10 @@ export function parseExpires(value: string | null | undefined, now: number): str
   const duration = DURATION.exec(value);
   if (duration) {
     const ms = Number(duration[1]) * UNIT_MS[duration[2] as keyof typeof UNIT_MS];
-    return new Date(now + ms).toISOString();
+    const at = new Date(now + ms);
+    // Past the last time a Date holds (year 275760) it is invalid, and toISOString throws.
+    if (Number.isNaN(at.getTime())) return new Error(`expires "${value}" is past the last date there is`);
+    return at.toISOString();
   }
   // An ISO 8601 date-time with a zone; Date.parse alone would take "1" or "May 5" too.
   if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(value)) {

@@ -14,3 +14,12 @@ test("no key may be named as the admin token appears (its subject in history and
   // A name that merely starts alike is a name like any other.
   expect((await createKey(keys, { name: "admin-token-ci", role: "viewer" })).name).toBe("admin-token-ci");
 });
+
+test("an expiry past the last date there is is refused as the request's fault, nothing stored", async () => {
+  const keys = memoryKeyStore();
+  const refused = await createKey(keys, { name: "far", role: "viewer", expires: "999999999d" }).catch((error) => error);
+  expect(refused).toBeInstanceOf(BuntimeError);
+  expect((refused as BuntimeError).code).toBe("REQUEST_INVALID");
+  expect((refused as BuntimeError).message).toContain("999999999d");
+  expect(keys.records).toEqual([]);
+});

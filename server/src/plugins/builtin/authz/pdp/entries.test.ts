@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { formatIssues, jsonPath, parseEntries, ROOT_POLICY_ID, rootPolicySet } from "./entries.ts";
+import { formatIssues, jsonPath, MAX_POLICY_DEPTH, parseEntries, ROOT_POLICY_ID, rootPolicySet } from "./entries.ts";
 
 const short = (id: string, priority?: number) => ({
   id,
@@ -32,6 +32,20 @@ describe("policy entries", () => {
   test("every invalid entry is reported, with its index", () => {
     const r = parseEntries([short("ok"), { id: "x", effect: "maybe" }, 42]);
     expect(r.ok ? [] : r.issues.map((i) => i.path)).toEqual(["$[1].effect", "$[2]"]);
+  });
+
+  test("a policy nested past the bound is refused by name, not by the stack (5,000 PolicySets deep)", () => {
+    const sets = (levels: number) => {
+      let set: object = { PolicySetId: "s0", PolicyCombiningAlgId: "deny-overrides", Policy: [full("leaf")] };
+      for (let i = 1; i < levels; i++)
+        set = { PolicySetId: `s${i}`, PolicyCombiningAlgId: "deny-overrides", PolicySet: [set] };
+      return set;
+    };
+    const r = parseEntries([sets(5000)]);
+    expect(r.ok ? [] : r.issues).toEqual([
+      { path: "$[0]", message: `a policy nests deeper than ${MAX_POLICY_DEPTH} levels` },
+    ]);
+    expect(parseEntries([sets(10)]).ok).toBe(true);
   });
 
   test("not an array", () => {

@@ -4,10 +4,14 @@
  * path, and builds the top-level policy set the PDP evaluates.
  */
 import type { z } from "zod";
+import { nestsDeeperThan } from "../../../../util/json-depth.ts";
 import { algorithmUrn } from "./combining.ts";
 import type { PolicySetNode, PolicyTree } from "./model.ts";
 import { policySchema, policySetSchema } from "./schema.ts";
 import { compileShortForm, shortFormSchema } from "./short-form.ts";
+
+/** Arrays and objects a policy may nest (JSON levels: a XACML level takes two or three). */
+export const MAX_POLICY_DEPTH = 100;
 
 export type PolicyForm = "Policy" | "PolicySet" | "short";
 
@@ -57,6 +61,8 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "obj
 export function parseEntry(raw: unknown, base = "$"): Parsed<PolicyEntry> {
   const fail = (message: string): Parsed<PolicyEntry> => ({ ok: false, issues: [{ path: base, message }] });
   if (!isObject(raw)) return fail("a policy is a JSON object");
+  // Before the schemas, which are recursive: 5,000 nested PolicySets overflowed the stack (a 500).
+  if (nestsDeeperThan(raw, MAX_POLICY_DEPTH)) return fail(`a policy nests deeper than ${MAX_POLICY_DEPTH} levels`);
   if ("PolicySetId" in raw) {
     const r = policySetSchema.safeParse(raw);
     if (!r.success) return { ok: false, issues: zodIssues(r.error, base) };
