@@ -4,10 +4,10 @@
  * `public/`; its `secret.json` sits beside `public/` and must never be served.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { rawRequest } from "./_raw-http.ts";
-import { FIXTURE_APPS, startTestServer, type TestServer, tempAppsDir } from "./_setup.ts";
+import { FIXTURE_APPS, startTestServer, stopThenRemove, type TestServer, tempAppsDir } from "./_setup.ts";
 
 const SPA = join(FIXTURE_APPS, "spa/1.0.0");
 const INDEX_HTML = readFileSync(join(SPA, "public/index.html"), "utf8");
@@ -158,4 +158,43 @@ describe("links inside the app folder", () => {
     "/spa/etc/passwd",
     "/spa/etc/",
   ])("a symlink is not followed out of public/: %s", (path) => expectContained(server, path));
+});
+
+describe("an index.html at the app folder's root (the folder itself is served)", () => {
+  let server: TestServer;
+  const apps = tempAppsDir();
+  const dir = join(apps.dir, "site/1.0.0");
+
+  beforeAll(async () => {
+    mkdirSync(join(dir, ".git"), { recursive: true });
+    mkdirSync(join(dir, ".well-known"), { recursive: true });
+    writeFileSync(join(dir, "index.html"), "<h1>site</h1>");
+    writeFileSync(join(dir, "worker.jsonc"), JSON.stringify({ env: { API_TOKEN: SECRET } }));
+    writeFileSync(join(dir, ".env"), `API_TOKEN=${SECRET}`);
+    writeFileSync(join(dir, ".git/config"), SECRET);
+    writeFileSync(join(dir, ".well-known/security.txt"), "Contact: mailto:security@example.com");
+    writeFileSync(join(dir, "about.txt"), "about");
+    server = await startTestServer({ APPS_DIR: apps.dir });
+  });
+  afterAll(() => stopThenRemove(server, apps));
+
+  test("its config (the app's env) and its dotfiles are never served", async () => {
+    for (const path of [
+      "/site/worker.jsonc",
+      "/site/.env",
+      "/site/.git/config",
+      "/site/%2eenv",
+      "/site/worker%2Ejsonc",
+    ]) {
+      const res = await rawRequest(server.port, `GET ${path} HTTP/1.1`);
+      expectNoLeak(res.raw);
+      expect({ path, status: res.status }).toEqual({ path, status: 404 });
+    }
+  });
+
+  test("its other files are, .well-known/ included", async () => {
+    expect(await (await fetch(server.at("/site/about.txt"))).text()).toBe("about");
+    expect(await (await fetch(server.at("/site/.well-known/security.txt"))).text()).toContain("Contact:");
+    expect(await (await fetch(server.at("/site/"))).text()).toBe("<h1>site</h1>");
+  });
 });

@@ -4,6 +4,7 @@ import QuickLRU from "quick-lru";
 import { BuntimeError } from "../errors.ts";
 import type { Logger } from "../util/log.ts";
 import { type AppVersion, loadAppVersion } from "./config.ts";
+import { WORKER_CONFIG_FILES } from "./config-files.ts";
 import { isAppName, isVersionFolder, MAX_RANGE_LENGTH, type Resolution, resolveVersion } from "./resolve.ts";
 import { splitKey, type VersionKey, versionKey } from "./version-key.ts";
 
@@ -28,7 +29,6 @@ interface LoadEntry {
   /** Set once `promise` has resolved. */
   value: AppVersion | undefined;
 }
-const CONFIG_FILES = ["worker.jsonc", "worker.config.ts"];
 
 /**
  * The apps on disk: `APPS_DIR/<name>/<version>/`. Requests resolve against an in-memory index;
@@ -252,7 +252,7 @@ export class AppCatalog {
   }
 
   #configMtimes(dir: string): string {
-    return CONFIG_FILES.map((file) => statSafe(join(dir, file))?.mtimeMs ?? 0).join(",");
+    return WORKER_CONFIG_FILES.map((file) => statSafe(join(dir, file))?.mtimeMs ?? 0).join(",");
   }
 
   #list(dir: string): string[] {

@@ -3,6 +3,7 @@ import { join, resolve } from "node:path";
 import { formatIssues, type WorkerConfig, workerConfigSchema } from "@buntime/sdk";
 import { BuntimeError } from "../errors.ts";
 import { isInside } from "../util/paths.ts";
+import { WORKER_CONFIG_TS, WORKER_JSONC } from "./config-files.ts";
 import { evaluateConfigModule } from "./config-module.ts";
 import { parseJsonc } from "./jsonc.ts";
 import { versionKey } from "./version-key.ts";
@@ -57,11 +58,11 @@ export async function loadAppVersion(
 }
 
 async function readRawConfig(dir: string): Promise<unknown> {
-  const jsonc = join(dir, "worker.jsonc");
-  const ts = join(dir, "worker.config.ts");
+  const jsonc = join(dir, WORKER_JSONC);
+  const ts = join(dir, WORKER_CONFIG_TS);
   if (existsSync(jsonc)) {
     try {
-      return parseJsonc(await Bun.file(jsonc).text(), "worker.jsonc");
+      return parseJsonc(await Bun.file(jsonc).text(), WORKER_JSONC);
     } catch (error) {
       throw new BuntimeError("APP_CONFIG_INVALID", (error as Error).message);
     }

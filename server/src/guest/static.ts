@@ -1,5 +1,6 @@
 import { realpathSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import { WORKER_CONFIG_FILES } from "../apps/config-files.ts";
 import { isInside } from "../util/paths.ts";
 
 const CACHEABLE = /\.[0-9a-f]{8,}\./; // fingerprinted asset names
@@ -26,6 +27,7 @@ export function createStaticHandler(entrypoint: string): (request: Request) => R
     // guards judge the path with `%2F` still encoded (as routers read it), so a whole-path decode
     // turned `/public/..%2Fprivate/x`, which an exemption of `/public/**` covers, into `/private/x`.
     if (segments.some(isForbiddenSegment)) return notFound();
+    if (segments.some(isHidden) || isConfigFile(segments)) return notFound();
     const pathname = segments.join("/");
     const file = resolveInside(root, pathname);
     if (file === null) return notFound();
@@ -43,6 +45,22 @@ export function createStaticHandler(entrypoint: string): (request: Request) => R
 /** A decoded segment that would change which folder the path names, or that no file name holds. */
 function isForbiddenSegment(segment: string): boolean {
   return segment === "." || segment === ".." || /[/\\\0]/.test(segment);
+}
+
+/**
+ * A dotfile or dot folder (`.env`, `.git/`, `.npmrc`): never served, as static servers do by
+ * default, except `.well-known/`, which exists to be served.
+ */
+function isHidden(segment: string): boolean {
+  return segment.startsWith(".") && segment !== ".well-known";
+}
+
+/**
+ * The app's own config at the folder's root (an `index.html` entrypoint serves the app folder
+ * itself): `worker.jsonc` holds the app's `env`, its secrets included.
+ */
+function isConfigFile(segments: string[]): boolean {
+  return segments.length === 2 && WORKER_CONFIG_FILES.includes(segments[1] as string);
 }
 
 const notFound = () => new Response("Not Found", { status: 404, headers: { "content-type": "text/plain" } });
