@@ -4,11 +4,13 @@
  * count, never overlap, late ones are skipped and counted, timeouts reported), a timezone
  * across both DST changes, and the lifecycle of schedules (a version change, a removal).
  */
+
 import { describe, expect, test } from "bun:test";
 import { Cron } from "croner";
 import fc from "fast-check";
 import type { AppVersion } from "../apps/config.ts";
 import { VirtualClock } from "../pool/virtual-clock.ts";
+import { memoryLeaseStore } from "../store/file-store.ts";
 import { silentLogger } from "../util/log.ts";
 import { type RunResult, Scheduler } from "./scheduler.ts";
 
@@ -270,43 +272,79 @@ describe("lifecycle", () => {
     scheduler.close();
   });
 
-  test("with leases, a run another node holds is not run here", async () => {
+  /** Two nodes' schedulers on one clock and one store; `lagMs` makes B's timers fire that much late. */
+  function twoNodes(runMs: number, lagMs = 0) {
     const clock = fastClock();
-    let runs = 0;
-    // A lease store as the shared ones behave: held by one holder until it expires.
-    const held = new Map<string, { holder: string; until: number }>();
-    const store = {
-      acquire: async (name: string, holder: string, ttlMs: number) => {
-        const lease = held.get(name);
-        if (lease && lease.holder !== holder && lease.until > clock.now()) return false;
-        held.set(name, { holder, until: clock.now() + ttlMs });
-        return true;
-      },
-      release: async () => {},
-    };
-    const make = (holder: string) =>
+    const store = memoryLeaseStore(() => Date.UTC(2026, 5, 1) + clock.now());
+    const runs: { node: string; scheduledTime: number; start: number; end: number }[] = [];
+    let going = 0;
+    let mostAtOnce = 0;
+    const make = (node: string, lag: number) =>
       new Scheduler({
         clock,
         logger: silentLogger,
-        wallNow: () => Date.UTC(2026, 5, 1) + clock.now(),
+        wallNow: () => Date.UTC(2026, 5, 1) + clock.now() - lag,
         names: () => ["job"],
         resolve: () => appWith("job", "1.0.0", [{ cron: "* * * * *" }]),
-        run: async () => {
-          runs++;
-          return { outcome: "ok" };
+        run: (_app, { scheduledTime }) => {
+          const start = clock.now();
+          going++;
+          mostAtOnce = Math.max(mostAtOnce, going);
+          return new Promise<RunResult>((resolve) =>
+            clock.setTimeout(() => {
+              going--;
+              runs.push({ node, scheduledTime, start, end: clock.now() });
+              resolve({ outcome: "ok" });
+            }, runMs),
+          );
         },
-        leases: { store, holder },
+        leases: { store, holder: node },
       });
-    const a = make("a");
-    const b = make("b");
+    return { clock, runs, a: make("a", 0), b: make("b", lagMs), mostAtOnce: () => mostAtOnce };
+  }
+
+  test("with leases, each due run happens on exactly one node", async () => {
+    const { clock, runs, a, b } = twoNodes(1_000);
     await a.reconcile();
     await b.reconcile();
+    await clock.advance(5 * 60_000 + 2_000); // the fifth run ends too
+    expect(runs).toHaveLength(5);
+    expect(new Set(runs.map((r) => r.scheduledTime)).size).toBe(5);
+    const ok = (a.list()[0]?.counts.ok ?? 0) + (b.list()[0]?.counts.ok ?? 0);
+    expect(ok).toBe(5);
+    a.close();
+    b.close();
+  });
+
+  test("with leases, a node whose timer fires late never runs a due time again", async () => {
+    // B's timers fire 40 s late: past half the minute (how long the lease used to hold).
+    const { clock, runs, a, b } = twoNodes(1_000, 40_000);
+    await a.reconcile();
+    // B starts later, so that its first due time is one A runs, and fires for it 40 s late.
+    await clock.advance(50_000);
+    await b.reconcile();
     await clock.advance(5 * 60_000);
-    // Each minute's run on exactly one node (A fires first: its timers were set first).
-    expect(runs).toBe(5);
-    expect(a.list()[0]?.counts.ok).toBe(5);
-    expect(b.list()[0]?.counts.ok).toBe(0);
-    expect(held.size).toBe(1);
+    const times = runs.map((r) => r.scheduledTime);
+    expect(times.length).toBeGreaterThanOrEqual(4);
+    expect(new Set(times).size).toBe(times.length);
+    a.close();
+    b.close();
+  });
+
+  test("with leases, a run that outlasts the interval is never joined by another node's: the due time is skipped once", async () => {
+    // Each run takes 90 s; one is due every minute.
+    const { clock, runs, a, b, mostAtOnce } = twoNodes(90_000);
+    await a.reconcile();
+    await b.reconcile();
+    await clock.advance(6 * 60_000 + 31_000); // the run due at the fifth minute ends too
+    expect(mostAtOnce()).toBe(1);
+    const counts = [a, b].map((s) => s.list()[0]?.counts ?? { ok: 0, skipped: 0 });
+    const ok = counts.reduce((sum, c) => sum + c.ok, 0);
+    const skipped = counts.reduce((sum, c) => sum + c.skipped, 0);
+    expect(ok).toBe(runs.length);
+    // Six due times: every other one runs, the ones between are skipped, each counted once.
+    expect(ok + skipped).toBe(6);
+    expect(skipped).toBe(3);
     a.close();
     b.close();
   });

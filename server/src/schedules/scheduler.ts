@@ -10,7 +10,7 @@
  */
 import type { AppVersion } from "../apps/config.ts";
 import type { Clock, TimerHandle } from "../pool/clock.ts";
-import type { LeaseStore } from "../store/leases.ts";
+import type { Claim, LeaseStore } from "../store/leases.ts";
 import { bounded } from "../util/bounded.ts";
 import { Coalesced } from "../util/coalesced.ts";
 import type { Logger } from "../util/log.ts";
@@ -43,6 +43,11 @@ export interface SchedulerDeps {
   /** Each run's outcome, for the metrics. */
   onRun?: (schedule: Schedule, outcome: Outcome) => void;
 }
+
+/** How long a claimed run holds its schedule beyond the app's `timeout` (the run's own bound). */
+const RUN_MARGIN_MS = 5_000;
+/** The bound assumed for a run whose app version cannot be read (the schema's default `timeout`). */
+const DEFAULT_RUN_BOUND_MS = 30_000;
 
 /** Characters of a failed run's message kept for stats and logs. */
 const ERROR_CHARS = 300;
@@ -199,9 +204,16 @@ export class Scheduler {
     this.#timers.set(schedule.key, handle);
   }
 
-  /** One due run: skipped while one is going, else (when this node takes its lease) run. */
+  /**
+   * One due run: skipped while one is going, else run. With `leased` (the clock's runs) in a
+   * cluster, the store decides first (`#claim`): this node runs it, counts it skipped (another run
+   * goes, anywhere), or leaves it (another node took it).
+   */
   async #fire(schedule: Schedule, scheduledTime: number, leased: boolean): Promise<Outcome> {
-    if (schedule.running) {
+    const leases = leased ? this.#deps.leases : undefined;
+    const claim = leases ? await this.#claim(schedule, scheduledTime) : schedule.running ? "skip" : "run";
+    if (claim === "taken") return "skipped";
+    if (claim === "skip" || schedule.running) {
       this.#record(schedule, { scheduledTime, outcome: "skipped", durationMs: 0 });
       return "skipped";
     }
@@ -209,7 +221,6 @@ export class Scheduler {
     this.started++;
     const started = this.#wallNow();
     try {
-      if (leased && !(await this.#takeLease(schedule, scheduledTime))) return "skipped";
       const app = await this.#deps.resolve(schedule.app);
       const result = await this.#deps.run(app, { cron: schedule.cron, scheduledTime });
       const error = result.error === undefined ? undefined : bounded(result.error, ERROR_CHARS);
@@ -227,30 +238,50 @@ export class Scheduler {
       return "error";
     } finally {
       schedule.running = false;
+      if (leases) {
+        await leases.store.finish(this.#leaseName(schedule), leases.holder).catch((error) =>
+          // Unfinished, the record lets the next due time run once its bound has passed.
+          this.#deps.logger.warn("schedule run not marked finished", { app: schedule.app, error: String(error) }),
+        );
+      }
     }
   }
 
   /**
-   * Whether this node runs the run due at `scheduledTime`. Every node fires it and asks for the
-   * schedule's lease (one per schedule, so the store holds one row each, not one per run); the
-   * first gets it for half the time to the next run, and the others are refused. (A node whose
-   * timer fires more than half an interval late could run it again.) Without leases (one node): yes.
+   * What the store says of the run due at `scheduledTime` (`store/leases.ts`): every node fires
+   * it and claims it; the store keeps the latest due time claimed, so exactly one node runs it
+   * however late another's timer fires, and while a run goes (held for the app's `timeout` and a
+   * margin at most) a later due time is counted skipped by one node. A store that cannot answer:
+   * the run is not taken here.
    */
-  async #takeLease(schedule: Schedule, scheduledTime: number): Promise<boolean> {
+  async #claim(schedule: Schedule, scheduledTime: number): Promise<Claim> {
     const leases = this.#deps.leases;
-    if (!leases) return true;
-    const next = schedule.nextAfter(scheduledTime);
-    const ttlMs = next === undefined ? 60_000 : Math.max(1, Math.floor((next - scheduledTime) / 2));
+    if (!leases) return "run";
+    let timeoutMs = DEFAULT_RUN_BOUND_MS;
     try {
-      return await leases.store.acquire(`schedule:${schedule.key}`, leases.holder, ttlMs);
+      timeoutMs = (await this.#deps.resolve(schedule.app)).config.timeout * 1000;
+    } catch {
+      // No version to run: the run will fail as an error, on the node that claims it.
+    }
+    try {
+      return await leases.store.claim(
+        this.#leaseName(schedule),
+        leases.holder,
+        scheduledTime,
+        timeoutMs + RUN_MARGIN_MS,
+      );
     } catch (error) {
       this.#deps.logger.error("schedule lease unavailable; run not taken", {
         app: schedule.app,
         cron: schedule.cron,
         error: String(error),
       });
-      return false;
+      return "taken";
     }
+  }
+
+  #leaseName(schedule: Schedule): string {
+    return `schedule:${schedule.key}`;
   }
 
   #record(schedule: Schedule, run: Parameters<Schedule["record"]>[0]): void {

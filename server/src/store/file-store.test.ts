@@ -76,30 +76,41 @@ describe("files store", () => {
   test.each([
     ["in memory", (now: () => number) => memoryLeaseStore(now)],
     ["in a file", (now: () => number) => fileLeaseStore(tempDir(), now)],
-  ])("leases %s: one holder until released or expired", async (_, make) => {
+  ])("schedule runs %s: one claim per due time, none while a run goes", async (_, make) => {
     let now = 0;
     const leases = make(() => now);
-    expect(await leases.acquire("job", "a", 100)).toBe(true);
-    expect(await leases.acquire("job", "b", 100)).toBe(false);
-    now = 101;
-    expect(await leases.acquire("job", "b", 100)).toBe(true);
-    await leases.release("job", "a"); // not a's any more: nothing happens
-    expect(await leases.acquire("job", "a", 100)).toBe(false);
-    await leases.release("job", "b");
-    expect(await leases.acquire("job", "a", 100)).toBe(true);
+    expect(await leases.claim("job", "a", 1000, 100)).toBe("run");
+    expect(await leases.claim("job", "b", 1000, 100)).toBe("taken"); // the same due time
+    expect(await leases.claim("job", "b", 2000, 100)).toBe("skip"); // a's run goes on
+    expect(await leases.claim("job", "a", 2000, 100)).toBe("taken"); // counted once
+    await leases.finish("job", "b"); // not b's run: nothing happens
+    expect(await leases.claim("job", "b", 3000, 100)).toBe("skip");
+    await leases.finish("job", "a");
+    expect(await leases.claim("job", "b", 4000, 100)).toBe("run");
+    now = 101; // b's run outlived its bound: the next one runs
+    expect(await leases.claim("job", "a", 5000, 100)).toBe("run");
+    expect(await leases.claim("job", "b", 4000, 100)).toBe("taken"); // a timer that fired late
   });
 });
 
-test("the lease file is shared by the processes of a machine (two stores on one folder), and keeps no expired lease", async () => {
+test("the lease file is shared by the processes of a machine (two stores on one folder), and keeps one record per schedule", async () => {
   const dir = tempDir();
+  const day = 24 * 60 * 60 * 1000;
   let now = 0;
   const [one, other] = [fileLeaseStore(dir, () => now), fileLeaseStore(dir, () => now)];
-  expect(await one.acquire("schedule:a", "node#1", 100)).toBe(true);
-  expect(await other.acquire("schedule:a", "node#2", 100)).toBe(false);
-  expect(await other.acquire("schedule:b", "node#2", 50)).toBe(true);
-  now = 60;
-  expect(await one.acquire("schedule:c", "node#1", 100)).toBe(true);
-  expect(Object.keys(JSON.parse(readFileSync(join(dir, LEASE_FILE), "utf8")))).toEqual(["schedule:a", "schedule:c"]);
+  expect(await one.claim("schedule:a", "node#1", 1000, 100)).toBe("run");
+  expect(await other.claim("schedule:a", "node#2", 1000, 100)).toBe("taken");
+  expect(await other.claim("schedule:b", "node#2", 1000, 50)).toBe("run");
+  expect(await one.claim("schedule:a", "node#1", 2000, 100)).toBe("skip");
+  now = day + 2500; // a's record is a day past its last due time: dropped at the next write
+  expect(await one.claim("schedule:b", "node#1", day + 2500, 100)).toBe("run");
+  expect(Object.keys(JSON.parse(readFileSync(join(dir, LEASE_FILE), "utf8")))).toEqual(["schedule:b"]);
+});
+
+test("a lease file of an older release (leases without a due time) is read, not refused", async () => {
+  const dir = tempDir();
+  writeFileSync(join(dir, LEASE_FILE), JSON.stringify({ "schedule:a": { holder: "node#1", until: 0 } }));
+  expect(await fileLeaseStore(dir, () => 10).claim("schedule:a", "node#2", 1000, 100)).toBe("run");
 });
 
 test("shared-mode policies without PostgreSQL: another process's change reaches a subscriber as the file changes", async () => {

@@ -13,7 +13,7 @@ import { withFileLock } from "./file-lock.ts";
 import { fileReleaseStore } from "./file-release-store.ts";
 import { jsonFile } from "./json-file.ts";
 import { StoreError } from "./keys.ts";
-import type { LeaseStore } from "./leases.ts";
+import { decideClaim, finishedRecord, type LeaseStore, type RunRecord } from "./leases.ts";
 import type { NodeRecord, NodeStore } from "./nodes.ts";
 import type { PolicyDocStore } from "./policies.ts";
 import type { Store } from "./store.ts";
@@ -104,13 +104,20 @@ export function memoryNodeStore(): NodeStore {
 /** The lease file's name inside the data folder. */
 export const LEASE_FILE = "leases.json";
 
-const leaseFileSchema = z.record(z.string(), z.object({ holder: z.string(), until: z.number() }));
+const leaseFileSchema = z.record(
+  z.string(),
+  // `due` absent: a record of an older release (a lease without a due time), which any due time passes.
+  z.object({ due: z.number().default(0), holder: z.string(), until: z.number() }),
+);
 type Leases = z.output<typeof leaseFileSchema>;
 
+/** How long a schedule's record is kept after its last due time: a timer a day late is no timer. */
+const RECORD_KEPT_MS = 24 * 60 * 60 * 1000;
+
 /**
- * Leases shared by the processes of one machine (BUNTIME_PROCESSES > 1 without a shared store):
- * `leases.json` in the data folder, changed under its lock file (`json-file.ts`). Expired leases
- * are dropped on every write, so the file holds at most one per schedule that runs.
+ * Schedule runs claimed by the processes of one machine (BUNTIME_PROCESSES > 1 without a shared
+ * store): `leases.json` in the data folder, changed under its lock file (`json-file.ts`). One
+ * record per schedule; a record a day past its last due time is dropped on the next write.
  */
 export function fileLeaseStore(dataDir: string, now: () => number = Date.now): LeaseStore {
   const file = jsonFile(dataDir, LEASE_FILE, {
@@ -120,37 +127,35 @@ export function fileLeaseStore(dataDir: string, now: () => number = Date.now): L
     serialise: (leases) => `${JSON.stringify(leases)}\n`,
     empty: {} as Leases,
   });
-  const live = (leases: Leases, at: number): Leases =>
-    Object.fromEntries(Object.entries(leases).filter(([, lease]) => lease.until > at));
+  const kept = (leases: Leases, at: number): Leases =>
+    Object.fromEntries(Object.entries(leases).filter(([, record]) => record.due > at - RECORD_KEPT_MS));
   return {
-    acquire: (name, holder, ttlMs) =>
+    claim: (name, holder, due, ttlMs) =>
       file.change((leases) => {
         const at = now();
-        const lease = leases[name];
-        if (lease && lease.holder !== holder && lease.until > at) return { result: false };
-        return { next: { ...live(leases, at), [name]: { holder, until: at + ttlMs } }, result: true };
+        const { claim, next } = decideClaim(leases[name], holder, due, at, ttlMs);
+        return next ? { next: { ...kept(leases, at), [name]: next }, result: claim } : { result: claim };
       }),
-    release: (name, holder) =>
+    finish: (name, holder) =>
       file.change((leases) => {
-        if (leases[name]?.holder !== holder) return { result: undefined };
-        const { [name]: _released, ...rest } = leases;
-        return { next: live(rest, now()), result: undefined };
+        const next = finishedRecord(leases[name], holder);
+        return next ? { next: { ...leases, [name]: next }, result: undefined } : { result: undefined };
       }),
   };
 }
 
-/** Leases within this process (one node: nobody else could hold them). */
+/** Schedule runs within this process (one node: nobody else could claim them). */
 export function memoryLeaseStore(now: () => number = Date.now): LeaseStore {
-  const held = new Map<string, { holder: string; until: number }>();
+  const records = new Map<string, RunRecord>();
   return {
-    async acquire(name, holder, ttlMs) {
-      const lease = held.get(name);
-      if (lease && lease.holder !== holder && lease.until > now()) return false;
-      held.set(name, { holder, until: now() + ttlMs });
-      return true;
+    async claim(name, holder, due, ttlMs) {
+      const { claim, next } = decideClaim(records.get(name), holder, due, now(), ttlMs);
+      if (next) records.set(name, next);
+      return claim;
     },
-    async release(name, holder) {
-      if (held.get(name)?.holder === holder) held.delete(name);
+    async finish(name, holder) {
+      const next = finishedRecord(records.get(name), holder);
+      if (next) records.set(name, next);
     },
   };
 }

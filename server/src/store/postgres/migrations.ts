@@ -40,6 +40,17 @@ export const MIGRATIONS: readonly { version: number; name: string; up: string }[
       CREATE TABLE buntime_releases (app text PRIMARY KEY, state text NOT NULL);
     `,
   },
+  {
+    version: 2,
+    name: "schedule runs claimed per due time",
+    up: `
+      -- One row per schedule: the latest due time claimed (ms since the epoch) and, while a run
+      -- goes, who runs it and until when at most (store/leases.ts). Replaces buntime_leases.
+      CREATE TABLE buntime_schedule_runs (
+        name text PRIMARY KEY, due bigint NOT NULL, holder text NOT NULL, until timestamptz NOT NULL);
+      DROP TABLE buntime_leases;
+    `,
+  },
 ];
 
 /** Applies the migrations not yet applied; returns the versions it applied. */

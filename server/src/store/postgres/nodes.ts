@@ -1,6 +1,6 @@
-/** The node registry and leases in PostgreSQL (`buntime_nodes`, `buntime_leases`); times are the database's. */
+/** The node registry and schedule runs in PostgreSQL (`buntime_nodes`, `buntime_schedule_runs`); times are the database's. */
 import type { SQL } from "bun";
-import type { LeaseStore } from "../leases.ts";
+import { decideClaim, type LeaseStore } from "../leases.ts";
 import type { NodeRecord, NodeStore } from "../nodes.ts";
 import type { PgConnection } from "./connection.ts";
 
@@ -46,18 +46,36 @@ export function pgLeaseStore(db: PgConnection, ready: () => Promise<void>): Leas
     return db.run(work);
   };
   return {
-    acquire: (name, holder, ttlMs) =>
+    // Read under the row's lock and decided by the rule every backend shares (`decideClaim`),
+    // with the database's clock: nodes' clocks may differ, its is one.
+    claim: (name, holder, due, ttlMs) =>
+      run((sql) =>
+        sql.begin(async (tx) => {
+          await tx`
+            INSERT INTO buntime_schedule_runs (name, due, holder, until) VALUES (${name}, -1, '', 'epoch')
+            ON CONFLICT (name) DO NOTHING`;
+          const [row] = (await tx`
+            SELECT due, holder, (extract(epoch FROM until) * 1000)::float8 AS until,
+              (extract(epoch FROM now()) * 1000)::float8 AS now
+            FROM buntime_schedule_runs WHERE name = ${name} FOR UPDATE`) as RunRow[];
+          if (!row) throw new Error(`the schedule run record ${name} vanished`);
+          const now = Number(row.now);
+          const record = { due: Number(row.due), holder: row.holder, until: Number(row.until) };
+          const { claim, next } = decideClaim(record, holder, due, now, ttlMs);
+          if (next) {
+            await tx`
+              UPDATE buntime_schedule_runs SET due = ${next.due}, holder = ${next.holder},
+                until = to_timestamp(${next.until} / 1000.0)
+              WHERE name = ${name}`;
+          }
+          return claim;
+        }),
+      ),
+    finish: (name, holder) =>
       run(async (sql) => {
-        const rows = await sql`
-          INSERT INTO buntime_leases (name, holder, expires) VALUES (${name}, ${holder}, now() + make_interval(secs => ${ttlMs / 1000}))
-          ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires = excluded.expires
-          WHERE buntime_leases.holder = excluded.holder OR buntime_leases.expires < now()
-          RETURNING holder`;
-        return rows.length === 1;
-      }),
-    release: (name, holder) =>
-      run(async (sql) => {
-        await sql`DELETE FROM buntime_leases WHERE name = ${name} AND holder = ${holder}`;
+        await sql`UPDATE buntime_schedule_runs SET until = 'epoch' WHERE name = ${name} AND holder = ${holder}`;
       }),
   };
 }
+
+type RunRow = { due: string | number; holder: string; until: string | number; now: string | number };

@@ -194,15 +194,18 @@ describe("keys, policies, nodes, leases", () => {
     expect((await store.nodes.list(30_000)).map((n) => n.id)).not.toContain("n1");
   });
 
-  test("leases: one holder at a time, renewable, released, taken over once expired", async () => {
+  test("schedule runs: one claim per due time, none while a run goes, by the database's clock", async () => {
     const { leases } = open();
-    expect(await leases.acquire("job", "h1", 60_000)).toBe(true);
-    expect(await leases.acquire("job", "h2", 60_000)).toBe(false);
-    expect(await leases.acquire("job", "h1", 60_000)).toBe(true);
-    await leases.release("job", "h1");
-    expect(await leases.acquire("job", "h2", 1)).toBe(true);
-    await Bun.sleep(20); // the database's clock decides expiry
-    expect(await leases.acquire("job", "h3", 60_000)).toBe(true);
+    const other = open().leases;
+    expect(await leases.claim("job", "h1", 1000, 60_000)).toBe("run");
+    expect(await other.claim("job", "h2", 1000, 60_000)).toBe("taken");
+    expect(await other.claim("job", "h2", 2000, 60_000)).toBe("skip");
+    expect(await leases.claim("job", "h1", 2000, 60_000)).toBe("taken");
+    await leases.finish("job", "h1");
+    expect(await other.claim("job", "h2", 3000, 1)).toBe("run");
+    await Bun.sleep(20); // h2's bound of 1 ms passes on the database's clock
+    expect(await leases.claim("job", "h3", 4000, 60_000)).toBe("run");
+    expect(await other.claim("job", "h2", 3500, 60_000)).toBe("taken"); // a timer that fired late
   });
 });
 
