@@ -70,7 +70,7 @@ export function startClusterNode(deps: {
       clock: deps.clock ?? realClock,
       intervalMs: SYNC_INTERVAL_MS,
     });
-    writer = sharedWriter({ deployer: deps.deployer, store: store.deployments, manifest, sync });
+    writer = sharedWriter({ deployer: deps.deployer, store: store.deployments, manifest, sync, logger });
     sync.start();
   } else {
     void heartbeat();

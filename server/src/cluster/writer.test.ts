@@ -7,7 +7,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Deployer } from "../apps/deploy/deploy.ts";
+import { BuntimeError } from "../errors.ts";
 import type { DeploymentStore } from "../store/deployments.ts";
+import { silentLogger } from "../util/log.ts";
 import { CacheManifest } from "./manifest.ts";
 import type { CacheSync } from "./sync.ts";
 import { sharedWriter } from "./writer.ts";
@@ -33,6 +35,7 @@ test("an upload that never ends is refused once it passes maxArchiveBytes, and n
     store,
     manifest: new CacheManifest(dir),
     sync: {} as CacheSync,
+    logger: silentLogger,
   });
   let sent = 0;
   const endless = new ReadableStream<Uint8Array>({
@@ -68,11 +71,40 @@ test("the cache manifest records a version only once its folder is in place: a d
       throw new Error("killed before the rename");
     },
   } as unknown as Deployer;
-  const writer = sharedWriter({ deployer: dying, store, manifest, sync: {} as CacheSync });
+  const writer = sharedWriter({ deployer: dying, store, manifest, sync: {} as CacheSync, logger: silentLogger });
   const body = new Blob([new Uint8Array(8)]).stream();
   await expect(writer.deploy("hello", "1.0.0", body, "application/gzip", true)).rejects.toThrow(
     "killed before the rename",
   );
   // No entry: this node's sync installs what the store holds instead of trusting the old folder.
   expect(new CacheManifest(dir).get("hello@1.0.0")).toBeUndefined();
+});
+
+test("a delete whose folder cannot be removed keeps the manifest's entry, so the sync removes it later", async () => {
+  const SHA = "a".repeat(64);
+  const manifest = new CacheManifest(dir);
+  await manifest.set("hello@2.0.0", SHA);
+  const store = { remove: async () => true } as unknown as DeploymentStore;
+  let failing = true;
+  const deployer = {
+    limits: new Deployer(dir).limits,
+    async remove() {
+      if (failing) throw new Error("EIO: i/o error");
+      throw new BuntimeError("VERSION_NOT_FOUND", "not here");
+    },
+  } as unknown as Deployer;
+  const exclusive = <T>(work: () => Promise<T>) => work();
+  const writer = sharedWriter({
+    deployer,
+    store,
+    manifest,
+    sync: { exclusive } as unknown as CacheSync,
+    logger: silentLogger,
+  });
+  await writer.remove("hello", "2.0.0"); // the store's delete stands: answered as done
+  expect(new CacheManifest(dir).get("hello@2.0.0")).toBe(SHA);
+  failing = false;
+  await manifest.set("hello@2.0.1", SHA);
+  await writer.remove("hello", "2.0.1"); // not in this cache: nothing to remove, the entry goes
+  expect(new CacheManifest(dir).get("hello@2.0.1")).toBeUndefined();
 });

@@ -3,6 +3,7 @@
  * and then this node's cache (postgres), so that the accepting node serves the version from the
  * moment it answers and every other node installs it from the store.
  */
+
 import { ArchiveBody } from "../apps/deploy/body.ts";
 import type { Deployer } from "../apps/deploy/deploy.ts";
 import { DeployError } from "../apps/deploy/errors.ts";
@@ -10,6 +11,7 @@ import { versionKey } from "../apps/version-key.ts";
 import { BuntimeError } from "../errors.ts";
 import type { DeploymentStore } from "../store/deployments.ts";
 import { StoreError } from "../store/keys.ts";
+import type { Logger } from "../util/log.ts";
 import type { CacheManifest } from "./manifest.ts";
 import type { CacheSync } from "./sync.ts";
 
@@ -48,8 +50,9 @@ export function sharedWriter(deps: {
   store: DeploymentStore;
   manifest: CacheManifest;
   sync: CacheSync;
+  logger: Logger;
 }): DeploymentWriter {
-  const { deployer, store, manifest, sync } = deps;
+  const { deployer, store, manifest, sync, logger } = deps;
   return {
     async deploy(name, version, body, contentType, replace) {
       const bytes = body ? await readBounded(body, deployer.limits.maxArchiveBytes) : new Uint8Array();
@@ -85,7 +88,20 @@ export function sharedWriter(deps: {
         }
         const key = versionKey(name, version);
         if (!removed) throw new BuntimeError("VERSION_NOT_FOUND", `${key} is not deployed`);
-        await deployer.remove(name, version).catch(() => {}); // not in this cache: nothing to remove
+        try {
+          await deployer.remove(name, version);
+        } catch (error) {
+          // Not in this cache: nothing to remove. Any other failure keeps the manifest's entry,
+          // so the sync removes the folder later (a folder the manifest does not list is never
+          // removed: it could be one an operator put there). The store's delete stands.
+          if (!(error instanceof BuntimeError && error.code === "VERSION_NOT_FOUND")) {
+            logger.warn("a deleted version's folder could not be removed yet; the sync retries", {
+              app: key,
+              error: String(error),
+            });
+            return;
+          }
+        }
         await manifest.delete(key);
       }),
   };
