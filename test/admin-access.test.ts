@@ -58,6 +58,9 @@ const PUBLIC = [
   ["HEAD", "/_/ready"],
   ["GET", "/_/authn/well-known"],
   ["HEAD", "/_/authn/well-known"],
+  // The dashboard's login page: a browser without a session must be able to get one.
+  ["GET", "/_/dashboard/login"],
+  ["HEAD", "/_/dashboard/login"],
 ] as const;
 
 let idp: OidcProvider;
@@ -121,7 +124,8 @@ for (const configuration of CONFIGURATIONS) {
     test("the public routes need no credential, and a wrong one does not matter", async () => {
       for (const [method, path] of PUBLIC) {
         for (const headers of [{}, credentials.wrong]) {
-          const res = await fetch(new URL(path, server.url), { method, headers });
+          // Not followed: a redirect to a sign-in page would be a credential asked for.
+          const res = await fetch(new URL(path, server.url), { method, headers, redirect: "manual" });
           await res.body?.cancel();
           const ok = path === "/_/authn/well-known" && !configuration.authn ? 404 : 200;
           expect({ method, path, status: res.status }).toEqual({ method, path, status: ok });

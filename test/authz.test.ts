@@ -134,6 +134,15 @@ describe("with a reader policy", () => {
     expect(body.error.code).toBe("PLUGIN_FAILED");
     expect(body.error.message).toContain("@buntime/authz");
   });
+
+  test("a hook error on a runtime route fails closed too: /_/stats is 500, not its 200", async () => {
+    // A reader gets /_/stats (above); with the malformed identity, the stats must not leak.
+    const res = await call(server, "/_/stats", { roles: "reader", headers: { "x-test-malformed": "1" } });
+    expect(res.status).toBe(500);
+    const body = (await res.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe("PLUGIN_FAILED");
+    expect(body.error.message).toContain("@buntime/authz");
+  });
 });
 
 describe("with a policy file", () => {

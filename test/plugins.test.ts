@@ -1,11 +1,21 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { normaliseConfig } from "../server/src/config/buntime-config.ts";
 import type { RunningServer } from "../server/src/server.ts";
-import { ADMIN_HEADERS, FIXTURE_APPS, ROOT, startTestServer } from "./_setup.ts";
+import {
+  ADMIN_HEADERS,
+  FIXTURE_APPS,
+  ROOT,
+  startTestServer,
+  stopThenRemove,
+  type TestServer,
+  tempAppsDir,
+} from "./_setup.ts";
+import { tarGz } from "./support/archives.ts";
 
 const RECORDER = resolve(ROOT, "fixtures/plugins/recorder.ts");
+const THROWS_WHEN_ASKED = resolve(ROOT, "fixtures/plugins/throws-when-asked.ts");
 
 async function serverWith(plugins: unknown[], configEnv: Record<string, string> = {}): Promise<RunningServer> {
   return startTestServer({}, { config: normaliseConfig({ plugins }, ROOT), configEnv });
@@ -137,6 +147,63 @@ describe("a throwing hook fails closed", () => {
   });
 });
 
+describe("a throwing onRequest: nothing behind it runs", () => {
+  // throws-when-asked throws only for requests with this header, so one server shows the
+  // failing request and, as the control, the same request served.
+  const FAILING = { "x-test-throw": "1" };
+  let apps: ReturnType<typeof tempAppsDir>;
+  let server: TestServer;
+  beforeAll(async () => {
+    apps = tempAppsDir("echo");
+    server = await startTestServer(
+      { APPS_DIR: apps.dir },
+      { config: normaliseConfig({ plugins: [THROWS_WHEN_ASKED] }, ROOT) },
+    );
+  });
+  afterAll(() => stopThenRemove(server, apps));
+
+  const pluginFailed = async (res: Response) => {
+    expect(res.status).toBe(500);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("PLUGIN_FAILED");
+  };
+
+  /** Requests that echo's workers have served, as the pool counts them (/_/stats). */
+  const servedByEcho = async () => {
+    const stats = (await (await server.admin("/_/stats")).json()) as { workers: { app: string; requests: number }[] };
+    return stats.workers.filter((w) => w.app === "echo").reduce((sum, w) => sum + w.requests, 0);
+  };
+
+  test("the app never sees the request", async () => {
+    await pluginFailed(await fetch(server.at("/echo/x"), { method: "POST", headers: FAILING, body: "payload" }));
+    expect(await servedByEcho()).toBe(0);
+    // The control: the same request without the header reaches the app, and the count shows it.
+    const served = await fetch(server.at("/echo/x"), { method: "POST", body: "payload" });
+    expect(served.status).toBe(200);
+    await served.body?.cancel();
+    expect(await servedByEcho()).toBe(1);
+  });
+
+  test("an admin deployment is refused and nothing reaches APPS_DIR", async () => {
+    const archive = await tarGz([
+      { name: "index.ts", content: 'export default { fetch: () => new Response("x") };\n' },
+    ]);
+    const deploy = (headers: Record<string, string>) =>
+      server.admin("/_/deployments/x/1.0.0", {
+        method: "POST",
+        headers: { ...headers, "content-type": "application/gzip" },
+        body: new Blob([archive as Uint8Array<ArrayBuffer>]),
+      });
+    const before = readdirSync(apps.dir).sort();
+    await pluginFailed(await deploy(FAILING));
+    expect(existsSync(join(apps.dir, "x"))).toBe(false);
+    expect(readdirSync(apps.dir).sort()).toEqual(before);
+    expect((await fetch(server.at("/x/"))).status).toBe(404);
+    // The control: the same archive without the header is deployed, so the 500 was the hook's.
+    expect((await deploy({})).status).toBe(201);
+    expect(existsSync(join(apps.dir, "x", "1.0.0"))).toBe(true);
+  });
+});
+
 describe("required and optional plugins at start", () => {
   let dir: string;
   beforeAll(() => {
@@ -154,6 +221,41 @@ describe("required and optional plugins at start", () => {
       stderr: "pipe",
     });
   };
+
+  /**
+   * Starts a config that must not start: its exit status and stderr. A server that starts anyway
+   * is stopped at once (status 0), so the test fails at once instead of timing out.
+   */
+  const refusedStart = async (config: object) => {
+    const child = start(config);
+    void (async () => {
+      let out = "";
+      for await (const chunk of child.stdout) {
+        out += new TextDecoder().decode(chunk);
+        if (out.includes("listening on")) child.kill("SIGTERM");
+      }
+    })();
+    const [status, stderr] = await Promise.all([child.exited, new Response(child.stderr).text()]);
+    return { status, stderr };
+  };
+
+  test("@buntime/authz listed, not in required: a corrupt policy file still stops the start", async () => {
+    const corrupt = join(dir, "corrupt-policies.json");
+    writeFileSync(corrupt, '[{ "id": "cut-short');
+    const { status, stderr } = await refusedStart({ plugins: [["@buntime/authz", { store: "file", path: corrupt }]] });
+    expect(status).toBe(2);
+    expect(stderr).toContain("plugin @buntime/authz");
+    expect(stderr).toContain(corrupt);
+  });
+
+  test("@buntime/authn listed, not in required: an invalid issuer still stops the start, naming it", async () => {
+    const { status, stderr } = await refusedStart({
+      plugins: [["@buntime/authn", { provider: "oidc", issuer: "not a url" }]],
+    });
+    expect(status).toBe(2);
+    expect(stderr).toContain("plugin @buntime/authn");
+    expect(stderr).toContain("issuer");
+  });
 
   test("a required plugin that fails to load stops the start with exit 2, naming it", async () => {
     const child = start({ required: ["./missing-plugin.ts"], plugins: ["./missing-plugin.ts"] });

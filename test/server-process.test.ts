@@ -4,6 +4,9 @@
  * on a bad env.
  */
 import { afterEach, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { FIXTURE_APPS, ROOT } from "./_setup.ts";
 
@@ -23,9 +26,10 @@ afterEach(() => {
   for (const proc of running.splice(0)) proc.kill("SIGKILL");
 });
 
-function spawnServer(env: Record<string, string>) {
-  const proc = Bun.spawn([process.execPath, ENTRY], {
-    cwd: ROOT,
+/** Runs the entry from this checkout; `cwd` is the server's working folder (default the checkout). */
+function spawnServer(env: Record<string, string>, cwd = ROOT) {
+  const proc = Bun.spawn([process.execPath, join(ROOT, ENTRY)], {
+    cwd,
     env: { PATH: process.env.PATH ?? "", APPS_DIR: FIXTURE_APPS, ...env },
     stdin: "ignore",
     stdout: "pipe",
@@ -36,8 +40,8 @@ function spawnServer(env: Record<string, string>) {
 }
 
 /** Starts the server and reads stdout until the line with its URL. */
-async function startServer(env: Record<string, string> = {}): Promise<Started> {
-  const proc = spawnServer({ PORT: "0", HOST: "127.0.0.1", ...env });
+async function startServer(env: Record<string, string> = {}, cwd = ROOT): Promise<Started> {
+  const proc = spawnServer({ PORT: "0", HOST: "127.0.0.1", ...env }, cwd);
   const reader = proc.stdout.getReader();
   const decoder = new TextDecoder();
   const lines: string[] = [];
@@ -136,6 +140,44 @@ describe("the start-up environment", () => {
     }
     expect(up).toBe(false);
   });
+});
+
+describe("BUNTIME_CONFIG unset", () => {
+  const folders: string[] = [];
+  afterEach(async () => {
+    // The server ends first (SIGTERM: the supervisor and its server exit together): it keeps
+    // its data folder, ./.buntime, in the working folder.
+    const procs = running.splice(0);
+    for (const proc of procs) proc.kill("SIGTERM");
+    await Promise.all(procs.map((proc) => proc.exited));
+    for (const dir of folders.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** A fresh working folder outside the checkout, holding `buntime.jsonc` when `config` is given. */
+  function workingFolder(config?: object): string {
+    const dir = mkdtempSync(join(tmpdir(), "buntime-cwd-"));
+    folders.push(dir);
+    if (config)
+      writeFileSync(join(dir, "buntime.jsonc"), `// read because BUNTIME_CONFIG is unset\n${JSON.stringify(config)}\n`);
+    return dir;
+  }
+
+  // authz with no policy denies every app route: a 403 shows the file was read, a 200 that it was not.
+  const DENY_ALL = { plugins: [["@buntime/authz", { store: "memory" }]] };
+
+  test("./buntime.jsonc in the working folder is the config", async () => {
+    const { url } = await startServer({ APPS_DIR: FIXTURE_APPS }, workingFolder(DENY_ALL));
+    const res = await fetch(new URL("/echo/", url));
+    expect(res.status).toBe(403);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("FORBIDDEN");
+  }, 30_000);
+
+  test("without ./buntime.jsonc no plugin is loaded", async () => {
+    const { url } = await startServer({ APPS_DIR: FIXTURE_APPS }, workingFolder());
+    const res = await fetch(new URL("/echo/", url));
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-buntime-app")).toBe("echo@1.0.0");
+  }, 30_000);
 });
 
 describe("an invalid environment", () => {
