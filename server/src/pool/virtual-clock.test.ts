@@ -39,8 +39,9 @@ test("a cleared timer never fires; settle runs after each timer", async () => {
   expect(order).toEqual(["settle", "kept", "settle", "settle"]);
 });
 
-test("advance refuses negative or NaN durations", async () => {
+test("advance refuses negative, NaN or infinite durations", async () => {
   const clock = new VirtualClock();
   await expect(clock.advance(-1)).rejects.toThrow(RangeError);
   await expect(clock.advance(Number.NaN)).rejects.toThrow(RangeError);
+  await expect(clock.advance(Number.POSITIVE_INFINITY)).rejects.toThrow(RangeError);
 });

@@ -44,7 +44,9 @@ export class VirtualClock implements Clock {
 
   /** Moves time forward by `ms`, firing every timer due by then, in order. */
   async advance(ms: number): Promise<void> {
-    if (!(ms >= 0)) throw new RangeError(`advance(ms) needs a non-negative number, got ${ms}`);
+    // Finite too: Infinity set the clock to Infinity, and a seconds cron then fired forever.
+    if (!(ms >= 0 && Number.isFinite(ms)))
+      throw new RangeError(`advance(ms) needs a finite non-negative number, got ${ms}`);
     const target = this.#now + ms;
     await this.settle();
     for (let next = this.#due(target); next; next = this.#due(target)) {
