@@ -76,11 +76,24 @@ describe("usage", () => {
     ["an unknown option", ["check", "--colour"], "--colour"],
     ["a command without --apps", ["check"], "--apps DIR is required"],
     ["a port out of range", ["serve", "--apps", GOOD_APPS, "--port", "70000"], "--port must be 0-65535"],
+    [
+      "check of a folder that does not exist",
+      ["check", "--apps", "no/such/folder"],
+      "--apps no/such/folder is not a folder",
+    ],
+    ["serve of a file", ["serve", "--apps", "package.json"], "--apps package.json is not a folder"],
   ])("%s exits 2 and says why", async (_, args, message) => {
     const { code, stderr } = await cli(args);
     expect(code).toBe(2);
     expect(stderr).toContain(message);
   });
+});
+
+test("check of a folder with no app version in it fails, not passes having checked nothing", async () => {
+  // One level too deep: the versions of one app, not apps.
+  const { code, stderr } = await cli(["check", "--apps", "fixtures/apps/hello"]);
+  expect(code).toBe(1);
+  expect(stderr).toContain("no app version in fixtures/apps/hello");
 });
 
 describe("check", () => {

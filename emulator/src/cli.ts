@@ -3,6 +3,7 @@
  * `buntime-emulator serve --apps DIR [--config FILE] [--port N]` and
  * `buntime-emulator check --apps DIR`. Exit codes: 0 ok, 1 a check failed, 2 bad usage.
  */
+import { statSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { styled } from "@buntime/server";
 import { checkApps, formatResults } from "./cli/check.ts";
@@ -53,12 +54,21 @@ async function main(argv: string[]): Promise<number> {
     console.error("buntime-emulator: --apps DIR is required");
     return 2;
   }
+  if (!isFolder(values.apps)) {
+    console.error(`buntime-emulator: --apps ${values.apps} is not a folder`);
+    return 2;
+  }
   if (command === "check") {
     // The progress line rewrites itself with escape codes: only where colours are allowed too.
     const live = styled(process.stderr);
     const progress = live ? (line: string) => process.stderr.write(`\r\x1b[K${line}`) : () => {};
     const results = await checkApps(values.apps, progress);
     if (live) process.stderr.write("\r\x1b[K");
+    if (results.length === 0) {
+      // A folder one level too deep (or the wrong one) would otherwise pass a CI run that checked nothing.
+      console.error(`buntime-emulator: no app version in ${values.apps} (expected <name>/<version>/ folders)`);
+      return 1;
+    }
     console.log(formatResults(results));
     return results.every((r) => r.ok) ? 0 : 1;
   }
@@ -97,3 +107,11 @@ function parse(argv: string[]) {
 }
 
 process.exitCode = await main(process.argv.slice(2));
+
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
