@@ -421,6 +421,8 @@ async function stop(): Promise<void> {
   } catch (error) {
     console.error("[buntime] onTerminate threw:", error);
   }
+  // What onTerminate wrote goes first: the host ends the worker as soon as it hears `stopped`.
+  flushLogs();
   post({ type: "stopped" });
 }
 
