@@ -2,11 +2,22 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 import type { Logger } from "../server/src/util/log.ts";
+import { call, recordEvents, whenInFlight } from "./_pool-helpers.ts";
 import { ADMIN_HEADERS, eventually, startTestServer, type TestServer, tempAppsDir } from "./_setup.ts";
 import { tarGz, zip } from "./support/archives.ts";
 
 const APP = `export default { fetch: (r) => new Response("deployed " + new URL(r.url).pathname) };\n`;
 const APP_V2 = `export default { fetch: () => new Response("replaced") };\n`;
+/** Answers `done <worker>` after `?ms=` milliseconds. */
+const SLOW_APP = `const worker = crypto.randomUUID();
+export default {
+  async fetch(r) {
+    await Bun.sleep(Number(new URL(r.url).searchParams.get("ms") ?? 0));
+    return new Response("done " + worker);
+  },
+};\n`;
+/** Answers its generation, `gen <n>`. */
+const generation = (n: number) => `export default { fetch: () => new Response("gen ${n}") };\n`;
 
 let apps: ReturnType<typeof tempAppsDir>;
 let server: TestServer;
@@ -125,6 +136,101 @@ describe("a good archive", () => {
     expect((await fetch(server.at("/fresh/"))).status).toBe(404);
     expect((await server.admin("/_/deployments/fresh/1.0.0", { method: "DELETE" })).status).toBe(404);
   });
+});
+
+describe("a version in use", () => {
+  test("DELETE while a request is in flight: 204, the request completes 200, then 404 and no worker left", async () => {
+    const archive = await tarGz([
+      { name: "index.ts", content: SLOW_APP },
+      { name: "worker.jsonc", content: '{ "timeout": 10 }' },
+    ]);
+    expect((await deploy("POST", "draining/1.0.0", archive)).status).toBe(201);
+    const events = recordEvents(server.pool.events);
+    try {
+      const inFlight = call(server.at("/draining/?ms=1500"));
+      await whenInFlight(server.pool, "draining");
+      const worker = server.pool.snapshot().find((w) => w.app === "draining")?.id;
+
+      const res = await server.admin("/_/deployments/draining/1.0.0", { method: "DELETE" });
+      expect(res.status).toBe(204);
+      // Gone for new requests at once, while the old one is still being served.
+      const after = await call(server.at("/draining/"));
+      expect(after.status).toBe(404);
+      expect(after.code).toBe("APP_NOT_FOUND");
+
+      const answer = await inFlight;
+      expect(answer.status).toBe(200);
+      expect(answer.body).toStartWith("done ");
+      // Drained: told to stop while the request was in flight, ended after it.
+      const recycled = await events.next("recycle", (e) => e.workerId === worker);
+      expect(recycled.reason).toBe("removed");
+      expect(recycled.at).toBeLessThan(answer.doneAt);
+      const terminated = await events.next("terminate", (e) => e.workerId === worker);
+      expect(terminated.key).toBe("draining@1.0.0");
+      expect(terminated.reason).toBe("removed");
+      expect(server.pool.snapshot().filter((w) => w.app === "draining")).toEqual([]);
+      expect((await server.admin("/_/deployments/draining/1.0.0")).status).toBe(404);
+    } finally {
+      events.stop();
+    }
+  });
+
+  test("PUT is atomic: clients polling the version see the old or the new code, never a 404 or a 5xx", async () => {
+    const created = await deploy("POST", "swapped/1.0.0", await tarGz([{ name: "index.ts", content: generation(0) }]));
+    expect(created.status).toBe(201);
+    const REPLACEMENTS = 8;
+    const archives = await Promise.all(
+      Array.from({ length: REPLACEMENTS }, (_, i) => tarGz([{ name: "index.ts", content: generation(i + 1) }])),
+    );
+    /** The generation whose PUT has been answered: from then on, nothing older is served. */
+    let answered = 0;
+    let putting = true;
+    type Get = { status: number; body: unknown; code?: string; atLeast: number; sentAt: number; doneAt: number };
+    const gets: Get[] = [];
+    const puts: { sentAt: number; doneAt: number }[] = [];
+    /** Resolved by the pollers once a request sent after the latest PUT's answer has been answered. */
+    let servedAfterPut = Promise.withResolvers<void>();
+    const poll = async () => {
+      while (putting) {
+        const atLeast = answered;
+        const { status, body, code, sentAt, doneAt } = await call(server.at("/swapped/"));
+        gets.push({ status, body: code ? body : String(body), code, atLeast, sentAt, doneAt });
+        if (atLeast === answered) servedAfterPut.resolve();
+      }
+    };
+    /** The admin view of the version must never find it missing either (docs/routes.md#deployments). */
+    const listings: number[] = [];
+    const pollListing = async () => {
+      while (putting) listings.push((await server.admin("/_/deployments/swapped/1.0.0")).status);
+    };
+    const pollers = [poll(), poll(), poll(), pollListing()];
+    try {
+      for (const [i, archive] of archives.entries()) {
+        const sentAt = performance.now();
+        const res = await deploy("PUT", "swapped/1.0.0", archive);
+        puts.push({ sentAt, doneAt: performance.now() });
+        expect(res.status).toBe(200);
+        // One replacement at a time: the next PUT once this one's code has served a client.
+        // (Back-to-back replacements are the next test's subject.)
+        servedAfterPut = Promise.withResolvers<void>();
+        answered = i + 1;
+        await servedAfterPut.promise;
+      }
+    } finally {
+      putting = false;
+      await Promise.all(pollers);
+    }
+    const bad = gets.filter((g) => g.status !== 200 || !/^gen \d$/.test(String(g.body)));
+    expect(bad).toEqual([]);
+    expect(listings.filter((status) => status !== 200)).toEqual([]);
+    // Served from the moment of the answer: a request sent after PUT n's answer gets gen n or later.
+    const stale = gets.filter((g) => Number(String(g.body).slice(4)) < g.atLeast);
+    expect(stale).toEqual([]);
+    // Every replacement happened while a client request was in flight (else the test proves nothing).
+    const straddled = puts.filter((p) => gets.some((g) => g.sentAt < p.doneAt && g.doneAt > p.sentAt));
+    expect(straddled).toHaveLength(REPLACEMENTS);
+    expect(await (await fetch(server.at("/swapped/"))).text()).toBe(`gen ${REPLACEMENTS}`);
+  }, 30_000);
 });
 
 describe("hostile or invalid archives are refused with 400 and nothing on disk changes", () => {

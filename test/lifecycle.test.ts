@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { AppLogLine } from "../server/src/logs/hub.ts";
 import { createLogger } from "../server/src/util/log.ts";
 import { call, type EventLog, recordEvents, whenInFlight, writeApp, writeAppCode } from "./_pool-helpers.ts";
 import { startTestServer, stopThenRemove, type TestServer, tempAppsDir } from "./_setup.ts";
@@ -19,6 +20,32 @@ export default {
     await Bun.sleep(100);
     inFlight--;
     return Response.json({ concurrent });
+  },
+};
+`;
+
+/**
+ * The entry module's optional parts (docs/configuration.md#the-entrypoint-module): `routes`
+ * answered before `fetch`, and `onIdle` / `onTerminate`, which log a line naming this worker and
+ * how many of its requests were in flight.
+ */
+const HOOKS_APP = `
+const worker = crypto.randomUUID();
+let inFlight = 0;
+export default {
+  routes: { "/r/:id": { GET: (r) => Response.json(r.params) } },
+  async fetch(request) {
+    inFlight++;
+    const ms = Number(new URL(request.url).searchParams.get("ms") ?? 0);
+    if (ms > 0) await Bun.sleep(ms);
+    inFlight--;
+    return Response.json({ from: "fetch", path: new URL(request.url).pathname, worker });
+  },
+  onIdle() {
+    console.log("idle " + worker + " in-flight " + inFlight);
+  },
+  onTerminate() {
+    console.log("terminate " + worker + " in-flight " + inFlight);
   },
 };
 `;
@@ -42,6 +69,9 @@ describe.each(["thread", "process"] as const)("isolation %s", (isolation) => {
     writeAppCode(apps.dir, "one-at-a-time", IN_FLIGHT_APP, { concurrency: 1, maxQueue: 10, timeout: 5 });
     writeApp(apps.dir, "overload", "slow", { concurrency: 1, maxWorkers: 2, maxQueue: 1, timeout: 5 });
     writeApp(apps.dir, "overload-warm", "slow", { concurrency: 1, maxWorkers: 2, maxQueue: 1, timeout: 5 });
+    writeAppCode(apps.dir, "routed", HOOKS_APP);
+    writeAppCode(apps.dir, "idle-hook", HOOKS_APP);
+    writeAppCode(apps.dir, "terminate-hook", HOOKS_APP, { maxRequests: 1 });
     server = await startTestServer({ APPS_DIR: apps.dir, BUNTIME_ISOLATION: isolation });
     events = recordEvents(server.pool.events);
   });
@@ -207,6 +237,70 @@ describe.each(["thread", "process"] as const)("isolation %s", (isolation) => {
       expect(events.of("ready", "overload-warm@1.0.0")).toHaveLength(2);
       expectThreeServedOneOverloaded(await four("overload-warm"));
       expect(events.of("spawn", "overload-warm@1.0.0")).toHaveLength(2);
+    });
+  });
+
+  describe("the entry module's routes, onIdle and onTerminate", () => {
+    /** Resolves with the first log line of `app` (kept or still to come) whose message `match` accepts. */
+    const logLine = (app: string, match: (message: string) => boolean, timeoutMs = 3000) =>
+      new Promise<AppLogLine>((resolve, reject) => {
+        const kept = server.logs.lines({ app }).find((l) => match(l.message));
+        if (kept) return resolve(kept);
+        const timer = setTimeout(() => {
+          stop();
+          reject(new Error(`no matching log line of ${app} within ${timeoutMs} ms`));
+        }, timeoutMs);
+        const stop = server.logs.follow(app, (line) => {
+          if (!match(line.message)) return;
+          clearTimeout(timer);
+          stop();
+          resolve(line);
+        });
+      });
+    const messages = (app: string, prefix: string) =>
+      server.logs
+        .lines({ app })
+        .map((l) => l.message)
+        .filter((m) => m.startsWith(prefix));
+
+    test("routes: /r/:id is answered by the route with its params; other paths fall through to fetch", async () => {
+      const routed = await call(server.at("/routed/r/7"));
+      expect(routed.status).toBe(200);
+      expect(routed.body).toEqual({ id: "7" });
+      expect((await call(server.at("/routed/r/a%20b"))).body).toEqual({ id: "a b" });
+      for (const path of ["/", "/r", "/r/7/more", "/other/7"]) {
+        const answer = await call(server.at(`/routed${path}`));
+        expect(answer.status).toBe(200);
+        expect(answer.body).toMatchObject({ from: "fetch", path });
+      }
+    });
+
+    test("onIdle is called once the worker has nothing in flight, outside any request", async () => {
+      // Three overlapping requests: one idle moment, after the last of them.
+      const first = await Promise.all([0, 1, 2].map(() => call(server.at("/idle-hook/?ms=300"))));
+      expect(first.map((a) => a.status)).toEqual([200, 200, 200]);
+      const worker = first[0]?.body.worker;
+      expect(first.every((a) => a.body.worker === worker)).toBe(true);
+      const line = await logLine("idle-hook", (m) => m.startsWith("idle "));
+      expect(line.message).toBe(`idle ${worker} in-flight 0`);
+      expect(line.requestId).toBeUndefined();
+      // A later request: one more idle moment. Lines arrive in order, so by the second idle
+      // line any extra call from the first batch would be there too.
+      expect((await call(server.at("/idle-hook/"))).body.worker).toBe(worker);
+      await logLine("idle-hook", (m) => m.startsWith("idle ") && messages("idle-hook", "idle ").length >= 2);
+      expect(messages("idle-hook", "idle ")).toEqual([`idle ${worker} in-flight 0`, `idle ${worker} in-flight 0`]);
+    });
+
+    test("onTerminate is called once before a worker recycled by maxRequests: 1 ends, and its line is kept", async () => {
+      const answer = await call(server.at("/terminate-hook/"));
+      expect(answer.status).toBe(200);
+      const worker = answer.body.worker;
+      const id = events.of("ready", "terminate-hook@1.0.0")[0]?.workerId;
+      expect((await events.next("terminate", (e) => e.workerId === id)).reason).toBe("max-requests");
+      const line = await logLine("terminate-hook", (m) => m.startsWith(`terminate ${worker}`));
+      expect(line.message).toBe(`terminate ${worker} in-flight 0`);
+      expect(line.worker).toBe(id as number);
+      expect(messages("terminate-hook", `terminate ${worker}`)).toHaveLength(1);
     });
   });
 });
