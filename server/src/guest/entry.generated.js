@@ -1328,6 +1328,7 @@ async function stop() {
   } catch (error) {
     console.error("[buntime] onTerminate threw:", error);
   }
+  flushLogs();
   post({ type: "stopped" });
 }
 var startRss = isChildProcess() ? process.memoryUsage().rss : undefined;
