@@ -277,7 +277,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   internal.route(`${INTERNAL_PREFIX}/keys`, admin.routes);
   internal.route(DASHBOARD_PATH, dashboardRoutes({ catalog, pool, guard: admin.guard, stats, logger }));
   internal.route(`${INTERNAL_PREFIX}/cluster`, cluster.routes);
-  internal.route(`${INTERNAL_PREFIX}/apps`, releaseRoutes({ catalog, releases }));
+  internal.route(`${INTERNAL_PREFIX}/apps`, releaseRoutes({ catalog, releases, catchUp: () => cluster.catchUp() }));
   internal.route(`${INTERNAL_PREFIX}/logs`, logRoutes({ hub: logs, exists: appExists }));
   plugins.mountRoutes(internal);
   internal.all(`${INTERNAL_PREFIX}/*`, (c) =>

@@ -12,10 +12,10 @@ let cluster: TestCluster;
 let a: TestNode;
 let b: TestNode;
 
-async function deploy(node: TestNode, version: string): Promise<void> {
-  const body = await tarGz([{ name: "index.ts", content: appSource(`rel@${version}`) }]);
+async function deploy(node: TestNode, version: string, app = "rel"): Promise<void> {
+  const body = await tarGz([{ name: "index.ts", content: appSource(`${app}@${version}`) }]);
   const res = await fetch(
-    node.at(`/_/deployments/rel/${version}`),
+    node.at(`/_/deployments/${app}/${version}`),
     admin({ method: "POST", body: new Uint8Array(body), headers: { "content-type": "application/gzip" } }),
   );
   expect(res.status).toBe(201);
@@ -57,6 +57,19 @@ describe("releases in a cluster", () => {
     expect(history[0]).toMatchObject({ by: "admin-token", change: { action: "tag", tag: "latest", version: "1.0.0" } });
     expect((await fetch(b.at("/_/apps/rel/tags/latest"), json("DELETE"))).status).toBe(200);
     await waitFor(async () => (await served(a)) === "rel@2.0.0", 2000);
+  });
+
+  test("deployed through A, tagged and split through B at once (a client behind a load balancer)", async () => {
+    for (const [i, version] of ["1.0.0", "1.1.0"].entries()) {
+      await deploy(a, version, `fresh${i}`);
+      // No wait: B may not have the version in its cache yet, and catches up with the store.
+      const tagged = await fetch(b.at(`/_/apps/fresh${i}/tags/beta`), json("PUT", { version }));
+      expect({ version, status: tagged.status }).toEqual({ version, status: 200 });
+    }
+    await deploy(a, "2.0.0", "fresh1");
+    const split = await fetch(b.at("/_/apps/fresh1/traffic"), json("PUT", { "1.1.0": 50, "2.0.0": 50 }));
+    expect(split.status).toBe(200);
+    expect(await (await fetch(b.at("/fresh0@beta/"))).text()).toBe("fresh0@1.0.0");
   });
 
   test("a split written through B: a sticky key lands on the same version on both nodes", async () => {

@@ -27,6 +27,11 @@ export interface ClusterNode {
   readonly writer: DeploymentWriter;
   /** Whether the node holds what the store held at least once (always, without a shared store). */
   synced(): boolean;
+  /**
+   * Brings this node's cache up to the store now (a shared store), so a version another node
+   * just accepted is known here; reads the disk again without one.
+   */
+  catchUp(): Promise<void>;
   /** `GET /_/cluster`, to mount at that path. */
   readonly routes: Hono;
   /** Stops syncing and heartbeats, forgets this node in the store, closes the store. */
@@ -93,6 +98,10 @@ export function startClusterNode(deps: {
     store,
     writer,
     synced: () => sync?.synced ?? true,
+    async catchUp() {
+      if (sync) await sync.kick();
+      catalog.refresh();
+    },
     routes,
     async close() {
       sync?.stop();

@@ -36,11 +36,16 @@ function invalid(message: string): BuntimeError {
   return new BuntimeError("REQUEST_INVALID", message);
 }
 
-/** See the file's comment. `catalog`: what is on disk. */
+/**
+ * See the file's comment. `catalog`: what is on disk. `catchUp`: brings the disk up to the store
+ * (a cluster): a version another node just accepted may not be in this node's cache yet, and a
+ * client behind a load balancer deploys through one node and tags through the next.
+ */
 export class ReleaseAdmin {
   constructor(
     readonly catalog: { versions(name: string): readonly string[] | undefined },
     readonly releases: Releases,
+    readonly catchUp: () => Promise<void> = async () => {},
   ) {}
 
   /** @throws BuntimeError APP_NOT_FOUND, STORE_UNAVAILABLE */
@@ -56,7 +61,7 @@ export class ReleaseAdmin {
 
   /** Sets `tag` to `body.version`. @throws BuntimeError REQUEST_INVALID, APP_NOT_FOUND, STORE_UNAVAILABLE */
   async setTag(name: string, tag: string, body: unknown, by: string): Promise<AppReleaseState> {
-    const versions = this.#versionsOf(name);
+    let versions = await this.#versionsWith(name, []);
     if (!isTagName(tag)) {
       throw invalid(
         `"${tag.slice(0, 40)}" is not a tag name: 1-32 of a-z 0-9 -, starting with a letter, and never a semver range`,
@@ -65,6 +70,7 @@ export class ReleaseAdmin {
     const parsed = tagBody.safeParse(body);
     if (!parsed.success) throw invalid(`invalid tag: ${formatIssues(parsed.error)}`);
     const { version } = parsed.data;
+    versions = await this.#versionsWith(name, [version]);
     if (!versions.includes(version)) throw invalid(`${name} has no version "${version.slice(0, 80)}"`);
     const { tags } = await this.#current(name);
     if (!Object.hasOwn(tags, tag) && Object.keys(tags).length >= MAX_TAGS) {
@@ -84,9 +90,10 @@ export class ReleaseAdmin {
 
   /** Sets the split. @throws BuntimeError REQUEST_INVALID, APP_NOT_FOUND, STORE_UNAVAILABLE */
   async setTraffic(name: string, body: unknown, by: string): Promise<AppReleaseState> {
-    const versions = this.#versionsOf(name);
+    await this.#versionsWith(name, []);
     const parsed = trafficSchema.safeParse(body);
     if (!parsed.success) throw invalid(`invalid traffic split: ${formatIssues(parsed.error)}`);
+    const versions = await this.#versionsWith(name, Object.keys(parsed.data));
     const unknown = Object.keys(parsed.data).filter((v) => !versions.includes(v));
     if (unknown.length > 0) throw invalid(`${name} has no version ${unknown.map((v) => `"${v}"`).join(", ")}`);
     return this.#write(name, versions, { action: "traffic", traffic: parsed.data }, by);
@@ -95,6 +102,17 @@ export class ReleaseAdmin {
   /** Ends the split; with none, the state as it is (nothing recorded). */
   async endTraffic(name: string, by: string): Promise<AppReleaseState> {
     return this.#write(name, this.#versionsOf(name), { action: "end-traffic" }, by);
+  }
+
+  /**
+   * The app's versions, once more after catching up with the store when the app or one of
+   * `wanted` is not known here yet. @throws BuntimeError APP_NOT_FOUND
+   */
+  async #versionsWith(name: string, wanted: readonly string[]): Promise<string[]> {
+    const known = this.catalog.versions(name);
+    if (known && wanted.every((v) => known.includes(v))) return sort([...known]);
+    await this.catchUp();
+    return this.#versionsOf(name);
   }
 
   #versionsOf(name: string): string[] {

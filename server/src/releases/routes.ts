@@ -27,8 +27,12 @@ async function jsonBody(request: Request): Promise<unknown> {
 }
 
 /** The `/_/apps` routes, to mount at `/_/apps`. */
-export function releaseRoutes(deps: { catalog: AppCatalog; releases: Releases }): Hono<CallerEnv> {
-  const admin = new ReleaseAdmin(deps.catalog, deps.releases);
+export function releaseRoutes(deps: {
+  catalog: AppCatalog;
+  releases: Releases;
+  catchUp?: () => Promise<void>;
+}): Hono<CallerEnv> {
+  const admin = new ReleaseAdmin(deps.catalog, deps.releases, deps.catchUp);
   const routes = new Hono<CallerEnv>();
   routes.onError((error) => errorResponse(toBuntimeError(error)));
   // Bounded before JSON reads it (a declared length at once, a streamed body as it comes).
