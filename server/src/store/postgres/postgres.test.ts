@@ -209,6 +209,20 @@ describe("keys, policies, nodes, leases", () => {
   });
 });
 
+describe("releases", () => {
+  test("another node's change is read at once; unchanged, the last read is reused (no history parsed again)", async () => {
+    const [one, two] = [open().releases, open().releases];
+    await one.change("relapp", { action: "tag", tag: "latest", version: "1.0.0" }, "ci");
+    const first = await two.list();
+    expect(first.get("relapp")?.tags).toEqual({ latest: "1.0.0" });
+    expect(await two.list()).toBe(first); // the revision did not move: the same map
+    await one.change("relapp", { action: "tag", tag: "beta", version: "1.1.0" }, "ci");
+    const second = await two.list();
+    expect(second).not.toBe(first);
+    expect(second.get("relapp")?.tags).toEqual({ latest: "1.0.0", beta: "1.1.0" });
+  });
+});
+
 describe("a write held up in the database", () => {
   test("answers STORE_UNAVAILABLE within its bound, and is not stored when the database lets it go", async () => {
     const deployments = open().deployments!;
