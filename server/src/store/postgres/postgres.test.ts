@@ -209,6 +209,25 @@ describe("keys, policies, nodes, leases", () => {
   });
 });
 
+test("a remove and a put of versions with the same archive bytes, at once, both succeed (the orphan race)", async () => {
+  const [one, two] = [open().deployments!, open().deployments!];
+  const failures: string[] = [];
+  for (let i = 0; i < 30; i++) {
+    const bytes = crypto.getRandomValues(new Uint8Array(64));
+    const same = { sha256: new Bun.CryptoHasher("sha256").update(bytes).digest("hex"), kind: "tar.gz" as const, bytes };
+    await one.put("orphan", "1.0.0", same, true);
+    const outcomes = await Promise.allSettled([
+      one.remove("orphan", "1.0.0"),
+      two.put("orphan", `1.1.${i}`, same, false),
+    ]);
+    for (const o of outcomes) if (o.status === "rejected") failures.push(String(o.reason));
+    expect(await one.archive(same.sha256)).toBeDefined(); // 1.1.i holds it
+    await two.remove("orphan", `1.1.${i}`);
+    expect(await one.archive(same.sha256)).toBeUndefined(); // and nothing else did
+  }
+  expect(failures).toEqual([]);
+});
+
 describe("releases", () => {
   test("another node's change is read at once; unchanged, the last read is reused (no history parsed again)", async () => {
     const [one, two] = [open().releases, open().releases];
