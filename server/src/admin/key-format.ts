@@ -53,7 +53,14 @@ export function parseExpires(value: string | null | undefined, now: number): str
   // An ISO 8601 date-time with a zone; Date.parse alone would take "1" or "May 5" too.
   if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(value)) {
     const time = Date.parse(value);
-    if (!Number.isNaN(time)) return new Date(time).toISOString();
+    if (!Number.isNaN(time) && isCalendarDate(value)) return new Date(time).toISOString();
   }
   return new Error(`expires must be an ISO 8601 time or a duration such as 30d, 12h, 15m, 90s; got "${value}"`);
+}
+
+/** Whether the date part of an ISO time is a day the calendar has: `Date.parse` takes 02-30 as 03-02. */
+function isCalendarDate(iso: string): boolean {
+  const [year, month, day] = iso.slice(0, 10).split("-").map(Number) as [number, number, number];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
 }
