@@ -2,9 +2,11 @@
  * The admin guard (docs/admin.md), table-driven: every admin route × every credential (none, a
  * viewer, deployer and admin key, the admin token, a revoked, an expired and a wrong key) in
  * three configurations: no plugins, `@buntime/authn` (a real OpenID provider), and authn +
- * `@buntime/authz` (policies that grant what the roles grant). Plus the public routes in each.
+ * `@buntime/authz` (policies that grant what the roles grant). Plus the public routes in each, and
+ * authz alone with a policy that denies an admin key and the admin token by name.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { createKey } from "../server/src/admin/keys-routes.ts";
 import { normaliseConfig } from "../server/src/config/buntime-config.ts";
 import {
   ADMIN_ROUTES,
@@ -17,7 +19,7 @@ import {
   seedCredentials,
   send,
 } from "./_admin.ts";
-import { ROOT, startTestServer, type TestServer } from "./_setup.ts";
+import { ROOT, startTestServer, TEST_ADMIN_TOKEN, type TestServer } from "./_setup.ts";
 import { type OidcProvider, startOidcProvider } from "./support/oidc.ts";
 
 /** Policies that grant what the roles of docs/admin.md grant, so the expectations are the same table. */
@@ -181,3 +183,52 @@ for (const configuration of CONFIGURATIONS) {
     }
   });
 }
+
+describe("with authz alone (deny-overrides): no credential skips the policies", () => {
+  // Everything is permitted, except /_/stats and /_/keys to one admin key (by its name) and to
+  // the admin token (by its subject): both hold role admin, so only the policies can refuse them.
+  const POLICIES = [
+    { id: "everything", effect: "permit" },
+    {
+      id: "not-these-two-here",
+      effect: "deny",
+      subjects: [{ id: "test-admin" }, { id: "admin-token" }],
+      resources: [{ path: "/_/stats" }, { path: "/_/keys" }],
+    },
+  ];
+  let server: TestServer;
+  let denied: Record<string, Record<string, string>>;
+  let other: Record<string, string>;
+  beforeAll(async () => {
+    const plugins = [["@buntime/authz", { store: "memory", algorithm: "deny-overrides", policies: POLICIES }]];
+    server = await startTestServer({}, { config: normaliseConfig({ plugins }, ROOT) });
+    const bearer = (secret: string) => ({ authorization: `Bearer ${secret}` });
+    denied = {
+      "the key named test-admin": bearer((await createKey(server.keys, { name: "test-admin", role: "admin" })).key),
+      "the admin token": bearer(TEST_ADMIN_TOKEN),
+    };
+    other = bearer((await createKey(server.keys, { name: "other-admin", role: "admin" })).key);
+  });
+  afterAll(() => server?.stop());
+
+  test("a deny naming the key or the token is 403 FORBIDDEN for it, while another admin key passes", async () => {
+    for (const path of ["/_/stats", "/_/keys"]) {
+      for (const [who, headers] of Object.entries(denied)) {
+        const res = await fetch(server.at(path), { headers });
+        const code = ((await res.json()) as { error?: { code: string } }).error?.code;
+        expect({ path, who, status: res.status, code }).toEqual({ path, who, status: 403, code: "FORBIDDEN" });
+      }
+      const res = await fetch(server.at(path), { headers: other });
+      await res.body?.cancel();
+      expect({ path, status: res.status }).toEqual({ path, status: 200 });
+    }
+  });
+
+  test("the deny reaches only its paths: the same credentials read /_/metrics", async () => {
+    for (const [who, headers] of Object.entries(denied)) {
+      const res = await fetch(server.at("/_/metrics"), { headers });
+      await res.body?.cancel();
+      expect({ who, status: res.status }).toEqual({ who, status: 200 });
+    }
+  });
+});

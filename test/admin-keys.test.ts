@@ -4,12 +4,13 @@
  * lastUsed, env values never shown, and neither keys nor the token ever in the log.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { LOCKED_MESSAGE } from "../server/src/admin/decide.ts";
 import { REDACTED } from "../server/src/admin/redact.ts";
 import { normaliseConfig } from "../server/src/config/buntime-config.ts";
-import { fileKeyStore } from "../server/src/store/file-key-store.ts";
+import { fileKeyStore, KEY_FILE } from "../server/src/store/file-key-store.ts";
 import { createLogger } from "../server/src/util/log.ts";
 import { ADMIN_ROUTES } from "./_admin.ts";
 import { killServerProcesses, startServerProcess } from "./_server-process.ts";
@@ -139,6 +140,25 @@ describe("keys through /_/keys", () => {
     expect(after.status).toBe(401);
     expect(after.headers.get("www-authenticate")).toStartWith("Bearer");
     expect((await server.admin("/_/keys/ci", { method: "DELETE" })).status).toBe(404);
+  });
+
+  test("only the key's sha256 is stored, in a 0600 file in BUNTIME_DATA_DIR", async () => {
+    const created = await server.admin("/_/keys", {
+      method: "POST",
+      body: JSON.stringify({ name: "hashed", role: "viewer" }),
+    });
+    expect(created.status).toBe(201);
+    const { key } = (await created.json()) as { key: string };
+    keysSeen.push(key);
+    // Hashed here, not with the runtime's own function: the test must not share its mistakes.
+    const sha256 = createHash("sha256").update(key).digest("hex");
+    const file = join(dataDir, "http", KEY_FILE);
+    const text = readFileSync(file, "utf8");
+    expect(text).not.toContain(key);
+    expect(text).not.toContain(key.slice("btk_".length)); // nor the random part without its prefix
+    const { keys } = JSON.parse(text) as { keys: { name: string; hash: string }[] };
+    expect(keys.find((k) => k.name === "hashed")?.hash).toBe(sha256);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
   });
 
   test("a taken name is 409 KEY_EXISTS; bad fields are 400 REQUEST_INVALID naming them", async () => {

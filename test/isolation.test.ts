@@ -43,19 +43,21 @@ export default {
 };
 `;
 
-/** Tries to read what an app must not, and answers what it could; and its env, cwd and ids. */
+/** Tries to read what an app must not, and answers what it could; and its env, cwd, ids and process group. */
 const SPY = `
 import { readdirSync, readFileSync } from "node:fs";
 const attempt = (read) => { try { read(); return "read"; } catch (error) { return error.code ?? String(error); } };
 export default {
   fetch(request) {
-    const paths = JSON.parse(new URL(request.url).searchParams.get("paths"));
+    const paths = JSON.parse(new URL(request.url).searchParams.get("paths") ?? "[]");
     const result = {};
     for (const path of paths) result[path] = attempt(() => (path.endsWith("/") ? readdirSync(path) : readFileSync(path)));
     // mem needs a read at a mapped address: the open alone is refused when access is denied.
-    return Response.json({ result, env: { ...process.env }, cwd: process.cwd(), uid: process.getuid(), gid: process.getgid(), args: process.argv.slice(2) });
+    return Response.json({ result, env: { ...process.env }, cwd: process.cwd(), uid: process.getuid(), gid: process.getgid(), args: process.argv.slice(2), pid: process.pid, pgrp: processGroup() });
   },
 };
+// Field 5 of /proc/self/stat, counted after the command name (in parentheses, it may hold spaces).
+const processGroup = () => { const stat = readFileSync("/proc/self/stat", "utf8"); return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]); };
 `;
 
 /** Starts a subprocess that outlives nothing: answers its pid. */
@@ -79,6 +81,12 @@ const alive = (pid: number) => {
   } catch {
     return false;
   }
+};
+
+/** The process group of `pid`: field 5 of /proc/<pid>/stat, as the spy reads its own. */
+const processGroupOf = (pid: number) => {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]);
 };
 
 let apps: ReturnType<typeof tempAppsDir>;
@@ -183,6 +191,16 @@ test("an app reads neither the server's /proc files, nor its secrets, nor anothe
   expect(isolation).toMatchObject({ floor: "process", process: { user: "nobody" } });
   // As root with a memory cgroup (this machine: v1), nothing is left unenforced.
   if (isolation?.process.memory.startsWith("cgroup")) expect(isolation.process.warnings).toEqual([]);
+});
+
+test("a worker is its own process group: it leads a group that is not the server's", async () => {
+  const answer = await call(server.at("/spy/"));
+  expect(answer.status).toBe(200);
+  const { pid, pgrp } = answer.body as { pid: number; pgrp: number };
+  expect(pid).not.toBe(process.pid); // a process of its own, not the server (this test's process)
+  expect(pgrp).toBe(pid); // the leader of its group
+  expect(pgrp).not.toBe(processGroupOf(process.pid));
+  expect(processGroupOf(pid)).toBe(pid); // as the server's side of /proc sees it too
 });
 
 test("an app copied in after start is closed to other apps at once, not at its first worker", async () => {

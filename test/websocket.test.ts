@@ -5,9 +5,10 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { VersionKey } from "../server/src/apps/version-key.ts";
 import { normaliseConfig } from "../server/src/config/buntime-config.ts";
+import { writeApp } from "./_pool-helpers.ts";
 import { startServerProcess } from "./_server-process.ts";
-import { ROOT, startTestServer, type TestServer } from "./_setup.ts";
-import { openSocket } from "./_ws-client.ts";
+import { ROOT, startTestServer, stopThenRemove, type TestServer, tempAppsDir } from "./_setup.ts";
+import { openSocket, type TestSocket } from "./_ws-client.ts";
 import { type OidcProvider, startOidcProvider } from "./support/oidc.ts";
 
 const text = (message: string | Uint8Array | undefined) => String(message);
@@ -152,6 +153,62 @@ describe("WebSockets through a worker", () => {
   test("a plain request to the WebSocket route is the app's to answer", async () => {
     const response = await fetch(server.at("/ws-chat/"));
     expect(response.status).toBe(426);
+  });
+});
+
+describe("pub/sub stays within one version's workers", () => {
+  let apps: ReturnType<typeof tempAppsDir>;
+  let server: TestServer;
+  const opened: TestSocket[] = [];
+  beforeAll(async () => {
+    // Two versions of ws-chat, and a copy of it under another name: three topic spaces.
+    apps = tempAppsDir();
+    writeApp(apps.dir, "ws-chat", "ws-chat", {}, "1.0.0");
+    writeApp(apps.dir, "ws-chat", "ws-chat", {}, "2.0.0");
+    writeApp(apps.dir, "ws-copy", "ws-chat", {});
+    server = await startTestServer({ APPS_DIR: apps.dir });
+  });
+  afterAll(() => {
+    // Closed first, even when the test failed: a server stopping with open sockets waits for them.
+    for (const socket of opened) socket.ws.close();
+    return stopThenRemove(server, apps);
+  });
+
+  test("a publish reaches its own version's subscribers, never another version's or another app's", async () => {
+    const subscribed = async (path: string, user: string) => {
+      const socket = await openSocket(server.at(`${path}?user=${user}`));
+      opened.push(socket);
+      await socket.nth(0);
+      socket.ws.send("sub:room");
+      await socket.next((m) => m === "subscribed room true");
+      return socket;
+    };
+    const sender = await subscribed("/ws-chat@1.0.0/", "sender");
+    const sameVersion = await subscribed("/ws-chat@1.0.0/", "same");
+    const otherVersion = await subscribed("/ws-chat@2.0.0/", "other");
+    const otherApp = await subscribed("/ws-copy/", "copy");
+
+    sender.ws.send("pub:room:from a socket");
+    sender.ws.send("spub:room:from the server");
+    await sameVersion.next((m) => text(m).endsWith("from a socket"));
+    await sameVersion.next((m) => text(m).endsWith("from the server"));
+    // A round trip on each other socket: had a publish leaked to it, it would have come first.
+    for (const socket of [otherVersion, otherApp]) {
+      const seen = socket.messages.length;
+      socket.ws.send("who");
+      await socket.next((m) => text(m).startsWith("worker "), seen);
+      const leaked = socket.messages.filter((m) => /from (a socket|the server)$/.test(text(m)));
+      expect(leaked).toEqual([]);
+    }
+    // And the other way: version 2's publish reaches neither version 1 nor the copy.
+    otherVersion.ws.send("spub:room:from version 2");
+    expect(text(await otherVersion.next((m) => text(m).endsWith("from version 2")))).toStartWith("server@");
+    for (const socket of [sameVersion, otherApp]) {
+      const seen = socket.messages.length;
+      socket.ws.send("who");
+      await socket.next((m) => text(m).startsWith("worker "), seen);
+      expect(socket.messages.some((m) => text(m).includes("from version 2"))).toBe(false);
+    }
   });
 });
 

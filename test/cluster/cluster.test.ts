@@ -1,7 +1,8 @@
 /**
- * Three real nodes on one PostgreSQL behind nginx (docs/cluster.md): what one node accepts,
- * every node serves within 2 s (deployments, deletes, policies, keys), and the store's unique key
- * decides between two nodes deploying the same version at once.
+ * Three real nodes on one PostgreSQL behind nginx (docs/cluster.md): what one node accepts
+ * (deployments, deletes, policies, keys) holds on that node from its answer and on every node
+ * within 2 s, and the store's unique key decides between two nodes deploying the same version
+ * at once.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
@@ -94,10 +95,12 @@ describe("cluster", () => {
     expect(p99).toBeLessThan(2000);
   }, 120_000);
 
-  test("a delete through B is gone from A and C within 2 s, and through nginx", async () => {
+  test("a delete through B is gone from B from its answer, from A and C within 2 s, and through nginx", async () => {
     expect((await deploy(a, "doomed", "1.0.0")).status).toBe(201);
-    await waitFor(() => serves(c, "doomed", "1.0.0"), 2000);
+    for (const node of [b, c]) await waitFor(() => serves(node, "doomed", "1.0.0"), 2000);
     expect((await fetch(b.at("/_/deployments/doomed/1.0.0"), admin({ method: "DELETE" }))).status).toBe(204);
+    // The node that accepted the delete: gone on the very next request, no waiting.
+    expect((await fetch(b.at("/doomed@1.0.0/"))).status).toBe(404);
     for (const node of [a, c]) await waitFor(async () => (await fetch(node.at("/doomed@1.0.0/"))).status === 404, 2000);
     expect((await fetch(new URL("/doomed@1.0.0/", cluster.lb?.url))).status).toBe(404);
     // Deleting it again anywhere: 404, the store decides.
@@ -158,7 +161,7 @@ describe("cluster", () => {
     }
   }, 60_000);
 
-  test("a key created on A works on B; revoked on C, it is refused everywhere within 2 s", async () => {
+  test("a key created on A works on B; revoked on C, it is refused on C from the answer, everywhere within 2 s", async () => {
     const res = await fetch(
       a.at("/_/keys"),
       admin({
@@ -173,7 +176,9 @@ describe("cluster", () => {
     for (const node of [a, b, c])
       await waitFor(async () => (await fetch(node.at("/_/stats"), withKey)).status === 200, 2000);
     expect((await fetch(c.at("/_/keys/ci"), admin({ method: "DELETE" }))).status).toBe(204);
-    for (const node of [a, b, c])
+    // The node that accepted the revocation: refused on the very next request, no waiting.
+    expect((await fetch(c.at("/_/stats"), withKey)).status).toBe(401);
+    for (const node of [a, b])
       await waitFor(async () => (await fetch(node.at("/_/stats"), withKey)).status === 401, 2000);
   });
 });
