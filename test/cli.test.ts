@@ -3,13 +3,16 @@
  * 0 ok, 1 a check failed, 2 bad usage.
  */
 import { beforeAll, describe, expect, test } from "bun:test";
-import { resolve } from "node:path";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { run } from "./_run.ts";
-import { ROOT } from "./_setup.ts";
+import { eventually, ROOT, tempAppsDir } from "./_setup.ts";
 
 const CLI = resolve(ROOT, "emulator/src/cli.ts");
 const GOOD_APPS = resolve(ROOT, "fixtures/app-repo/apps");
 const ESCAPE = "\x1b";
+/** Contract §3: apps changed on disk are seen within two seconds. */
+const SEEN_WITHIN_MS = 2000;
 
 interface Run {
   code: number;
@@ -140,44 +143,60 @@ describe("check", () => {
 });
 
 describe("serve", () => {
-  /** Starts `serve`, waits for its URL, fetches /hello/, then SIGTERM: resolves with the URL. */
-  async function serveThenStop(port: string): Promise<string> {
-    const proc = Bun.spawn([process.execPath, CLI, "serve", "--apps", "fixtures/apps", "--port", port], {
+  const SERVING = /serving \S+ on (http:\/\/127\.0\.0\.1:\d+\/)/;
+
+  /**
+   * Starts `serve --apps <apps> --port <port>` and resolves once it prints its URL. `readUntil`
+   * reads its output on until `text` shows; `stop` sends SIGTERM (SIGKILL after 3 s, so a hung
+   * child never outlives its test) and resolves with the exit code.
+   */
+  async function startServe(apps: string, port = "0") {
+    const proc = Bun.spawn([process.execPath, CLI, "serve", "--apps", apps, "--port", port], {
       cwd: ROOT,
       stdout: "pipe",
       stderr: "pipe",
     });
-    try {
-      const reader = proc.stdout.getReader();
-      const decoder = new TextDecoder();
-      let output = "";
-      let url: string | undefined;
-      while (!url) {
+    const reader = proc.stdout.getReader();
+    const decoder = new TextDecoder();
+    let output = "";
+    const readUntil = async (text: string | RegExp): Promise<string> => {
+      while (typeof text === "string" ? !output.includes(text) : !text.test(output)) {
         const { value, done } = await reader.read();
-        if (done) throw new Error(`serve exited before printing its URL: ${output}`);
-        output += decoder.decode(value, { stream: true });
-        url = /serving \S+ on (http:\/\/127\.0\.0\.1:\d+\/)/.exec(output)?.[1];
-      }
-      const res = await fetch(new URL("/hello/", url));
-      expect(res.status).toBe(200);
-      expect(await res.json()).toMatchObject({ app: "hello" });
-      // What an app prints shows in serve's output (captured as log lines, then printed).
-      expect(await (await fetch(new URL("/logger/?say=served", url))).text()).toBe("ok");
-      while (!output.includes("[logger@1.0.0] stdout served")) {
-        const { value, done } = await reader.read();
-        if (done) throw new Error(`serve's output ended without the app's line: ${output}`);
+        if (done) throw new Error(`serve's output ended before ${text}: ${output}`);
         output += decoder.decode(value, { stream: true });
       }
-      reader.releaseLock();
-
-      proc.kill("SIGTERM");
-      expect(await proc.exited).toBe(0);
-      return url;
-    } finally {
-      // On a failed assertion: still stop it gracefully, so its temp folder is removed.
+      return output;
+    };
+    const stop = async (): Promise<number> => {
       if (proc.exitCode === null) proc.kill("SIGTERM");
       await Promise.race([proc.exited, Bun.sleep(3000)]);
       if (proc.exitCode === null) proc.kill("SIGKILL");
+      return proc.exited;
+    };
+    try {
+      const url = SERVING.exec(await readUntil(SERVING))?.[1] as string;
+      return { url, readUntil, stop };
+    } catch (error) {
+      await stop();
+      throw error;
+    }
+  }
+
+  /** Starts `serve`, waits for its URL, fetches /hello/, then SIGTERM: resolves with the URL. */
+  async function serveThenStop(port: string): Promise<string> {
+    const serve = await startServe("fixtures/apps", port);
+    try {
+      const res = await fetch(new URL("/hello/", serve.url));
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({ app: "hello" });
+      // What an app prints shows in serve's output (captured as log lines, then printed).
+      expect(await (await fetch(new URL("/logger/?say=served", serve.url))).text()).toBe("ok");
+      await serve.readUntil("[logger@1.0.0] stdout served");
+      expect(await serve.stop()).toBe(0);
+      return serve.url;
+    } finally {
+      // On a failed assertion: still stop it gracefully, so its temp folder is removed.
+      await serve.stop();
     }
   }
 
@@ -192,6 +211,41 @@ describe("serve", () => {
       expect(new URL(url).port).not.toBe(String(squatter.port));
     } finally {
       squatter.stop(true);
+    }
+  });
+
+  // Contract §3 holds for serve as for the server: versions added, edited or removed in the
+  // user's folder are served within two seconds, without a restart.
+  test("sees versions added to --apps, code edited in it and versions removed from it, within two seconds", async () => {
+    const apps = tempAppsDir();
+    const answering = (name: string, version: string, text: string) => {
+      mkdirSync(join(apps.dir, name, version), { recursive: true });
+      const source = `export default { fetch: () => new Response(${JSON.stringify(text)}) };\n`;
+      writeFileSync(join(apps.dir, name, version, "index.ts"), source);
+    };
+    answering("a", "1.0.0", "v1");
+    const serve = await startServe(apps.dir);
+    try {
+      const get = async (path: string) => {
+        const res = await fetch(new URL(path, serve.url));
+        return `${res.status} ${res.headers.get("x-buntime-app")} ${await res.text()}`;
+      };
+      expect(await get("/a/")).toBe("200 a@1.0.0 v1");
+
+      answering("a", "1.0.0", "v1 edited");
+      answering("a", "1.1.0", "v1.1");
+      answering("b", "1.0.0", "b");
+      await Promise.all([
+        eventually(async () => (await get("/a@1.0.0/")) === "200 a@1.0.0 v1 edited", SEEN_WITHIN_MS),
+        eventually(async () => (await get("/a/")) === "200 a@1.1.0 v1.1", SEEN_WITHIN_MS),
+        eventually(async () => (await get("/b/")) === "200 b@1.0.0 b", SEEN_WITHIN_MS),
+      ]);
+
+      rmSync(join(apps.dir, "a", "1.1.0"), { recursive: true });
+      await eventually(async () => (await get("/a/")) === "200 a@1.0.0 v1 edited", SEEN_WITHIN_MS);
+    } finally {
+      await serve.stop();
+      apps.remove();
     }
   });
 });

@@ -18,7 +18,7 @@ import {
   emulatorTest,
   type LifecycleEvent,
 } from "buntime-emulator";
-import { FIXTURE_APPS, ROOT } from "./_setup.ts";
+import { eventually, FIXTURE_APPS, ROOT, tempAppsDir } from "./_setup.ts";
 
 const HELLO = resolve(FIXTURE_APPS, "hello/1.0.0");
 const HELLO_2 = resolve(FIXTURE_APPS, "hello/2.0.0");
@@ -359,5 +359,70 @@ describe("in-process fetch and the socket give the same answer", () => {
     const overSocket = await fetch(new URL(path, emu.url), init);
     expect(overSocket.headers.get("content-type")).toBe(inProcess.headers.get("content-type"));
     expect(await body(overSocket)).toEqual(await body(inProcess));
+  });
+});
+
+// Contract §3, for the folder form of `apps` (what `serve --apps DIR` runs): the emulator links
+// the folder's versions into its own, and still sees the folder change as the server would.
+describe("an apps folder changed on disk while the emulator runs", () => {
+  const SEEN_WITHIN_MS = 2000;
+  let apps: { dir: string; remove: () => void };
+  let emu: Emulator;
+  /** Writes `<name>/<version>/index.ts` answering `label` and an id made once per worker. */
+  const answering = (name: string, version: string, label: string) => {
+    mkdirSync(join(apps.dir, name, version), { recursive: true });
+    writeFileSync(
+      join(apps.dir, name, version, "index.ts"),
+      `const id = crypto.randomUUID();\nexport default { fetch: () => Response.json({ label: ${JSON.stringify(label)}, id }) };\n`,
+    );
+  };
+  const get = async (path: string) => {
+    const res = await emu.fetch(path);
+    const answer = res.status === 200 ? ((await res.json()) as { label: string; id: string }) : undefined;
+    return { status: res.status, app: res.headers.get("x-buntime-app"), label: answer?.label, id: answer?.id };
+  };
+  beforeAll(async () => {
+    apps = tempAppsDir();
+    answering("a", "1.0.0", "v1");
+    emu = await createEmulator({ apps: apps.dir });
+  });
+  afterAll(async () => {
+    await emu?.dispose();
+    apps.remove();
+  });
+
+  test("a version added is served, an edited one by a fresh worker, a removed one no longer", async () => {
+    const before = await get("/a/");
+    expect(before).toMatchObject({ app: "a@1.0.0", label: "v1" });
+    answering("a", "1.0.0", "v1 edited");
+    answering("a", "1.1.0", "v1.1");
+    answering("b", "1.0.0", "b");
+    await Promise.all([
+      eventually(async () => (await get("/a@1.0.0/")).label === "v1 edited", SEEN_WITHIN_MS),
+      eventually(async () => (await get("/a/")).app === "a@1.1.0", SEEN_WITHIN_MS),
+      eventually(async () => (await get("/b/")).label === "b", SEEN_WITHIN_MS),
+    ]);
+    expect((await get("/a@1.0.0/")).id).not.toBe(before.id);
+    rmSync(join(apps.dir, "a", "1.1.0"), { recursive: true });
+    await eventually(async () => (await get("/a/")).app === "a@1.0.0", SEEN_WITHIN_MS);
+  });
+
+  test("what bun install writes (node_modules) is no change: the worker stays", async () => {
+    const before = await get("/b/");
+    mkdirSync(join(apps.dir, "b", "1.0.0", "node_modules"));
+    writeFileSync(join(apps.dir, "b", "1.0.0", "node_modules", "dep.js"), "export {};\n");
+    answering("marker", "1.0.0", "seen"); // after the write: once it is served, the write was looked at
+    await eventually(async () => (await get("/marker/")).status === 200, SEEN_WITHIN_MS);
+    expect((await get("/b/")).id).toBe(before.id as string);
+  });
+
+  test("deploy and remove win over the folder: it changing later does not undo them", async () => {
+    await emu.deploy("b", "1.0.0", HELLO);
+    await emu.remove("marker", "1.0.0");
+    answering("c", "1.0.0", "c"); // the folder changes: it is looked at again
+    await eventually(async () => (await get("/c/")).status === 200, SEEN_WITHIN_MS);
+    expect((await get("/b/")).app).toBe("b@1.0.0");
+    expect(await (await emu.fetch("/b/")).json()).toMatchObject({ app: "hello" });
+    expect((await get("/marker/")).status).toBe(404);
   });
 });

@@ -18,6 +18,7 @@ import {
 } from "@buntime/server";
 import { VirtualClock } from "@buntime/server/testing";
 import { AppsDir } from "./apps-dir.ts";
+import { watchAppsDir } from "./apps-watch.ts";
 import { type LifecycleEvent, lifecycleEvents } from "./events.ts";
 import { writeMocksPreload } from "./mocks.ts";
 import { EmulatorError, type EmulatorOptions, parseEmulatorOptions, type ResolvedEmulatorOptions } from "./options.ts";
@@ -154,6 +155,8 @@ export class Emulator {
   /** The scheduler's `started` at the last settle: runs started since get a moment to finish. */
   #runsSeen = 0;
   readonly #releases: ReleaseAdmin;
+  /** Stops following the user's apps folder. */
+  readonly #unwatch: () => void;
 
   /** @internal use `createEmulator` */
   constructor(
@@ -171,6 +174,11 @@ export class Emulator {
       this.#markClosed = resolve;
     });
     if (clock) clock.settle = () => this.#settle();
+    // What the server's own watch would do, were APPS_DIR the user's folder and not links to it.
+    this.#unwatch = watchAppsDir(apps, (keys) => {
+      server.catalog.refresh();
+      for (const key of keys) server.catalog.invalidate(key);
+    });
   }
 
   /** `http://127.0.0.1:<port>/`: the emulator also listens on a socket. */
@@ -200,7 +208,8 @@ export class Emulator {
   /** Serves a request in-process (no socket): a path, a URL or a Request. */
   fetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
     if (this.#disposing) return Promise.reject(new EmulatorError("DISPOSED", "the emulator was disposed"));
-    const request = input instanceof Request ? input : new Request(new URL(String(input), this.#server.url), init);
+    // `.href`: Bun's own `Request` type (an app's tsconfig without lib "DOM") takes no URL object.
+    const request = input instanceof Request ? input : new Request(new URL(String(input), this.#server.url).href, init);
     this.#outstanding++;
     return this.#server.fetch(request).finally(() => {
       this.#outstanding--;
@@ -324,6 +333,7 @@ export class Emulator {
   dispose(): Promise<void> {
     this.#disposing ??= (async () => {
       try {
+        this.#unwatch();
         await this.#server.stop(0);
       } finally {
         this.#apps.remove();

@@ -3,9 +3,16 @@ import { join, sep } from "node:path";
 import QuickLRU from "quick-lru";
 import { BuntimeError } from "../errors.ts";
 import type { Logger } from "../util/log.ts";
+import { WORKER_CONFIG_FILES } from "../util/worker-config-files.ts";
 import { type AppVersion, loadAppVersion } from "./config.ts";
-import { WORKER_CONFIG_FILES } from "./config-files.ts";
-import { isAppName, isVersionFolder, MAX_RANGE_LENGTH, type Resolution, resolveVersion } from "./resolve.ts";
+import {
+  isAppChange,
+  isAppName,
+  isVersionFolder,
+  MAX_RANGE_LENGTH,
+  type Resolution,
+  resolveVersion,
+} from "./resolve.ts";
 import { splitKey, type VersionKey, versionKey } from "./version-key.ts";
 
 /**
@@ -223,10 +230,7 @@ export class AppCatalog {
   #onWatchEvent(file: string | null): void {
     if (file) {
       const [name, version, ...rest] = file.split(sep);
-      // What `bun install` writes (autoInstall: node_modules, bun.lock and its `.lock-*.tmp`
-      // files) and other dotfiles are no change to the app itself.
-      const top = rest[0] ?? "";
-      if (top === "node_modules" || top.startsWith(".") || /^bun\.lockb?$/.test(top)) return;
+      if (rest.length > 0 && !isAppChange(rest.join(sep))) return;
       if (name && version && rest.length > 0) this.#dirtyKeys.add(versionKey(name, version));
     }
     clearTimeout(this.#debounce);

@@ -3,7 +3,7 @@ import { join, resolve } from "node:path";
 import { formatIssues, type WorkerConfig, workerConfigSchema } from "@buntime/sdk";
 import { BuntimeError } from "../errors.ts";
 import { isInside } from "../util/paths.ts";
-import { WORKER_CONFIG_TS, WORKER_JSONC } from "./config-files.ts";
+import { WORKER_CONFIG_TS, WORKER_JSONC } from "../util/worker-config-files.ts";
 import { evaluateConfigModule } from "./config-module.ts";
 import { parseJsonc } from "./jsonc.ts";
 import { versionKey } from "./version-key.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { isAppName, isVersionFolder, MAX_RANGE_LENGTH, resolveVersion } from "./resolve.ts";
+import { isAppChange, isAppName, isVersionFolder, MAX_RANGE_LENGTH, resolveVersion } from "./resolve.ts";
 
 const versions = ["1.0.0", "1.1.0", "1.2.0", "1.2.5", "2.0.0", "2.1.0-beta.1", "3.0.0-rc.1"];
 
@@ -72,4 +72,13 @@ describe("names and version folders", () => {
     ["1.0", false],
     ["latest", false],
   ])("version folder %p is %p", (version, ok) => expect(isVersionFolder(version)).toBe(ok));
+});
+
+test("isAppChange: what bun install writes and dotfiles are no change to the app", () => {
+  for (const file of ["index.ts", "src/a.ts", "worker.jsonc", "public/index.html", "bun.lockx"]) {
+    expect({ file, change: isAppChange(file) }).toEqual({ file, change: true });
+  }
+  for (const file of ["node_modules/x/index.js", "bun.lock", "bun.lockb", ".lock-1.tmp", ".git/HEAD", ".env"]) {
+    expect({ file, change: isAppChange(file) }).toEqual({ file, change: false });
+  }
 });

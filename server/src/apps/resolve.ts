@@ -55,3 +55,13 @@ export function isAppName(name: string): boolean {
 export function isVersionFolder(version: string): boolean {
   return valid(version) === version;
 }
+
+/**
+ * Whether a change to `file` (a path inside a version's folder) changes the app. What
+ * `bun install` writes (autoInstall: `node_modules`, `bun.lock` and its `.lock-*.tmp` files) and
+ * other dotfiles do not. The catalogue's watch and the emulator's follow it alike.
+ */
+export function isAppChange(file: string): boolean {
+  const top = file.split(/[\\/]/)[0] ?? "";
+  return !(top === "node_modules" || top.startsWith(".") || /^bun\.lockb?$/.test(top));
+}

@@ -1,7 +1,7 @@
 import { realpathSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { WORKER_CONFIG_FILES } from "../apps/config-files.ts";
 import { isInside } from "../util/paths.ts";
+import { WORKER_CONFIG_FILES } from "../util/worker-config-files.ts";
 
 const CACHEABLE = /\.[0-9a-f]{8,}\./; // fingerprinted asset names
 

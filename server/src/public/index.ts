@@ -10,7 +10,7 @@
  */
 
 // App names and versions, as the runtime reads app folders
-export { isAppName, isVersionFolder } from "../apps/resolve.ts";
+export { isAppChange, isAppName, isVersionFolder } from "../apps/resolve.ts";
 export type { VersionKey } from "../apps/version-key.ts";
 export { parseVersionKey, splitKey, versionKey } from "../apps/version-key.ts";
 // The extension config (buntime.jsonc)
