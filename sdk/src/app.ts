@@ -40,7 +40,13 @@ export interface ScheduledEvent {
 
 /** What an app's `fetch` receives as its second argument: the part of Bun's `Server` the runtime offers. */
 export interface AppServer {
-  upgrade<T = undefined>(request: Request, options?: { data?: T; headers?: HeadersInit }): boolean;
+  // `headers`: what `new Headers()` takes, under any lib. The global name `HeadersInit` exists only
+  // under lib "DOM", and an app's tsconfig from `bun init` has `lib: ["ESNext"]` (it type-checks
+  // this file as shipped, from node_modules).
+  upgrade<T = undefined>(
+    request: Request,
+    options?: { data?: T; headers?: ConstructorParameters<typeof Headers>[0] },
+  ): boolean;
   publish(topic: string, data: string | ArrayBufferLike | ArrayBufferView, compress?: boolean): number;
   readonly pendingWebSockets: number;
 }

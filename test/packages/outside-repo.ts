@@ -4,7 +4,9 @@
  * into a fresh folder outside this repository (dependencies come from the npm registry), and
  * there runs what the docs promise: `buntime-emulator check` and `serve`, the `buntime` server,
  * `bun test` on the example app repository and on a one-app repository whose `worker.jsonc`
- * names `./node_modules/@buntime/sdk/worker.schema.json`. Exits 1 on any failure.
+ * names `./node_modules/@buntime/sdk/worker.schema.json`, and `tsc --noEmit` over all of it with
+ * `bun init`'s tsconfig and with lib "DOM" (the packages ship `.ts` sources as their types, so
+ * an app's type check reads them). Exits 1 on any failure.
  *
  * KEEP=1 keeps the folder for a look afterwards.
  */
@@ -129,9 +131,11 @@ let ready = await step("npm pack the three packages", async () => {
   }
 });
 
-ready &&= await step("npm install the tarballs and bun into a fresh folder", async () => {
+ready &&= await step("npm install the tarballs, bun and typescript into a fresh folder", async () => {
   mkdirSync(repo);
-  const bunVersion = (await Bun.file(join(ROOT, "node_modules/bun/package.json")).json()).version as string;
+  const version = async (pkg: string) =>
+    (await Bun.file(join(ROOT, "node_modules", pkg, "package.json")).json()).version as string;
+  const bunVersion = await version("bun");
   // bun's postinstall puts its binary in place; npm asks for scripts to be allowed by name.
   writeFileSync(
     join(repo, "package.json"),
@@ -145,12 +149,15 @@ ready &&= await step("npm install the tarballs and bun into a fresh folder", asy
       "--no-fund",
       ...readdirSync(tarballs).map((f) => join(tarballs, f)),
       `bun@${bunVersion}`,
+      // What `bun init` adds for a type check, at this repository's versions.
+      `typescript@${await version("typescript")}`,
+      `@types/bun@${await version("@types/bun")}`,
     ],
     repo,
   );
   check(ran.code === 0, `npm install exited ${ran.code}${tail(ran)}`);
-  const version = await run([bin("bun"), "--version"], repo);
-  check(version.stdout.trim() === bunVersion, `bun --version: ${version.stdout}${version.stderr}`);
+  const reported = await run([bin("bun"), "--version"], repo);
+  check(reported.stdout.trim() === bunVersion, `bun --version: ${reported.stdout}${reported.stderr}`);
   // The example app repository, as it is in fixtures/, and a one-app repository at the root.
   for (const dir of ["apps", "mocks", "test", "bench"]) {
     cpSync(join(ROOT, "fixtures/app-repo", dir), join(repo, dir), { recursive: true });
@@ -165,6 +172,15 @@ ready &&= await step("npm install the tarballs and bun into a fresh folder", asy
 });
 
 if (ready) {
+  // The template's tsconfig.json is `bun init`'s (lib ESNext, types from @types/bun);
+  // tsconfig.dom.json adds lib DOM. Either way no error, in node_modules included.
+  for (const tsconfig of ["tsconfig.json", "tsconfig.dom.json"]) {
+    await step(`tsc --noEmit -p ${tsconfig}: no errors, the packages' sources included`, async () => {
+      const ran = await run([bin("tsc"), "--noEmit", "-p", tsconfig], repo);
+      check(ran.code === 0, `exit ${ran.code}${tail(ran)}`);
+    });
+  }
+
   await step("bunx buntime-emulator check --apps apps: exit 0", async () => {
     const ran = await run([bin("bunx"), "buntime-emulator", "check", "--apps", "apps"], repo);
     check(ran.code === 0, `exit ${ran.code}${tail(ran)}`);

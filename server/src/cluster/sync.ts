@@ -165,7 +165,7 @@ export class CacheSync {
     const { skipped } = await this.#o.deployer.deploy(
       record.name,
       record.version,
-      new Blob([archive.bytes as BlobPart]).stream(),
+      new Blob([archive.bytes as Uint8Array<ArrayBuffer>]).stream(),
       MIME[archive.kind],
       true,
       // Checked again under the version's lock: the node that accepted the deployment (or an

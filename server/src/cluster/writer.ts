@@ -61,7 +61,8 @@ export function sharedWriter(deps: {
       const kind = KINDS[type] ?? "tar.gz";
       let created = false;
       const key = versionKey(name, version);
-      await deployer.deploy(name, version, body ? new Blob([bytes as BlobPart]).stream() : null, contentType, replace, {
+      const source = body ? new Blob([bytes as Uint8Array<ArrayBuffer>]).stream() : null;
+      await deployer.deploy(name, version, source, contentType, replace, {
         commit: async () => {
           try {
             ({ created } = await store.put(name, version, { sha256, kind, bytes }, replace));

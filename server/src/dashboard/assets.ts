@@ -1,3 +1,4 @@
+/// <reference path="./text-imports.d.ts" />
 /**
  * `/_/dashboard/assets/*`: the few static files the pages load (public: they hold no data).
  * A fixed table of names, so no path from the URL ever reaches the file system.
@@ -12,7 +13,9 @@ import dashboardCss from "./dashboard.css" with { type: "text" };
 
 // Every asset is text in the code, put there when this file is bundled (`npm run build`,
 // `build:bin`: the binary has no node_modules or client sources to read) or transpiled (from
-// source). The client is the committed bundle of `client/` (see client-bundle.ts).
+// source). The client is the committed bundle of `client/` (see client-bundle.ts). Their types
+// are in text-imports.d.ts, referenced at the top: an app's project type-checks this file in
+// node_modules (it is what the package ships) and would never include the .d.ts otherwise.
 
 const JS = "text/javascript; charset=utf-8";
 const CSS = "text/css; charset=utf-8";

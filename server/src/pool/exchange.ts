@@ -7,6 +7,7 @@ import type {
   ResponseHeadMessage,
 } from "../protocol/protocol.ts";
 import { copyBytes, ProtocolError } from "../protocol/protocol.ts";
+import type { BodyReader } from "../util/body-reader.ts";
 
 /** Bodies up to this size with a known length are read whole and sent with the request. */
 const INLINE_BODY_LIMIT = 64 * 1024;
@@ -72,7 +73,7 @@ export class Exchange {
   readonly startedAt = performance.now();
   readonly #owner: ExchangeOwner;
   #resolve!: (response: Response) => void;
-  #requestBody: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  #requestBody: BodyReader | undefined;
   #responseBody: ReadableStreamDefaultController<Uint8Array> | undefined;
   #chunkWaiter: (() => void) | undefined;
   /** A read of the request body is under way (the guest pulls one chunk at a time). */
@@ -151,7 +152,7 @@ export class Exchange {
   async pullRequestBody(): Promise<void> {
     const reader = this.#requestBody;
     if (!reader || this.#pulling) return;
-    let result: Awaited<ReturnType<ReadableStreamDefaultReader<Uint8Array>["read"]>>;
+    let result: Awaited<ReturnType<BodyReader["read"]>>;
     this.#pulling = true;
     try {
       result = await reader.read();

@@ -1,3 +1,4 @@
+import type { BodyReader } from "../../util/body-reader.ts";
 import { DeployError } from "./errors.ts";
 
 /**
@@ -7,7 +8,7 @@ import { DeployError } from "./errors.ts";
  * for a slow client to finish sending.
  */
 export class ArchiveBody {
-  readonly #reader: ReadableStreamDefaultReader<Uint8Array>;
+  readonly #reader: BodyReader;
   readonly #maxBytes: number;
   #bytes = 0;
   #uploadError: { error: unknown } | undefined;

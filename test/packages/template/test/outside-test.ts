@@ -46,7 +46,8 @@ test("mockOutbound answers the app's outbound fetch inside its worker", async ()
 });
 
 test("checkRecycling: the app answers the same across recycles", async () => {
-  await checkRecycling(REPO, { runs: 5, seed: 7, check: async (r) => r.ok && (await r.json()).site === "outside" });
+  const site = async (r: Response) => ((await r.json()) as { site?: string }).site;
+  await checkRecycling(REPO, { runs: 5, seed: 7, check: async (r) => r.ok && (await site(r)) === "outside" });
 }, 60_000);
 
 test("checkTimeouts: a stalled request gets 504 APP_TIMEOUT once its timeout passes", async () => {

@@ -1,4 +1,4 @@
-import { createPublicKey } from "node:crypto";
+import { createPublicKey, type webcrypto } from "node:crypto";
 import {
   type CryptoKey,
   createLocalJWKSet,
@@ -113,7 +113,7 @@ export function staticKeys(options: StaticKeyOptions): KeyResolver {
 /** Fails at start, naming the field, on a configured key that cannot be read at all. */
 function assertPublicKey(key: string | JWK, field: string): void {
   try {
-    createPublicKey(typeof key === "string" ? key : { key: key as JsonWebKey, format: "jwk" });
+    createPublicKey(typeof key === "string" ? key : { key: key as webcrypto.JsonWebKey, format: "jwk" });
   } catch (error) {
     throw new Error(`${field}: not a readable public key (${(error as Error).message})`);
   }
