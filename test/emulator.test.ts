@@ -101,11 +101,34 @@ describe("options", () => {
       const missing = resolve(ROOT, "fixtures/no-such-apps");
       const error = await rejection(createEmulator({ apps: missing }));
       expect(error.code).toBe("INVALID_OPTIONS");
-      expect(error.message).toContain(`apps: folder ${missing} does not exist`);
+      expect(error.message).toContain(`apps: ${missing} is not a folder`);
       const mapped = await rejection(createEmulator({ apps: { "x@1.0.0": missing } }));
       expect(mapped.message).toContain('apps["x@1.0.0"]');
+      const file = await rejection(createEmulator({ apps: resolve(ROOT, "package.json") }));
+      expect(file.code).toBe("INVALID_OPTIONS");
       expect(readdirSync(tmp)).toEqual([]);
     });
+  });
+
+  test("deploy refuses a name, a version or a folder the server would refuse, as INVALID_OPTIONS", async () => {
+    const emu = await createEmulator({ apps: FIXTURE_APPS, config: { plugins: [] } });
+    try {
+      const hello = resolve(FIXTURE_APPS, "hello/1.0.0");
+      for (const [name, version, folder, says] of [
+        ["Bad Name", "1.0.0", hello, '"Bad Name" is not an app name'],
+        ["ok", "v1", hello, '"v1" is not a version'],
+        ["ok", "1.0.0", resolve(ROOT, "does/not/exist"), "is not a folder"],
+      ] as const) {
+        const error = await rejection(emu.deploy(name, version, folder));
+        expect({ code: error.code, message: error.message.includes(says) }).toEqual({
+          code: "INVALID_OPTIONS",
+          message: true,
+        });
+      }
+      expect((await emu.fetch("/ok/")).status).toBe(404);
+    } finally {
+      await emu.dispose();
+    }
   });
 });
 

@@ -34,11 +34,11 @@ export class AppsDir {
     const links: Link[] = [];
     if (typeof apps === "string") {
       this.root = resolve(apps);
-      if (!existsSync(this.root)) throw invalid(`apps: folder ${this.root} does not exist`);
+      if (!isFolder(this.root)) throw invalid(`apps: ${this.root} is not a folder`);
     } else {
       for (const [key, folder] of Object.entries(apps)) {
         const dir = resolve(folder);
-        if (!existsSync(dir)) throw invalid(`apps["${key}"]: folder ${dir} does not exist`);
+        if (!isFolder(dir)) throw invalid(`apps["${key}"]: ${dir} is not a folder`);
         const [name, version] = splitKey(key as VersionKey);
         links.push({ name, version, folder: dir });
       }
@@ -142,7 +142,7 @@ function list(dir: string): string[] {
   }
 }
 
-function isFolder(path: string): boolean {
+export function isFolder(path: string): boolean {
   try {
     return statSync(path).isDirectory();
   } catch {

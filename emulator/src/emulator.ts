@@ -5,6 +5,8 @@ import {
   type AppReleaseState,
   type BuntimeConfig,
   createLogger,
+  isAppName,
+  isVersionFolder,
   type LogFilter,
   loadBuntimeConfig,
   loadEnv,
@@ -17,7 +19,7 @@ import {
   versionKey,
 } from "@buntime/server";
 import { VirtualClock } from "@buntime/server/testing";
-import { AppsDir } from "./apps-dir.ts";
+import { AppsDir, isFolder } from "./apps-dir.ts";
 import { watchAppsDir } from "./apps-watch.ts";
 import { type LifecycleEvent, lifecycleEvents } from "./events.ts";
 import { writeMocksPreload } from "./mocks.ts";
@@ -221,6 +223,10 @@ export class Emulator {
    * the folder's own worker config, so one app can be tried under many limits.
    */
   async deploy(name: string, version: string, folder: string, config?: WorkerConfigInput): Promise<void> {
+    // Refused as the server refuses such a deployment: a typo here would only show as a 404 later.
+    if (!isAppName(name)) throw new EmulatorError("INVALID_OPTIONS", `deploy: "${name}" is not an app name`);
+    if (!isVersionFolder(version)) throw new EmulatorError("INVALID_OPTIONS", `deploy: "${version}" is not a version`);
+    if (!isFolder(folder)) throw new EmulatorError("INVALID_OPTIONS", `deploy: ${folder} is not a folder`);
     const key = versionKey(name, version);
     if (config) this.#overrides.set(key, config as Record<string, unknown>);
     else this.#overrides.delete(key);
