@@ -109,6 +109,14 @@ describe("deploy and apps", () => {
     expect(help.code).toBe(0);
     expect(help.stdout).toContain("buntime deploy <folder|archive>");
   });
+
+  test("--version alone prints the server package's version", async () => {
+    const { version } = (await Bun.file(join(ROOT, "server/package.json")).json()) as { version: string };
+    for (const flag of ["--version", "-v"]) {
+      const out = await buntime([flag]);
+      expect({ flag, code: out.code, stdout: out.stdout.trim() }).toEqual({ flag, code: 0, stdout: version });
+    }
+  });
 });
 
 describe("keys", () => {

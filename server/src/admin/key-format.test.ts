@@ -21,6 +21,13 @@ describe("parseExpires: what `expires` takes (docs/admin.md)", () => {
     expect(parseExpires("2030-01-01T00:00:00.250-05:30", NOW)).toBe("2030-01-01T05:30:00.250Z");
   });
 
+  test("an ISO time already past is an Error (a key expired before it was made)", () => {
+    const past = parseExpires("2020-01-01T00:00:00Z", NOW);
+    expect(past).toBeInstanceOf(Error);
+    expect((past as Error).message).toContain("is in the past");
+    expect(parseExpires(new Date(NOW).toISOString(), NOW)).toBeInstanceOf(Error);
+  });
+
   test("null or absent means never", () => {
     expect(parseExpires(null, NOW)).toBeNull();
     expect(parseExpires(undefined, NOW)).toBeNull();

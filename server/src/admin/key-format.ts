@@ -53,7 +53,11 @@ export function parseExpires(value: string | null | undefined, now: number): str
   // An ISO 8601 date-time with a zone; Date.parse alone would take "1" or "May 5" too.
   if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(value)) {
     const time = Date.parse(value);
-    if (!Number.isNaN(time) && isCalendarDate(value)) return new Date(time).toISOString();
+    if (!Number.isNaN(time) && isCalendarDate(value)) {
+      // A key that expired before it was made is a mistyped year, not a wish.
+      if (time <= now) return new Error(`expires "${value}" is in the past`);
+      return new Date(time).toISOString();
+    }
   }
   return new Error(`expires must be an ISO 8601 time or a duration such as 30d, 12h, 15m, 90s; got "${value}"`);
 }

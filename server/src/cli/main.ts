@@ -3,7 +3,9 @@
  * every subcommand. Exit codes: 0 ok, 1 the command failed, 2 bad usage.
  * `buntime` and `buntime start` serve; `index.ts` handles those before calling `runCli`.
  */
+
 import { parseArgs } from "node:util";
+import packageJson from "../../package.json" with { type: "json" };
 import { appsCommand } from "./apps.ts";
 import { deployCommand } from "./deploy.ts";
 import { CliError } from "./errors.ts";
@@ -47,6 +49,7 @@ Options:
   --replace        deploy: replace the version if it exists (PUT)
   --json           keys list, keys create, apps, logs: JSON instead of a table (logs: one line each)
   -h, --help       this text
+  -v, --version    alone: the version of @buntime/server
 `;
 
 function parse(argv: string[]) {
@@ -83,6 +86,10 @@ export interface CliResult {
  * const { code, stdout } = await runCli(["apps", "--json"]);
  */
 export async function runCli(argv: string[]): Promise<CliResult> {
+  // `--version` alone is the program's version (with a command it is an app version's option).
+  if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-v")) {
+    return { code: 0, stdout: `${packageJson.version}\n`, stderr: "" };
+  }
   let parsed: ReturnType<typeof parse>;
   try {
     parsed = parse(argv);
