@@ -18,6 +18,21 @@ import {
 import { killServerProcesses, startServerProcess } from "./_server-process.ts";
 import { eventually, FIXTURE_APPS, startTestServer, stopThenRemove, type TestServer, tempAppsDir } from "./_setup.ts";
 
+/** Answers with its worker's id; `?exit-when=<file>` exits (process.exit) once that file exists. */
+const EXITS_ON_CUE = `import { existsSync } from "node:fs";
+const worker = crypto.randomUUID();
+export default {
+  async fetch(request) {
+    const gate = new URL(request.url).searchParams.get("exit-when");
+    if (gate) {
+      while (!existsSync(gate)) await Bun.sleep(5);
+      process.exit(7);
+    }
+    return Response.json({ worker });
+  },
+};
+`;
+
 /** An app whose module never finishes evaluating: a top-level await that never settles. */
 const NEVER_LOADS = `await new Promise(() => {});
 export default { fetch: () => new Response("unreachable") };
@@ -35,6 +50,7 @@ beforeAll(async () => {
   writeApp(apps.dir, "spin-briefly", "spin", { timeout: 2, concurrency: 10 });
   writeApp(apps.dir, "spin-long", "spin", { timeout: 3, concurrency: 10 });
   writeAppCode(apps.dir, "never-loads", NEVER_LOADS, { timeout: 1 });
+  writeAppCode(apps.dir, "one-at-a-time", EXITS_ON_CUE, { concurrency: 1, maxWorkers: 1, timeout: 10 });
   server = await startTestServer(
     { APPS_DIR: apps.dir },
     // A crash loop that only a change on disk can end; no heartbeat racing the timeout's probe.
@@ -113,6 +129,20 @@ describe("a worker that dies mid-request", () => {
     expect(other.ms).toBeLessThan(2000);
     expect(other.doneAt - exit.doneAt).toBeLessThan(500);
   });
+});
+
+test("a request queued behind one whose worker crashes is served by a fresh worker, not sent into the dead one", async () => {
+  const before = await call(server.at("/one-at-a-time/"));
+  const gate = join(apps.dir, "exit-now");
+  const crashing = call(server.at(`/one-at-a-time/?exit-when=${encodeURIComponent(gate)}`));
+  await whenInFlight(server.pool, "one-at-a-time");
+  const queued = call(server.at("/one-at-a-time/")); // concurrency 1: it waits for the slot
+  await eventually(() => server.pool.busy() === 2);
+  writeFileSync(gate, "");
+  expect((await crashing).code).toBe("WORKER_CRASHED");
+  const served = await queued;
+  expect(served.status).toBe(200);
+  expect(served.body.worker).not.toBe(before.body.worker);
 });
 
 // In a real server process: under `bun test` a worker's rejection handler is never called (oven-sh/bun#36445).

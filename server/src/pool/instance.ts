@@ -229,6 +229,9 @@ export class WorkerInstance {
   kill(reason: StopReason, error: BuntimeError): void {
     if (this.state === "terminated") return;
     this.#stopReason ??= reason;
+    // Before the requests fail: each one's end would otherwise hand its slot to a queued request.
+    // (A worker still loading takes none; it stops once it reports, see `#onReady`.)
+    if (this.#start.settled) this.#stopping = true;
     this.#exit.killedInFlight += this.#exchanges.size;
     this.#sockets.closeAll(
       reason === "unresponsive" ? CLOSE_CODES.internalError : CLOSE_CODES.serviceRestart,
@@ -241,6 +244,11 @@ export class WorkerInstance {
   }
 
   #spawn(release: () => void): void {
+    if (this.state === "terminated") {
+      // Ended while it waited for its permit (evicted, then killed): no thread, and the permit back.
+      release();
+      return;
+    }
     this.#start.permitted(release);
     if (this.#stopReason === "shutdown") {
       // Shut down before it even started: nothing to terminate.
@@ -295,7 +303,9 @@ export class WorkerInstance {
    * process). Messages before the fault in the same post are handled.
    */
   #onWire(data: unknown): void {
-    if (this.#stopReason === "crashed" || this.state === "terminated") return; // the rest is noise
+    // A thread abandoned while loading that speaks again is back in JavaScript: end it now.
+    if (this.state === "terminated") return this.#exit.terminateLate(this.abandoned ? this.#worker : undefined);
+    if (this.#stopReason === "crashed") return; // the rest is noise
     try {
       receive(data, (value) => this.#onMessage(parseGuestMessage(value)));
     } catch (error) {
@@ -526,6 +536,9 @@ export class WorkerInstance {
     this.#deps.logger.error("worker crashed", { app: this.key, worker: this.id, error: message });
     this.#deps.events.emit("crash", { key: this.key, workerId: this.id, message });
     this.#stopReason = "crashed";
+    // Before the requests fail: each one's end would otherwise hand its slot to a queued request,
+    // which went into the dead worker and got 502 too.
+    this.#stopping = true;
     this.#sockets.closeAll(CLOSE_CODES.internalError, "worker crashed", false);
     this.#failAll(new BuntimeError("WORKER_CRASHED", `${this.key} crashed: ${message}`));
     this.#start.fail(new BuntimeError("WORKER_START_FAILED", `${this.key} failed to start: ${message}`));

@@ -58,6 +58,17 @@ export class ThreadExit {
     this.awaitClose();
   }
 
+  /**
+   * A thread abandoned while it loaded (a kill cannot terminate a loading thread: that has crashed
+   * Bun) has reported, loaded or failed: terminate it now, or it runs on for good (its timers, its
+   * process kept alive). Its `close` then ends the abandonment (`closedAfterAbandon`).
+   */
+  terminateLate(worker: Transport | undefined): void {
+    if (!worker || this.#terminateSent) return;
+    this.#terminateSent = true;
+    worker.terminate();
+  }
+
   /** Gives the thread `closeWaitMs` to go (or, still loading, to report), then abandons it. */
   awaitClose(): void {
     this.#timers.set("close-wait", this.#deps.timing.closeWaitMs, () => this.#abandon());
