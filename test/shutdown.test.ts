@@ -79,6 +79,24 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
   });
 }
 
+test("SIGHUP (to the supervisor, which passes it on) changes nothing: a request in flight completes, the server serves on", async () => {
+  const server = await startServerProcess(ENV);
+  expect((await call(server.at("/whoami/"))).status).toBe(200);
+  const slow = call(server.at("/whoami/?ms=300"));
+  await eventually(async () => {
+    const { workers } = (await (await fetch(server.at("/_/stats"), { headers: ADMIN_HEADERS })).json()) as {
+      workers: { inFlight: number }[];
+    };
+    return workers.some((w) => w.inFlight > 0);
+  });
+  server.proc.kill("SIGHUP");
+  expect((await slow).status).toBe(200);
+  expect(await health(server.at("/_/health"))).toBe(200);
+  expect(server.proc.exitCode).toBeNull();
+  server.proc.kill("SIGTERM");
+  expect(await server.proc.exited).toBe(0);
+});
+
 test("SIGTERM with nothing in flight exits 0 at once", async () => {
   const server = await startServerProcess(ENV);
   expect((await call(server.at("/hello/"))).status).toBe(200);

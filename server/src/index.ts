@@ -67,3 +67,6 @@ const shutdown = async (signal: string) => {
 };
 process.on("SIGTERM", () => void shutdown("SIGTERM"));
 process.on("SIGINT", () => void shutdown("SIGINT"));
+// The supervisor passes SIGHUP on (a closed terminal, a reload by habit). Unhandled, it ended the
+// server at once, every request in flight cut; there is nothing to reload (APPS_DIR is followed).
+process.on("SIGHUP", () => logger.info("SIGHUP ignored: apps are followed on disk; restart to read the config again"));
