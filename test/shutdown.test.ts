@@ -8,7 +8,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { SHUTDOWN_MARGIN_MS } from "../server/src/shutdown.ts";
-import { call, writeAppCode } from "./_pool-helpers.ts";
+import { call, whenInFlight, writeApp, writeAppCode } from "./_pool-helpers.ts";
 import { killServerProcesses, startServerProcess } from "./_server-process.ts";
 import {
   ADMIN_HEADERS,
@@ -239,6 +239,26 @@ export default { fetch: () => new Response("loaded") };`,
     writeFileSync(gate, ""); // the app finishes loading, says so, and is terminated then
     await eventually(() => server.pool.counters.leakedThreads === 0, 5000);
     expect(existsSync(beacon)).toBe(false);
+  } finally {
+    apps.remove();
+  }
+});
+
+test("a request waiting for a worker's slot when the server stops is served within the grace, not turned away", async () => {
+  const apps = tempAppsDir();
+  writeApp(apps.dir, "one-slot", "slow", { concurrency: 1, maxWorkers: 1 });
+  const server = await startTestServer({ APPS_DIR: apps.dir });
+  try {
+    expect((await call(server.at("/one-slot/?ms=1"))).status).toBe(200); // the worker is up
+    const inFlight = call(server.at("/one-slot/?ms=300"));
+    await whenInFlight(server.pool, "one-slot");
+    const queued = call(server.at("/one-slot/?ms=1"));
+    await eventually(() => server.pool.busy() === 2);
+    const report = await server.stop(5000);
+    expect(report.cutOff).toBe(0);
+    expect((await inFlight).status).toBe(200);
+    const served = await queued;
+    expect({ status: served.status, code: served.code }).toEqual({ status: 200, code: undefined });
   } finally {
     apps.remove();
   }

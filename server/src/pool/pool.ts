@@ -190,7 +190,7 @@ export class WorkerPool {
     this.#closed = true;
     const pools = this.#allVersionPools();
     const shuttingDown = new BuntimeError("SHUTTING_DOWN", "the server is shutting down");
-    for (const pool of pools) pool.retire("shutdown", shuttingDown);
+    for (const pool of pools) pool.finish(shuttingDown);
     const workers = pools.flatMap((p) => p.workers);
     const allClosed = Promise.all(workers.map((w) => w.closed));
     if (graceMs > 0) {

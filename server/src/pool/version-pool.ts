@@ -53,6 +53,8 @@ export class VersionPool {
   readonly #deps: VersionPoolDeps;
   readonly #queue: Waiter[] = [];
   #retired: BuntimeError | undefined;
+  /** Set when the server stops (`finish`): the queue is served, nothing new is taken. */
+  #closing: BuntimeError | undefined;
   #failures = 0;
   #lastFailure: BuntimeError | undefined;
   #retryAt = 0;
@@ -93,6 +95,16 @@ export class VersionPool {
     return this.#wait(forward);
   }
 
+  /**
+   * The server stops: requests already waiting for a slot are still served by the workers there
+   * are (they were accepted, as much as those in flight), no worker is started for them, and the
+   * version retires once the queue is empty. What still waits when the grace ends, `kill` fails.
+   */
+  finish(error: BuntimeError): void {
+    this.#closing = error;
+    if (this.#queue.length === 0 || this.#live().length === 0) this.retire("shutdown", error);
+  }
+
   /** Drains every worker and refuses new requests (removed, changed on disk, evicted, shutdown). */
   retire(reason: StopReason, error: BuntimeError = new ReplacedError(this.key)): void {
     this.#retired = error;
@@ -119,6 +131,10 @@ export class VersionPool {
       this.#deps.clock.clearTimeout(waiter.timer);
       // Dispatch here, synchronously: the slot is taken before the next waiter looks.
       waiter.resolve(this.#dispatchTo(worker, waiter.forward));
+    }
+    if (this.#closing && !this.#retired && (this.#queue.length === 0 || this.#live().length === 0)) {
+      this.retire("shutdown", this.#closing);
+      return;
     }
     if (this.#queue.length > 0) this.#maybeSpawn();
     // In a crash-loop backoff with nothing alive to wait for, waiting requests get the failure now.
@@ -199,6 +215,7 @@ export class VersionPool {
 
   #enqueue(forward: ForwardedRequest): Promise<Response> {
     if (this.#retired) return Promise.reject(this.#retired);
+    if (this.#closing) return Promise.reject(this.#closing);
     const backoff = this.#backoffError();
     if (backoff) return Promise.reject(backoff);
     const { maxQueue, timeout } = this.app.config;
@@ -245,7 +262,7 @@ export class VersionPool {
   }
 
   #maybeSpawn(): void {
-    if (this.#retired || this.#backoffError()) return;
+    if (this.#retired || this.#closing || this.#backoffError()) return;
     if (!shouldSpawn(this.#live(), this.#queue.length, this.app.config)) return;
     this.#spawn();
   }
