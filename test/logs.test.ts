@@ -110,6 +110,20 @@ describe("lines", () => {
 });
 
 describe("process isolation", () => {
+  test("every console method that prints is captured with the request's id (none reaches the server's output)", async () => {
+    const res = await fetch(server.at("/logger/?others"), { headers: { "x-request-id": "others-1" } });
+    expect(await res.text()).toBe("ok");
+    const got = (await lines("app=logger")).filter((l) => l.requestId === "others-1");
+    expect(got.map((l) => [l.level, l.message.split("\n")[0]])).toEqual([
+      ["info", "┌───┬───┐"],
+      ["error", "Assertion failed: assert others"],
+      ["info", "others: 1"],
+      ["info", expect.stringMatching(/^others: \d+\.\d{3}ms$/)],
+      ["info", "group others"],
+      ["info", "  in group others"],
+    ]);
+  });
+
   test("an app in its own process is captured the same, request ids included", async () => {
     const isolated = await startTestServer({ APPS_DIR: apps.dir, BUNTIME_ISOLATION: "process" });
     try {

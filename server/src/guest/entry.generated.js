@@ -546,6 +546,7 @@ var RATE = LOG_LINES.rate;
 var BURST = LOG_LINES.burst;
 var MAX_LINE_CHARS = 8 * 1024;
 var MAX_PENDING = BURST;
+var SAY_DROPPED_EVERY_MS = 1000;
 var MAX_PENDING_CHARS = 1024 * 1024;
 var context = new import_node_async_hooks.AsyncLocalStorage;
 function inRequest(tags, fn) {
@@ -584,10 +585,12 @@ function captureLogs(post, targets = { console, stdio: installCapturedProcess, n
     scheduled = true;
     setTimeout(flush, 0);
   }
+  let saidAt = Number.NEGATIVE_INFINITY;
   function push(level, text) {
-    if (droppedUnsaid > 0) {
+    if (droppedUnsaid > 0 && now() - saidAt >= SAY_DROPPED_EVERY_MS) {
       pending.push(line("warn", `[buntime] ${droppedUnsaid} log lines dropped: over ${RATE} lines/s`, undefined));
       droppedUnsaid = 0;
+      saidAt = now();
     }
     const made = line(level, text, context.getStore());
     pendingChars += made.message.length;
@@ -595,9 +598,17 @@ function captureLogs(post, targets = { console, stdio: installCapturedProcess, n
     if (!scheduled)
       schedule();
   }
+  let indent = "";
+  const indented = (text) => indent === "" ? text : indent + text.replaceAll(`
+`, `
+${indent}`);
+  const say = (level, text) => {
+    if (admit())
+      push(level, indented(text));
+  };
   const write = (level) => function captured(...args) {
     if (admit())
-      push(level, formatted(args));
+      push(level, indented(formatted(args)));
   };
   const out = targets.console;
   out.log = write("info");
@@ -605,19 +616,59 @@ function captureLogs(post, targets = { console, stdio: installCapturedProcess, n
   out.debug = write("debug");
   out.warn = write("warn");
   out.error = write("error");
+  out.dirxml = write("info");
   out.trace = (...args) => {
     if (!admit())
       return;
     const stack = (new Error().stack ?? "").split(`
 `).slice(2).join(`
 `);
-    push("debug", `Trace${args.length > 0 ? `: ${formatted(args)}` : ""}
-${stack}`);
+    push("debug", indented(`Trace${args.length > 0 ? `: ${formatted(args)}` : ""}
+${stack}`));
   };
-  out.dir = (value) => {
-    if (admit())
-      push("info", Bun.inspect(value));
+  out.dir = (value) => say("info", Bun.inspect(value));
+  out.table = (data, properties) => say("info", typeof data === "object" && data !== null ? Bun.inspect.table(data, properties) : formatted([data]));
+  out.assert = (condition, ...args) => {
+    if (!condition)
+      say("error", args.length > 0 ? `Assertion failed: ${formatted(args)}` : "Assertion failed");
   };
+  const counts = new Map;
+  out.count = (label = "default") => {
+    const n = (counts.get(String(label)) ?? 0) + 1;
+    counts.set(String(label), n);
+    say("info", `${label}: ${n}`);
+  };
+  out.countReset = (label = "default") => void counts.delete(String(label));
+  const timers = new Map;
+  const elapsed = (label, data) => {
+    const started = timers.get(label);
+    if (started === undefined)
+      return say("warn", `Timer "${label}" does not exist`);
+    say("info", `${label}: ${(now() - started).toFixed(3)}ms${data.length > 0 ? ` ${formatted(data)}` : ""}`);
+  };
+  out.time = (label = "default") => void timers.set(String(label), now());
+  out.timeLog = (label = "default", ...data) => elapsed(String(label), data);
+  out.timeEnd = (label = "default") => {
+    elapsed(String(label), []);
+    timers.delete(String(label));
+  };
+  out.group = (...label) => {
+    if (label.length > 0)
+      say("info", formatted(label));
+    indent += "  ";
+  };
+  out.groupCollapsed = out.group;
+  out.groupEnd = () => {
+    indent = indent.slice(2);
+  };
+  out.write = (...data) => {
+    say("info", data.map(String).join(""));
+    return 0;
+  };
+  for (const name of ["clear", "timeStamp", "profile", "profileEnd", "record", "recordEnd", "screenshot"]) {
+    if (typeof out[name] === "function")
+      out[name] = () => {};
+  }
   targets.stdio((fd, chunk) => {
     if (!admit())
       return;

@@ -50,6 +50,48 @@ describe("captureLogs", () => {
     expect(lines[0]?.requestId).toBeUndefined();
   });
 
+  test("every console method that prints is captured: table, assert, count, time, group (indenting), dirxml, write", async () => {
+    const c = setup();
+    const con = c.console as Console & { write(...data: unknown[]): number };
+    con.table([{ a: 1 }]);
+    con.assert(true, "not printed");
+    con.assert(false, "x %d", 5);
+    con.count();
+    con.count();
+    con.count("other");
+    con.time("t");
+    c.clock.t += 12.5;
+    con.timeLog("t", "so far");
+    con.timeEnd("t");
+    con.timeEnd("t");
+    con.group("outer");
+    con.log("inside\ntwo lines");
+    con.groupCollapsed();
+    con.warn("deeper");
+    con.groupEnd();
+    con.groupEnd();
+    con.log("out again");
+    con.dirxml("x");
+    con.write("raw", 1);
+    await c.turn();
+    expect(c.all().map((l) => [l.level, l.message])).toEqual([
+      ["info", Bun.inspect.table([{ a: 1 }])],
+      ["error", "Assertion failed: x 5"],
+      ["info", "default: 1"],
+      ["info", "default: 2"],
+      ["info", "other: 1"],
+      ["info", "t: 12.500ms so far"],
+      ["info", "t: 12.500ms"],
+      ["warn", 'Timer "t" does not exist'],
+      ["info", "outer"],
+      ["info", "  inside\n  two lines"],
+      ["warn", "    deeper"],
+      ["info", "out again"],
+      ["info", "x"],
+      ["info", "raw1"],
+    ]);
+  });
+
   test("strings alone are joined as util.format joins them, without it; anything else is util.format's", () => {
     const cases: unknown[][] = [
       [],
@@ -130,6 +172,20 @@ describe("captureLogs", () => {
       ["warn", `[buntime] 500 log lines dropped: over ${RATE} lines/s`],
       ["info", "again"],
     ]);
+  });
+
+  test("during a long flood the drop is said at most once a second, not before each line let through", async () => {
+    const c = setup();
+    for (let second = 0; second < 5; second++) {
+      for (let ms = 0; ms < 1000; ms += 100) {
+        for (let i = 0; i < 500; i++) c.console.log("flood"); // 5,000 a second: far over the rate
+        c.clock.t += 100;
+        await c.turn(); // the lines let through go out, as a worker's turns end
+      }
+    }
+    const said = c.all().filter((l) => l.message.startsWith("[buntime]"));
+    expect(said.length).toBeGreaterThan(0);
+    expect(said.length).toBeLessThanOrEqual(5);
   });
 
   test("a loop that never yields holds at most BURST lines until the next turn", async () => {

@@ -32,6 +32,8 @@ export const BURST = LOG_LINES.burst;
 export const MAX_LINE_CHARS = 8 * 1024;
 /** Lines waiting for the next turn, at most (a loop that never yields holds no more). */
 const MAX_PENDING = BURST;
+/** How often, at most, a "lines dropped" line is written while a flood goes on. */
+const SAY_DROPPED_EVERY_MS = 1000;
 /** Characters of the lines waiting for the next turn, at most (long lines fill it before MAX_PENDING). */
 export const MAX_PENDING_CHARS = 1024 * 1024;
 
@@ -105,10 +107,14 @@ export function captureLogs(
     setTimeout(flush, 0);
   }
 
+  /** When the last "lines dropped" line was written (one a second at most, or a flood is half of them). */
+  let saidAt = Number.NEGATIVE_INFINITY;
+
   function push(level: Level, text: string): void {
-    if (droppedUnsaid > 0) {
+    if (droppedUnsaid > 0 && now() - saidAt >= SAY_DROPPED_EVERY_MS) {
       pending.push(line("warn", `[buntime] ${droppedUnsaid} log lines dropped: over ${RATE} lines/s`, undefined));
       droppedUnsaid = 0;
+      saidAt = now();
     }
     const made = line(level, text, context.getStore());
     pendingChars += made.message.length;
@@ -116,25 +122,73 @@ export function captureLogs(
     if (!scheduled) schedule();
   }
 
+  /** `console.group`'s indentation, for what console methods write (not stdout/stderr). */
+  let indent = "";
+  const indented = (text: string) => (indent === "" ? text : indent + text.replaceAll("\n", `\n${indent}`));
+  /** A console method's line: admitted, indented within groups. */
+  const say = (level: Level, text: string) => {
+    if (admit()) push(level, indented(text));
+  };
   const write = (level: Level) =>
     function captured(...args: unknown[]): void {
-      if (admit()) push(level, formatted(args));
+      if (admit()) push(level, indented(formatted(args)));
     };
 
-  const out = targets.console;
+  const out = targets.console as Console & Record<string, unknown>;
   out.log = write("info");
   out.info = write("info");
   out.debug = write("debug");
   out.warn = write("warn");
   out.error = write("error");
+  out.dirxml = write("info");
   out.trace = (...args: unknown[]) => {
     if (!admit()) return;
     const stack = (new Error().stack ?? "").split("\n").slice(2).join("\n");
-    push("debug", `Trace${args.length > 0 ? `: ${formatted(args)}` : ""}\n${stack}`);
+    push("debug", indented(`Trace${args.length > 0 ? `: ${formatted(args)}` : ""}\n${stack}`));
   };
-  out.dir = (value: unknown) => {
-    if (admit()) push("info", Bun.inspect(value));
+  out.dir = (value: unknown) => say("info", Bun.inspect(value));
+  // Every other method that prints, printed here: left as they were, they wrote to the server's
+  // own output (outside the rate limit, and a line there could pass for the server's own).
+  out.table = (data: unknown, properties?: string[]) =>
+    say("info", typeof data === "object" && data !== null ? Bun.inspect.table(data, properties) : formatted([data]));
+  out.assert = (condition?: unknown, ...args: unknown[]) => {
+    if (!condition) say("error", args.length > 0 ? `Assertion failed: ${formatted(args)}` : "Assertion failed");
   };
+  const counts = new Map<string, number>();
+  out.count = (label = "default") => {
+    const n = (counts.get(String(label)) ?? 0) + 1;
+    counts.set(String(label), n);
+    say("info", `${label}: ${n}`);
+  };
+  out.countReset = (label = "default") => void counts.delete(String(label));
+  const timers = new Map<string, number>();
+  const elapsed = (label: string, data: unknown[]) => {
+    const started = timers.get(label);
+    if (started === undefined) return say("warn", `Timer "${label}" does not exist`);
+    say("info", `${label}: ${(now() - started).toFixed(3)}ms${data.length > 0 ? ` ${formatted(data)}` : ""}`);
+  };
+  out.time = (label = "default") => void timers.set(String(label), now());
+  out.timeLog = (label = "default", ...data: unknown[]) => elapsed(String(label), data);
+  out.timeEnd = (label = "default") => {
+    elapsed(String(label), []);
+    timers.delete(String(label));
+  };
+  out.group = (...label: unknown[]) => {
+    if (label.length > 0) say("info", formatted(label));
+    indent += "  ";
+  };
+  out.groupCollapsed = out.group;
+  out.groupEnd = () => {
+    indent = indent.slice(2);
+  };
+  // Bun's `console.write`: raw text, no newline.
+  out.write = (...data: unknown[]) => {
+    say("info", data.map(String).join(""));
+    return 0;
+  };
+  for (const name of ["clear", "timeStamp", "profile", "profileEnd", "record", "recordEnd", "screenshot"]) {
+    if (typeof out[name] === "function") out[name] = () => {};
+  }
   // One write is one line, its final newline dropped.
   targets.stdio((fd, chunk) => {
     if (!admit()) return;
