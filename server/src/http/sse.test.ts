@@ -87,3 +87,14 @@ describe("HEAD /_/sse", () => {
     expect(made).toBe(0);
   });
 });
+
+test("streams open at once share one stats snapshot a second: it is made once, not once per stream", async () => {
+  const pool = { events: new PoolEmitter(), clock: new VirtualClock() };
+  let made = 0;
+  const app = new Hono().get("/sse", sseRoute({ pool: pool as unknown as WorkerPool, stats: () => ({ n: ++made }) }));
+  const streams = await Promise.all(Array.from({ length: 16 }, () => app.request("/sse")));
+  await pool.clock.advance(10 * 1000);
+  expect(made).toBeGreaterThanOrEqual(10);
+  expect(made).toBeLessThanOrEqual(11);
+  for (const res of streams) await res.body?.cancel();
+});
