@@ -3,7 +3,10 @@
  * concurrency, filters, `follow` as SSE within 100 ms, and a flood that neither grows the
  * server's memory nor slows another app; the `buntime logs` command.
  */
+
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { cpSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import type { AppLogLine } from "../server/src/logs/hub.ts";
 import { percentile } from "./_pool-helpers.ts";
 import {
@@ -107,6 +110,18 @@ describe("lines", () => {
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe("REQUEST_INVALID");
   });
+});
+
+test("an app's lines go with its last version: an app later deployed under its name does not read them", async () => {
+  const version = join(apps.dir, "reborn", "1.0.0");
+  cpSync(join(apps.dir, "logger", "1.0.0"), version, { recursive: true });
+  await eventually(async () => (await fetch(server.at("/reborn/?say=secret-of-the-old-owner"))).status === 200);
+  await eventually(async () => (await lines("app=reborn")).some((l) => l.message.includes("secret-of-the-old-owner")));
+  rmSync(join(apps.dir, "reborn"), { recursive: true });
+  await eventually(async () => (await server.admin("/_/logs?app=reborn")).status === 404);
+  cpSync(join(apps.dir, "hello", "1.0.0"), join(apps.dir, "reborn", "2.0.0"), { recursive: true });
+  await eventually(async () => (await fetch(server.at("/reborn/"))).status === 200);
+  expect(await lines("app=reborn")).toEqual([]);
 });
 
 describe("process isolation", () => {

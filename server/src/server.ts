@@ -203,6 +203,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     unwatchPool();
     unwatchIsolation();
     unwatchFigures();
+    unwatchLogs();
     pool.events.off("abandon", onAbandon);
   };
   let draining = false;
@@ -240,6 +241,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   scheduler = schedules.scheduler;
   const appExists = (app: string) => catalog.versions(app) !== undefined;
   const logs = new LogHub(pool.events, appExists);
+  // An app's lines go with its last version: an app deployed later under its name never reads them.
+  const unwatchLogs = catalog.onChange((key) => {
+    const [app] = splitKey(key);
+    if (!appExists(app)) logs.forget(app);
+  });
   const processStats =
     identity &&
     groupStats(identity, () =>

@@ -122,6 +122,12 @@ export class LogHub {
     return () => this.#everyApp.delete(listener);
   }
 
+  /** Drops `app`'s kept lines and dropped count: its last version left the disk. */
+  forget(app: string): void {
+    this.#rings.delete(app);
+    this.#dropped.delete(app);
+  }
+
   /** For `/_/stats`: lines taken, and lines dropped per app (over their worker's rate). */
   toJSON() {
     return { lines: this.#lines, dropped: Object.fromEntries(this.#dropped) };
