@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
 import { PoolEmitter } from "../pool/events.ts";
 import { LogHub } from "./hub.ts";
-import { logRoutes } from "./routes.ts";
+import { logRoutes, MAX_QUEUED_CHARS, MAX_QUEUED_LINES } from "./routes.ts";
 
 /** The routes over a hub whose follows are counted (open ones: taken minus ended). */
 function counted() {
@@ -35,4 +35,33 @@ test("GET of a follow follows until the client goes away", async () => {
   // The stream's loop ends on the abort in a later turn: wait for that event, not a time.
   while (open() !== 0) await new Promise((resolve) => setImmediate(resolve));
   expect(open()).toBe(0);
+});
+
+/** A follower that never reads is cut off once what waits for it passes the bound (lines or characters). */
+async function cutOffAfter(lines: number, chars: number): Promise<boolean> {
+  const events = new PoolEmitter();
+  const hub = new LogHub(events, () => true);
+  let open = 0;
+  const follow = hub.follow.bind(hub);
+  hub.follow = (app, listener) => {
+    open++;
+    const unfollow = follow(app, listener);
+    return () => {
+      open--;
+      unfollow();
+    };
+  };
+  const res = await logRoutes({ hub, exists: () => true }).request("/?app=loud&follow=1");
+  const line = { level: "info" as const, time: 0, message: "x".repeat(chars) };
+  for (let i = 0; i < lines; i++) events.emit("log", { key: "loud@1.0.0", workerId: 1, lines: [line], dropped: 0 });
+  for (let i = 0; i < 20 && open !== 0; i++) await new Promise((resolve) => setImmediate(resolve));
+  const cut = open === 0;
+  await res.body?.cancel();
+  return cut;
+}
+
+test("a follower that stops reading is cut off past MAX_QUEUED_CHARS of long lines, well before MAX_QUEUED_LINES", async () => {
+  expect(MAX_QUEUED_CHARS / 8192).toBeLessThan(MAX_QUEUED_LINES);
+  expect(await cutOffAfter(Math.ceil(MAX_QUEUED_CHARS / 8192) + 10, 8192)).toBe(true);
+  expect(await cutOffAfter(100, 8192)).toBe(false); // 800 Ki characters wait: kept
 });
