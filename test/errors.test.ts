@@ -35,7 +35,7 @@ async function workerIdOf(path: string): Promise<string> {
 }
 
 describe("an app whose fetch throws (throws)", () => {
-  test.each(["/throw", "/reject", "/not-a-response"])(
+  test.each(["/throw", "/reject", "/not-a-response", "/status-101"])(
     "%s → 500 APP_ERROR, and the same worker serves the next request",
     async (path) => {
       const before = await workerIdOf("/throws/");

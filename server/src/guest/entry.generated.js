@@ -1201,6 +1201,9 @@ function respond(id, response) {
       if (!(response instanceof Response)) {
         throw new Error(`fetch returned ${typeof response}, not a Response`);
       }
+      if (response.status < 200) {
+        throw new Error(`fetch returned a Response with status ${response.status} (an upgrade is server.upgrade())`);
+      }
       const headers = [...response.headers];
       const text = inlineText(response);
       if (text !== undefined)

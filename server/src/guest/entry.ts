@@ -203,6 +203,11 @@ function respond(id: number, response: unknown): void | Promise<void> {
       if (!(response instanceof Response)) {
         throw new Error(`fetch returned ${typeof response}, not a Response`);
       }
+      // `new Response(null, { status: 101 })` is a Response, and no answer: the host refuses it as
+      // a protocol violation (the worker crashed for it). It is the app's error, like a throw.
+      if (response.status < 200) {
+        throw new Error(`fetch returned a Response with status ${response.status} (an upgrade is server.upgrade())`);
+      }
       // Headers first: Bun drops the type a body implies (a Blob's, a form's) once it is read.
       const headers = [...response.headers] as [string, string][];
       const text = inlineText(response);
