@@ -92,3 +92,21 @@ test("a request in flight on the version being evicted still completes with 200"
   expect(liveOf("held")).toEqual([]);
   expect(mostLive).toBe(2);
 });
+
+test("a burst of first requests to more versions than POOL_SIZE: every one served, no version evicted while it starts or has requests waiting", async () => {
+  const burst = tempAppsDir();
+  const names = ["p", "q", "r", "s"];
+  for (const name of names) writeApp(burst.dir, name, "whoami", { timeout: 10 });
+  const own = await startTestServer({ APPS_DIR: burst.dir, POOL_SIZE: "2" });
+  const log = recordEvents(own.pool.events);
+  try {
+    const answers = await Promise.all(names.flatMap((name) => [1, 2].map(() => call(own.at(`/${name}/?ms=100`)))));
+    // Each version waited for room rather than evicting one still starting (which came straight
+    // back and evicted another: 503 APP_OVERLOADED "replaced while the request waited" before).
+    expect(answers.map((a) => a.code ?? a.status)).toEqual(Array(8).fill(200));
+    expect(log.of("spawn").length).toBe(names.length);
+    expect(log.of("recycle").every((e) => e.reason === "evicted")).toBe(true);
+  } finally {
+    await stopThenRemove(own, burst);
+  }
+});

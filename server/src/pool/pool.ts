@@ -74,6 +74,9 @@ export class WorkerPool {
   readonly #recency = new RecencyList<VersionKey>();
   /** Versions retired (changed, removed, evicted) whose workers are still draining. */
   readonly #retiring = new Set<VersionPool>();
+  /** Versions whose waiting requests need a worker POOL_SIZE has no room for yet. */
+  readonly #waitingForRoom = new Set<VersionPool>();
+  #waking = false;
   #closed = false;
 
   constructor(options: WorkerPoolOptions) {
@@ -96,6 +99,7 @@ export class WorkerPool {
       ...(options.publish ? { publish: options.publish } : {}),
       spawnPermit: () => this.#spawnGate.acquire(),
       reserveWorker: (p) => this.#reserveWorker(p),
+      queueEmptied: () => this.#wakeWaiting(),
       hasRoom: () => this.#liveWorkers() < this.#size,
       redispatch: (app, forward, error) => {
         forward.retries = (forward.retries ?? 0) + 1;
@@ -106,6 +110,9 @@ export class WorkerPool {
           .then((next) => this.dispatch(next, forward));
       },
     };
+    // Room may have freed: a worker ended, or a version's worker finished starting (evictable now).
+    this.events.on("terminate", () => this.#wakeWaiting());
+    this.events.on("ready", () => this.#wakeWaiting());
   }
 
   /** Serves one request on a worker of `app`, starting one (after `autoInstall`) if needed. */
@@ -243,16 +250,38 @@ export class WorkerPool {
     return live;
   }
 
-  #reserveWorker(requester: VersionPool): void {
+  /**
+   * Makes room for one more worker of `requester`, evicting the least recently used versions
+   * that can go (`VersionPool.evictable`). False when the pool is full of versions that cannot:
+   * the requester waits, and is pumped again once room may have freed (`#wakeWaiting`).
+   */
+  #reserveWorker(requester: VersionPool): boolean {
     let live = this.#liveWorkers();
     for (const key of [...this.#recency.oldestFirst()]) {
-      if (live < this.#size) return;
+      if (live < this.#size) break;
       const pool = this.#versions.get(key);
-      if (!pool || pool === requester) continue;
+      if (!pool || pool === requester || !pool.evictable) continue;
       live -= pool.liveCount;
       this.#logger.info("evicting least recently used app version", { app: key });
       this.counters.evictions++;
       this.#retire(pool, "evicted");
+    }
+    if (live < this.#size) return true;
+    this.#waitingForRoom.add(requester);
+    return false;
+  }
+
+  /** Pumps the versions waiting for room: a worker ended or started, or a version's queue emptied. */
+  #wakeWaiting(): void {
+    if (this.#waitingForRoom.size === 0 || this.#waking) return;
+    this.#waking = true;
+    try {
+      for (const pool of [...this.#waitingForRoom]) {
+        this.#waitingForRoom.delete(pool);
+        if (this.#versions.get(pool.key) === pool) pool.pump();
+      }
+    } finally {
+      this.#waking = false;
     }
   }
 }

@@ -27,8 +27,13 @@ interface Waiter {
 
 export interface VersionPoolDeps extends Omit<InstanceDeps<WorkerInstance>, "onChange"> {
   clock: Clock;
-  /** Makes room in the pool-wide budget for one more worker (may evict other versions). */
-  reserveWorker: (pool: VersionPool) => void;
+  /**
+   * Makes room in the pool-wide budget for one more worker (may evict other versions); false when
+   * there is none to make now: the pool calls `pump` again once there may be.
+   */
+  reserveWorker: (pool: VersionPool) => boolean;
+  /** This version's queue emptied: it may be evicted now, to make room for a version waiting. */
+  queueEmptied: () => void;
   /** Whether the pool-wide budget has room for one more live worker without evicting. */
   hasRoom: () => boolean;
   /** Serves a waiting request whose version was replaced under it (see ReplacedError). */
@@ -80,6 +85,15 @@ export class VersionPool {
 
   get queued(): number {
     return this.#queue.length;
+  }
+
+  /**
+   * Whether evicting it loses nothing and wastes nothing: no request waits for it (the waiter
+   * would come straight back and evict another: a version ping-ponged) and no worker of it is
+   * still starting. Its requests in flight finish as it drains.
+   */
+  get evictable(): boolean {
+    return this.#queue.length === 0 && !this.workers.some((w) => w.state === "creating");
   }
 
   /** Serves one request on a worker of this version. */
@@ -140,6 +154,7 @@ export class VersionPool {
     // In a crash-loop backoff with nothing alive to wait for, waiting requests get the failure now.
     const backoff = this.#queue.length > 0 ? this.#backoffError() : undefined;
     if (backoff) for (const waiter of this.#queue.splice(0)) this.#settle(waiter, backoff);
+    if (this.#queue.length === 0) this.#deps.queueEmptied();
   }
 
   /** Sends a request to `worker`; one near its end may get its successor prewarmed. */
@@ -264,16 +279,18 @@ export class VersionPool {
   #maybeSpawn(): void {
     if (this.#retired || this.#closing || this.#backoffError()) return;
     if (!shouldSpawn(this.#live(), this.#queue.length, this.app.config)) return;
+    // POOL_SIZE is full of versions busy or starting: the queue waits (within each request's
+    // timeout) until one can go, rather than evicting one that would come straight back.
+    if (!this.#deps.reserveWorker(this)) return;
     this.#spawn();
   }
 
   /**
-   * Makes room in the pool-wide budget and starts one worker (it spawns once the gate lets it).
+   * Starts one worker (it spawns once the gate lets it); the caller made room in the pool-wide budget.
    * Once it is ready, the requests that arrived meanwhile set how early the next successor is
    * prewarmed (`prewarmFrom`).
    */
   #spawn(): WorkerInstance {
-    this.#deps.reserveWorker(this);
     const worker = new WorkerInstance(this.app, { ...this.#deps, onChange: () => this.pump() });
     this.workers.push(worker);
     const arrivals = this.#arrivals;
