@@ -25,3 +25,25 @@ export function addBounded<K, V>(map: Map<K, V>, key: K, value: V, max: number):
   }
   return value;
 }
+
+/**
+ * `addBounded`, forgetting over `max` the entry least recently used instead of the first counted:
+ * `used` is a counter its owner bumps on every use (a number written, nothing allocated per
+ * request). Forgetting the first counted dropped the busiest app's series, and they started
+ * again from 1 under churn. The scan runs only when a new key passes the bound.
+ */
+export function addBoundedByUse<K, V extends { used: number }>(map: Map<K, V>, key: K, value: V, max: number): V {
+  map.set(key, value);
+  if (map.size > max) {
+    let stalest: K | undefined;
+    let stalestUse = Number.POSITIVE_INFINITY;
+    for (const [other, entry] of map) {
+      if (other !== key && entry.used < stalestUse) {
+        stalest = other;
+        stalestUse = entry.used;
+      }
+    }
+    if (stalest !== undefined) map.delete(stalest);
+  }
+  return value;
+}

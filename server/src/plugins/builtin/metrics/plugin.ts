@@ -16,6 +16,8 @@ const options = z
     buckets: z
       .array(z.number().positive())
       .min(1)
+      // A bound given twice is a series given twice: a Prometheus scrape refuses the duplicate samples.
+      .refine((bounds) => new Set(bounds).size === bounds.length, "each bucket bound at most once")
       .default([0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]),
   })
   .strict();

@@ -96,3 +96,17 @@ test("versions per app and apps are bounded, whatever is not forgotten (stats/bo
   expect(kept).toHaveLength(MAX_TRACKED_VERSIONS);
   expect(kept[0]).toBe("1.0.10");
 });
+
+test("past the bound on apps, the app least recently served is forgotten, not the first counted (a busy app's series never restart)", () => {
+  const tally = new RequestTally(BOUNDS);
+  tally.record("busy", "1.0.0", 200, undefined, 0.002); // counted first, and served all along
+  for (let i = 0; i < MAX_TRACKED_APPS + 10; i++) {
+    tally.record(`app-${i}`, "1.0.0", 200, undefined, 0.002);
+    tally.record("busy", "1.0.0", 200, undefined, 0.002);
+  }
+  const apps = new Set([...tally.requests()].map((r) => r.app));
+  expect(apps.size).toBe(MAX_TRACKED_APPS);
+  expect(apps.has("busy")).toBe(true);
+  expect(apps.has("app-0")).toBe(false); // the stalest
+  expect([...tally.requests()].find((r) => r.app === "busy")?.count).toBe(MAX_TRACKED_APPS + 11);
+});

@@ -1,5 +1,5 @@
 import type { Metric, MetricValueWithName } from "prom-client";
-import { addBounded, MAX_TRACKED_APPS, MAX_TRACKED_VERSIONS } from "../../../stats/bounds.ts";
+import { addBounded, addBoundedByUse, MAX_TRACKED_APPS, MAX_TRACKED_VERSIONS } from "../../../stats/bounds.ts";
 
 /** Status classes as the `status` label writes them, by `Math.floor(status / 100)`. */
 const STATUS_CLASSES = ["0xx", "1xx", "2xx", "3xx", "4xx", "5xx"] as const;
@@ -11,6 +11,8 @@ interface AppTally {
   buckets: Float64Array;
   sum: number;
   count: number;
+  /** When it was last recorded into (the tally's use counter): the bound forgets the stalest. */
+  used: number;
 }
 
 /**
@@ -24,6 +26,7 @@ interface AppTally {
  */
 export class RequestTally {
   readonly #apps = new Map<string, AppTally>();
+  #uses = 0;
   readonly #errors = new Map<string, number>();
   readonly bounds: readonly number[];
 
@@ -35,12 +38,13 @@ export class RequestTally {
   record(app: string, version: string, status: number, code: string | undefined, seconds: number): void {
     const entry =
       this.#apps.get(app) ??
-      addBounded(
+      addBoundedByUse(
         this.#apps,
         app,
-        { versions: new Map(), buckets: new Float64Array(this.bounds.length + 1), sum: 0, count: 0 },
+        { versions: new Map(), buckets: new Float64Array(this.bounds.length + 1), sum: 0, count: 0, used: 0 },
         MAX_TRACKED_APPS,
       );
+    entry.used = ++this.#uses;
     const byStatus =
       entry.versions.get(version) ??
       addBounded(entry.versions, version, new Float64Array(STATUS_CLASSES.length), MAX_TRACKED_VERSIONS);
