@@ -15,9 +15,13 @@ export function colours(stream: { isTTY?: boolean } = process.stdout) {
   return { green: wrap(32), red: wrap(31), dim: wrap(2), bold: wrap(1) };
 }
 
-/** C0 controls but tab and newline, DEL, and C1 controls (ESC, BEL, CR, CSI among them). */
+/**
+ * C0 controls but tab and newline, DEL, C1 controls (ESC, BEL, CR, CSI among them), and the
+ * characters that reorder or break what follows (bidirectional overrides and isolates, the line
+ * and paragraph separators): `\u202e` could make an app's text read as something else.
+ */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
-const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u2028-\u202e\u2066-\u2069]/g;
 
 /**
  * `text` with its control characters shown as `\xNN`: what an app wrote (a log line) cannot
@@ -28,7 +32,10 @@ const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
  * printable("ok\x1b[2J"); // "ok\\x1b[2J"
  */
 export function printable(text: string): string {
-  return text.replace(CONTROL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+  return text.replace(CONTROL, (c) => {
+    const code = c.charCodeAt(0);
+    return code > 0xff ? `\\u${code.toString(16).padStart(4, "0")}` : `\\x${code.toString(16).padStart(2, "0")}`;
+  });
 }
 
 /** A plain-text table: columns padded to their widest cell (colour codes not counted). */

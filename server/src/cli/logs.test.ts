@@ -19,8 +19,15 @@ test("an app's control characters reach the terminal as text, never as escape se
   expect(out).toContain("ok\\x1b]52;c;ZXZpbA==\\x07 \\x1b[2J\\x0dfake\\x9b31m");
 });
 
-test("tabs and newlines stay as they are", () => {
-  expect(formatLine(line("a\tb\nc"), plain)).toEndWith(" a\tb\nc");
+test("tabs stay; a message's later lines are indented, so none passes for a line of its own", () => {
+  expect(formatLine(line("a\tb\nc"), plain)).toEndWith(" a\tb\n    c");
+  const forged = formatLine(line("ok\n2026-01-01T00:00:00.000Z ERROR other@9.9.9 w7 forged"), plain);
+  expect(forged.split("\n")[1]).toStartWith("    2026");
+});
+
+test("characters that reorder or break the text (bidi overrides, U+2028) are shown, not obeyed", () => {
+  const out = formatLine(line("abc\u202edcba\u2028x\u2066y"), plain);
+  expect(out).toEndWith(" abc\\u202edcba\\u2028x\\u2066y");
 });
 
 test("with colours on, the runtime's own escape codes stay codes", () => {

@@ -28,6 +28,9 @@ export interface LogsFlags {
   json?: boolean;
 }
 
+/** What starts each of a message's lines after its first. */
+const CONTINUATION = "    ";
+
 /** A line for the terminal: time, level, app@version, worker, request id, message. */
 export function formatLine(line: LogLine, paint = colours()): string {
   const level = line.level.toUpperCase().padEnd(5);
@@ -35,7 +38,9 @@ export function formatLine(line: LogLine, paint = colours()): string {
   // What the app wrote (and every field from the server) is shown, not obeyed (format.ts `printable`).
   const request = line.requestId ? ` ${paint.dim(printable(line.requestId))}` : "";
   const source = printable(`${line.app}@${line.version} w${line.worker}`);
-  return `${paint.dim(printable(line.time))} ${tint(printable(level))} ${source}${request} ${printable(line.message)}`;
+  // A message's own lines are indented: one cannot pass for another line (another app's, an error).
+  const message = printable(line.message).replaceAll("\n", `\n${CONTINUATION}`);
+  return `${paint.dim(printable(line.time))} ${tint(printable(level))} ${source}${request} ${message}`;
 }
 
 /**
