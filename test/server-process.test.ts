@@ -118,8 +118,9 @@ describe("the start-up environment", () => {
     const res = await fetch(new URL("/proc-environ/", url));
     const { environ } = (await res.json()) as { environ: string[] };
     expect(environ.join("\n")).not.toContain(SECRET);
-    // Only the supervisor's minimal set (and Bun's IPC channel variables) is there.
-    const harmless = /^(PATH|HOME|TMPDIR|LANG|TZ|BUNTIME_SUPERVISED|NODE_CHANNEL_FD|NODE_CHANNEL_SERIALIZATION_MODE)$/;
+    // Only the supervisor's minimal set (its pid among it, and Bun's IPC channel variables) is there.
+    const harmless =
+      /^(PATH|HOME|TMPDIR|LANG|TZ|BUNTIME_SUPERVISED|BUNTIME_SUPERVISOR_PID|NODE_CHANNEL_FD|NODE_CHANNEL_SERIALIZATION_MODE)$/;
     const names = environ.map((entry) => entry.split("=")[0] ?? "");
     expect(names.filter((name) => !harmless.test(name))).toEqual([]);
     expect(names).toContain("PATH");

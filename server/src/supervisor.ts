@@ -33,6 +33,12 @@ import { PROCESS_DIR_VAR, PROCESS_INDEX_VAR } from "./processes/identity.ts";
 import { adoptServer, fromSubprocess, type SupervisedServer } from "./supervised-server.ts";
 
 const CHILD_FLAG = "BUNTIME_SUPERVISED";
+/**
+ * In the server: its supervisor's pid (the same after the supervisor's re-exec). Read from the
+ * parent pid instead, it was init's already when the supervisor died while the server loaded its
+ * modules, and that orphan served on for good.
+ */
+const SUPERVISOR_PID = "BUNTIME_SUPERVISOR_PID";
 /** In the re-executed supervisor: the pid of the server it started before the exec (a group's: their pids, by index, comma-separated). */
 const SERVER_PID = "BUNTIME_SERVER_PID";
 /** In the re-executed supervisor: its kill deadline, computed from the environment it no longer has. */
@@ -64,14 +70,28 @@ export function isServerProcess(): boolean {
  */
 export async function receiveEnvironment(): Promise<void> {
   if (process.env[CHILD_FLAG] !== "1") return;
-  // The supervisor, read before any wait: read after one, a supervisor killed meanwhile would
-  // already have left this process to init, and the orphan check below would never fire.
-  const parent = process.ppid;
+  const parent = Number(process.env[SUPERVISOR_PID]) || process.ppid;
+  delete process.env[SUPERVISOR_PID];
+  // A supervisor that died before it handed the environment over closed the channel: no wait.
+  if (process.ppid !== parent) {
+    console.error("buntime: the supervisor is gone before the start; exiting");
+    process.exit(1);
+  }
   // Listening before the acknowledgement below, which the go-ahead follows: the signal's default
   // action would end this process.
   const ready = new Promise<void>((resolve) => process.once(READY_SIGNAL, () => resolve()));
   const env = await new Promise<Record<string, string>>((resolve) => {
-    process.once("message", (message) => resolve((message as { env: Record<string, string> }).env));
+    // The channel closed with nothing sent: the supervisor died. Nothing to serve with.
+    const gone = () => {
+      console.error("buntime: the supervisor is gone before it handed the environment over; exiting");
+      process.exit(1);
+    };
+    process.once("disconnect", gone);
+    process.once("message", (message) => {
+      // Its later close is normal: the supervisor's re-exec closes it.
+      process.off("disconnect", gone);
+      resolve((message as { env: Record<string, string> }).env);
+    });
   });
   // The acknowledgement lets the supervisor re-execute itself: it then holds the secrets nowhere.
   // The supervisor closes the channel (its exec does), not this side: a disconnect here could
@@ -252,7 +272,7 @@ async function startServer(entry: string, deadlineMs: number): Promise<Supervise
 async function spawnServer(entry: string, env: Record<string, string>, index?: number, keep = false) {
   const received = Promise.withResolvers<true>();
   const child = Bun.spawn(serverCommand(entry), {
-    env: minimalEnvironment({ [CHILD_FLAG]: "1" }),
+    env: minimalEnvironment({ [CHILD_FLAG]: "1", [SUPERVISOR_PID]: String(process.pid) }),
     stdin: keep ? keptEnvironment(env) : "inherit",
     stdout: "inherit",
     stderr: "inherit",
