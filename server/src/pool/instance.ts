@@ -304,7 +304,10 @@ export class WorkerInstance {
    */
   #onWire(data: unknown): void {
     // A thread abandoned while loading that speaks again is back in JavaScript: end it now.
-    if (this.state === "terminated") return this.#exit.terminateLate(this.abandoned ? this.#worker : undefined);
+    if (this.state === "terminated") {
+      this.#exit.terminateLate(this.abandoned ? this.#worker : undefined);
+      return;
+    }
     if (this.#stopReason === "crashed") return; // the rest is noise
     try {
       receive(data, (value) => this.#onMessage(parseGuestMessage(value)));
