@@ -18,36 +18,32 @@ function running(pid: number): boolean {
   }
 }
 
-test("a server left by its supervisor before the go-ahead ends itself (within the 10 s wait and a second)", async () => {
-  const fake = Bun.spawn([process.execPath, join(ROOT, "test/support/vanishing-supervisor.ts")], {
-    env: { PATH: process.env.PATH ?? "", PORT: "0", HOST: "127.0.0.1", APPS_DIR: FIXTURE_APPS, SHUTDOWN_TIMEOUT: "1" },
-    stdout: "pipe",
-  });
-  const pid = Number((await new Response(fake.stdout).text()).trim());
-  expect(await fake.exited).toBe(0);
-  expect(pid).toBeGreaterThan(0);
-  try {
-    const until = Date.now() + 25_000;
-    while (running(pid) && Date.now() < until) await Bun.sleep(100);
-    expect(running(pid)).toBe(false);
-  } finally {
-    if (running(pid)) process.kill(pid, "SIGKILL");
-  }
-}, 30_000);
-
-test("a server whose supervisor died before it even loaded (its parent is init by then) ends itself too", async () => {
-  const fake = Bun.spawn([process.execPath, join(ROOT, "test/support/vanishing-supervisor-early.ts")], {
-    env: { PATH: process.env.PATH ?? "", PORT: "0", HOST: "127.0.0.1", APPS_DIR: FIXTURE_APPS, SHUTDOWN_TIMEOUT: "1" },
-    stdout: "pipe",
-  });
-  const pid = Number((await new Response(fake.stdout).text()).trim());
-  expect(await fake.exited).toBe(0);
-  expect(pid).toBeGreaterThan(0);
-  try {
-    const until = Date.now() + 25_000;
-    while (running(pid) && Date.now() < until) await Bun.sleep(100);
-    expect(running(pid)).toBe(false);
-  } finally {
-    if (running(pid)) process.kill(pid, "SIGKILL");
-  }
-}, 30_000);
+test.each([
+  ["before the go-ahead (ends itself within the 10 s wait and a second)", "vanishing-supervisor.ts"],
+  ["before it even loaded (its parent is init by then)", "vanishing-supervisor-early.ts"],
+])(
+  "a server left by its supervisor %s ends itself",
+  async (_, script) => {
+    const fake = Bun.spawn([process.execPath, join(ROOT, "test/support", script)], {
+      env: {
+        PATH: process.env.PATH ?? "",
+        PORT: "0",
+        HOST: "127.0.0.1",
+        APPS_DIR: FIXTURE_APPS,
+        SHUTDOWN_TIMEOUT: "1",
+      },
+      stdout: "pipe",
+    });
+    const pid = Number((await new Response(fake.stdout).text()).trim());
+    expect(await fake.exited).toBe(0);
+    expect(pid).toBeGreaterThan(0);
+    try {
+      const until = Date.now() + 25_000;
+      while (running(pid) && Date.now() < until) await Bun.sleep(100);
+      expect(running(pid)).toBe(false);
+    } finally {
+      if (running(pid)) process.kill(pid, "SIGKILL");
+    }
+  },
+  30_000,
+);

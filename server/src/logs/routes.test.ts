@@ -4,8 +4,8 @@ import { LogHub } from "./hub.ts";
 import { logRoutes, MAX_QUEUED_CHARS, MAX_QUEUED_LINES } from "./routes.ts";
 
 /** The routes over a hub whose follows are counted (open ones: taken minus ended). */
-function counted() {
-  const hub = new LogHub(new PoolEmitter(), () => true);
+function counted(events = new PoolEmitter()) {
+  const hub = new LogHub(events, () => true);
   let open = 0;
   const follow = hub.follow.bind(hub);
   hub.follow = (app, listener) => {
@@ -40,22 +40,12 @@ test("GET of a follow follows until the client goes away", async () => {
 /** A follower that never reads is cut off once what waits for it passes the bound (lines or characters). */
 async function cutOffAfter(lines: number, chars: number): Promise<boolean> {
   const events = new PoolEmitter();
-  const hub = new LogHub(events, () => true);
-  let open = 0;
-  const follow = hub.follow.bind(hub);
-  hub.follow = (app, listener) => {
-    open++;
-    const unfollow = follow(app, listener);
-    return () => {
-      open--;
-      unfollow();
-    };
-  };
-  const res = await logRoutes({ hub, exists: () => true }).request("/?app=loud&follow=1");
+  const { routes, open } = counted(events);
+  const res = await routes.request("/?app=loud&follow=1");
   const line = { level: "info" as const, time: 0, message: "x".repeat(chars) };
   for (let i = 0; i < lines; i++) events.emit("log", { key: "loud@1.0.0", workerId: 1, lines: [line], dropped: 0 });
-  for (let i = 0; i < 20 && open !== 0; i++) await new Promise((resolve) => setImmediate(resolve));
-  const cut = open === 0;
+  for (let i = 0; i < 20 && open() !== 0; i++) await new Promise((resolve) => setImmediate(resolve));
+  const cut = open() === 0;
   await res.body?.cancel();
   return cut;
 }
