@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { Inbox, TurnBudget } from "./inbox.ts";
+import { Inbox, ReadBudget } from "./inbox.ts";
 
 /** Turns of the event loop, run by hand: `defer`red tasks wait for `turn()`. */
 function loop() {
@@ -17,76 +17,94 @@ function loop() {
   };
 }
 
+/** An inbox over a budget of `limit` characters a 10 ms window of a clock the test moves. */
 function inbox(limit: number, maxBacklog = 1000) {
   const events = loop();
-  const budget = new TurnBudget(limit, events.defer);
+  const clock = { t: 0 };
+  const budget = new ReadBudget(limit, 10, () => clock.t);
   const handled: unknown[] = [];
   const overflows: number[] = [];
   const box = new Inbox({
     handle: (post) => handled.push(post),
     onOverflow: (backlog) => overflows.push(backlog),
     budget,
+    turnChars: limit,
     maxBacklog,
     defer: events.defer,
   });
-  return { box, budget, events, handled, overflows };
+  return { box, budget, events, clock, handled, overflows };
 }
 
+describe("ReadBudget", () => {
+  test("spends while there is room; past it, refuses until the window is over; reads the clock only then", () => {
+    let reads = 0;
+    const clock = { t: 0 };
+    const budget = new ReadBudget(10, 10, () => {
+      reads++;
+      return clock.t;
+    });
+    expect(budget.take(6)).toBe(true);
+    expect(budget.take(6)).toBe(true); // room was left: it may go past
+    const first = reads;
+    expect(budget.take(1)).toBe(false);
+    clock.t = 9;
+    expect(budget.take(1)).toBe(false);
+    clock.t = 10;
+    expect(budget.take(1)).toBe(true); // a new window
+    expect(reads).toBe(first + 3);
+  });
+});
+
 describe("Inbox", () => {
-  test("handles posts at once while the turn's budget lasts", () => {
+  test("handles posts at once while the budget has room, with no timer", () => {
     const { box, handled, events } = inbox(10);
     box.take("abc");
     box.take("defg");
     expect(handled).toEqual(["abc", "defg"]);
-    expect(events.pending).toBe(1); // the budget's reset only
-  });
-
-  test("past the budget, posts wait for later turns, at least one a turn, in order", () => {
-    const { box, handled, events } = inbox(10);
-    box.take("0123456789ab"); // over the budget by itself: still handled, it is the turn's first
-    box.take("x");
-    box.take("yy");
-    box.take(["zzz", []]);
-    expect(handled).toEqual(["0123456789ab"]);
-    expect(box.backlog).toBe(6);
-    events.turn(); // the budget is reset and the inbox drains what fits
-    expect(handled).toEqual(["0123456789ab", "x", "yy", ["zzz", []]]);
-    expect(box.backlog).toBe(0);
-  });
-
-  test("a turn reads until the budget is spent, then leaves the rest", () => {
-    const { box, handled, events } = inbox(4);
-    box.take("aaaa");
-    for (const post of ["b", "cc", "ddd", "eeee", "f"]) box.take(post);
-    expect(handled).toEqual(["aaaa"]);
-    events.turn(); // reset first, then the drain: b, cc, ddd (6 ≥ 4: stop)
-    expect(handled).toEqual(["aaaa", "b", "cc", "ddd"]);
-    events.turn();
-    expect(handled).toEqual(["aaaa", "b", "cc", "ddd", "eeee"]);
-    events.turn();
-    expect(handled).toEqual(["aaaa", "b", "cc", "ddd", "eeee", "f"]);
-    expect(events.pending).toBe(1); // the last budget reset; the inbox is done
-    events.turn();
     expect(events.pending).toBe(0);
   });
 
-  test("a post arriving while others wait queues behind them, even with budget left", () => {
-    const { box, handled, events, budget } = inbox(4);
+  test("past the budget, posts wait for later turns, a turn's worth each (at least one post), in order", () => {
+    const { box, handled, events } = inbox(4);
+    box.take("aaaa");
+    for (const post of ["b", "cc", "ddd", "eeeee", "f", ["gg", []]]) box.take(post);
+    expect(handled).toEqual(["aaaa"]);
+    expect(box.backlog).toBe(14);
+    events.turn(); // b, cc, ddd: 6 ≥ 4, stop
+    expect(handled).toEqual(["aaaa", "b", "cc", "ddd"]);
+    events.turn(); // eeeee alone: over the turn's worth, but the first
+    expect(handled).toEqual(["aaaa", "b", "cc", "ddd", "eeeee"]);
+    events.turn();
+    expect(handled).toEqual(["aaaa", "b", "cc", "ddd", "eeeee", "f", ["gg", []]]);
+    expect(box.backlog).toBe(0);
+    expect(events.pending).toBe(0);
+  });
+
+  test("a post arriving while others wait queues behind them, even once the window renews", () => {
+    const { box, handled, events, clock } = inbox(4);
     box.take("aaaa");
     box.take("b");
+    clock.t = 100;
+    box.take("c");
+    expect(handled).toEqual(["aaaa"]);
     events.turn();
-    expect(handled).toEqual(["aaaa", "b"]);
-    expect(budget.exhausted).toBe(false);
-    box.take("c"); // nothing waits now: at once
     expect(handled).toEqual(["aaaa", "b", "c"]);
+    box.take("d"); // nothing waits and the window renewed: at once
+    expect(handled).toEqual(["aaaa", "b", "c", "d"]);
   });
 
   test("the budget is shared: one inbox's flood defers another's posts by a turn, not behind the flood", () => {
     const events = loop();
-    const budget = new TurnBudget(4, events.defer);
+    const budget = new ReadBudget(4, 10, () => 0);
     const order: string[] = [];
     const make = (name: string) =>
-      new Inbox({ handle: (post) => order.push(`${name}:${post}`), onOverflow: () => {}, budget, defer: events.defer });
+      new Inbox({
+        handle: (post) => order.push(`${name}:${post}`),
+        onOverflow: () => {},
+        budget,
+        turnChars: 4,
+        defer: events.defer,
+      });
     const flood = make("flood");
     const quiet = make("quiet");
     for (let i = 0; i < 6; i++) flood.take(`${i}xxx`);
@@ -130,7 +148,7 @@ describe("Inbox", () => {
     expect(overflows).toEqual([11]);
   });
 
-  test("buffers count toward the backlog, not the turn's reading", () => {
+  test("buffers count toward the backlog, not the reading", () => {
     const { box, handled, overflows } = inbox(2, 100);
     box.take("aa");
     box.take(["b", [new ArrayBuffer(60)]]);
