@@ -101,16 +101,12 @@ describe("the spa fixture", () => {
     "/spa/..%00/secret.json",
   ])("GET %s never reaches outside public/", (path) => expectContained(server, path));
 
-  test("a segment that decodes to a separator is refused, even where the path stays inside public/", async () => {
+  test("a segment that decodes to a separator names no file: the fallback, even where the path stays inside public/", async () => {
     // Guards judge `/spa/x/..%2fassets/app.css` with `%2F` still encoded (as under `/spa/x/**`);
-    // decoded whole, it named `/assets/app.css` and was served.
+    // decoded whole, it named `/assets/app.css` and was served. Now it is a deep link of the app.
     for (const path of ["/spa/x/..%2fassets/app.css", "/spa/x/..%2Fassets/app.css", "/spa/x/%2e%2e%2fassets/app.css"]) {
       const res = await fetch(server.at(path));
-      expect({ path, status: res.status, type: res.headers.get("content-type") }).toEqual({
-        path,
-        status: 404,
-        type: "text/plain",
-      });
+      expect({ path, status: res.status, body: await res.text() }).toEqual({ path, status: 200, body: INDEX_HTML });
     }
   });
 
@@ -178,17 +174,22 @@ describe("an index.html at the app folder's root (the folder itself is served)",
   });
   afterAll(() => stopThenRemove(server, apps));
 
-  test("its config (the app's env) and its dotfiles are never served", async () => {
+  test("its config (the app's env) and its dotfiles are never served, however the path is written: the fallback instead", async () => {
     for (const path of [
       "/site/worker.jsonc",
-      "/site/.env",
-      "/site/.git/config",
-      "/site/%2eenv",
+      "/site/worker.jsonc/",
+      "/site//worker.jsonc",
+      "/site@1/worker.jsonc/",
+      "/site/x/../worker.jsonc",
       "/site/worker%2Ejsonc",
+      "/site/.env",
+      "/site/.env/",
+      "/site//.git/config",
+      "/site/%2eenv",
     ]) {
       const res = await rawRequest(server.port, `GET ${path} HTTP/1.1`);
       expectNoLeak(res.raw);
-      expect({ path, status: res.status }).toEqual({ path, status: 404 });
+      expect({ path, status: res.status, body: res.body }).toEqual({ path, status: 200, body: "<h1>site</h1>" });
     }
   });
 

@@ -13,6 +13,10 @@ const CACHEABLE = /\.[0-9a-f]{8,}\./; // fingerprinted asset names
  */
 export function createStaticHandler(entrypoint: string): (request: Request) => Response {
   const root = realpathSync(dirname(entrypoint));
+  // The app's own config, when the served folder is the app folder (an `index.html` at its
+  // root): `worker.jsonc` holds the app's `env`, its secrets included. Judged by the file a path
+  // resolves to, not by how it is written (`/worker.jsonc/` and `//worker.jsonc` name it too).
+  const configs = new Set(WORKER_CONFIG_FILES.map((name) => join(root, name)));
   return (request) => {
     if (request.method !== "GET" && request.method !== "HEAD") {
       return new Response("Method Not Allowed", { status: 405, headers: { allow: "GET, HEAD" } });
@@ -26,11 +30,14 @@ export function createStaticHandler(entrypoint: string): (request: Request) => R
     // Decoded one segment at a time, and none may decode to a separator or a dot segment: the
     // guards judge the path with `%2F` still encoded (as routers read it), so a whole-path decode
     // turned `/public/..%2Fprivate/x`, which an exemption of `/public/**` covers, into `/private/x`.
-    if (segments.some(isForbiddenSegment)) return notFound();
-    if (segments.some(isHidden) || isConfigFile(segments)) return notFound();
-    const pathname = segments.join("/");
-    const file = resolveInside(root, pathname);
-    if (file === null) return notFound();
+    // Such a path, or one through a dotfile, names no file here: the single-page app's fallback
+    // (a deep link such as `/repos/owner%2Fname` is the app's to read), read from no other file.
+    let file: string | null | undefined;
+    if (!segments.some(isForbiddenSegment) && !segments.some(isHidden)) {
+      file = resolveInside(root, segments.join("/"));
+      if (file === null) return notFound();
+      if (file !== undefined && configs.has(file)) file = undefined;
+    }
     const target = file ?? entrypoint;
     const response = new Response(request.method === "HEAD" ? null : Bun.file(target), {
       headers: {
@@ -53,14 +60,6 @@ function isForbiddenSegment(segment: string): boolean {
  */
 function isHidden(segment: string): boolean {
   return segment.startsWith(".") && segment !== ".well-known";
-}
-
-/**
- * The app's own config at the folder's root (an `index.html` entrypoint serves the app folder
- * itself): `worker.jsonc` holds the app's `env`, its secrets included.
- */
-function isConfigFile(segments: string[]): boolean {
-  return segments.length === 2 && WORKER_CONFIG_FILES.includes(segments[1] as string);
 }
 
 const notFound = () => new Response("Not Found", { status: 404, headers: { "content-type": "text/plain" } });
