@@ -44,7 +44,7 @@ function claimAtoms(value: unknown): Atom[] {
 /**
  * The request context for `access`: access-subject (`subject-id` = sub, `role`, `group`,
  * `claim:<name>`), resource (`resource-id` and `path`, `app`, `version`), action (`action-id` =
- * the method; HEAD also as GET) and environment (`client-address`). A request without an identity has no subject
+ * the method) and environment (`client-address`). A request without an identity has no subject
  * attributes at all.
  */
 export function accessRequest(access: HttpAccess): PdpRequest {
@@ -64,10 +64,7 @@ export function accessRequest(access: HttpAccess): PdpRequest {
   addAttribute(request, R, ATTRIBUTE.path, [atom.string(access.path)]);
   if (access.app) addAttribute(request, R, ATTRIBUTE.app, [atom.string(access.app)]);
   if (access.version) addAttribute(request, R, ATTRIBUTE.version, [atom.string(access.version)]);
-  const method = access.method.toUpperCase();
-  // HEAD is a GET without the body (and the app's fetch runs for it): a rule on GET holds for it.
-  const actions = method === "HEAD" ? ["HEAD", "GET"] : [method];
-  addAttribute(request, CATEGORY.action, ATTRIBUTE.actionId, actions.map(atom.string));
+  addAttribute(request, CATEGORY.action, ATTRIBUTE.actionId, [atom.string(access.method.toUpperCase())]);
   if (access.clientAddress) {
     addAttribute(request, CATEGORY.environment, ATTRIBUTE.clientAddress, [atom.string(access.clientAddress)]);
   }

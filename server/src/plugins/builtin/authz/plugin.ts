@@ -83,18 +83,25 @@ export const authzPlugin = definePlugin({
         if (isPublicRoute(request.method, ctx.path) || excluded.some((matches) => matches(ctx.path))) return;
         const identity = getIdentity(ctx);
         const app = ctx.app?.name ?? ctx.target?.name;
-        const result = decide(
-          root,
-          accessRequest({
-            identity,
-            method: request.method,
-            path: ctx.path,
-            app,
-            version: ctx.app?.version,
-            clientAddress: ctx.clientAddress,
-          }),
-        );
-        const enforcement = enforce(result);
+        const judge = (method: string) => {
+          const result = decide(
+            root,
+            accessRequest({
+              identity,
+              method,
+              path: ctx.path,
+              app,
+              version: ctx.app?.version,
+              clientAddress: ctx.clientAddress,
+            }),
+          );
+          return { result, enforcement: enforce(result) };
+        };
+        // HEAD runs the app's fetch as GET does: it passes only when a GET would pass too (a
+        // deny of GET let HEAD through). Judged twice, each with one method: a bag of two broke
+        // policies that take `string-one-and-only` of the action.
+        let { result, enforcement } = judge(request.method);
+        if (enforcement.allow && request.method.toUpperCase() === "HEAD") ({ result, enforcement } = judge("GET"));
         act(enforcement.actions, ctx, result.policyId);
         if (enforcement.allow) {
           markPermittedByPolicy(ctx);
