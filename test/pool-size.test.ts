@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { call, type EventLog, recordEvents, whenInFlight, writeApp } from "./_pool-helpers.ts";
-import { startTestServer, stopThenRemove, type TestServer, tempAppsDir } from "./_setup.ts";
+import { eventually, startTestServer, stopThenRemove, type TestServer, tempAppsDir } from "./_setup.ts";
 
 let apps: ReturnType<typeof tempAppsDir>;
 let server: TestServer;
@@ -108,5 +108,29 @@ test("a burst of first requests to more versions than POOL_SIZE: every one serve
     expect(log.of("recycle").every((e) => e.reason === "evicted")).toBe(true);
   } finally {
     await stopThenRemove(own, burst);
+  }
+});
+
+test("a version kept out by another that always has requests waiting gets room after a quarter of its timeout", async () => {
+  const dir = tempAppsDir();
+  writeApp(dir.dir, "always-busy", "slow", { concurrency: 1, maxQueue: 100, timeout: 30 });
+  writeApp(dir.dir, "newcomer", "whoami", { timeout: 2 });
+  const own = await startTestServer({ APPS_DIR: dir.dir, POOL_SIZE: "1" });
+  let busy = true;
+  const load: Promise<unknown>[] = [];
+  try {
+    // always-busy answers one request every 100 ms and always has two more waiting.
+    const keepBusy = async () => {
+      while (busy) await call(own.at("/always-busy/?ms=100"));
+    };
+    for (let i = 0; i < 3; i++) load.push(keepBusy());
+    await eventually(() => own.pool.snapshot().some((w) => w.app === "always-busy" && w.inFlight > 0));
+    const newcomer = await call(own.at("/newcomer/"));
+    expect({ status: newcomer.status, code: newcomer.code }).toEqual({ status: 200, code: undefined });
+    expect(newcomer.ms).toBeGreaterThanOrEqual(400); // it waited its quarter of 2 s first
+  } finally {
+    busy = false;
+    await Promise.allSettled(load);
+    await stopThenRemove(own, dir);
   }
 });

@@ -76,7 +76,7 @@ export class WorkerPool {
   readonly #retiring = new Set<VersionPool>();
   /** Versions whose waiting requests need a worker POOL_SIZE has no room for yet. */
   readonly #waitingForRoom = new Set<VersionPool>();
-  #waking = false;
+  #wakeQueued = false;
   #closed = false;
 
   constructor(options: WorkerPoolOptions) {
@@ -257,31 +257,43 @@ export class WorkerPool {
    */
   #reserveWorker(requester: VersionPool): boolean {
     let live = this.#liveWorkers();
-    for (const key of [...this.#recency.oldestFirst()]) {
-      if (live < this.#size) break;
-      const pool = this.#versions.get(key);
-      if (!pool || pool === requester || !pool.evictable) continue;
-      live -= pool.liveCount;
-      this.#logger.info("evicting least recently used app version", { app: key });
-      this.counters.evictions++;
-      this.#retire(pool, "evicted");
+    // A version that has waited too long (`starving`) may evict a busy one, as a last resort.
+    for (const force of requester.starving ? [false, true] : [false]) {
+      for (const key of [...this.#recency.oldestFirst()]) {
+        if (live < this.#size) break;
+        const pool = this.#versions.get(key);
+        if (!pool || pool === requester || !(force || pool.evictable)) continue;
+        live -= pool.liveCount;
+        this.#logger.info("evicting least recently used app version", { app: key, busy: force });
+        this.counters.evictions++;
+        this.#retire(pool, "evicted");
+      }
     }
     if (live < this.#size) return true;
     this.#waitingForRoom.add(requester);
     return false;
   }
 
-  /** Pumps the versions waiting for room: a worker ended or started, or a version's queue emptied. */
+  /**
+   * Pumps the versions waiting for room (a worker ended or started, a version's queue emptied),
+   * in a microtask: called from inside a worker's event, a pump there could evict that worker
+   * while its own handler still runs (its stop reason lost), and events reached their listeners
+   * out of order.
+   */
   #wakeWaiting(): void {
-    if (this.#waitingForRoom.size === 0 || this.#waking) return;
-    this.#waking = true;
-    try {
+    if (this.#waitingForRoom.size === 0 || this.#wakeQueued) return;
+    this.#wakeQueued = true;
+    queueMicrotask(() => {
+      this.#wakeQueued = false;
       for (const pool of [...this.#waitingForRoom]) {
         this.#waitingForRoom.delete(pool);
-        if (this.#versions.get(pool.key) === pool) pool.pump();
+        if (this.#versions.get(pool.key) !== pool) continue;
+        try {
+          pool.pump();
+        } catch (error) {
+          this.#logger.error("waking a version waiting for room failed", { app: pool.key, error: String(error) });
+        }
       }
-    } finally {
-      this.#waking = false;
-    }
+    });
   }
 }

@@ -60,6 +60,8 @@ export class VersionPool {
   #retired: BuntimeError | undefined;
   /** Set when the server stops (`finish`): the queue is served, nothing new is taken. */
   #closing: BuntimeError | undefined;
+  /** Armed while this version waits for room with no worker of its own (see `starving`). */
+  #starveTimer: TimerHandle | undefined;
   #failures = 0;
   #lastFailure: BuntimeError | undefined;
   #retryAt = 0;
@@ -122,6 +124,7 @@ export class VersionPool {
   /** Drains every worker and refuses new requests (removed, changed on disk, evicted, shutdown). */
   retire(reason: StopReason, error: BuntimeError = new ReplacedError(this.key)): void {
     this.#retired = error;
+    this.#deps.clock.clearTimeout(this.#starveTimer);
     for (const worker of this.workers) worker.drain(reason);
     for (const waiter of this.#queue.splice(0)) this.#settle(waiter, error);
   }
@@ -129,6 +132,7 @@ export class VersionPool {
   /** Terminates every worker now, failing what is in flight. */
   kill(reason: StopReason, error: BuntimeError): void {
     this.#retired = error;
+    this.#deps.clock.clearTimeout(this.#starveTimer);
     for (const worker of this.workers) worker.kill(reason, error);
     for (const waiter of this.#queue.splice(0)) this.#settle(waiter, error);
   }
@@ -201,7 +205,8 @@ export class VersionPool {
    * (reserveWorker, the spawn gate). If it is never used, idleTimeout ends it.
    */
   #maybePrewarm(worker: WorkerInstance): void {
-    if (this.#retired || worker.prewarmed || this.#heldSuccessor() !== undefined || this.#inBackoff()) return;
+    if (this.#retired || this.#closing || worker.prewarmed || this.#heldSuccessor() !== undefined || this.#inBackoff())
+      return;
     const limits = { from: this.#prewarmFrom, maxRequests: this.app.config.maxRequests };
     if (!shouldPrewarm(worker, this.#live(), this.#queue.length, limits) || !this.#deps.hasRoom()) return;
     worker.prewarmed = true;
@@ -254,6 +259,7 @@ export class VersionPool {
             const index = this.#queue.indexOf(waiter);
             if (index !== -1) this.#queue.splice(index, 1);
             reject(new BuntimeError("APP_TIMEOUT", `${this.key} had no free worker within ${timeout}s`));
+            if (this.#queue.length === 0) this.#deps.queueEmptied();
           },
           Math.max(0, (forward.arrivedAt ?? this.#deps.clock.now()) + timeout * 1000 - this.#deps.clock.now()),
         ),
@@ -279,10 +285,43 @@ export class VersionPool {
   #maybeSpawn(): void {
     if (this.#retired || this.#closing || this.#backoffError()) return;
     if (!shouldSpawn(this.#live(), this.#queue.length, this.app.config)) return;
-    // POOL_SIZE is full of versions busy or starting: the queue waits (within each request's
-    // timeout) until one can go, rather than evicting one that would come straight back.
-    if (!this.#deps.reserveWorker(this)) return;
+    // POOL_SIZE is full of versions busy or starting: the queue waits until one can go, rather
+    // than evicting one that would come straight back. Not for long: with no worker of its own,
+    // a quarter of the oldest request's timeout on, this version may evict a busy one after all
+    // (`starving`), or the others, always busy, would keep it out until every request timed out.
+    if (!this.#deps.reserveWorker(this)) {
+      this.#armStarving();
+      return;
+    }
+    this.#deps.clock.clearTimeout(this.#starveTimer);
+    this.#starveTimer = undefined;
     this.#spawn();
+  }
+
+  /**
+   * Whether this version has waited for room long enough to evict a version that is busy: no
+   * worker of its own, and its oldest request a quarter of its timeout old.
+   */
+  get starving(): boolean {
+    const oldest = this.#queue[0]?.forward.arrivedAt;
+    return (
+      oldest !== undefined && this.#live().length === 0 && this.#deps.clock.now() - oldest >= this.#starveAfterMs()
+    );
+  }
+
+  #starveAfterMs(): number {
+    return (this.app.config.timeout * 1000) / 4;
+  }
+
+  /** Pumps again once the oldest waiting request would make this version `starving`. */
+  #armStarving(): void {
+    const oldest = this.#queue[0]?.forward.arrivedAt;
+    if (this.#starveTimer !== undefined || oldest === undefined || this.#live().length > 0) return;
+    const wait = Math.max(0, oldest + this.#starveAfterMs() - this.#deps.clock.now());
+    this.#starveTimer = this.#deps.clock.setTimeout(() => {
+      this.#starveTimer = undefined;
+      this.pump();
+    }, wait);
   }
 
   /**
