@@ -45,10 +45,11 @@ export const MIGRATIONS: readonly { version: number; name: string; up: string }[
     name: "schedule runs claimed per due time",
     up: `
       -- One row per schedule: the latest due time claimed (ms since the epoch) and, while a run
-      -- goes, who runs it and until when at most (store/leases.ts). Replaces buntime_leases.
+      -- goes, who runs it and until when at most (store/leases.ts). It replaces buntime_leases,
+      -- which stays for now: nodes of the previous release (a rolling upgrade, a rollback) still
+      -- take their leases there; a later release drops it.
       CREATE TABLE buntime_schedule_runs (
         name text PRIMARY KEY, due bigint NOT NULL, holder text NOT NULL, until timestamptz NOT NULL);
-      DROP TABLE buntime_leases;
     `,
   },
 ];
