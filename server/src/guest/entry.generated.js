@@ -627,7 +627,7 @@ ${indent}`);
 ${stack}`));
   };
   out.dir = (value) => say("info", Bun.inspect(value));
-  out.table = (data, properties) => say("info", typeof data === "object" && data !== null ? Bun.inspect.table(data, properties) : formatted([data]));
+  out.table = (data, properties) => say("info", typeof data === "object" && data !== null ? Bun.inspect.table(data, properties).trimEnd() : formatted([data]));
   out.assert = (condition, ...args) => {
     if (!condition)
       say("error", args.length > 0 ? `Assertion failed: ${formatted(args)}` : "Assertion failed");
@@ -662,7 +662,7 @@ ${stack}`));
     indent = indent.slice(2);
   };
   out.write = (...data) => {
-    say("info", data.map(String).join(""));
+    say("info", data.map((part) => ArrayBuffer.isView(part) || part instanceof ArrayBuffer ? decoder2.decode(part) : String(part)).join(""));
     return 0;
   };
   for (const name of ["clear", "timeStamp", "profile", "profileEnd", "record", "recordEnd", "screenshot"]) {

@@ -72,10 +72,10 @@ describe("captureLogs", () => {
     con.groupEnd();
     con.log("out again");
     con.dirxml("x");
-    con.write("raw", 1);
+    con.write("raw", 1, new TextEncoder().encode("+bytes"));
     await c.turn();
     expect(c.all().map((l) => [l.level, l.message])).toEqual([
-      ["info", Bun.inspect.table([{ a: 1 }])],
+      ["info", Bun.inspect.table([{ a: 1 }]).trimEnd()],
       ["error", "Assertion failed: x 5"],
       ["info", "default: 1"],
       ["info", "default: 2"],
@@ -88,7 +88,7 @@ describe("captureLogs", () => {
       ["warn", "    deeper"],
       ["info", "out again"],
       ["info", "x"],
-      ["info", "raw1"],
+      ["info", "raw1+bytes"],
     ]);
   });
 

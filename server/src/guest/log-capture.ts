@@ -150,7 +150,10 @@ export function captureLogs(
   // Every other method that prints, printed here: left as they were, they wrote to the server's
   // own output (outside the rate limit, and a line there could pass for the server's own).
   out.table = (data: unknown, properties?: string[]) =>
-    say("info", typeof data === "object" && data !== null ? Bun.inspect.table(data, properties) : formatted([data]));
+    say(
+      "info",
+      typeof data === "object" && data !== null ? Bun.inspect.table(data, properties).trimEnd() : formatted([data]),
+    );
   out.assert = (condition?: unknown, ...args: unknown[]) => {
     if (!condition) say("error", args.length > 0 ? `Assertion failed: ${formatted(args)}` : "Assertion failed");
   };
@@ -183,7 +186,12 @@ export function captureLogs(
   };
   // Bun's `console.write`: raw text, no newline.
   out.write = (...data: unknown[]) => {
-    say("info", data.map(String).join(""));
+    say(
+      "info",
+      data
+        .map((part) => (ArrayBuffer.isView(part) || part instanceof ArrayBuffer ? decoder.decode(part) : String(part)))
+        .join(""),
+    );
     return 0;
   };
   for (const name of ["clear", "timeStamp", "profile", "profileEnd", "record", "recordEnd", "screenshot"]) {

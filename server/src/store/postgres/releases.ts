@@ -34,6 +34,10 @@ export function pgReleaseStore(
   // checked, took over a second of CPU with 50 apps at the history's bound. Unchanged (the
   // revision every change bumps in its transaction), one small query answers.
   let cached: { revision: string; apps: ReadonlyMap<string, AppRelease> } | undefined;
+  // A database back from a restore or a failover may hold other rows at the same revision.
+  db.onConnection(() => {
+    cached = undefined;
+  });
   const revisionOf = async (sql: SQL) =>
     (
       (await sql`SELECT revision::text AS revision FROM buntime_revisions WHERE kind = 'releases'`) as {
