@@ -13,11 +13,12 @@ import { type HostSocket, upgradeOf } from "../pool/socket.ts";
 import type { Releases } from "../releases/releases.ts";
 import type { StatsCollector } from "../stats/collector.ts";
 import { isInternalPath } from "../util/internal-path.ts";
+import { judgedPath } from "../util/judged-path.ts";
 import type { Logger } from "../util/log.ts";
 import { type AppResolution, resolveAppRequest, resolvedApp, serveApp } from "./app-route.ts";
 import { liftIdleTimeout, type RequestSocket, restoreIdleTimeout } from "./idle-timeout.ts";
 import { rootRedirect } from "./root-redirect.ts";
-import { type AppTarget, requestUrl } from "./target.ts";
+import { requestUrl } from "./target.ts";
 
 export interface PipelineDeps {
   catalog: AppCatalog;
@@ -226,7 +227,9 @@ export function createPipeline(
       requestId,
       app: resolvedApp(resolution?.app),
       target: resolution?.target && { name: resolution.target.name, range: resolution.target.range },
-      path: path ?? rulePath(request, resolution?.target),
+      // For an app route, the app's name alone as its first segment: `/echo@1/admin/x` serves what
+      // `/echo/admin/x` does, so a rule on `/echo/admin/**` must hold for both.
+      path: path ?? (resolution?.target ? judgedPath(getPath(request)) : getPath(request)),
       get clientAddress() {
         // The request Bun handed over: a plugin's replacement is not known to the socket.
         return socket?.requestIP(request)?.address;
@@ -244,19 +247,6 @@ export function createPipeline(
     }
     return serveApp(request, url, resolution.target, resolution.app, requestId, deps, resolution);
   }
-}
-
-/**
- * The path rules judge for an app route (`ctx.path`): as a router reads it (Hono's `getPath`),
- * with the first segment reduced to the app's name. Whatever range or tag the client wrote after
- * `@` (in `ctx.target.range`), `/echo@1/admin/x` serves what `/echo/admin/x` does, so a rule on
- * `/echo/admin/**` must hold for both.
- */
-function rulePath(request: Request, target: AppTarget | undefined): string {
-  const path = getPath(request);
-  if (!target) return path;
-  const slash = path.indexOf("/", 1);
-  return slash === -1 ? `/${target.name}` : `/${target.name}${path.slice(slash)}`;
 }
 
 /** Adds `x-request-id` (and `x-buntime-app` for app routes), copying the response if it is immutable. */

@@ -7,6 +7,7 @@ import { z } from "zod";
 import { BuntimeError, errorResponse } from "../../../errors.ts";
 import { StoreError } from "../../../store/keys.ts";
 import { pluginRoutePrefix } from "../../../util/internal-path.ts";
+import { judgedPath } from "../../../util/judged-path.ts";
 import { accessRequest, appOfPath } from "./context.ts";
 import {
   type AuthzDecision,
@@ -168,6 +169,8 @@ export function authzRoutes({ store, root }: RouteDeps): Hono {
       const { identity, ...access } = parsed.data;
       request = accessRequest({
         ...access,
+        // Judged as a request's own path is (ctx.path): `/echo@1/x` is `/echo/x`.
+        path: judgedPath(access.path),
         app: access.app ?? appOfPath(access.path),
         identity: identity && { ...identity, username: identity.username },
       });
