@@ -72,6 +72,22 @@ describe("releases in a cluster", () => {
     expect(await (await fetch(b.at("/fresh0@beta/"))).text()).toBe("fresh0@1.0.0");
   });
 
+  test("a tag through B and a delete of its version through A, at once: never both (no tag left naming a version gone)", async () => {
+    for (let i = 0; i < 8; i++) {
+      const app = `race${i}`;
+      await deploy(a, "1.0.0", app);
+      await deploy(a, "2.0.0", app);
+      const [tagged, deleted] = await Promise.all([
+        fetch(b.at(`/_/apps/${app}/tags/latest`), json("PUT", { version: "1.0.0" })),
+        fetch(a.at(`/_/deployments/${app}/1.0.0`), admin({ method: "DELETE" })),
+      ]);
+      const both = tagged.status === 200 && deleted.status === 204;
+      expect({ app, tag: tagged.status, delete: deleted.status, both }).toMatchObject({ app, both: false });
+      const state = (await (await fetch(a.at(`/_/apps/${app}`), admin())).json()) as { tags: Record<string, string> };
+      if (state.tags.latest !== undefined) expect(deleted.status).toBe(409);
+    }
+  });
+
   test("a split written through B: a sticky key lands on the same version on both nodes", async () => {
     const res = await fetch(b.at("/_/apps/rel/traffic"), json("PUT", { "1.0.0": 50, "2.0.0": 50 }));
     expect(res.status).toBe(200);

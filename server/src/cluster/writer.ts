@@ -131,5 +131,6 @@ async function readBounded(body: ReadableStream<Uint8Array>, maxBytes: number): 
 function toHttp(error: unknown): unknown {
   if (!(error instanceof StoreError)) return error;
   if (error.code === "DEPLOYMENT_EXISTS") return new BuntimeError("DEPLOYMENT_EXISTS", error.message);
+  if (error.code === "VERSION_IN_USE") return new BuntimeError("VERSION_IN_USE", error.message);
   return new BuntimeError("STORE_UNAVAILABLE", `the shared store cannot be written: ${error.message}`);
 }

@@ -142,6 +142,7 @@ async function storeCall<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
+    if (error instanceof StoreError && error.code === "VERSION_MISSING") throw invalid(error.message);
     if (error instanceof StoreError) throw new BuntimeError("STORE_UNAVAILABLE", error.message);
     throw error;
   }

@@ -38,7 +38,14 @@ export const keyFileSchema = z.strictObject({
 export class StoreError extends Error {
   override readonly name = "StoreError";
   constructor(
-    readonly code: "KEY_EXISTS" | "DEPLOYMENT_EXISTS" | "STORE_UNAVAILABLE" | "STORE_CORRUPT",
+    readonly code:
+      | "KEY_EXISTS"
+      | "DEPLOYMENT_EXISTS"
+      | "STORE_UNAVAILABLE"
+      | "STORE_CORRUPT"
+      // A version a tag or the split holds, deleted; or named by one, missing (another node, at once).
+      | "VERSION_IN_USE"
+      | "VERSION_MISSING",
     message: string,
   ) {
     super(message);

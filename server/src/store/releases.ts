@@ -144,3 +144,17 @@ export interface ReleaseStore {
   /** Called after the stored state changed; returns the unsubscribe function. */
   subscribe(listener: () => void): () => void;
 }
+
+/** What holds `version` in `release` (a tag or the split), for refusing its deletion; undefined when nothing. */
+export function holderIn(release: AppRelease, version: string): string | undefined {
+  for (const [tag, tagged] of Object.entries(release.tags)) if (tagged === version) return `the tag "${tag}"`;
+  if (release.traffic && Object.hasOwn(release.traffic, version)) return "the traffic split";
+  return undefined;
+}
+
+/** The versions a change points at (a tag's, a split's): each must exist when it is applied. */
+export function versionsNamed(change: RequestedChange): string[] {
+  if (change.action === "tag") return [change.version];
+  if (change.action === "traffic") return Object.keys(change.traffic);
+  return [];
+}

@@ -2,7 +2,9 @@
 import type { SQL } from "bun";
 import type { DeploymentArchive, DeploymentRecord, DeploymentStore } from "../deployments.ts";
 import { StoreError } from "../keys.ts";
+import { holderIn } from "../releases.ts";
 import { bump, type PgConnection } from "./connection.ts";
+import { lockApp, parseRelease } from "./releases.ts";
 
 type Row = { name: string; version: string; sha256: string; kind: "tar.gz" | "zip"; created: Date };
 
@@ -81,6 +83,17 @@ export function pgDeploymentStore(db: PgConnection, ready: () => Promise<void>):
       run((sql) =>
         againAfterOrphanRace(() =>
           sql.begin(async (tx) => {
+            // A tag or the split that holds it refuses the delete, checked in the transaction a
+            // release change of the app waits for (see `lockApp`).
+            await lockApp(tx, name);
+            const [release] = (await tx`SELECT state FROM buntime_releases WHERE app = ${name}`) as { state: string }[];
+            const holder = release && holderIn(parseRelease(name, release.state, db.name), version);
+            if (holder !== undefined) {
+              throw new StoreError(
+                "VERSION_IN_USE",
+                `${name}@${version} is held by ${holder}: move or delete it first`,
+              );
+            }
             const rows =
               await tx`DELETE FROM buntime_deployments WHERE name = ${name} AND version = ${version} RETURNING sha256`;
             if (rows.length === 0) return false;

@@ -231,6 +231,9 @@ test("a remove and a put of versions with the same archive bytes, at once, both 
 describe("releases", () => {
   test("another node's change is read at once; unchanged, the last read is reused (no history parsed again)", async () => {
     const [one, two] = [open().releases, open().releases];
+    const deployments = open().deployments!;
+    await deployments.put("relapp", "1.0.0", archive("relapp 1.0.0"), false);
+    await deployments.put("relapp", "1.1.0", archive("relapp 1.1.0"), false);
     await one.change("relapp", { action: "tag", tag: "latest", version: "1.0.0" }, "ci");
     const first = await two.list();
     expect(first.get("relapp")?.tags).toEqual({ latest: "1.0.0" });
@@ -240,6 +243,20 @@ describe("releases", () => {
     expect(second).not.toBe(first);
     expect(second.get("relapp")?.tags).toEqual({ latest: "1.0.0", beta: "1.1.0" });
   });
+});
+
+test("a release change naming a version the store does not hold is refused; a delete of a version a tag holds too", async () => {
+  const store = open();
+  const deployments = store.deployments!;
+  await deployments.put("tagged", "1.0.0", archive("tagged 1.0.0"), false);
+  const missing = await store.releases
+    .change("tagged", { action: "tag", tag: "beta", version: "9.9.9" }, "ci")
+    .catch((error: unknown) => error);
+  expect((missing as { code: string }).code).toBe("VERSION_MISSING");
+  await store.releases.change("tagged", { action: "tag", tag: "beta", version: "1.0.0" }, "ci");
+  const inUse = await deployments.remove("tagged", "1.0.0").catch((error: unknown) => error);
+  expect((inUse as { code: string }).code).toBe("VERSION_IN_USE");
+  expect((await deployments.list()).records.some((r) => r.name === "tagged")).toBe(true);
 });
 
 describe("a write held up in the database", () => {

@@ -6,7 +6,14 @@
  */
 import type { SQL } from "bun";
 import { StoreError } from "../keys.ts";
-import { type AppRelease, applyChange, appReleaseSchema, EMPTY_RELEASE, type ReleaseStore } from "../releases.ts";
+import {
+  type AppRelease,
+  applyChange,
+  appReleaseSchema,
+  EMPTY_RELEASE,
+  type ReleaseStore,
+  versionsNamed,
+} from "../releases.ts";
 import { bump, type PgConnection } from "./connection.ts";
 
 export function pgReleaseStore(
@@ -18,17 +25,7 @@ export function pgReleaseStore(
     await ready();
     return db.run(work);
   };
-  const parse = (app: string, state: string): AppRelease => {
-    let json: unknown;
-    try {
-      json = JSON.parse(state);
-    } catch {
-      throw new StoreError("STORE_CORRUPT", `releases of "${app}" in ${db.name} are not valid JSON`);
-    }
-    const parsed = appReleaseSchema.safeParse(json);
-    if (!parsed.success) throw new StoreError("STORE_CORRUPT", `releases of "${app}" in ${db.name} are not valid`);
-    return parsed.data;
-  };
+  const parse = (app: string, state: string) => parseRelease(app, state, db.name);
   // What the last full read found, and at which revision: every node reads the releases each
   // second (and on each GET /_/apps/<name>), and a read of every app's history, parsed and
   // checked, took over a second of CPU with 50 apps at the history's bound. Unchanged (the
@@ -61,6 +58,24 @@ export function pgReleaseStore(
     change: (app, requested, by) =>
       run((sql) =>
         sql.begin(async (tx) => {
+          await lockApp(tx, app);
+          // Checked here, in the transaction a delete of the same app waits for (`lockApp`):
+          // checked on the node alone, a tag through one node and a delete through another, at
+          // once, were both accepted, and the tag named a version gone.
+          const named = versionsNamed(requested);
+          if (named.length > 0) {
+            const rows = (await tx`SELECT version FROM buntime_deployments WHERE name = ${app}`) as {
+              version: string;
+            }[];
+            const held = new Set(rows.map((row) => row.version));
+            const missing = named.filter((version) => !held.has(version));
+            if (missing.length > 0) {
+              throw new StoreError(
+                "VERSION_MISSING",
+                `${app} has no version ${missing.map((v) => `"${v}"`).join(", ")}`,
+              );
+            }
+          }
           await tx`INSERT INTO buntime_releases (app, state) VALUES (${app}, ${JSON.stringify(EMPTY_RELEASE)})
             ON CONFLICT (app) DO NOTHING`;
           const [row] = (await tx`SELECT state FROM buntime_releases WHERE app = ${app} FOR UPDATE`) as {
@@ -76,4 +91,26 @@ export function pgReleaseStore(
       ),
     subscribe: (listener) => db.onChange("releases", listener),
   };
+}
+
+/**
+ * Serialises the writes of one app's releases and deployments across nodes (a transaction's
+ * advisory lock, released at its end): a release change and a delete of the app's versions see
+ * each other's outcome.
+ */
+export async function lockApp(tx: SQL, app: string): Promise<void> {
+  await tx`SELECT pg_advisory_xact_lock(hashtextextended(${`buntime-app:${app}`}, 0))`;
+}
+
+/** An app's release state as stored. @throws StoreError STORE_CORRUPT */
+export function parseRelease(app: string, state: string, where: string): AppRelease {
+  let json: unknown;
+  try {
+    json = JSON.parse(state);
+  } catch {
+    throw new StoreError("STORE_CORRUPT", `releases of "${app}" in ${where} are not valid JSON`);
+  }
+  const parsed = appReleaseSchema.safeParse(json);
+  if (!parsed.success) throw new StoreError("STORE_CORRUPT", `releases of "${app}" in ${where} are not valid`);
+  return parsed.data;
 }
