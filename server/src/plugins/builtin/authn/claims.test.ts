@@ -40,3 +40,8 @@ test("the header is base64url JSON with sub, username, roles, claims", () => {
   expect(header).toMatch(/^[A-Za-z0-9_-]+$/);
   expect(decodeIdentity(header)).toEqual(identity);
 });
+
+test("a token's own claims in the runtime's namespace (buntime:*) are dropped: it cannot pass for an API key", () => {
+  const identity = identityFromClaims({ sub: "ci", "buntime:credential": "api-key", email: "a@b.c" }, undefined);
+  expect(identity.claims).toEqual({ sub: "ci", email: "a@b.c" });
+});

@@ -24,8 +24,17 @@ export function identityFromClaims(claims: JWTPayload, clientId: string | undefi
     username: typeof claims.preferred_username === "string" ? claims.preferred_username : undefined,
     roles: [...new Set([...realmRoles, ...clientRoles, ...strings(claims.roles)])],
     groups: strings(claims.groups),
-    claims: { ...claims },
+    claims: withoutReserved(claims),
   };
+}
+
+/**
+ * The runtime's own claims start with `buntime:` (`buntime:credential` marks an API key's or the
+ * admin token's identity, admin/guard.ts): a token's are dropped, so a policy that tells a key
+ * from a person by it cannot be fooled by a token carrying the claim itself.
+ */
+function withoutReserved(claims: JWTPayload): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(claims).filter(([name]) => !name.startsWith("buntime:")));
 }
 
 /** The `x-buntime-identity` header value: base64url of the identity's JSON. */

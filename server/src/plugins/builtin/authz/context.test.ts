@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { accessRequest, appOfPath } from "./context.ts";
-import { ATTRIBUTE, CATEGORY, DATA_TYPES, type PdpRequest } from "./pdp/index.ts";
+import { ATTRIBUTE, CATEGORY, DATA_TYPES, decide, type PdpRequest, parseEntries, rootPolicySet } from "./pdp/index.ts";
 
 const values = (request: PdpRequest, category: string, id: string) =>
   request
@@ -67,4 +67,28 @@ describe("the context handler", () => {
   ])("the app of %s is %p", (path, app) => {
     expect(appOfPath(path)).toBe(app);
   });
+});
+
+test("a policy can name an API key alone: its runtime-set claim, which a person's token with the same sub lacks", () => {
+  const parsed = parseEntries([
+    {
+      id: "ci-only",
+      effect: "permit",
+      subjects: [{ id: "ci", claim: "buntime:credential", value: "api-key" }],
+    },
+  ]);
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
+  const root = rootPolicySet(parsed.value);
+  const as = (claims: Record<string, unknown>) =>
+    decide(
+      root,
+      accessRequest({
+        identity: { sub: "ci", username: "ci", roles: [], groups: [], claims },
+        method: "GET",
+        path: "/_/stats",
+      }),
+      { now: new Date() },
+    ).decision;
+  expect(as({ sub: "ci", "buntime:credential": "api-key" })).toBe("Permit"); // what the guard makes of the key
+  expect(as({ sub: "ci" })).toBe("Deny"); // a person's token: authn drops a token's own buntime:* claims
 });
