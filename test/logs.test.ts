@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { cpSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { AppLogLine } from "../server/src/logs/hub.ts";
-import { percentile } from "./_pool-helpers.ts";
+import { percentile, writeAppCode } from "./_pool-helpers.ts";
 import {
   ADMIN_HEADERS,
   eventually,
@@ -109,6 +109,36 @@ describe("lines", () => {
     const res = await server.admin("/_/logs?app=logger&level=loud");
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe("REQUEST_INVALID");
+  });
+});
+
+describe("what is kept", () => {
+  test("exactly the last 1,000 lines per app: of 1,010 written, the first ten are gone", async () => {
+    // 1,010 short numbered lines in one request, paced under the rate (1,000 a second, a burst
+    // of 1,000): none is dropped on the way, so only the ring decides what stays.
+    writeAppCode(
+      apps.dir,
+      "counts-to-1010",
+      `export default {
+  async fetch() {
+    for (let i = 0; i < 1010; i++) {
+      console.log(\`line \${i}\`);
+      if (i % 101 === 100) await Bun.sleep(25);
+    }
+    return new Response("done");
+  },
+};
+`,
+    );
+    server.catalog.refresh();
+    expect(await (await fetch(server.at("/counts-to-1010/"))).text()).toBe("done");
+    // The last batch is posted a turn after it is written.
+    await eventually(async () => (await lines("app=counts-to-1010")).some((l) => l.message === "line 1009"));
+    const kept = (await lines("app=counts-to-1010")).map((l) => l.message);
+    expect(kept).toHaveLength(1000);
+    expect(kept[0]).toBe("line 10");
+    expect(kept.at(-1)).toBe("line 1009");
+    expect(kept).toEqual(Array.from({ length: 1000 }, (_, i) => `line ${i + 10}`));
   });
 });
 

@@ -9,7 +9,8 @@ import { join, resolve } from "node:path";
 import { createEmulator, type Emulator } from "buntime-emulator";
 import { normaliseConfig } from "../server/src/config/buntime-config.ts";
 import { createLogger } from "../server/src/util/log.ts";
-import { FIXTURE_APPS, ROOT, startTestServer, stopThenRemove, tempAppsDir } from "./_setup.ts";
+import { whenInFlight, writeAppCode } from "./_pool-helpers.ts";
+import { eventually, FIXTURE_APPS, ROOT, startTestServer, stopThenRemove, tempAppsDir } from "./_setup.ts";
 
 const CRON = resolve(FIXTURE_APPS, "cron/1.0.0");
 
@@ -114,6 +115,75 @@ describe("a real server", () => {
       await server.stop();
     }
   });
+});
+
+describe("a real server: timeout and skipped", () => {
+  test("a run past the app's timeout and one due while it goes land in /_/stats, the log and the metrics as timeout and skipped", async () => {
+    // A handler that never ends, bounded by a 1 s timeout; its cron is daily, twelve hours from
+    // now (UTC), so it never comes due while the test runs: every run here is one made by hand.
+    const apps = tempAppsDir();
+    const cron = `0 ${(new Date().getUTCHours() + 12) % 24} * * *`;
+    writeAppCode(
+      apps.dir,
+      "hangs",
+      "export default { fetch: () => new Response('ok'), scheduled: () => new Promise(() => {}) };\n",
+      { timeout: 1, schedules: [{ cron, timezone: "UTC" }] },
+    );
+    const lines: string[] = [];
+    const server = await startTestServer(
+      { APPS_DIR: apps.dir },
+      {
+        config: normaliseConfig({ plugins: ["@buntime/metrics"] }, ROOT),
+        logger: createLogger("info", { write: (line: string) => lines.push(line) }),
+      },
+    );
+    try {
+      const first = server.schedules.runNow("hangs", cron);
+      await whenInFlight(server.pool, "hangs");
+      expect(await server.schedules.runNow("hangs", cron)).toBe("skipped");
+      expect(await first).toBe("timeout");
+      const stats = (await (await server.admin("/_/stats")).json()) as { schedules: ScheduleStats[] };
+      expect(stats.schedules.find((s) => s.app === "hangs")?.counts).toEqual({
+        ok: 0,
+        error: 0,
+        timeout: 1,
+        skipped: 1,
+      });
+      const prometheus = await (await server.admin("/_/metrics/prometheus")).text();
+      expect(prometheus).toContain(`buntime_schedule_runs_total{app="hangs",cron="${cron}",outcome="timeout"} 1`);
+      expect(prometheus).toContain(`buntime_schedule_runs_total{app="hangs",cron="${cron}",outcome="skipped"} 1`);
+      const logged = lines.map((l) => JSON.parse(l)).filter((l) => l.msg === "schedule run");
+      expect(logged.map((l) => [l.app, l.cron, l.outcome])).toEqual([
+        ["hangs", cron, "skipped"],
+        ["hangs", cron, "timeout"],
+      ]);
+    } finally {
+      await stopThenRemove(server, apps);
+    }
+  }, 20_000);
+});
+
+describe("a real server: a schedule due far ahead", () => {
+  test("a yearly schedule due two months ahead (past a timer's 24.8-day limit) does not fire before its time", async () => {
+    // Once a year, on the day sixty days from now (UTC): always more than 2^31 ms ahead. Next to
+    // it, an every-second schedule: once it has run twice, real timers have had their chance.
+    const apps = tempAppsDir();
+    const day = new Date(Date.now() + 60 * 86_400_000);
+    const yearly = `0 0 ${day.getUTCDate()} ${day.getUTCMonth() + 1} *`;
+    const everySecond = "* * * * * *";
+    writeAppCode(apps.dir, "far-ahead", "export default { fetch: () => new Response('ok'), scheduled() {} };\n", {
+      schedules: [{ cron: yearly, timezone: "UTC" }, { cron: everySecond }],
+    });
+    const server = await startTestServer({ APPS_DIR: apps.dir });
+    try {
+      await server.schedules.idle();
+      const counts = (cron: string) => server.schedules.find("far-ahead", cron)?.counts;
+      await eventually(() => (counts(everySecond)?.ok ?? 0) >= 2, 5000);
+      expect(counts(yearly)).toEqual({ ok: 0, error: 0, timeout: 0, skipped: 0 });
+    } finally {
+      await stopThenRemove(server, apps);
+    }
+  }, 20_000);
 });
 
 describe("start-up", () => {

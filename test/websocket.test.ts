@@ -5,9 +5,9 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { VersionKey } from "../server/src/apps/version-key.ts";
 import { normaliseConfig } from "../server/src/config/buntime-config.ts";
-import { writeApp } from "./_pool-helpers.ts";
+import { recordEvents, writeApp } from "./_pool-helpers.ts";
 import { startServerProcess } from "./_server-process.ts";
-import { ROOT, startTestServer, stopThenRemove, type TestServer, tempAppsDir } from "./_setup.ts";
+import { eventually, ROOT, startTestServer, stopThenRemove, type TestServer, tempAppsDir } from "./_setup.ts";
 import { openSocket, type TestSocket } from "./_ws-client.ts";
 import { type OidcProvider, startOidcProvider } from "./support/oidc.ts";
 
@@ -210,6 +210,65 @@ describe("pub/sub stays within one version's workers", () => {
       expect(socket.messages.some((m) => text(m).includes("from version 2"))).toBe(false);
     }
   });
+});
+
+describe("a worker's sockets and its lifetime", () => {
+  let apps: ReturnType<typeof tempAppsDir>;
+  let server: TestServer;
+  const opened: TestSocket[] = [];
+  beforeAll(async () => {
+    apps = tempAppsDir();
+    writeApp(apps.dir, "ws-removed", "ws-chat", {});
+    writeApp(apps.dir, "ws-idle", "ws-chat", { idleTimeout: 1 });
+    // 1 s of grace for a draining worker's sockets.
+    server = await startTestServer({ APPS_DIR: apps.dir, SHUTDOWN_TIMEOUT: "1" });
+  });
+  afterAll(() => {
+    for (const socket of opened) socket.ws.close();
+    return stopThenRemove(server, apps);
+  });
+
+  test("deleting the version closes its sockets with 1012 within SHUTDOWN_TIMEOUT", async () => {
+    const socket = await openSocket(server.at("/ws-removed/"));
+    opened.push(socket);
+    await socket.nth(0);
+    const started = performance.now();
+    const deleted = await server.admin("/_/deployments/ws-removed/1.0.0", { method: "DELETE" });
+    expect(deleted.status).toBe(204);
+    const bound = new Promise<"still open">((resolve) => setTimeout(() => resolve("still open"), 8000));
+    expect(await Promise.race([socket.closed.then((c) => c.code), bound])).toBe(1012);
+    // SHUTDOWN_TIMEOUT (1 s), with room for a loaded machine.
+    expect(performance.now() - started).toBeLessThan(1000 + 3000);
+  }, 20_000);
+
+  test("a worker with an open socket is not idle past twice its idleTimeout; once the socket closes, it is", async () => {
+    const events = recordEvents(server.pool.events);
+    try {
+      const socket = await openSocket(server.at("/ws-idle/"));
+      opened.push(socket);
+      const greeted = workerOf(await socket.nth(0));
+      const worker = () => server.stats().workers.find((w) => w.app === "ws-idle");
+      const id = worker()?.id;
+      expect(id).toBeDefined();
+      // idleTimeout is 1 s: let the worker grow twice as old with only the socket keeping it.
+      await eventually(() => (worker()?.ageMs ?? 0) >= 2000, 6000);
+      const idled = (e: { workerId: number; reason?: string }) => e.workerId === id && e.reason === "idle";
+      expect(events.of("recycle").filter(idled)).toEqual([]);
+      expect(events.of("terminate").filter(idled)).toEqual([]);
+      expect(worker()).toMatchObject({ id, sockets: 1 });
+      // The same worker still answers on the socket.
+      const seen = socket.messages.length;
+      socket.ws.send("who");
+      expect(text(await socket.next((m) => text(m).startsWith("worker "), seen))).toBe(`worker ${greeted}`);
+      // Closed, the worker goes idle and is terminated for it about idleTimeout later.
+      socket.ws.close(1000, "done");
+      await socket.closed;
+      const terminated = await events.next("terminate", idled, 5000);
+      expect(terminated).toMatchObject({ key: "ws-idle@1.0.0", workerId: id, reason: "idle" });
+    } finally {
+      events.stop();
+    }
+  }, 20_000);
 });
 
 describe("in a worker process (isolation: process)", () => {

@@ -1,14 +1,15 @@
 /**
  * The dashboard live, in a real browser: signing in with a key, the worker table following the
  * pool through `/_/sse` (a row when a request spawns a worker, the recycle reason after
- * maxRequests), a chart drawn, and a browser opening `/` landing on the dashboard.
+ * maxRequests), a chart drawn, a browser opening `/` landing on the dashboard, and no secret
+ * ever in a URL the browser asks for.
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { createKey } from "../../server/src/admin/keys-routes.ts";
 import { writeApp } from "../_pool-helpers.ts";
 import { startTestServer, stopThenRemove, type TestServer, tempAppsDir } from "../_setup.ts";
-import { BROWSER_TEST_TIMEOUT, launchBrowser, signIn, waitForLine } from "./_browser.ts";
+import { BROWSER_TEST_TIMEOUT, launchBrowser, signIn, UI_TIMEOUT, waitForLine } from "./_browser.ts";
 
 /** The requests-per-second line's stroke (client/charts.ts PALETTE[0]). */
 const RPS_STROKE: [number, number, number] = [0x1d, 0x5b, 0xbf];
@@ -75,6 +76,41 @@ describe("dashboard, live", () => {
     await other.goto("/");
     expect(new URL(other.url()).pathname).toBe("/_/dashboard");
     await other.close();
+  });
+
+  test("no request of a sign-in and a live session carries the secret in its URL; the sign-in is a POST", async () => {
+    const { key } = await createKey(server.keys, { name: "watcher", role: "viewer" });
+    // Signed in by hand (not `signIn`): the recording must start before the first page.
+    const watched = await browser.newContext({ baseURL: server.at("/") });
+    watched.setDefaultTimeout(UI_TIMEOUT);
+    const requests: { method: string; url: string }[] = [];
+    watched.on("request", (request) => requests.push({ method: request.method(), url: request.url() }));
+    try {
+      const tab = await watched.newPage();
+      await tab.goto("/_/dashboard");
+      await tab.waitForURL("**/_/dashboard/login");
+      await tab.fill("#secret", key);
+      await tab.click("button[type=submit]");
+      await tab.waitForURL((url) => url.pathname === "/_/dashboard");
+      // A short live session: the stream connected, and a worker's row arriving through it.
+      await tab.locator("#stream-state", { hasText: "Live" }).waitFor();
+      expect((await fetch(server.at("/counter/"))).status).toBe(200);
+      await tab.locator("#workers tr", { hasText: "counter@1.0.0" }).first().waitFor();
+      await tab.goto("/_/dashboard/apps/counter");
+
+      const signIns = requests.filter((r) => new URL(r.url).pathname === "/_/dashboard/session");
+      expect(signIns.map((r) => r.method)).toEqual(["POST"]);
+      expect(requests.some((r) => new URL(r.url).pathname === "/_/sse")).toBe(true);
+      const leaking = requests.filter((r) => r.url.includes(key) || decodeURIComponent(r.url).includes(key));
+      expect(leaking).toEqual([]);
+      // Nor under a name a credential would go by, whatever its value.
+      const named = requests.filter((r) =>
+        [...new URL(r.url).searchParams.keys()].some((k) => /token|key|secret|auth|session/i.test(k)),
+      );
+      expect(named).toEqual([]);
+    } finally {
+      await watched.close();
+    }
   });
 
   test("signing out ends the session: the dashboard asks to sign in again", async () => {

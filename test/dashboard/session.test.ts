@@ -127,6 +127,32 @@ describe("dashboard sessions", () => {
     expect(wrong.headers.get("set-cookie")).toBeNull();
   });
 
+  test("a credential in the query string is never taken: ?token= and ?key= without a header are 401", async () => {
+    const secrets = { token: TEST_ADMIN_TOKEN, key: deployerKey };
+    for (const [name, secret] of Object.entries(secrets)) {
+      for (const param of [name, "access_token", "api_key"]) {
+        for (const path of ["/_/stats", "/_/sse", "/_/logs?app=hello"]) {
+          const url = new URL(server.at(path));
+          url.searchParams.set(param, secret);
+          const res = await fetch(url, { redirect: "manual" });
+          const code = res.headers.get("content-type")?.includes("json") ? (await res.json()).error?.code : undefined;
+          expect({ path, param, status: res.status, code }).toEqual({
+            path,
+            param,
+            status: 401,
+            code: "UNAUTHENTICATED",
+          });
+          expect(res.headers.get("set-cookie")).toBeNull();
+        }
+      }
+    }
+    // The same secrets in a header are taken: the 401s above are the query's, not the secrets'.
+    expect(
+      (await fetch(server.at("/_/stats"), { headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` } })).status,
+    ).toBe(200);
+    expect((await fetch(server.at("/_/stats"), { headers: { "x-api-key": deployerKey } })).status).toBe(200);
+  });
+
   test("/ sends a browser (Accept text/html) to the dashboard; other clients get the JSON error", async () => {
     const browser = await fetch(server.at("/"), { redirect: "manual", headers: { accept: "text/html" } });
     expect(browser.status).toBe(302);

@@ -14,6 +14,10 @@ const line = (message: string, over: Partial<AppLogLine> = {}): AppLogLine => ({
 });
 
 describe("Ring", () => {
+  test("LINES_KEPT is the contract's number: the last 1,000 lines per app", () => {
+    expect(LINES_KEPT).toBe(1000);
+  });
+
   test("keeps the last LINES_KEPT lines, oldest first", () => {
     const ring = new Ring();
     for (let i = 0; i < LINES_KEPT + 10; i++) ring.push(line(String(i)));

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { defineWorker, workerConfigSchema } from "@buntime/sdk";
+import { defineApp, definePlugin, defineWorker, workerConfigSchema } from "@buntime/sdk";
 import { createEmulator, type Emulator } from "buntime-emulator";
 import { benchApp } from "buntime-emulator/bench";
 import { checkRecycling, checkTimeouts, mockOutbound } from "buntime-emulator/testing";
@@ -33,6 +33,23 @@ test("defineWorker validates and fills in the defaults", () => {
   expect(config.timeout).toBe(5);
   expect(config.maxRequests).toBe(workerConfigSchema.parse({}).maxRequests);
   expect(() => defineWorker({ timeout: -1 } as never)).toThrow(/timeout/);
+});
+
+test("defineApp returns the app module it is given, its fetch included", () => {
+  const fetch = () => new Response("from defineApp");
+  const app = defineApp({ fetch });
+  expect(app.fetch).toBe(fetch);
+});
+
+test("definePlugin makes a factory named for the plugin, which builds the plugin with its hooks", async () => {
+  const onRequest = () => undefined;
+  const factory = definePlugin({ name: "x", setup: () => ({ onRequest }) });
+  expect(typeof factory).toBe("function");
+  expect(factory.pluginName).toBe("x");
+  const plugin = await factory({});
+  expect(plugin.name).toBe("x");
+  expect(plugin.onRequest).toBe(onRequest);
+  expect((await definePlugin({ name: "x" })(undefined)).name).toBe("x");
 });
 
 test("createEmulator serves the app with its worker.jsonc", async () => {
