@@ -342,12 +342,77 @@ describe("hostile or invalid archives are refused with 400 and nothing on disk c
       expect((await fetch(server.at("/hostile/"))).status).toBe(404);
     });
   }
+});
 
-  test("an unsupported content type is 415; a bad name or version is 400", async () => {
+describe("refusals carry their codes (docs/errors.md), and nothing on disk changes", () => {
+  /** Asserts the runtime's error shape and returns the message. */
+  const refused = async (res: Response, status: number, code: string): Promise<string> => {
+    expect(res.status).toBe(status);
+    expect(res.headers.get("content-type")).toStartWith("application/json");
+    const body = (await res.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe(code);
+    expect(body.error.message.length).toBeGreaterThan(0);
+    return body.error.message;
+  };
+
+  test.each([["text/plain"], ["application/octet-stream"], ["application/json"]])(
+    "a body sent as %s (neither gzip nor zip) → 415 UNSUPPORTED_MEDIA_TYPE",
+    async (type) => {
+      const before = snapshot();
+      const archive = await tarGz([{ name: "index.ts", content: APP }]);
+      await refused(await deploy("POST", "typed/1.0.0", archive, type), 415, "UNSUPPORTED_MEDIA_TYPE");
+      await refused(await deploy("PUT", "typed/1.0.0", archive, type), 415, "UNSUPPORTED_MEDIA_TYPE");
+      expect(snapshot()).toEqual(before);
+      expect((await fetch(server.at("/typed/"))).status).toBe(404);
+    },
+  );
+
+  test.each([
+    ["Bad_Name/1.0.0", "Bad_Name"],
+    ["-leading-dash/1.0.0", "-leading-dash"],
+    [`${"a".repeat(65)}/1.0.0`, "a".repeat(65)],
+    ["ok/latest", "latest"],
+    ["ok/1.0", "1.0"],
+    ["ok/^1.0.0", "^1.0.0"],
+  ])("%s → 400 DEPLOYMENT_INVALID, naming what is wrong", async (path, wrong) => {
+    const before = snapshot();
     const archive = await tarGz([{ name: "index.ts", content: APP }]);
-    expect((await deploy("POST", "ok/1.0.0", archive, "text/plain")).status).toBe(415);
-    expect((await deploy("POST", "Bad_Name/1.0.0", archive)).status).toBe(400);
-    expect((await deploy("POST", "ok/latest", archive)).status).toBe(400);
+    const message = await refused(await deploy("POST", path, archive), 400, "DEPLOYMENT_INVALID");
+    expect(message).toContain(wrong);
+    expect(snapshot()).toEqual(before);
+  });
+});
+
+describe("the listing", () => {
+  test("GET /_/deployments shows each version's config and entrypoint", async () => {
+    const archive = await tarGz([
+      { name: "main.ts", content: APP },
+      { name: "worker.jsonc", content: '{ "entrypoint": "main.ts", "timeout": 9, "maxRequests": 5 }' },
+    ]);
+    expect((await deploy("POST", "listed/1.0.0", archive)).status).toBe(201);
+    expect((await deploy("POST", "listed/1.1.0", await tarGz([{ name: "index.ts", content: APP }]))).status).toBe(201);
+    const list = (await (await server.admin("/_/deployments")).json()) as {
+      apps: { name: string; versions: { version: string; entrypoint: string; config: Record<string, unknown> }[] }[];
+    };
+    // (In whatever order the listing gives them.)
+    const listed = list.apps.find((a) => a.name === "listed")?.versions ?? [];
+    expect(listed.map((v) => v.version).sort()).toEqual(["1.0.0", "1.1.0"]);
+    expect(listed.find((v) => v.version === "1.0.0")).toMatchObject({
+      entrypoint: "main.ts",
+      config: { entrypoint: "main.ts", timeout: 9, maxRequests: 5 },
+    });
+    // No worker.jsonc: the defaults, and the entrypoint found on its own.
+    expect(listed.find((v) => v.version === "1.1.0")).toMatchObject({
+      entrypoint: "index.ts",
+      config: { timeout: 30, maxRequests: 1000 },
+    });
+    // The fixtures copied into APPS_DIR are listed the same way.
+    const hello = list.apps.find((a) => a.name === "hello");
+    expect(hello?.versions.map((v) => v.version).sort()).toEqual(["1.0.0", "1.1.0", "2.0.0", "3.0.0-beta.1"]);
+    for (const version of hello?.versions ?? []) {
+      expect(version.entrypoint).toBe("index.ts");
+      expect(version.config).toMatchObject({ timeout: expect.any(Number), idleTimeout: expect.any(Number) });
+    }
   });
 });
 

@@ -63,6 +63,7 @@ describe.each(["thread", "process"] as const)("isolation %s", (isolation) => {
     writeApp(apps.dir, "behind-timeout", "slow", { timeout: 1, concurrency: 1 });
     writeApp(apps.dir, "ttl", "slow", { ttl: 1, timeout: 5 });
     writeApp(apps.dir, "idle", "slow", { idleTimeout: 1 });
+    writeApp(apps.dir, "idle-long", "slow", { idleTimeout: 1, timeout: 5 });
     writeApp(apps.dir, "max-requests", "whoami", { maxRequests: 3 });
     writeApp(apps.dir, "small-heap", "hello", { lowMemory: true });
     writeApp(apps.dir, "max-memory", "memory-hog", { maxMemory: 64 });
@@ -157,6 +158,28 @@ describe.each(["thread", "process"] as const)("isolation %s", (isolation) => {
     const idleFor = terminated.at - last.doneAt;
     expect(idleFor).toBeGreaterThanOrEqual(950);
     expect(idleFor).toBeLessThan(2500);
+  });
+
+  test("idleTimeout counts time with no request: one request in flight longer than it keeps the worker", async () => {
+    const first = await call(server.at("/idle-long/?ms=0"));
+    const worker = events.of("ready", "idle-long@1.0.0")[0]?.workerId;
+    expect(worker).toBeDefined();
+    // In flight for 2.5 s, two and a half idle timeouts: the worker is busy, not idle.
+    const long = await call(server.at("/idle-long/?ms=2500"));
+    expect(long.status).toBe(200);
+    expect(long.body.worker).toBe(first.body.worker);
+    // Right after it, the same worker answers: it was neither terminated nor drained meanwhile.
+    const next = await call(server.at("/idle-long/?ms=0"));
+    expect(next.status).toBe(200);
+    expect(next.body.worker).toBe(first.body.worker);
+    const ended = events.entries.filter(
+      (e) => e.workerId === worker && (e.kind === "recycle" || e.kind === "terminate"),
+    );
+    expect(ended).toEqual([]);
+    // The control: once no request comes, the idle timeout does end it, counted from the last answer.
+    const terminated = await events.next("terminate", (e) => e.workerId === worker, 4000);
+    expect(terminated.reason).toBe("idle");
+    expect(terminated.at - next.doneAt).toBeGreaterThanOrEqual(950);
   });
 
   describe("maxRequests", () => {

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { hostname } from "node:os";
 import { normaliseConfig } from "../server/src/config/buntime-config.ts";
 import type { RunningServer } from "../server/src/server.ts";
-import { asAdmin, ROOT, startTestServer, stopThenRemove, tempAppsDir } from "./_setup.ts";
+import { writeApp } from "./_pool-helpers.ts";
+import { asAdmin, eventually, ROOT, startTestServer, stopThenRemove, type TestServer, tempAppsDir } from "./_setup.ts";
 import { obtainPromtool } from "./support/promtool.ts";
 
 let server: RunningServer;
@@ -115,6 +116,63 @@ describe("/_/metrics and /_/stats", () => {
     expect(hello).toHaveProperty("ageMs");
     expect(hello).toHaveProperty("idleMs");
     expect(stats.apps.map((a) => a.name)).toContain("hello");
+  });
+});
+
+describe("/_/metrics: workers by state", () => {
+  test("byState counts every live worker once: its sum is workers.total, and both match /_/stats", async () => {
+    const metrics = (await (await fetch(at("/_/metrics"), asAdmin())).json()) as {
+      workers: { total: number; byState: Record<string, number> };
+    };
+    const { total, byState } = metrics.workers;
+    expect(total).toBeGreaterThanOrEqual(2); // hello and hono-api served the traffic above
+    expect(Object.values(byState).reduce((a, b) => a + b, 0)).toBe(total);
+    // Nothing is in flight between tests, so the pool is the same when /_/stats reads it.
+    const stats = (await (await fetch(at("/_/stats"), asAdmin())).json()) as { workers: { state: string }[] };
+    expect(stats.workers).toHaveLength(total);
+    const counted: Record<string, number> = {};
+    for (const worker of stats.workers) counted[worker.state] = (counted[worker.state] ?? 0) + 1;
+    expect(byState).toEqual(counted);
+  });
+});
+
+describe("/_/stats: memory is read inside each worker", () => {
+  type Memory = { heapUsed: number; rss: number };
+  let own: TestServer;
+  let ownApps: ReturnType<typeof tempAppsDir>;
+  beforeAll(async () => {
+    ownApps = tempAppsDir("hello");
+    // memory-hog without its maxMemory: its heap grows as asked and it is never recycled for it.
+    writeApp(ownApps.dir, "hog", "memory-hog", {});
+    own = await startTestServer({ APPS_DIR: ownApps.dir });
+  });
+  afterAll(() => stopThenRemove(own, ownApps));
+
+  const memoryOf = async (app: string): Promise<Memory | undefined> => {
+    const stats = (await (await own.admin("/_/stats")).json()) as { workers: { app: string; memory: Memory }[] };
+    return stats.workers.find((w) => w.app === app)?.memory;
+  };
+
+  test("a live worker reports heapUsed and rss above zero; one worker's heap growth shows in its own entry only", async () => {
+    expect((await fetch(own.at("/hello/"))).status).toBe(200);
+    expect((await fetch(own.at("/hog/?mb=1"))).status).toBe(200);
+    // The worker reports its memory with its heartbeat (every second): no event marks it.
+    await eventually(
+      async () => ((await memoryOf("hello"))?.heapUsed ?? 0) > 0 && ((await memoryOf("hog"))?.heapUsed ?? 0) > 0,
+    );
+    for (const app of ["hello", "hog"]) {
+      const memory = await memoryOf(app);
+      expect(memory?.heapUsed).toBeGreaterThan(0);
+      expect(memory?.rss).toBeGreaterThan(0);
+    }
+    const MB = 1024 * 1024;
+    const hogBefore = (await memoryOf("hog"))?.heapUsed ?? 0;
+    for (let i = 0; i < 2; i++) expect((await fetch(own.at("/hog/?mb=20"))).status).toBe(200);
+    await eventually(async () => ((await memoryOf("hog"))?.heapUsed ?? 0) > hogBefore + 20 * MB);
+    // Read from the host's own heap, both workers would show the same figure; read inside each
+    // worker, hello's heap stays far below the hog's.
+    const [hello, hog] = [await memoryOf("hello"), await memoryOf("hog")];
+    expect(hello?.heapUsed).toBeLessThan((hog?.heapUsed ?? 0) - 20 * MB);
   });
 });
 

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "nod
 import { join, resolve } from "node:path";
 import { normaliseConfig } from "../server/src/config/buntime-config.ts";
 import type { RunningServer } from "../server/src/server.ts";
+import { type EventLog, recordEvents, writeApp } from "./_pool-helpers.ts";
 import {
   ADMIN_HEADERS,
   FIXTURE_APPS,
@@ -109,6 +110,77 @@ describe("plugin hooks", () => {
     const before = (await calls(server, "first")).length;
     await fetch(new URL("/_/health", server.url));
     expect((await calls(server, "first")).slice(before)).toContain("first:onRequest:/_/health");
+  });
+});
+
+describe("what hooks are given", () => {
+  // One app, `once`: echo with its own timeout, recycled after every request (maxRequests: 1).
+  let apps: ReturnType<typeof tempAppsDir>;
+  let server: TestServer;
+  let events: EventLog;
+  beforeAll(async () => {
+    apps = tempAppsDir();
+    writeApp(apps.dir, "once", "echo", { timeout: 7, maxRequests: 1 });
+    server = await startTestServer(
+      { APPS_DIR: apps.dir },
+      { config: normaliseConfig({ plugins: [[RECORDER, { name: "ctx" }]] }, ROOT) },
+    );
+    events = recordEvents(server.pool.events);
+  });
+  afterAll(async () => {
+    events.stop();
+    await stopThenRemove(server, apps);
+  });
+
+  type Seen = { plugin: string; hook: string; path: string; requestId: string; app: unknown };
+  /** What this server's `ctx` plugin found in `ctx` for the request with id `requestId`. */
+  const contextsOf = async (requestId: string): Promise<Seen[]> => {
+    const all = (await (await server.admin("/_/ctx/contexts")).json()) as Seen[];
+    return all.filter((seen) => seen.plugin === "ctx" && seen.requestId === requestId);
+  };
+
+  test("ctx.requestId is the client's x-request-id when it sends one, in onRequest and onResponse", async () => {
+    const res = await fetch(server.at("/once/x"), { headers: { "x-request-id": "client-chosen-id-7" } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-request-id")).toBe("client-chosen-id-7");
+    await res.body?.cancel();
+    const seen = await contextsOf("client-chosen-id-7");
+    expect(seen.map((s) => [s.hook, s.path])).toEqual([
+      ["onRequest", "/once/x"],
+      ["onResponse", "/once/x"],
+    ]);
+  });
+
+  test("without one, ctx.requestId is the id the runtime made: the one the response carries", async () => {
+    const res = await fetch(server.at("/once/y"));
+    expect(res.status).toBe(200);
+    await res.body?.cancel();
+    const id = res.headers.get("x-request-id") as string;
+    expect(id).toBeTruthy();
+    expect((await contextsOf(id)).map((s) => s.hook)).toEqual(["onRequest", "onResponse"]);
+  });
+
+  test("ctx.app is the resolved app with its config", async () => {
+    const res = await fetch(server.at("/once@1/z"), { headers: { "x-request-id": "app-ctx-test" } });
+    expect(res.status).toBe(200);
+    await res.body?.cancel();
+    const seen = await contextsOf("app-ctx-test");
+    expect(seen).toHaveLength(2);
+    for (const { app } of seen) {
+      expect(app).toMatchObject({ name: "once", version: "1.0.0", config: { timeout: 7, maxRequests: 1 } });
+    }
+  });
+
+  test("onWorkerTerminate is called when a worker ends (here: recycled after maxRequests: 1)", async () => {
+    const earlier = new Set(events.of("terminate", "once@1.0.0"));
+    const res = await fetch(server.at("/once/"));
+    expect(res.status).toBe(200);
+    await res.body?.cancel();
+    const terminated = await events.next("terminate", (e) => e.key === "once@1.0.0" && !earlier.has(e));
+    expect(terminated.reason).toBe("max-requests");
+    // The hook runs right after the pool's event, so by now once per worker ended, this one included.
+    const hooked = (await calls(server, "ctx")).filter((l) => l === "ctx:onWorkerTerminate:once:max-requests");
+    expect(hooked.length).toBeGreaterThanOrEqual(earlier.size + 1);
   });
 });
 

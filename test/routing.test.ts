@@ -3,7 +3,10 @@
  * real server on 127.0.0.1 serving fixtures/apps.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { startTestServer, type TestServer } from "./_setup.ts";
+import { SignJWT } from "jose";
+import { normaliseConfig } from "../server/src/config/buntime-config.ts";
+import { call, whenInFlight, writeApp } from "./_pool-helpers.ts";
+import { ROOT, startTestServer, stopThenRemove, type TestServer, tempAppsDir } from "./_setup.ts";
 
 let server: TestServer;
 beforeAll(async () => {
@@ -53,6 +56,8 @@ describe("version resolution (hello has 1.0.0, 1.1.0, 2.0.0, 3.0.0-beta.1)", () 
     ["/hello@~1.1/", "1.1.0", "/"],
     ["/hello@%3E%3D1.0.0/", "2.0.0", "/"],
     ["/hello@1", "1.1.0", "/"],
+    ["/hello?x=1", "2.0.0", "/?x=1"],
+    ["/hello@1?x=1", "1.1.0", "/?x=1"],
     ["/hello@1/a/b?x=1", "1.1.0", "/a/b?x=1"],
     ["/hello/a/b/?x=1&y=%2F", "2.0.0", "/a/b/?x=1&y=%2F"],
   ])("%s is served by %s, which sees %s", async (path, version, seen) => {
@@ -83,6 +88,19 @@ describe("what the app sees", () => {
     expect(seen.headers["x-forwarded-prefix"]).toBe("/echo@1.0.0");
     expect((await echo("/echo/")).seen.headers["x-forwarded-prefix"]).toBe("/echo");
     expect((await echo("/echo")).seen.headers["x-forwarded-prefix"]).toBe("/echo");
+  });
+
+  test("x-forwarded-prefix is the prefix as the client wrote it, an encoded range included", async () => {
+    const { seen } = await echo("/echo@%5E1.0.0/x");
+    expect(seen.path).toBe("/x");
+    expect(seen.headers["x-forwarded-prefix"]).toBe("/echo@%5E1.0.0");
+    expect((await echo("/echo@~1.0/x")).seen.headers["x-forwarded-prefix"]).toBe("/echo@~1.0");
+  });
+
+  test("/<name>?query without a trailing slash reaches the app as /?query", async () => {
+    const { seen } = await echo("/echo?x=1&y=2");
+    expect(seen.path).toBe("/?x=1&y=2");
+    expect(seen.headers["x-forwarded-prefix"]).toBe("/echo");
   });
 
   test("x-buntime-app names the resolved version", async () => {
@@ -241,6 +259,94 @@ describe("runtime errors", () => {
   test("the message names what was asked for", async () => {
     expect(await expectError(await fetch(server.at("/no-such-app/")), 404, "APP_NOT_FOUND")).toContain("no-such-app");
     expect(await expectError(await fetch(server.at("/hello@latest/")), 400, "INVALID_VERSION")).toContain("latest");
+  });
+});
+
+describe("runtime errors on app routes also carry x-buntime-app and x-request-id", () => {
+  let apps: ReturnType<typeof tempAppsDir>;
+  let failing: TestServer;
+  beforeAll(async () => {
+    apps = tempAppsDir("exit-in-handler", "crash-on-import");
+    writeApp(apps.dir, "short-timeout", "slow", { timeout: 1 });
+    writeApp(apps.dir, "one-slot", "slow", { concurrency: 1, maxQueue: 0, timeout: 5 });
+    failing = await startTestServer({ APPS_DIR: apps.dir });
+  });
+  afterAll(() => stopThenRemove(failing, apps));
+
+  /** Sends `path` with its own x-request-id and checks the error, its code and both headers. */
+  const expectStamped = async (path: string, status: number, code: string, app: string) => {
+    const id = `test-${code.toLowerCase()}`;
+    const answer = await call(failing.at(path), { headers: { "x-request-id": id } });
+    expect(answer.status).toBe(status);
+    expect(answer.code).toBe(code);
+    expect(answer.headers.get("x-buntime-app")).toBe(app);
+    expect(answer.headers.get("x-request-id")).toBe(id);
+    return answer;
+  };
+
+  test("502 WORKER_CRASHED: the worker died mid-request", async () => {
+    await expectStamped("/exit-in-handler/exit", 502, "WORKER_CRASHED", "exit-in-handler@1.0.0");
+  });
+
+  test("502 WORKER_START_FAILED: the app threw while loading", async () => {
+    await expectStamped("/crash-on-import/", 502, "WORKER_START_FAILED", "crash-on-import@1.0.0");
+  });
+
+  test("504 APP_TIMEOUT: no complete answer within the app's timeout", async () => {
+    await expectStamped("/short-timeout/?ms=3000", 504, "APP_TIMEOUT", "short-timeout@1.0.0");
+  });
+
+  test("503 APP_OVERLOADED: the only slot is taken and there is no queue", async () => {
+    const busy = call(failing.at("/one-slot/?ms=1000"));
+    await whenInFlight(failing.pool, "one-slot");
+    const overloaded = await expectStamped("/one-slot/", 503, "APP_OVERLOADED", "one-slot@1.0.0");
+    expect(Number(overloaded.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    expect((await busy).status).toBe(200);
+  });
+});
+
+describe("a guard's refusal on an app route carries x-request-id (and x-buntime-app, as every app route's answer)", () => {
+  const SECRET = "a-test-secret-of-at-least-32-characters";
+  let guarded: TestServer;
+  beforeAll(async () => {
+    // authn verifies HS256 tokens made with SECRET; authz has no policy, so it denies whoever passed.
+    guarded = await startTestServer(
+      {},
+      {
+        config: normaliseConfig(
+          {
+            plugins: [
+              ["@buntime/authn", { provider: "jwt", secret: SECRET }],
+              ["@buntime/authz", { store: "memory" }],
+            ],
+          },
+          ROOT,
+        ),
+      },
+    );
+  });
+  afterAll(() => guarded.stop());
+
+  test("401 UNAUTHENTICATED (authn): no token", async () => {
+    const res = await fetch(guarded.at("/echo/"), { headers: { "x-request-id": "refused-by-authn" } });
+    await expectError(res, 401, "UNAUTHENTICATED");
+    expect(res.headers.get("x-request-id")).toBe("refused-by-authn");
+    expect(res.headers.get("x-buntime-app")).toBe("echo@1.0.0");
+    const fresh = await fetch(guarded.at("/echo/x"));
+    await expectError(fresh, 401, "UNAUTHENTICATED");
+    expect(fresh.headers.get("x-request-id")).toMatch(UUID);
+  });
+
+  test("403 FORBIDDEN (authz): a valid token, but no policy permits it", async () => {
+    const token = await new SignJWT({ sub: "someone" })
+      .setProtectedHeader({ alg: "HS256" })
+      .setExpirationTime("5m")
+      .sign(new TextEncoder().encode(SECRET));
+    const headers = { authorization: `Bearer ${token}`, "x-request-id": "refused-by-authz" };
+    const res = await fetch(guarded.at("/echo/"), { headers });
+    await expectError(res, 403, "FORBIDDEN");
+    expect(res.headers.get("x-request-id")).toBe("refused-by-authz");
+    expect(res.headers.get("x-buntime-app")).toBe("echo@1.0.0");
   });
 });
 
