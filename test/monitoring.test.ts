@@ -105,7 +105,7 @@ describe("/_/metrics and /_/stats", () => {
     });
   });
 
-  test("stats: one entry per live worker, with memory read inside it", async () => {
+  test("stats: one entry per live worker, with its id, state, counts and ages (memory: below)", async () => {
     const stats = (await (await fetch(at("/_/stats"), asAdmin())).json()) as {
       workers: { app: string; version: string; requests: number; memory: { heapUsed: number } }[];
       apps: { name: string }[];
