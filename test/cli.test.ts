@@ -5,6 +5,7 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { writeAppCode } from "./_pool-helpers.ts";
 import { run } from "./_run.ts";
 import { eventually, ROOT, tempAppsDir } from "./_setup.ts";
 
@@ -131,6 +132,27 @@ describe("check", () => {
       { app: "weather", version: "1.0.0", result: "ok" },
     ]);
     expect(stdout).toContain("2 passed, 0 failed");
+  });
+
+  test("it judges the runtime's answer to one GET /: an app that throws fails (APP_ERROR), an app's own 503 passes", async () => {
+    const apps = tempAppsDir();
+    writeAppCode(apps.dir, "throws", `export default { fetch() { throw new Error("broken on purpose"); } };`);
+    writeAppCode(apps.dir, "own-503", `export default { fetch: () => new Response("down", { status: 503 }) };`);
+    try {
+      const { code, stdout } = await cli(["check", "--apps", apps.dir]);
+      expect(code).toBe(1);
+      expect(rows(stdout)).toEqual([
+        { app: "own-503", version: "1.0.0", result: "ok" },
+        { app: "throws", version: "1.0.0", result: "FAIL" },
+      ]);
+      const line = (app: string) => stdout.split("\n").find((l) => l.trim().startsWith(`${app} `)) ?? "";
+      expect(line("throws")).toContain("APP_ERROR"); // the detail column says why
+      expect(line("own-503")).toContain("503"); // its status column: the app's own, passed as it is
+      expect(line("own-503")).not.toContain("FAIL");
+      expect(stdout).toContain("1 passed, 1 failed");
+    } finally {
+      apps.remove();
+    }
   });
 
   test("in a terminal, NO_COLOR leaves out every escape code (colours and the progress line)", async () => {

@@ -73,6 +73,9 @@ export default {
 /** As SPAWNER, its subprocess in a session (and process group) of its own: only a cgroup holds it. */
 const DETACHER = SPAWNER.replace('["/bin/sleep", "600"]', '["setsid", "/bin/sleep", "600"]');
 
+/** Answers the flags Bun was started with (its own, not the script's arguments). */
+const EXEC_ARGV = `export default { fetch: () => Response.json(process.execArgv) };`;
+
 /** Whether `pid` runs (a zombie, killed and waiting for its reaper, does not). */
 const alive = (pid: number) => {
   try {
@@ -105,6 +108,8 @@ beforeAll(async () => {
   writeApp(apps.dir, "echo", "echo", {});
   writeApp(apps.dir, "sse", "sse", {});
   writeAppCode(apps.dir, "spinner", CRASHER, { timeout: 1 });
+  writeAppCode(apps.dir, "small-heap", EXEC_ARGV, { lowMemory: true });
+  writeAppCode(apps.dir, "full-heap", EXEC_ARGV, { lowMemory: false });
   // The secrets, readable by anyone before the server starts (as an admin may have left them).
   dataDir = join(apps.dir, "..", `data-${crypto.randomUUID()}`);
   mkdirSync(dataDir, { mode: 0o755 });
@@ -210,6 +215,16 @@ test("an app copied in after start is closed to other apps at once, not at its f
   const answer = await call(server.at(`/spy/?paths=${encodeURIComponent(JSON.stringify([file]))}`));
   expect(answer.body.result[file]).toBe("EACCES");
   expect((await call(server.at("/late/"))).status).toBe(200);
+});
+
+test("lowMemory starts the worker's process with Bun's small heap (--smol); without it, the default heap", async () => {
+  const small = await call(server.at("/small-heap/"));
+  expect(small.status).toBe(200);
+  expect(small.body).toContain("--smol");
+  const full = await call(server.at("/full-heap/"));
+  expect(full.status).toBe(200);
+  expect(full.body).toBeArray(); // the flags were read: their absence is not a failed answer
+  expect(full.body).not.toContain("--smol");
 });
 
 test("bodies stream both ways through a process: a 3 MB upload hashed as it arrives, an echoed stream, SSE", async () => {

@@ -79,6 +79,28 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
   });
 }
 
+test("SIGTERM caps the drain at SHUTDOWN_TIMEOUT: a request that would take a minute gets 503 SHUTTING_DOWN, exit 0", async () => {
+  const server = await startServerProcess({ APPS_DIR: FIXTURE_APPS, SHUTDOWN_TIMEOUT: "1" });
+  expect((await call(server.at("/whoami/"))).status).toBe(200); // the worker is up
+  // An ordinary slow request (a timer, not a blocked system call): the worker can be terminated.
+  const slow = call(server.at("/whoami/?ms=60000"));
+  await eventually(async () => {
+    const { workers } = (await (await fetch(server.at("/_/stats"), { headers: ADMIN_HEADERS })).json()) as {
+      workers: { inFlight: number }[];
+    };
+    return workers.some((w) => w.inFlight > 0);
+  });
+
+  const signalledAt = performance.now();
+  server.proc.kill("SIGTERM");
+  const answer = await slow;
+  expect({ status: answer.status, code: answer.code }).toEqual({ status: 503, code: "SHUTTING_DOWN" });
+  // The drain waited for the request (up to the 1 s), rather than cutting it off at once.
+  expect(answer.doneAt - signalledAt).toBeGreaterThanOrEqual(900);
+  expect(await server.proc.exited).toBe(0);
+  expect(performance.now() - signalledAt).toBeLessThan(1000 + SHUTDOWN_MARGIN_MS);
+}, 15_000);
+
 test("SIGHUP (to the supervisor, which passes it on) changes nothing: a request in flight completes, the server serves on", async () => {
   const server = await startServerProcess(ENV);
   expect((await call(server.at("/whoami/"))).status).toBe(200);
