@@ -185,13 +185,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     isolation.appChanged(splitKey(key)[0]);
     isolation.versionChanged(key, onDisk(key));
   });
-  // What is counted per version or app leaves with it (the stats, the plugins' metric series).
+  const appExists = (app: string) => catalog.versions(app) !== undefined;
+  const logs = new LogHub(pool.events, appExists);
+  // What is counted or kept per version or app leaves with it (the stats, the plugins' metric
+  // series, the app's log lines: an app deployed later under its name never reads them).
   const unwatchFigures = catalog.onChange((key) => {
     if (onDisk(key)) return;
     const [app, version] = splitKey(key);
-    const removed = { app, version, lastOfApp: catalog.versions(app) === undefined };
+    const removed = { app, version, lastOfApp: !appExists(app) };
     stats.versionRemoved(removed);
     plugins.versionRemoved(removed);
+    if (removed.lastOfApp) logs.forget(app);
   });
   // A version that blocks a thread for good runs as processes from then on (docs/configuration.md#isolation);
   // not once it is gone from disk (its thread may be abandoned after its removal), nor at shutdown.
@@ -203,7 +207,6 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     unwatchPool();
     unwatchIsolation();
     unwatchFigures();
-    unwatchLogs();
     pool.events.off("abandon", onAbandon);
   };
   let draining = false;
@@ -239,13 +242,6 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     leases: leaseStore && { store: leaseStore, holder: `${node}#${process.pid}` },
   });
   scheduler = schedules.scheduler;
-  const appExists = (app: string) => catalog.versions(app) !== undefined;
-  const logs = new LogHub(pool.events, appExists);
-  // An app's lines go with its last version: an app deployed later under its name never reads them.
-  const unwatchLogs = catalog.onChange((key) => {
-    const [app] = splitKey(key);
-    if (!appExists(app)) logs.forget(app);
-  });
   const processStats =
     identity &&
     groupStats(identity, () =>

@@ -602,13 +602,12 @@ function captureLogs(post, targets = { console, stdio: installCapturedProcess, n
   const indented = (text) => indent === "" ? text : indent + text.replaceAll(`
 `, `
 ${indent}`);
-  const say = (level, text) => {
+  const say = (level, make) => {
     if (admit())
-      push(level, indented(text));
+      push(level, indented(make()));
   };
   const write = (level) => function captured(...args) {
-    if (admit())
-      push(level, indented(formatted(args)));
+    say(level, () => formatted(args));
   };
   const out = targets.console;
   out.log = write("info");
@@ -626,25 +625,26 @@ ${indent}`);
     push("debug", indented(`Trace${args.length > 0 ? `: ${formatted(args)}` : ""}
 ${stack}`));
   };
-  out.dir = (value) => say("info", Bun.inspect(value));
-  out.table = (data, properties) => say("info", typeof data === "object" && data !== null ? Bun.inspect.table(data, properties).trimEnd() : formatted([data]));
+  out.dir = (value) => say("info", () => Bun.inspect(value));
+  out.table = (data, properties) => say("info", () => typeof data === "object" && data !== null ? Bun.inspect.table(data, properties).trimEnd() : formatted([data]));
   out.assert = (condition, ...args) => {
     if (!condition)
-      say("error", args.length > 0 ? `Assertion failed: ${formatted(args)}` : "Assertion failed");
+      say("error", () => args.length > 0 ? `Assertion failed: ${formatted(args)}` : "Assertion failed");
   };
   const counts = new Map;
   out.count = (label = "default") => {
     const n = (counts.get(String(label)) ?? 0) + 1;
     counts.set(String(label), n);
-    say("info", `${label}: ${n}`);
+    say("info", () => `${label}: ${n}`);
   };
   out.countReset = (label = "default") => void counts.delete(String(label));
   const timers = new Map;
   const elapsed = (label, data) => {
     const started = timers.get(label);
     if (started === undefined)
-      return say("warn", `Timer "${label}" does not exist`);
-    say("info", `${label}: ${(now() - started).toFixed(3)}ms${data.length > 0 ? ` ${formatted(data)}` : ""}`);
+      return say("warn", () => `Timer "${label}" does not exist`);
+    const ms = now() - started;
+    say("info", () => `${label}: ${ms.toFixed(3)}ms${data.length > 0 ? ` ${formatted(data)}` : ""}`);
   };
   out.time = (label = "default") => void timers.set(String(label), now());
   out.timeLog = (label = "default", ...data) => elapsed(String(label), data);
@@ -654,7 +654,7 @@ ${stack}`));
   };
   out.group = (...label) => {
     if (label.length > 0)
-      say("info", formatted(label));
+      say("info", () => formatted(label));
     indent += "  ";
   };
   out.groupCollapsed = out.group;
@@ -662,7 +662,7 @@ ${stack}`));
     indent = indent.slice(2);
   };
   out.write = (...data) => {
-    say("info", data.map((part) => ArrayBuffer.isView(part) || part instanceof ArrayBuffer ? decoder2.decode(part) : String(part)).join(""));
+    say("info", () => data.map((part) => ArrayBuffer.isView(part) || part instanceof ArrayBuffer ? decoder2.decode(part) : String(part)).join(""));
     return 0;
   };
   for (const name of ["clear", "timeStamp", "profile", "profileEnd", "record", "recordEnd", "screenshot"]) {

@@ -125,13 +125,13 @@ export function captureLogs(
   /** `console.group`'s indentation, for what console methods write (not stdout/stderr). */
   let indent = "";
   const indented = (text: string) => (indent === "" ? text : indent + text.replaceAll("\n", `\n${indent}`));
-  /** A console method's line: admitted, indented within groups. */
-  const say = (level: Level, text: string) => {
-    if (admit()) push(level, indented(text));
+  /** A console method's line: admitted, then made (nothing formatted for a dropped line), indented within groups. */
+  const say = (level: Level, make: () => string) => {
+    if (admit()) push(level, indented(make()));
   };
   const write = (level: Level) =>
     function captured(...args: unknown[]): void {
-      if (admit()) push(level, indented(formatted(args)));
+      say(level, () => formatted(args));
     };
 
   const out = targets.console as Console & Record<string, unknown>;
@@ -146,29 +146,29 @@ export function captureLogs(
     const stack = (new Error().stack ?? "").split("\n").slice(2).join("\n");
     push("debug", indented(`Trace${args.length > 0 ? `: ${formatted(args)}` : ""}\n${stack}`));
   };
-  out.dir = (value: unknown) => say("info", Bun.inspect(value));
+  out.dir = (value: unknown) => say("info", () => Bun.inspect(value));
   // Every other method that prints, printed here: left as they were, they wrote to the server's
   // own output (outside the rate limit, and a line there could pass for the server's own).
   out.table = (data: unknown, properties?: string[]) =>
-    say(
-      "info",
+    say("info", () =>
       typeof data === "object" && data !== null ? Bun.inspect.table(data, properties).trimEnd() : formatted([data]),
     );
   out.assert = (condition?: unknown, ...args: unknown[]) => {
-    if (!condition) say("error", args.length > 0 ? `Assertion failed: ${formatted(args)}` : "Assertion failed");
+    if (!condition) say("error", () => (args.length > 0 ? `Assertion failed: ${formatted(args)}` : "Assertion failed"));
   };
   const counts = new Map<string, number>();
   out.count = (label = "default") => {
     const n = (counts.get(String(label)) ?? 0) + 1;
     counts.set(String(label), n);
-    say("info", `${label}: ${n}`);
+    say("info", () => `${label}: ${n}`);
   };
   out.countReset = (label = "default") => void counts.delete(String(label));
   const timers = new Map<string, number>();
   const elapsed = (label: string, data: unknown[]) => {
     const started = timers.get(label);
-    if (started === undefined) return say("warn", `Timer "${label}" does not exist`);
-    say("info", `${label}: ${(now() - started).toFixed(3)}ms${data.length > 0 ? ` ${formatted(data)}` : ""}`);
+    if (started === undefined) return say("warn", () => `Timer "${label}" does not exist`);
+    const ms = now() - started;
+    say("info", () => `${label}: ${ms.toFixed(3)}ms${data.length > 0 ? ` ${formatted(data)}` : ""}`);
   };
   out.time = (label = "default") => void timers.set(String(label), now());
   out.timeLog = (label = "default", ...data: unknown[]) => elapsed(String(label), data);
@@ -177,7 +177,7 @@ export function captureLogs(
     timers.delete(String(label));
   };
   out.group = (...label: unknown[]) => {
-    if (label.length > 0) say("info", formatted(label));
+    if (label.length > 0) say("info", () => formatted(label));
     indent += "  ";
   };
   out.groupCollapsed = out.group;
@@ -186,8 +186,7 @@ export function captureLogs(
   };
   // Bun's `console.write`: raw text, no newline.
   out.write = (...data: unknown[]) => {
-    say(
-      "info",
+    say("info", () =>
       data
         .map((part) => (ArrayBuffer.isView(part) || part instanceof ArrayBuffer ? decoder.decode(part) : String(part)))
         .join(""),

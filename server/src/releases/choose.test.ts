@@ -1,10 +1,17 @@
 import { describe, expect, test } from "bun:test";
+import { EMPTY_RELEASE } from "../store/releases.ts";
 import { chooseRange, STICKY_COOKIE, stickyCookie } from "./choose.ts";
 import type { AppRoute } from "./releases.ts";
 import { compileSplit } from "./split.ts";
 
 const VERSIONS = ["1.0.0", "2.0.0", "2.1.0"];
-const route = (over: Partial<AppRoute>): AppRoute => ({ tags: {}, latest: undefined, split: undefined, ...over });
+const route = (over: Partial<AppRoute>): AppRoute => ({
+  tags: {},
+  latest: undefined,
+  split: undefined,
+  release: EMPTY_RELEASE,
+  ...over,
+});
 const headers = (init: Record<string, string> = {}) => new Headers(init);
 
 describe("chooseRange", () => {

@@ -6,7 +6,7 @@
  * that notices another process's or node's write: a change is effective everywhere within it.
  */
 import type { Clock, TimerHandle } from "../pool/clock.ts";
-import type { AppRelease, ReleaseStore } from "../store/releases.ts";
+import { type AppRelease, holderIn, type ReleaseStore } from "../store/releases.ts";
 import { Coalesced } from "../util/coalesced.ts";
 import type { Logger } from "../util/log.ts";
 import { type CompiledSplit, compileSplit } from "./split.ts";
@@ -19,11 +19,14 @@ export interface AppRoute {
   readonly tags: Readonly<Record<string, string>>;
   readonly latest: string | undefined;
   readonly split: CompiledSplit | undefined;
+  /** The state it was compiled from. */
+  readonly release: AppRelease;
 }
 
 function compile(release: AppRelease): AppRoute | undefined {
   if (release.traffic === null && Object.keys(release.tags).length === 0) return undefined;
   return {
+    release,
     tags: release.tags,
     latest: release.tags.latest,
     split: release.traffic === null ? undefined : compileSplit(release.traffic),
@@ -84,10 +87,7 @@ export class Releases {
   /** What holds `version` of `name` (a tag or the split), for refusing its deletion; undefined when nothing. */
   holderOf(name: string, version: string): string | undefined {
     const route = this.#routes.get(name);
-    if (!route) return undefined;
-    for (const [tag, tagged] of Object.entries(route.tags)) if (tagged === version) return `the tag "${tag}"`;
-    if (route.split?.versions.includes(version)) return "the traffic split";
-    return undefined;
+    return route && holderIn(route.release, version);
   }
 
   /** Reads the store again (coalesced: a call during a read makes one more read after it). */

@@ -148,7 +148,10 @@ export interface ReleaseStore {
 /** What holds `version` in `release` (a tag or the split), for refusing its deletion; undefined when nothing. */
 export function holderIn(release: AppRelease, version: string): string | undefined {
   for (const [tag, tagged] of Object.entries(release.tags)) if (tagged === version) return `the tag "${tag}"`;
-  if (release.traffic && Object.hasOwn(release.traffic, version)) return "the traffic split";
+  // A weight of 0 routes nothing (compileSplit drops it): the split does not hold that version.
+  if (release.traffic && Object.hasOwn(release.traffic, version) && (release.traffic[version] ?? 0) > 0) {
+    return "the traffic split";
+  }
   return undefined;
 }
 
